@@ -1,0 +1,129 @@
+import type { KeyObject } from "node:crypto";
+import { decodeJwt } from "jose";
+import { MaskinportenTokens, readCertificateChain, readPrivateKey, type Credential, type TokenRequest } from "./auth";
+import { ApiError, InputError, type Service } from "./errors";
+import { HttpClient, parseErrorBody, type HttpRequest, type HttpResponse } from "./http";
+import { environmentSource, layered, resolveSettings, settingsFingerprint, type ConfigSource, type Settings } from "./settings";
+
+/**
+ * What the providers in one process share: settings, one HTTP pool, one token cache. The dynamic provider
+ * host calls `configure` once per provider kind; all kinds configured alike share one context.
+ */
+export class Context {
+  readonly http = new HttpClient();
+  readonly tokens: MaskinportenTokens;
+  private credentialPromise?: Promise<Credential>;
+  private vendor?: string;
+
+  constructor(readonly settings: Settings) {
+    this.tokens = new MaskinportenTokens(this.http, settings.endpoints.maskinportenWellKnown);
+  }
+
+  /** The admin client's credential, read once. In `local`, missing credentials come from the simulator. */
+  credential(): Promise<Credential> {
+    this.credentialPromise ??= this.loadCredential();
+    this.credentialPromise.catch(() => (this.credentialPromise = undefined));
+    return this.credentialPromise;
+  }
+
+  /** The vendor organisation: digdir:orgNo, else the `consumer` of the admin token. */
+  async orgNo(scopes: string[]): Promise<string> {
+    if (this.settings.orgNo) return this.settings.orgNo;
+    if (this.vendor) return this.vendor;
+    const token = await this.tokens.token(await this.credential(), { scopes });
+    const consumer = decodeJwt(token.accessToken).consumer as { ID?: string } | undefined;
+    const id = consumer?.ID?.split(":").pop();
+    if (!id) throw new InputError("Could not tell the organisation number from the admin token: set digdir:orgNo.");
+    this.vendor = id;
+    return id;
+  }
+
+  /**
+   * Sends a request with the admin client's bearer token for `scopes`. A 401 on a token that was cached
+   * (revoked, or expired early) is retried once with a fresh token.
+   */
+  async authorized(scopes: string[], req: HttpRequest): Promise<HttpResponse> {
+    const credential = await this.credential();
+    const tokenReq: TokenRequest = { scopes };
+    for (let attempt = 1; ; attempt++) {
+      const token = await this.tokens.token(credential, tokenReq);
+      const res = await this.http.send({ ...req, headers: { ...req.headers, authorization: `Bearer ${token.accessToken}` } });
+      if (res.status === 401 && attempt === 1) {
+        await this.tokens.invalidate(credential, tokenReq);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  private async loadCredential(): Promise<Credential> {
+    const s = this.settings;
+    if (s.environment === "local" && (!s.clientId || !s.privateKey)) return this.simulatorCredential();
+    const missing = [!s.clientId && "digdir:clientId (DIGDIR_CLIENT_ID)", !s.privateKey && "digdir:privateKey (DIGDIR_PRIVATE_KEY)"].filter(Boolean);
+    if (missing.length) {
+      throw new InputError(
+        `The admin client's credentials are not configured: set ${missing.join(" and ")}, e.g. ` +
+          "`pulumi config set --secret digdir:privateKey < admin-key.json`, or the environment variables in a pipeline.",
+      );
+    }
+    const { key, kid } = readPrivateKey(s.privateKey!, "digdir:privateKey");
+    const x5c = s.certificateChain ? readCertificateChain(s.certificateChain, "digdir:certificateChain") : undefined;
+    return { clientId: s.clientId!, key, kid: s.keyId ?? kid, x5c };
+  }
+
+  private async simulatorCredential(): Promise<Credential> {
+    const url = `${this.settings.simulatorUrl!.replace(/\/+$/, "")}/_sim/bootstrap`;
+    const res = await this.http.send({ service: "maskinporten", method: "GET", url });
+    if (res.status !== 200) {
+      throw new ApiError({
+        service: "maskinporten",
+        method: "GET",
+        path: "/_sim/bootstrap",
+        status: res.status,
+        ...parseErrorBody(res.text),
+        hint: "The simulator's bootstrap credentials could not be read: is `npm run sim` running at digdir:simulatorUrl?",
+      });
+    }
+    const b = JSON.parse(res.text) as { clientId: string; kid: string; privateJwk: object; orgNo: string };
+    const { key } = readPrivateKey(JSON.stringify(b.privateJwk), "the simulator's bootstrap key");
+    this.vendor ??= this.settings.orgNo ?? b.orgNo;
+    return { clientId: b.clientId, key: key as KeyObject, kid: b.kid };
+  }
+}
+
+let current: { fingerprint: string; context: Context } | undefined;
+
+/** Called from the provider's `configure` with the stack config; the environment fills the gaps. */
+export function configureContext(stackConfig?: ConfigSource): Context {
+  const settings = resolveSettings(stackConfig ? layered(stackConfig, environmentSource) : environmentSource);
+  const fingerprint = settingsFingerprint(settings);
+  if (current?.fingerprint !== fingerprint) current = { fingerprint, context: new Context(settings) };
+  return current.context;
+}
+
+/** The context of this process; configured from the environment alone when `configure` never ran. */
+export function context(): Context {
+  return current?.context ?? configureContext();
+}
+
+/** Maps a non-2xx answer to the one error type, with a sentence on what to do. */
+export function apiErrorFrom(service: Service, req: Pick<HttpRequest, "method" | "url">, res: HttpResponse, hint?: string): ApiError {
+  return new ApiError({
+    service,
+    method: req.method,
+    path: new URL(req.url).pathname,
+    status: res.status,
+    ...parseErrorBody(res.text),
+    hint: hint ?? defaultHint(res.status),
+  });
+}
+
+export function defaultHint(status: number): string {
+  if (status === 400) return "Correct the input named above; nothing was changed.";
+  if (status === 401) return "The admin token was refused: check digdir:clientId, digdir:privateKey and digdir:environment.";
+  if (status === 403) return "The admin client lacks a scope or does not own this object: ask Digdir (or Altinn) for the scope, or check the organisation.";
+  if (status === 404) return "It does not exist (any more): run `pulumi refresh` to bring the state up to date.";
+  if (status === 409) return "It conflicts with an existing object: import or adopt it, or choose another name.";
+  if (status === 429 || status >= 500) return "The service is busy or failing and retries did not help: try again later.";
+  return "Unexpected answer: check the service's status page and try again.";
+}

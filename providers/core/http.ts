@@ -1,0 +1,257 @@
+import { Agent, request } from "undici";
+import { ApiError, type FieldProblem, type Service } from "./errors";
+import { redact } from "./redact";
+
+export type Method = "GET" | "POST" | "PUT" | "DELETE";
+
+export interface HttpRequest {
+  service: Service;
+  method: Method;
+  url: string;
+  headers?: Record<string, string>;
+  /** JSON body. */
+  json?: unknown;
+  /** Form body; a function is called again for each attempt (a JWT grant must be signed anew: MP-012). */
+  form?: Record<string, string> | (() => Promise<Record<string, string>>);
+  /**
+   * May the request be sent again when no answer or a 429/502/503/504 came back? Defaults to true for
+   * GET, PUT and DELETE; a POST must opt in (whole-set JWKS POSTs and keyed Altinn requests are safe).
+   */
+  idempotent?: boolean;
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  /** How many attempts it took. */
+  attempts: number;
+}
+
+export interface HttpOptions {
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  /** First back-off step; doubles per retry, with full jitter. */
+  baseDelayMs: number;
+  /** Longest single wait, also the cap on Retry-After. */
+  maxDelayMs: number;
+  timeoutMs: number;
+}
+
+export const defaultHttpOptions: HttpOptions = { maxRetries: 4, baseDelayMs: 250, maxDelayMs: 20_000, timeoutMs: 30_000 };
+
+const retryableStatus = new Set([429, 502, 503, 504]);
+/** Failures where nothing reached the server, so even a POST can be sent again. */
+const notSentCodes = new Set(["ECONNREFUSED", "UND_ERR_CONNECT_TIMEOUT", "ENOTFOUND", "EAI_AGAIN"]);
+const connectionCodes = new Set([
+  ...notSentCodes,
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CLOSED",
+]);
+
+export interface HttpStats {
+  requests: number;
+  retries: number;
+  /** Counts per `service method path-template`. */
+  byRoute: Record<string, number>;
+}
+
+/** One pooled keep-alive agent per process, shared by every provider in the host. */
+export class HttpClient {
+  readonly options: HttpOptions;
+  readonly stats: HttpStats = { requests: 0, retries: 0, byRoute: {} };
+  private readonly agent: Agent;
+
+  constructor(options: Partial<HttpOptions> = {}) {
+    this.options = { ...defaultHttpOptions, ...options };
+    this.agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 32 });
+  }
+
+  /** Sends the request, retrying what may be retried; answers any HTTP status (callers map errors). */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const idempotent = req.idempotent ?? req.method !== "POST";
+    const timeout = req.timeoutMs ?? this.options.timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      this.count(req);
+      let res: HttpResponse | undefined;
+      try {
+        res = await this.once(req, timeout, attempt);
+      } catch (e) {
+        const code = errorCode(e);
+        const mayRetry = connectionCodes.has(code) && (idempotent || notSentCodes.has(code));
+        if (!mayRetry || attempt > this.options.maxRetries) {
+          throw new ApiError({
+            service: req.service,
+            method: req.method,
+            path: pathOf(req.url),
+            hint: noAnswerHint(req, code, attempt, idempotent),
+            problems: [{ message: `${code || "error"}: ${e instanceof Error ? e.message : String(e)}` }],
+          });
+        }
+        await this.pause(attempt, undefined);
+        continue;
+      }
+      if (retryableStatus.has(res.status) && idempotent && attempt <= this.options.maxRetries) {
+        await this.pause(attempt, res.headers["retry-after"]);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+
+  private async once(req: HttpRequest, timeout: number, attempt: number): Promise<HttpResponse> {
+    const headers: Record<string, string> = { accept: "application/json", ...req.headers };
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(req.json);
+    } else if (req.form !== undefined) {
+      headers["content-type"] = "application/x-www-form-urlencoded";
+      const form = typeof req.form === "function" ? await req.form() : req.form;
+      body = new URLSearchParams(form).toString();
+    }
+    const res = await request(req.url, {
+      method: req.method,
+      headers,
+      body,
+      dispatcher: this.agent,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+    const text = await res.body.text();
+    const flat: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(", ") : v;
+    return { status: res.statusCode, headers: flat, text, attempts: attempt };
+  }
+
+  private count(req: HttpRequest): void {
+    this.stats.requests++;
+    const key = `${req.service} ${req.method} ${routeTemplate(pathOf(req.url))}`;
+    this.stats.byRoute[key] = (this.stats.byRoute[key] ?? 0) + 1;
+  }
+
+  private async pause(attempt: number, retryAfter: string | undefined): Promise<void> {
+    this.stats.retries++;
+    const fromHeader = parseRetryAfter(retryAfter);
+    const backoff = Math.random() * this.options.baseDelayMs * 2 ** (attempt - 1);
+    const wait = Math.min(this.options.maxDelayMs, fromHeader ?? backoff);
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+/** Retry-After as seconds or an HTTP date, in milliseconds; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function errorCode(e: unknown): string {
+  const err = e as { code?: string; cause?: { code?: string } };
+  return err?.code ?? err?.cause?.code ?? "";
+}
+
+export function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}
+
+/** `/api/v1/clients/1c2d.../jwks` → `/api/v1/clients/{id}/jwks`, so that counts group by route. */
+export function routeTemplate(path: string): string {
+  return path
+    .split("/")
+    .map((seg) => (/^[0-9a-f-]{16,}$/i.test(seg) || /^\d{9,}$/.test(seg) || /^\d{9}_/.test(seg) ? "{id}" : seg))
+    .join("/");
+}
+
+function noAnswerHint(req: HttpRequest, code: string, attempts: number, idempotent: boolean): string {
+  const host = (() => {
+    try {
+      return new URL(req.url).host;
+    } catch {
+      return req.url;
+    }
+  })();
+  const tried = attempts > 1 ? ` after ${attempts} attempts` : "";
+  if (!idempotent && !notSentCodes.has(code)) {
+    return `The connection to ${host} failed${tried} after the request was sent, so it may have been carried out: run \`pulumi refresh\` before trying again.`;
+  }
+  return `Could not reach ${host}${tried}: check the network, any proxy, and that digdir:environment names the right environment.`;
+}
+
+/** The parts of an upstream error body worth showing: codes, correlation id, field problems. */
+export interface ParsedErrorBody {
+  codes: string[];
+  correlationId?: string;
+  problems: FieldProblem[];
+}
+
+/**
+ * Reads the error bodies of all three families: Digdir's `{errors[], correlation_id}`, Maskinporten's
+ * `{error, error_description}` with an MP code, Altinn's problem+json with `code` and `validationErrors[]`.
+ * Plain-text and empty bodies (Altinn returns both on some paths) become one problem or none.
+ */
+export function parseErrorBody(text: string): ParsedErrorBody {
+  const out: ParsedErrorBody = { codes: [], problems: [] };
+  if (!text.trim()) return out;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    out.problems.push({ message: redact(text.trim().slice(0, 300)) });
+    return out;
+  }
+  if (typeof body === "string") {
+    out.problems.push({ message: redact(body.slice(0, 300)) });
+    return out;
+  }
+  if (!body || typeof body !== "object") return out;
+  const b = body as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+
+  out.correlationId = str(b.correlation_id) ?? str(b.traceId) ?? str(b.correlationId);
+  if (Array.isArray(b.errors)) {
+    for (const e of b.errors as Array<Record<string, unknown>>) {
+      const message = str(e?.errorMessage) ?? str(e?.message) ?? str(e?.detail);
+      if (message) out.problems.push({ field: str(e.fieldIdentifier) ?? str(e.field), message, code: str(e.code) });
+    }
+  } else if (b.errors && typeof b.errors === "object") {
+    // ASP.NET model-state errors: { field: [messages] }
+    for (const [field, messages] of Object.entries(b.errors as Record<string, unknown>)) {
+      for (const m of Array.isArray(messages) ? messages : [messages]) if (str(m)) out.problems.push({ field, message: m as string });
+    }
+  }
+  if (Array.isArray(b.validationErrors)) {
+    for (const v of b.validationErrors as Array<Record<string, unknown>>) {
+      const paths = Array.isArray(v?.paths) ? (v.paths as string[]).join(", ") : undefined;
+      out.problems.push({ field: paths, message: str(v?.title) ?? str(v?.detail) ?? "invalid", code: str(v?.code) });
+      if (str(v?.code)) out.codes.push(v.code as string);
+    }
+  }
+  const code = str(b.code);
+  if (code) out.codes.unshift(code);
+  const oauthError = str(b.error);
+  const description = str(b.error_description);
+  const mp = /MP-\d{3}/.exec(`${description ?? ""} ${oauthError ?? ""}`)?.[0];
+  if (mp) out.codes.unshift(mp);
+  if (!out.problems.length) {
+    const message = description ?? str(b.detail) ?? str(b.title) ?? oauthError ?? str(b.message);
+    if (message) out.problems.push({ message: redact(message) });
+  }
+  if (oauthError && !out.codes.length && !Array.isArray(b.errors)) out.codes.push(oauthError);
+  return out;
+}

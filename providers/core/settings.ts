@@ -1,0 +1,95 @@
+import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { endpointsFor, environmentNames, type EnvironmentName, type Endpoints } from "./environments";
+import { InputError } from "./errors";
+
+/** Where settings come from: the stack's config (`digdir:` keys) through `configure`, then the environment. */
+export interface ConfigSource {
+  get(key: string): string | undefined;
+}
+
+/**
+ * Every provider setting, its stack config key and its environment variable. Stack config wins; the
+ * variable is the fallback for pipelines. `secret` settings are never printed.
+ */
+export const settingKeys = {
+  environment: { config: "digdir:environment", env: "DIGDIR_ENVIRONMENT", secret: false },
+  simulatorUrl: { config: "digdir:simulatorUrl", env: "DIGDIR_SIMULATOR_URL", secret: false },
+  clientId: { config: "digdir:clientId", env: "DIGDIR_CLIENT_ID", secret: false },
+  privateKey: { config: "digdir:privateKey", env: "DIGDIR_PRIVATE_KEY", secret: true },
+  keyId: { config: "digdir:keyId", env: "DIGDIR_KEY_ID", secret: false },
+  certificateChain: { config: "digdir:certificateChain", env: "DIGDIR_CERTIFICATE_CHAIN", secret: false },
+  orgNo: { config: "digdir:orgNo", env: "DIGDIR_ORG_NO", secret: false },
+  adminScopes: { config: "digdir:adminScopes", env: "DIGDIR_ADMIN_SCOPES", secret: false },
+} as const;
+
+export type SettingName = keyof typeof settingKeys;
+
+export interface Settings {
+  environment: EnvironmentName;
+  endpoints: Endpoints;
+  simulatorUrl?: string;
+  clientId?: string;
+  /** The admin client's private key, as given (JWK or PEM); parsed when first needed. */
+  privateKey?: string;
+  keyId?: string;
+  certificateChain?: string;
+  /** The organisation the admin client belongs to (the vendor, for Altinn). */
+  orgNo?: string;
+  /** Overrides the Digdir admin scopes requested (default: dcr.read, dcr.write, dcr.modify). */
+  adminScopes?: string[];
+}
+
+export const environmentSource: ConfigSource = {
+  get(key) {
+    const entry = Object.values(settingKeys).find((k) => k.config === key);
+    if (!entry) return undefined;
+    const direct = process.env[entry.env];
+    if (direct) return direct;
+    // Pipelines often mount keys as files: DIGDIR_PRIVATE_KEY_FILE, DIGDIR_CERTIFICATE_CHAIN_FILE.
+    const file = process.env[`${entry.env}_FILE`];
+    return file ? readFileSync(file, "utf8") : undefined;
+  },
+};
+
+/** Stack config first, then the environment. */
+export function layered(...sources: ConfigSource[]): ConfigSource {
+  return {
+    get(key) {
+      for (const s of sources) {
+        const v = s.get(key);
+        if (v !== undefined && v !== "") return v;
+      }
+      return undefined;
+    },
+  };
+}
+
+export function resolveSettings(source: ConfigSource): Settings {
+  const get = (name: SettingName) => source.get(settingKeys[name].config)?.trim() || undefined;
+  const env = (get("environment") ?? "test") as EnvironmentName;
+  if (!environmentNames.includes(env)) {
+    throw new InputError(
+      `digdir:environment is "${env}"; expected one of ${environmentNames.join(", ")}. Set it with \`pulumi config set digdir:environment test\`.`,
+    );
+  }
+  const simulatorUrl = get("simulatorUrl");
+  const orgNo = get("orgNo");
+  if (orgNo && !/^\d{9}$/.test(orgNo)) throw new InputError(`digdir:orgNo is "${orgNo}"; expected the 9-digit organisation number.`);
+  return {
+    environment: env,
+    endpoints: endpointsFor(env, simulatorUrl),
+    simulatorUrl,
+    clientId: get("clientId"),
+    privateKey: source.get(settingKeys.privateKey.config) || undefined,
+    keyId: get("keyId"),
+    certificateChain: get("certificateChain"),
+    orgNo,
+    adminScopes: get("adminScopes")?.split(/[\s,]+/).filter(Boolean),
+  };
+}
+
+/** Identifies a configuration without keeping key material readable. */
+export function settingsFingerprint(s: Settings): string {
+  return createHash("sha256").update(JSON.stringify(s)).digest("hex");
+}

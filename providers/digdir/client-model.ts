@@ -1,0 +1,357 @@
+import { z } from "zod";
+import { failuresFromZod, isUnknown, sameSet, withoutUnknowns, type Failure } from "../core/check";
+import type { EnvironmentName } from "../core/environments";
+import type { WireClient } from "./api";
+
+/**
+ * Pure decisions about Digdir clients: input validation (the combination table and URI rules of
+ * digdir-api.md §2.3 and §5), the wire payload, the live object normalised, and the diff.
+ */
+
+export type ClientKind = "MaskinportenClient" | "KrrClient" | "IdportenClient";
+export type LoginIntegrationType = "idporten" | "api_klient" | "ansattporten";
+
+export const jwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+export const krrScopes = ["krr:global/kontaktinformasjon.read", "krr:global/digitalpost.read"];
+/** What an `idporten` client may add to openid and profile (the combination table). */
+const idportenExtraScopes = ["eidas", "no_pid"];
+
+/** Resource inputs, camelCase; which fields a kind takes is decided by its schema. */
+export interface ClientInputs {
+  name: string;
+  description: string;
+  clientUri?: string;
+  integrationType: string;
+  applicationType: string;
+  tokenEndpointAuthMethod: string;
+  grantTypes: string[];
+  scopes: string[];
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  frontchannelLogoutUri?: string;
+  frontchannelLogoutSessionRequired?: boolean;
+  authorizationLifetime?: number;
+  accessTokenLifetime: number;
+  refreshTokenLifetime?: number;
+  refreshTokenUsage?: string;
+  ssoDisabled?: boolean;
+  codeChallengeMethod?: string;
+}
+
+/** Input field ↔ wire field, for every field a resource manages. */
+export const wireNames = {
+  name: "client_name",
+  description: "description",
+  clientUri: "client_uri",
+  integrationType: "integration_type",
+  applicationType: "application_type",
+  tokenEndpointAuthMethod: "token_endpoint_auth_method",
+  grantTypes: "grant_types",
+  scopes: "scopes",
+  redirectUris: "redirect_uris",
+  postLogoutRedirectUris: "post_logout_redirect_uris",
+  frontchannelLogoutUri: "frontchannel_logout_uri",
+  frontchannelLogoutSessionRequired: "frontchannel_logout_session_required",
+  authorizationLifetime: "authorization_lifetime",
+  accessTokenLifetime: "access_token_lifetime",
+  refreshTokenLifetime: "refresh_token_lifetime",
+  refreshTokenUsage: "refresh_token_usage",
+  ssoDisabled: "sso_disabled",
+  codeChallengeMethod: "code_challenge_method",
+} as const satisfies Record<keyof ClientInputs, string>;
+
+type Field = keyof ClientInputs;
+
+/** Fields the server owns; never sent in a PUT (digdir-api.md §2.3: "remove before PUT"). */
+const readOnlyWire = ["created", "last_updated", "active", "client_secret", "jwks_uri", "onbehalfof", "supplier_orgno"];
+
+/** Fields that only login clients have: named in the failure when given to a Maskinporten or KRR client. */
+const loginOnly: Field[] = [
+  "redirectUris",
+  "postLogoutRedirectUris",
+  "frontchannelLogoutUri",
+  "frontchannelLogoutSessionRequired",
+  "authorizationLifetime",
+  "refreshTokenLifetime",
+  "refreshTokenUsage",
+  "ssoDisabled",
+  "codeChallengeMethod",
+];
+
+/** Set-valued fields compare without regard to order. */
+const setFields: Field[] = ["grantTypes", "scopes", "redirectUris", "postLogoutRedirectUris"];
+
+export function fieldsOf(kind: ClientKind): Field[] {
+  const machine: Field[] = ["name", "description", "clientUri", "integrationType", "applicationType", "tokenEndpointAuthMethod", "grantTypes", "scopes", "accessTokenLifetime"];
+  return kind === "IdportenClient" ? [...machine, ...loginOnly] : machine;
+}
+
+// Lifetimes: the liberator CRD's ranges (digdir-api.md §5); Digdir's own limits are not published.
+const lifetime = (max: number) => z.number().int("must be a whole number of seconds").min(1, "must be at least 1 second").max(max, `must be at most ${max} seconds`);
+const scopeName = z.string().regex(/^[a-z0-9_.-]+:[A-Za-z0-9_./:-]+$/, "must be a scope name of the form prefix:subscope, e.g. krr:global/kontaktinformasjon.read");
+const loginScope = z.string().regex(/^[A-Za-z0-9_./:-]+$/, "must be a scope name without spaces");
+
+function schemaFor(kind: ClientKind) {
+  const common = {
+    name: z.string().trim().min(1, "must not be empty"),
+    description: z.string().trim().min(1, "must not be empty").optional(),
+    clientUri: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    accessTokenLifetime: lifetime(3600).optional(),
+  };
+  if (kind === "MaskinportenClient") {
+    return z.strictObject({ ...common, scopes: z.array(scopeName).min(1, "a Maskinporten client needs at least one scope") });
+  }
+  if (kind === "KrrClient") {
+    return z.strictObject({
+      ...common,
+      scopes: z
+        .array(z.enum(krrScopes, { error: `KRR clients take only ${krrScopes.join(" and ")}` }))
+        .min(1, "a KRR client needs at least one of the KRR scopes")
+        .optional(),
+    });
+  }
+  return z.strictObject({
+    ...common,
+    integrationType: z.enum(["idporten", "api_klient", "ansattporten"], { error: "must be idporten, api_klient or ansattporten" }).default("idporten"),
+    applicationType: z.enum(["web", "browser", "native"], { error: "must be web, browser or native" }).default("web"),
+    tokenEndpointAuthMethod: z.enum(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"], { error: "must be client_secret_basic, client_secret_post, private_key_jwt or none" }).optional(),
+    grantTypes: z.array(z.enum(["authorization_code", "refresh_token"], { error: "must be authorization_code or refresh_token (implicit, password and client_credentials are not supported)" })).min(1).optional(),
+    scopes: z.array(loginScope).optional(),
+    redirectUris: z.array(z.string()).min(1, "a login client needs at least one redirect URI"),
+    postLogoutRedirectUris: z.array(z.string()).min(1).optional(),
+    frontchannelLogoutUri: z.string().optional(),
+    frontchannelLogoutSessionRequired: z.boolean().default(true),
+    authorizationLifetime: lifetime(28800).default(7200),
+    accessTokenLifetime: lifetime(3600).default(120),
+    refreshTokenLifetime: lifetime(28800).default(600),
+    refreshTokenUsage: z.enum(["ONETIME", "REUSE"], { error: "must be ONETIME or REUSE" }).default("ONETIME"),
+    ssoDisabled: z.boolean().optional(),
+    codeChallengeMethod: z.enum(["S256", "none"], { error: "must be S256 or none" }).default("S256"),
+  });
+}
+
+export interface CheckResult {
+  inputs: ClientInputs;
+  failures: Failure[];
+}
+
+/**
+ * Validates and completes a client's inputs offline. Defaults are written into the inputs, so the state says
+ * exactly what was sent and a later change of a default is a visible diff. Unknown values (a preview before
+ * something they come from exists) are left as they are and not judged.
+ */
+export function checkClientInputs(kind: ClientKind, raw: Record<string, unknown>, env: EnvironmentName): CheckResult {
+  const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
+  const failures: Failure[] = [];
+  if (kind !== "IdportenClient") {
+    for (const f of loginOnly) {
+      if (news[f] !== undefined) {
+        failures.push({ property: f, reason: `${kind === "KrrClient" ? "KRR" : "Maskinporten"} clients are machine-to-machine and take no ${f}: remove it, or declare an IdportenClient` });
+        delete news[f];
+      }
+    }
+  }
+  for (const f of ["integrationType", "applicationType", "tokenEndpointAuthMethod", "grantTypes"] as const) {
+    if (kind !== "IdportenClient" && news[f] !== undefined) {
+      failures.push({ property: f, reason: `is fixed for a ${kind} (${fixedFor(kind)[f]}): remove it` });
+      delete news[f];
+    }
+  }
+  const parsed = schemaFor(kind).safeParse(withoutUnknowns(news));
+  if (!parsed.success) return { inputs: raw as unknown as ClientInputs, failures: [...failures, ...failuresFromZod(parsed.error)] };
+
+  const v = parsed.data as Partial<ClientInputs>;
+  const inputs = completeInputs(kind, v);
+  failures.push(...ruleFailures(kind, inputs, env));
+  // Put unknown values back: the engine resolves them before create/update.
+  for (const [k, x] of Object.entries(news)) if (isUnknown(x)) (inputs as unknown as Record<string, unknown>)[k] = x;
+  return { inputs, failures };
+}
+
+function fixedFor(kind: ClientKind): Record<"integrationType" | "applicationType" | "tokenEndpointAuthMethod" | "grantTypes", string> {
+  return {
+    integrationType: kind === "KrrClient" ? "krr" : "maskinporten",
+    applicationType: "web",
+    tokenEndpointAuthMethod: "private_key_jwt",
+    grantTypes: jwtBearerGrant,
+  };
+}
+
+function completeInputs(kind: ClientKind, v: Partial<ClientInputs>): ClientInputs {
+  const base = { name: v.name!, description: v.description ?? v.name!, ...(v.clientUri !== undefined && { clientUri: v.clientUri }) };
+  if (kind !== "IdportenClient") {
+    return {
+      ...base,
+      integrationType: kind === "KrrClient" ? "krr" : "maskinporten",
+      applicationType: "web",
+      tokenEndpointAuthMethod: "private_key_jwt",
+      grantTypes: [jwtBearerGrant],
+      scopes: v.scopes ?? (kind === "KrrClient" ? [...krrScopes] : []),
+      accessTokenLifetime: v.accessTokenLifetime ?? 120,
+    };
+  }
+  const publicClient = v.applicationType === "browser" || v.applicationType === "native";
+  const auth = v.tokenEndpointAuthMethod ?? (publicClient ? "none" : "private_key_jwt");
+  return {
+    ...base,
+    integrationType: v.integrationType!,
+    applicationType: v.applicationType!,
+    tokenEndpointAuthMethod: auth,
+    // digdir-api.md §5: a client without authentication cannot use the refresh grant.
+    grantTypes: v.grantTypes ?? (auth === "none" ? ["authorization_code"] : ["authorization_code", "refresh_token"]),
+    scopes: v.scopes ?? ["openid", "profile"],
+    redirectUris: v.redirectUris!,
+    postLogoutRedirectUris: v.postLogoutRedirectUris ?? (v.clientUri ? [v.clientUri] : []),
+    ...(v.frontchannelLogoutUri !== undefined && { frontchannelLogoutUri: v.frontchannelLogoutUri }),
+    frontchannelLogoutSessionRequired: v.frontchannelLogoutSessionRequired!,
+    authorizationLifetime: v.authorizationLifetime!,
+    accessTokenLifetime: v.accessTokenLifetime!,
+    refreshTokenLifetime: v.refreshTokenLifetime!,
+    refreshTokenUsage: v.refreshTokenUsage!,
+    // Ansattporten forces isolated SSO sessions (digdir-api.md §5).
+    ssoDisabled: v.ssoDisabled ?? v.integrationType === "ansattporten",
+    codeChallengeMethod: v.codeChallengeMethod!,
+  };
+}
+
+function ruleFailures(kind: ClientKind, c: ClientInputs, env: EnvironmentName): Failure[] {
+  const out: Failure[] = [];
+  if (kind !== "IdportenClient") return out;
+  const publicClient = c.applicationType !== "web";
+  if (publicClient && c.tokenEndpointAuthMethod !== "none") {
+    out.push({ property: "tokenEndpointAuthMethod", reason: `a ${c.applicationType} client cannot keep a secret or key, so it must be "none" (the combination table of Digdir's docs)` });
+  }
+  if (!publicClient && c.tokenEndpointAuthMethod === "none") {
+    out.push({ property: "tokenEndpointAuthMethod", reason: 'a web client must authenticate: use private_key_jwt (recommended), client_secret_basic or client_secret_post, or set applicationType to "browser" or "native"' });
+  }
+  if (c.tokenEndpointAuthMethod === "none" && c.grantTypes.includes("refresh_token")) {
+    out.push({ property: "grantTypes", reason: "a client without authentication (tokenEndpointAuthMethod none) cannot use refresh_token: remove it" });
+  }
+  if (!c.grantTypes.includes("authorization_code")) out.push({ property: "grantTypes", reason: "a login client needs authorization_code" });
+  if (!c.scopes.includes("openid")) out.push({ property: "scopes", reason: 'a login client must have the scope "openid"' });
+  if (c.integrationType === "idporten") {
+    const extra = c.scopes.filter((s) => !["openid", "profile", ...idportenExtraScopes].includes(s));
+    if (extra.length) out.push({ property: "scopes", reason: `an idporten client may add only ${idportenExtraScopes.join(" and ")} to openid and profile; ${extra.join(", ")} needs integrationType api_klient` });
+  }
+  if (c.integrationType === "ansattporten" && c.ssoDisabled === false) {
+    out.push({ property: "ssoDisabled", reason: "Ansattporten always isolates SSO sessions: set it to true or leave it out" });
+  }
+  if (!c.postLogoutRedirectUris?.length) {
+    out.push({ property: "postLogoutRedirectUris", reason: "a login client needs at least one post-logout redirect URI (or a clientUri to default to)" });
+  }
+  c.redirectUris?.forEach((u, i) => out.push(...uriFailures(`redirectUris[${i}]`, u, c.applicationType, env)));
+  c.postLogoutRedirectUris?.forEach((u, i) => out.push(...uriFailures(`postLogoutRedirectUris[${i}]`, u, c.applicationType, env)));
+  if (c.frontchannelLogoutUri !== undefined) {
+    const f = uriFailures("frontchannelLogoutUri", c.frontchannelLogoutUri, c.applicationType, env);
+    out.push(...f);
+    if (!f.length && !(c.redirectUris ?? []).some((r) => sameDomain(r, c.frontchannelLogoutUri!))) {
+      out.push({ property: "frontchannelLogoutUri", reason: "must be on the same domain as one of the redirect URIs" });
+    }
+  }
+  for (const [field, max] of [["accessTokenLifetime", c.refreshTokenLifetime], ["refreshTokenLifetime", c.authorizationLifetime]] as const) {
+    const value = c[field];
+    if (value !== undefined && max !== undefined && value > max) {
+      out.push({ property: field, reason: `is ${value} s, longer than ${field === "accessTokenLifetime" ? "refreshTokenLifetime" : "authorizationLifetime"} (${max} s): Digdir's guidance is access < refresh ≤ authorization` });
+    }
+  }
+  return out;
+}
+
+const localHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** Redirect URI rules of digdir-api.md §5, per environment. */
+export function uriFailures(property: string, uri: string, applicationType: string, env: EnvironmentName): Failure[] {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    return [{ property, reason: `"${uri}" is not an absolute URI` }];
+  }
+  if (u.hash) return [{ property, reason: "must not have a fragment (#...)" }];
+  const local = localHosts.has(u.hostname);
+  if (u.protocol === "https:") {
+    if (local && env !== "prod") return [{ property, reason: `"${uri}": a localhost URI in test must use http://, not https:// (http://${u.host}${u.pathname})` }];
+    if (local && env === "prod" && applicationType !== "native") return [{ property, reason: "localhost URIs are allowed in production only for native clients" }];
+    return [];
+  }
+  if (u.protocol === "http:") {
+    // Test allows plain http; production only for a native app's localhost.
+    if (env === "prod" && !(local && applicationType === "native")) return [{ property, reason: `production needs https://: "${uri}"` }];
+    return [];
+  }
+  if (applicationType === "native") return []; // app schemes (no.example.app:/callback)
+  return [{ property, reason: `"${u.protocol}" URIs are only for native apps; use https://` }];
+}
+
+function sameDomain(a: string, b: string): boolean {
+  try {
+    const ha = new URL(a).hostname;
+    const hb = new URL(b).hostname;
+    return ha === hb || ha.endsWith(`.${hb}`) || hb.endsWith(`.${ha}`);
+  } catch {
+    return false;
+  }
+}
+
+/** The body to POST for a new client. */
+export function desiredClientPayload(kind: ClientKind, c: ClientInputs): WireClient {
+  const body: Record<string, unknown> = {};
+  for (const f of fieldsOf(kind)) {
+    const v = c[f];
+    if (v !== undefined) body[wireNames[f]] = v;
+  }
+  return body as WireClient;
+}
+
+/**
+ * The full PUT body: the live object (keeping fields this provider does not manage, such as `onbehalfof`
+ * settings made elsewhere), with every managed field set to the desired value or removed, and read-only
+ * fields stripped (digdir-api.md §2.3).
+ */
+export function updatePayload(kind: ClientKind, live: WireClient, c: ClientInputs): WireClient {
+  const body: Record<string, unknown> = { ...live };
+  for (const k of readOnlyWire) delete body[k];
+  for (const f of fieldsOf(kind)) delete body[wireNames[f]];
+  return { ...body, ...desiredClientPayload(kind, c) } as WireClient;
+}
+
+/** The live object as resource inputs: what `read` reports, and what diff compares against. */
+export function inputsFromLive(kind: ClientKind, live: WireClient): ClientInputs {
+  const out: Record<string, unknown> = {};
+  for (const f of fieldsOf(kind)) {
+    const v = live[wireNames[f]];
+    if (v !== undefined && v !== null) out[f] = v;
+  }
+  return out as unknown as ClientInputs;
+}
+
+export interface ClientOutputs extends ClientInputs {
+  clientId: string;
+  clientOrgNo: string;
+  issuer: string;
+  tokenEndpoint: string;
+  wellKnownUrl: string;
+  created: string;
+  lastUpdated: string;
+  clientSecret?: string;
+}
+
+export function usesClientSecret(method: string | undefined): boolean {
+  return method === "client_secret_basic" || method === "client_secret_post";
+}
+
+/** Managed fields that differ between the last known state and the desired inputs. */
+export function changedFields(kind: ClientKind, olds: Partial<ClientInputs>, news: Partial<ClientInputs>): Field[] {
+  return fieldsOf(kind).filter((f) => {
+    const a = olds[f];
+    const b = news[f];
+    if (isUnknown(b) || (Array.isArray(b) && b.some(isUnknown))) return true;
+    if (setFields.includes(f)) return !sameSet(a as unknown[] | undefined, b as unknown[] | undefined);
+    return JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
+  });
+}
+
+/** `integrationType` is immutable at Digdir: a change needs a new client. */
+export function needsReplacement(changed: Field[]): Field[] {
+  return changed.filter((f) => f === "integrationType");
+}

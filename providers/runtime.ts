@@ -1,0 +1,38 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { configureContext } from "./core/context";
+import type { ConfigSource } from "./core/settings";
+import { clientKeysProvider } from "./digdir/client-keys";
+import { idportenClientProvider } from "./digdir/idporten-client";
+import { krrClientProvider } from "./digdir/krr-client";
+import { maskinportenClientProvider } from "./digdir/maskinporten-client";
+
+/**
+ * What the provider host loads (compiled to dist/providers/runtime.js): the implementation behind every
+ * resource kind's shim (core/shim.ts). One module instance per host process, so all kinds share one HTTP
+ * pool and one token cache.
+ */
+const factories: Record<string, () => pulumi.dynamic.ResourceProvider> = {
+  MaskinportenClient: maskinportenClientProvider,
+  KrrClient: krrClientProvider,
+  IdportenClient: idportenClientProvider,
+  ClientKeys: clientKeysProvider,
+};
+
+const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
+
+export function provider(kind: string): pulumi.dynamic.ResourceProvider {
+  let p = providers.get(kind);
+  if (!p) {
+    const factory = factories[kind];
+    if (!factory) throw new Error(`pulumi-digdir: unknown resource kind ${kind}; the state may come from a newer version of pulumi-digdir`);
+    providers.set(kind, (p = factory()));
+  }
+  return p;
+}
+
+/** The host's Configure: the stack's config, with namespaces (`digdir:clientId`, ...). */
+export function configure(_kind: string, config: ConfigSource): void {
+  configureContext(config);
+}
+
+export const kinds = Object.keys(factories);

@@ -1,0 +1,177 @@
+import { describe, expect, test } from "vitest";
+import { unknownValue } from "../../providers/core/check";
+import {
+  changedFields,
+  checkClientInputs,
+  desiredClientPayload,
+  inputsFromLive,
+  jwtBearerGrant,
+  krrScopes,
+  needsReplacement,
+  updatePayload,
+  type ClientInputs,
+} from "../../providers/digdir/client-model";
+
+const web = { name: "Min tjeneste", redirectUris: ["https://app.example.no/callback"], clientUri: "https://app.example.no" };
+
+function reasons(result: { failures: { property: string; reason: string }[] }): Record<string, string> {
+  return Object.fromEntries(result.failures.map((f) => [f.property, f.reason]));
+}
+
+describe("Maskinporten and KRR client inputs", () => {
+  test("a Maskinporten client is completed with its fixed integration settings and defaults", () => {
+    const r = checkClientInputs("MaskinportenClient", { name: "skatt", scopes: ["skatteetaten:mva"] }, "test");
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toEqual({
+      name: "skatt",
+      description: "skatt",
+      integrationType: "maskinporten",
+      applicationType: "web",
+      tokenEndpointAuthMethod: "private_key_jwt",
+      grantTypes: [jwtBearerGrant],
+      scopes: ["skatteetaten:mva"],
+      accessTokenLifetime: 120,
+    });
+  });
+
+  test("a Maskinporten client with redirect URIs is refused, naming the field", () => {
+    const r = checkClientInputs("MaskinportenClient", { name: "x", scopes: ["a:b"], redirectUris: ["https://x.no/cb"] }, "test");
+    expect(reasons(r).redirectUris).toMatch(/machine-to-machine and take no redirectUris/);
+  });
+
+  test("a Maskinporten client needs at least one scope, each of the form prefix:subscope", () => {
+    expect(reasons(checkClientInputs("MaskinportenClient", { name: "x", scopes: [] }, "test")).scopes).toMatch(/at least one scope/);
+    expect(reasons(checkClientInputs("MaskinportenClient", { name: "x", scopes: ["not a scope"] }, "test"))["scopes[0]"]).toMatch(/prefix:subscope/);
+  });
+
+  test("a Maskinporten client cannot change its integration type", () => {
+    const r = checkClientInputs("MaskinportenClient", { name: "x", scopes: ["a:b"], integrationType: "idporten" }, "test");
+    expect(reasons(r).integrationType).toMatch(/is fixed for a MaskinportenClient \(maskinporten\)/);
+  });
+
+  test("an access token lifetime out of range is refused with the limit", () => {
+    const r = checkClientInputs("MaskinportenClient", { name: "x", scopes: ["a:b"], accessTokenLifetime: 7200 }, "test");
+    expect(reasons(r).accessTokenLifetime).toMatch(/at most 3600 seconds/);
+    expect(reasons(checkClientInputs("MaskinportenClient", { name: "x", scopes: ["a:b"], accessTokenLifetime: 1.5 }, "test")).accessTokenLifetime).toMatch(/whole number/);
+  });
+
+  test("unknown fields are refused with the field named", () => {
+    const r = checkClientInputs("MaskinportenClient", { name: "x", scopes: ["a:b"], scope: "a:b" }, "test");
+    expect(r.failures).toEqual([{ property: "scope", reason: "unknown field scope: remove it or check the spelling" }]);
+  });
+
+  test("a KRR client gets both KRR scopes by default and nothing else", () => {
+    const r = checkClientInputs("KrrClient", { name: "krr-oppslag" }, "test");
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.integrationType).toBe("krr");
+    expect(r.inputs.scopes).toEqual(krrScopes);
+    const bad = checkClientInputs("KrrClient", { name: "krr", scopes: ["krr:global/kontaktinformasjon.read", "nav:x"] }, "test");
+    expect(reasons(bad)["scopes[1]"]).toMatch(/KRR clients take only/);
+  });
+});
+
+describe("ID-porten client inputs", () => {
+  test("a web login client defaults to private_key_jwt, PKCE and openid profile", () => {
+    const r = checkClientInputs("IdportenClient", web, "test");
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toMatchObject({
+      integrationType: "idporten",
+      applicationType: "web",
+      tokenEndpointAuthMethod: "private_key_jwt",
+      grantTypes: ["authorization_code", "refresh_token"],
+      scopes: ["openid", "profile"],
+      postLogoutRedirectUris: ["https://app.example.no"],
+      codeChallengeMethod: "S256",
+      ssoDisabled: false,
+    });
+  });
+
+  test("https://localhost is refused in test, http://localhost is accepted", () => {
+    const r = checkClientInputs("IdportenClient", { ...web, redirectUris: ["https://localhost:3000/cb"] }, "test");
+    expect(reasons(r)["redirectUris[0]"]).toMatch(/localhost URI in test must use http:\/\//);
+    expect(checkClientInputs("IdportenClient", { ...web, redirectUris: ["http://localhost:3000/cb"] }, "test").failures).toEqual([]);
+  });
+
+  test("production needs https except a native app's localhost", () => {
+    expect(reasons(checkClientInputs("IdportenClient", { ...web, redirectUris: ["http://app.example.no/cb"] }, "prod"))["redirectUris[0]"]).toMatch(/production needs https/);
+    expect(reasons(checkClientInputs("IdportenClient", { ...web, redirectUris: ["http://localhost/cb"] }, "prod"))["redirectUris[0]"]).toMatch(/production needs https/);
+    const native = checkClientInputs("IdportenClient", { name: "app", applicationType: "native", redirectUris: ["http://localhost:8080/cb"], postLogoutRedirectUris: ["http://localhost:8080/"] }, "prod");
+    expect(native.failures).toEqual([]);
+    expect(native.inputs.tokenEndpointAuthMethod).toBe("none");
+    expect(native.inputs.grantTypes).toEqual(["authorization_code"]);
+  });
+
+  test("the front-channel logout URI must be on a redirect URI's domain", () => {
+    const r = checkClientInputs("IdportenClient", { ...web, frontchannelLogoutUri: "https://other.example.com/logout" }, "test");
+    expect(reasons(r).frontchannelLogoutUri).toMatch(/same domain as one of the redirect URIs/);
+    expect(checkClientInputs("IdportenClient", { ...web, frontchannelLogoutUri: "https://app.example.no/logout" }, "test").failures).toEqual([]);
+  });
+
+  test("combinations the table forbids are refused", () => {
+    expect(reasons(checkClientInputs("IdportenClient", { ...web, applicationType: "browser", tokenEndpointAuthMethod: "private_key_jwt" }, "test")).tokenEndpointAuthMethod).toMatch(/must be "none"/);
+    expect(reasons(checkClientInputs("IdportenClient", { ...web, tokenEndpointAuthMethod: "none" }, "test")).tokenEndpointAuthMethod).toMatch(/web client must authenticate/);
+    expect(reasons(checkClientInputs("IdportenClient", { ...web, scopes: ["openid", "nav:x"] }, "test")).scopes).toMatch(/needs integrationType api_klient/);
+    expect(checkClientInputs("IdportenClient", { ...web, integrationType: "api_klient", scopes: ["openid", "nav:x"] }, "test").failures).toEqual([]);
+    expect(reasons(checkClientInputs("IdportenClient", { ...web, scopes: ["profile"] }, "test")).scopes).toMatch(/openid/);
+    expect(reasons(checkClientInputs("IdportenClient", { ...web, grantTypes: ["client_credentials"] }, "test"))["grantTypes[0]"]).toMatch(/not supported/);
+  });
+
+  test("lifetimes must keep access < refresh <= authorization", () => {
+    const r = checkClientInputs("IdportenClient", { ...web, accessTokenLifetime: 900, refreshTokenLifetime: 600 }, "test");
+    expect(reasons(r).accessTokenLifetime).toMatch(/longer than refreshTokenLifetime/);
+  });
+
+  test("values not known yet in a preview are not judged and are kept", () => {
+    const r = checkClientInputs("IdportenClient", { ...web, clientUri: unknownValue }, "test");
+    expect(r.failures.filter((f) => f.property === "clientUri")).toEqual([]);
+    expect(r.inputs.clientUri).toBe(unknownValue);
+  });
+});
+
+describe("payloads and diff", () => {
+  const mp = checkClientInputs("MaskinportenClient", { name: "x", scopes: ["a:b"] }, "test").inputs;
+
+  test("the create payload uses the wire names", () => {
+    expect(desiredClientPayload("MaskinportenClient", mp)).toEqual({
+      client_name: "x",
+      description: "x",
+      integration_type: "maskinporten",
+      application_type: "web",
+      token_endpoint_auth_method: "private_key_jwt",
+      grant_types: [jwtBearerGrant],
+      scopes: ["a:b"],
+      access_token_lifetime: 120,
+    });
+  });
+
+  test("the PUT keeps unmanaged live fields, drops read-only ones and removes managed fields no longer declared", () => {
+    const live = { ...desiredClientPayload("MaskinportenClient", mp), client_id: "c1", client_orgno: "991825827", client_uri: "https://old.no", created: "t0", last_updated: "t1", active: true, onbehalfof: [], jwks_uri: "/x", some_future_field: 7 };
+    const body = updatePayload("MaskinportenClient", live, { ...mp, name: "y" });
+    expect(body).toMatchObject({ client_id: "c1", client_orgno: "991825827", client_name: "y", some_future_field: 7 });
+    for (const k of ["created", "last_updated", "active", "onbehalfof", "jwks_uri", "client_uri"]) expect(body).not.toHaveProperty(k);
+  });
+
+  test("a live client read back equals what was declared", () => {
+    const live = { ...desiredClientPayload("MaskinportenClient", mp), client_id: "c1", created: "t" };
+    expect(changedFields("MaskinportenClient", inputsFromLive("MaskinportenClient", live), mp)).toEqual([]);
+  });
+
+  test("scope order does not count as a change; a new scope does", () => {
+    const a = { ...mp, scopes: ["a:b", "c:d"] };
+    expect(changedFields("MaskinportenClient", a, { ...mp, scopes: ["c:d", "a:b"] })).toEqual([]);
+    expect(changedFields("MaskinportenClient", a, { ...mp, scopes: ["a:b"] })).toEqual(["scopes"]);
+  });
+
+  test("a changed integration type needs a replacement, everything else updates in place", () => {
+    const olds = checkClientInputs("IdportenClient", web, "test").inputs;
+    const news: ClientInputs = { ...olds, integrationType: "api_klient", name: "nytt navn" };
+    const changed = changedFields("IdportenClient", olds, news);
+    expect(changed.sort()).toEqual(["integrationType", "name"]);
+    expect(needsReplacement(changed)).toEqual(["integrationType"]);
+    expect(needsReplacement(["name", "scopes", "redirectUris"])).toEqual([]);
+  });
+
+  test("an unknown value is a change", () => {
+    expect(changedFields("MaskinportenClient", mp, { ...mp, description: unknownValue })).toEqual(["description"]);
+  });
+});
