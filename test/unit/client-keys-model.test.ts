@@ -22,10 +22,10 @@ describe("client key sets", () => {
 
   test("private key material is refused without being repeated in the message", () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const priv = { ...(privateKey.export({ format: "jwk" }) as object), kid: "k" };
+    const priv = { ...(privateKey.export({ format: "jwk" }) as { d: string }), kid: "k" };
     const r = checkClientKeysInputs({ clientId: "c1", keys: [priv] }, now);
     expect(reasons(r)["keys[0]"]).toMatch(/holds private key material \(d, p, q, dp, dq, qi\)/);
-    expect(JSON.stringify(r.failures)).not.toContain((priv as { d: string }).d);
+    expect(JSON.stringify(r.failures)).not.toContain(priv.d);
   });
 
   test("more than five keys are refused", () => {

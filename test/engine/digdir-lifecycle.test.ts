@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { HttpClient } from "../../providers/core/http";
+import { MaskinportenTokens } from "../../providers/core/auth";
+import { krrScopes } from "../../providers/digdir/client-model";
+import { rsaKeyPair } from "../support/keys";
+import { ProviderHost, serializedProvider, urnOf } from "../support/provider-host";
+import { localConfig, startSim, type Simulator } from "../support/sim";
+
+const uuid = /^[0-9a-f-]{36}$/;
+
+/** Digdir client resources through the SDK's own provider host, against the simulator over HTTP. */
+describe("Digdir clients through the provider host", () => {
+  let sim: Simulator;
+  let host: ProviderHost;
+  const P: Record<string, string> = {};
+
+  beforeAll(async () => {
+    sim = await startSim();
+    host = await ProviderHost.start();
+    await host.configure(localConfig(sim));
+    for (const kind of ["MaskinportenClient", "KrrClient", "IdportenClient", "ClientKeys"]) P[kind] = await serializedProvider(kind);
+  });
+  afterAll(async () => {
+    host?.close();
+    await sim?.close();
+  });
+
+  test("an ID-porten client goes through check, create, read, diff, update, replacement and delete", async () => {
+    const urn = urnOf("IdportenClient", "web");
+    const declared = { __provider: P.IdportenClient, name: "Min tjeneste", clientUri: "https://app.example.no", redirectUris: ["https://app.example.no/callback"] };
+
+    const checked = await host.check(urn, {}, declared);
+    expect(checked.failures).toEqual([]);
+
+    const created = await host.create(urn, checked.inputs);
+    expect(created.id).toMatch(uuid);
+    expect(created.outs).toMatchObject({
+      clientId: created.id,
+      clientOrgNo: "991825827",
+      integrationType: "idporten",
+      tokenEndpointAuthMethod: "private_key_jwt",
+      redirectUris: ["https://app.example.no/callback"],
+      issuer: `${sim.url}/idporten`,
+    });
+    expect(created.outs).not.toHaveProperty("clientSecret");
+
+    const refreshed = await host.read(urn, created.id, created.outs);
+    expect(refreshed.id).toBe(created.id);
+    expect(refreshed.props).toEqual(created.outs);
+    expect(await host.diff(urn, created.id, created.outs, checked.inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+
+    const renamed = await host.check(urn, checked.inputs, { ...declared, name: "Nytt navn", scopes: ["openid", "profile", "eidas"] });
+    expect(await host.diff(urn, created.id, created.outs, renamed.inputs)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    const updated = await host.update(urn, created.id, created.outs, renamed.inputs);
+    expect(updated.outs).toMatchObject({ clientId: created.id, name: "Nytt navn", scopes: ["openid", "profile", "eidas"] });
+    const afterUpdate = await host.read(urn, created.id, updated.outs);
+    expect(afterUpdate.props).toMatchObject({ name: "Nytt navn", scopes: ["openid", "profile", "eidas"] });
+    expect(await host.diff(urn, created.id, afterUpdate.props, renamed.inputs)).toMatchObject({ changes: "none" });
+
+    const retyped = await host.check(urn, renamed.inputs, { ...declared, integrationType: "api_klient" });
+    expect(await host.diff(urn, created.id, updated.outs, retyped.inputs)).toEqual({ changes: "some", replaces: ["integrationType"], deleteBeforeReplace: false });
+
+    await host.delete(urn, created.id, updated.outs);
+    expect((await host.read(urn, created.id, updated.outs)).id).toBe("");
+    await host.delete(urn, created.id, updated.outs); // a second delete finds it gone: no error
+  });
+
+  test("a secret-based client gets its secret on create and a new one when it moves to a secret method", async () => {
+    const urn = urnOf("IdportenClient", "secret");
+    const declared = { __provider: P.IdportenClient, name: "Hemmelig", clientUri: "https://app.example.no", redirectUris: ["https://app.example.no/cb"] };
+    const checked = await host.check(urn, {}, { ...declared, tokenEndpointAuthMethod: "client_secret_basic" });
+    const created = await host.create(urn, checked.inputs);
+    expect(typeof created.outs.clientSecret).toBe("string");
+    expect((created.outs.clientSecret as string).length).toBeGreaterThan(10);
+    const read = await host.read(urn, created.id, created.outs);
+    expect(read.props.clientSecret).toBe(created.outs.clientSecret);
+
+    const toKey = await host.check(urn, checked.inputs, { ...declared, tokenEndpointAuthMethod: "private_key_jwt" });
+    const keyed = await host.update(urn, created.id, created.outs, toKey.inputs);
+    expect(keyed.outs).not.toHaveProperty("clientSecret");
+    const back = await host.check(urn, toKey.inputs, { ...declared, tokenEndpointAuthMethod: "client_secret_post" });
+    const secretAgain = await host.update(urn, created.id, keyed.outs, back.inputs);
+    expect(typeof secretAgain.outs.clientSecret).toBe("string");
+    expect(secretAgain.outs.clientSecret).not.toBe(created.outs.clientSecret);
+    await host.delete(urn, created.id, secretAgain.outs);
+  });
+
+  test("a Maskinporten client is created, updated in place and deleted", async () => {
+    const urn = urnOf("MaskinportenClient", "mp");
+    const checked = await host.check(urn, {}, { __provider: P.MaskinportenClient, name: "systemleverandør", scopes: ["altinn:authentication/systemregister.write"] });
+    expect(checked.failures).toEqual([]);
+    const created = await host.create(urn, checked.inputs);
+    expect(created.outs).toMatchObject({
+      integrationType: "maskinporten",
+      issuer: `${sim.url}/maskinporten/`,
+      tokenEndpoint: `${sim.url}/maskinporten/token`,
+      wellKnownUrl: `${sim.url}/maskinporten/.well-known/oauth-authorization-server`,
+    });
+    const more = await host.check(urn, checked.inputs, { __provider: P.MaskinportenClient, name: "systemleverandør", scopes: ["altinn:authentication/systemregister.write", "altinn:authentication/systemuser.request.write"], accessTokenLifetime: 300 });
+    expect((await host.diff(urn, created.id, created.outs, more.inputs)).changes).toBe("some");
+    const updated = await host.update(urn, created.id, created.outs, more.inputs);
+    expect(updated.outs).toMatchObject({ accessTokenLifetime: 300, scopes: ["altinn:authentication/systemregister.write", "altinn:authentication/systemuser.request.write"] });
+    await host.delete(urn, created.id, updated.outs);
+  });
+
+  test("a KRR client reads back with both KRR scopes, and its own registered key gets a token KRR accepts", async () => {
+    const urn = urnOf("KrrClient", "krr");
+    const checked = await host.check(urn, {}, { __provider: P.KrrClient, name: "KRR-oppslag" });
+    const created = await host.create(urn, checked.inputs);
+    const read = await host.read(urn, created.id, created.outs);
+    expect(read.props.scopes).toEqual(krrScopes);
+    expect(read.props.integrationType).toBe("krr");
+
+    const key = rsaKeyPair();
+    const keysUrn = urnOf("ClientKeys", "krr-keys");
+    const keysChecked = await host.check(keysUrn, {}, { __provider: P.ClientKeys, clientId: created.id, keys: [key.publicJwk] });
+    expect(keysChecked.failures).toEqual([]);
+    const keys = await host.create(keysUrn, keysChecked.inputs);
+    expect(keys.id).toBe(created.id);
+    expect(keys.outs.kids).toEqual([key.kid]);
+    expect(Object.keys(keys.outs.expiresAt as object)).toEqual([key.kid]);
+
+    const tokens = new MaskinportenTokens(new HttpClient(), created.outs.wellKnownUrl as string);
+    const token = await tokens.token({ clientId: created.id, key: key.privateKey, kid: key.kid }, { scopes: krrScopes });
+    const res = await fetch(`${sim.url}/krr/rest/v2/personer`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token.accessToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ personidentifikatorer: ["15889010069"] }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { personer: Array<{ personidentifikator: string; kontaktinformasjon?: { epostadresse?: string } }> };
+    expect(body.personer[0].personidentifikator).toBe("15889010069");
+    expect(body.personer[0].kontaktinformasjon?.epostadresse).toBe("kari.nordmann@example.no");
+
+    await host.delete(keysUrn, keys.id, keys.outs);
+    expect((await host.read(keysUrn, keys.id, keys.outs)).id).toBe("");
+    await host.delete(urn, created.id, created.outs);
+  });
+
+  test("a key set moved to another client is a replacement", async () => {
+    const key = rsaKeyPair();
+    const urn = urnOf("ClientKeys", "k");
+    const a = await host.check(urn, {}, { __provider: P.ClientKeys, clientId: "client-a", keys: [key.publicJwk] });
+    const b = await host.check(urn, a.inputs, { __provider: P.ClientKeys, clientId: "client-b", keys: [key.publicJwk] });
+    const outsA = { ...a.inputs, kids: [key.kid], expiresAt: {} };
+    expect(await host.diff(urn, "client-a", outsA, b.inputs)).toEqual({ changes: "some", replaces: ["clientId"], deleteBeforeReplace: false });
+  });
+
+  test("an upstream refusal reaches the engine with Digdir's message and what to do, and no token", async () => {
+    const urn = urnOf("MaskinportenClient", "bad");
+    const checked = await host.check(urn, {}, { __provider: P.MaskinportenClient, name: "x", scopes: ["nav:not-granted"] });
+    expect(checked.failures).toEqual([]);
+    const err = await host.create(urn, checked.inputs).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/Digdir self-service API: POST \/samarbeid\/api\/v1\/clients answered 400/);
+    expect(err?.message).toMatch(/correlation id/);
+    expect(err?.message).not.toMatch(/eyJ/);
+    expect(host.stderr()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
+  });
+});

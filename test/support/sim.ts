@@ -1,0 +1,25 @@
+import { startSimulator } from "../../simulator";
+
+export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+/** A fresh simulator on a free port; tests meet both sides here and nowhere else. */
+export function startSim(options: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
+  return startSimulator({ port: 0, ...options });
+}
+
+/** Calls the simulator's control API. */
+export async function control<T = unknown>(sim: Simulator, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${sim.url}/_sim${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`control ${method} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Local-environment provider settings for a simulator. */
+export function localConfig(sim: Simulator): Record<string, string> {
+  return { "digdir:environment": "local", "digdir:simulatorUrl": sim.url };
+}
