@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
 import { ApiError, InputError } from "./errors";
-import { parseErrorBody, type HttpClient } from "./http";
+import { parseErrorBody, type HttpClient, type HttpResponse } from "./http";
 
 /** A Maskinporten client's signing credential: a registered key (`kid`) or a business certificate (`x5c`). */
 export interface Credential {
@@ -138,6 +138,11 @@ export class MaskinportenTokens {
   private readonly cache = new Map<string, { token: Token; lifetime: number }>();
   private readonly inFlight = new Map<string, Promise<Token>>();
   private metadataCache?: { value: Promise<AuthorizationServer>; at: number };
+  /**
+   * How far Maskinporten's clock is ahead of ours, from its `Date` headers. Grants are refused outside about
+   * ±10 s (MP-130); a machine whose clock drifted would otherwise fail every grant.
+   */
+  private clockOffsetMs = 0;
 
   constructor(
     private readonly http: HttpClient,
@@ -190,16 +195,37 @@ export class MaskinportenTokens {
     return meta;
   }
 
+  /** Notes the server's time from a `Date` header; differences under 2 s are the header's own rounding. */
+  private observeServerDate(date: string | undefined): boolean {
+    const at = date ? Date.parse(date) : NaN;
+    if (Number.isNaN(at)) return false;
+    const offset = at - Date.now();
+    const next = Math.abs(offset) < 2000 ? 0 : offset;
+    const changed = Math.abs(next - this.clockOffsetMs) >= 2000;
+    this.clockOffsetMs = next;
+    return changed;
+  }
+
   private async fetchToken(credential: Credential, req: TokenRequest, meta: AuthorizationServer, key: string): Promise<Token> {
-    this.requestsByKey.set(key, (this.requestsByKey.get(key) ?? 0) + 1);
-    const res = await this.http.send({
-      service: "maskinporten",
-      method: "POST",
-      url: meta.token_endpoint,
-      // A fresh grant per attempt: a jti can be used once only (MP-012).
-      form: async () => ({ grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: await signGrant(credential, req, meta.issuer) }),
-      idempotent: true,
-    });
+    for (let attempt = 1; ; attempt++) {
+      this.requestsByKey.set(key, (this.requestsByKey.get(key) ?? 0) + 1);
+      const res = await this.http.send({
+        service: "maskinporten",
+        method: "POST",
+        url: meta.token_endpoint,
+        // A fresh grant per attempt: a jti can be used once only (MP-012).
+        form: async () => ({
+          grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+          assertion: await signGrant(credential, req, meta.issuer, Math.floor((Date.now() + this.clockOffsetMs) / 1000)),
+        }),
+        idempotent: true,
+      });
+      const skewed = this.observeServerDate(res.headers.date);
+      if (res.status === 200 || attempt > 1 || !skewed || !/MP-130|Issue time/.test(res.text)) return this.tokenFrom(res, credential, req, meta, key);
+    }
+  }
+
+  private tokenFrom(res: HttpResponse, credential: Credential, req: TokenRequest, meta: AuthorizationServer, key: string): Token {
     if (res.status !== 200) {
       const parsed = parseErrorBody(res.text);
       const mp = parsed.codes.find((c) => c.startsWith("MP-"));

@@ -1,0 +1,157 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { MaskinportenTokens, readCertificateChain, readPrivateKey } from "../../providers/core/auth";
+import { Context, configureContext } from "../../providers/core/context";
+import { isApiError, type ApiError } from "../../providers/core/errors";
+import { HttpClient } from "../../providers/core/http";
+import { DigdirClientApi } from "../../providers/digdir/api";
+import { clientProvider } from "../../providers/digdir/client-provider";
+import { checkClientInputs, krrScopes } from "../../providers/digdir/client-model";
+import { control, localConfig, startSim, type Simulator } from "../support/sim";
+
+type Stats = { routes: Record<string, { count: number; statuses: Record<string, number> }> };
+const count = (s: Stats, label: string) => Object.entries(s.routes).filter(([k]) => k.includes(label)).reduce((n, [, v]) => n + v.count, 0);
+
+async function failure(p: Promise<unknown>): Promise<ApiError> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  if (!isApiError(e)) throw new Error(`expected an ApiError, got ${String(e)}`);
+  return e;
+}
+
+/** The providers' shared HTTP, token and error handling, against the simulator over a socket. */
+describe("core against the simulator", () => {
+  let sim: Simulator;
+  let ctx: Context;
+  let api: DigdirClientApi;
+
+  beforeAll(async () => {
+    sim = await startSim();
+    ctx = configureContext({ get: (k) => localConfig(sim)[k] });
+    // Fast back-off for tests; Retry-After from the server still rules.
+    (ctx.http.options as { baseDelayMs: number }).baseDelayMs = 10;
+    api = new DigdirClientApi(ctx);
+  });
+  afterEach(async () => {
+    await control(sim, "DELETE", "/faults");
+  });
+  afterAll(async () => {
+    await ctx?.http.close();
+    await sim?.close();
+  });
+
+  async function newClient(name: string): Promise<string> {
+    const inputs = checkClientInputs("MaskinportenClient", { name, scopes: krrScopes }, "local").inputs;
+    return (await clientProvider("MaskinportenClient").create(inputs)).id;
+  }
+
+  test("many calls with one credential and scope set make one token request", async () => {
+    await control(sim, "GET", "/stats?reset=true");
+    await Promise.all(Array.from({ length: 20 }, (_, i) => newClient(`c${i}`)));
+    await Promise.all(Array.from({ length: 10 }, () => api.getClient("nope")));
+    const stats = await control<Stats>(sim, "GET", "/stats");
+    expect(count(stats, "/maskinporten/token")).toBeLessThanOrEqual(1);
+    expect(count(stats, "POST /samarbeid/api/v1/clients")).toBe(20);
+  });
+
+  test("concurrent callers share one token request", async () => {
+    const bootstrap = sim.bootstrap as { clientId: string; kid: string; privateJwk: object };
+    const tokens = new MaskinportenTokens(new HttpClient(), ctx.settings.endpoints.maskinportenWellKnown);
+    const credential = { clientId: bootstrap.clientId, kid: bootstrap.kid, key: readPrivateKey(JSON.stringify(bootstrap.privateJwk), "bootstrap").key };
+    const got = await Promise.all(Array.from({ length: 10 }, () => tokens.token(credential, { scopes: ["idporten:dcr.read"] })));
+    expect(new Set(got.map((t) => t.accessToken)).size).toBe(1);
+    expect([...tokens.requestsByKey.values()]).toEqual([1]);
+  });
+
+  test("a read answered 429 with Retry-After is retried after the wait and succeeds", async () => {
+    const id = await newClient("retry-429");
+    await control(sim, "POST", "/faults", { rules: [{ method: "GET", path: `/clients/${id}$`, status: 429, retryAfter: 1, times: 2 }] });
+    const before = ctx.http.stats.retries;
+    const started = Date.now();
+    expect((await api.getClient(id))?.client_id).toBe(id);
+    expect(ctx.http.stats.retries - before).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+  });
+
+  test("a create answered 503 is not sent again, and the error says so", async () => {
+    await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: "/samarbeid/api/v1/clients$", status: 503, times: 1 }] });
+    await control(sim, "GET", "/stats?reset=true");
+    const e = await failure(newClient("no-retry"));
+    expect(e.status).toBe(503);
+    expect(e.message).toMatch(/answered 503.*try again later/);
+    expect(count(await control<Stats>(sim, "GET", "/stats"), "POST /samarbeid/api/v1/clients")).toBe(1);
+  });
+
+  test("an update whose answer is lost after it was carried out is sent again and succeeds", async () => {
+    const id = await newClient("commit-then-fail");
+    await control(sim, "POST", "/faults", { rules: [{ method: "PUT", path: `/clients/${id}$`, commitThenFail: 502, times: 1 }] });
+    const live = (await api.getClient(id))!;
+    const updated = await api.updateClient(id, { ...live, client_name: "renamed", created: undefined, last_updated: undefined });
+    expect(updated.client_name).toBe("renamed");
+    expect((await api.getClient(id))?.client_name).toBe("renamed");
+  });
+
+  test("a reset connection on a read is retried", async () => {
+    const id = await newClient("reset");
+    await control(sim, "POST", "/faults", { rules: [{ method: "GET", path: `/clients/${id}$`, reset: true, times: 1 }] });
+    expect((await api.getClient(id))?.client_id).toBe(id);
+  });
+
+  test("a service that cannot be reached gives an error naming the host and what to check", async () => {
+    const dead = new DigdirClientApi(configureContext({ get: (k) => ({ ...localConfig(sim), "digdir:simulatorUrl": "http://127.0.0.1:1" })[k] }));
+    const e = await dead.getClient("x").then(
+      () => undefined,
+      (x: Error) => x,
+    );
+    expect(e?.message).toMatch(/Could not reach 127\.0\.0\.1:1 after \d attempts: check the network/);
+    configureContext({ get: (k) => localConfig(sim)[k] });
+  });
+
+  test("a token the service no longer accepts is replaced once, and grants follow the service's clock", async () => {
+    const id = await newClient("expired-token");
+    await api.getClient(id);
+    await control(sim, "POST", "/clock", { advanceSeconds: 3600 });
+    await control(sim, "GET", "/stats?reset=true");
+    expect((await api.getClient(id))?.client_id).toBe(id);
+    const stats = await control<Stats>(sim, "GET", "/stats");
+    // The service's clock jumped an hour: the first grant is refused as expired (MP-130), the second is signed
+    // with the service's time read from its Date header.
+    expect(stats.routes["POST /maskinporten/token"].statuses).toEqual({ "400": 1, "200": 1 });
+    expect(stats.routes[Object.keys(stats.routes).find((k) => k.startsWith("GET /samarbeid/api/v1/clients/"))!].statuses).toEqual({ "401": 1, "200": 1 });
+    await api.getClient(id);
+    expect((await control<Stats>(sim, "GET", "/stats")).routes["POST /maskinporten/token"].count).toBe(2);
+  });
+
+  test("Maskinporten's refusal carries the MP code and a sentence on what to do, never the grant", async () => {
+    const tokens = new MaskinportenTokens(new HttpClient(), ctx.settings.endpoints.maskinportenWellKnown);
+    const bootstrap = sim.bootstrap as { clientId: string; kid: string; privateJwk: object };
+    const credential = { clientId: bootstrap.clientId, kid: bootstrap.kid, key: readPrivateKey(JSON.stringify(bootstrap.privateJwk), "bootstrap").key };
+    const e = await failure(tokens.token(credential, { scopes: ["nav:not-on-the-client"] }));
+    expect(e.codes).toContain("MP-200");
+    expect(e.message).toMatch(/Maskinporten: POST \/maskinporten\/token answered 400 \[MP-200\].*add it to the client's scopes/);
+    expect(e.message).not.toMatch(/eyJ/);
+  });
+
+  test("a business certificate (x5c) gets a token for a client without registered keys", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "x5c-"));
+    try {
+      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "2", "-subj", "/C=NO/O=Simulert Systemleverandør AS/serialNumber=991825827/CN=Simulert"], { stdio: "ignore" });
+      const id = await newClient("x5c");
+      const tokens = new MaskinportenTokens(new HttpClient(), ctx.settings.endpoints.maskinportenWellKnown);
+      const credential = {
+        clientId: id,
+        key: readPrivateKey(readFileSync(join(dir, "key.pem"), "utf8"), "key").key,
+        x5c: readCertificateChain(readFileSync(join(dir, "cert.pem"), "utf8"), "chain"),
+      };
+      const token = await tokens.token(credential, { scopes: [krrScopes[0]] });
+      expect(token.scope).toContain(krrScopes[0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
