@@ -4,7 +4,7 @@ import { MaskinportenTokens } from "../../providers/core/auth";
 import { krrScopes } from "../../providers/digdir/client-model";
 import { rsaKeyPair } from "../support/keys";
 import { ProviderHost, serializedProvider, urnOf } from "../support/provider-host";
-import { localConfig, startSim, type Simulator } from "../support/sim";
+import { control, localConfig, startSim, type Simulator } from "../support/sim";
 
 const uuid = /^[0-9a-f-]{36}$/;
 
@@ -83,6 +83,7 @@ describe("Digdir clients through the provider host", () => {
     expect(typeof secretAgain.outs.clientSecret).toBe("string");
     expect(secretAgain.outs.clientSecret).not.toBe(created.outs.clientSecret);
     await host.delete(urn, created.id, secretAgain.outs);
+    for (const secret of [created.outs.clientSecret, secretAgain.outs.clientSecret]) expect(host.stderr()).not.toContain(secret);
   });
 
   test("a Maskinporten client is created, updated in place and deleted", async () => {
@@ -158,5 +159,22 @@ describe("Digdir clients through the provider host", () => {
     expect(err?.message).toMatch(/correlation id/);
     expect(err?.message).not.toMatch(/eyJ/);
     expect(host.stderr()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
+  });
+
+  test("invalid input of every kind fails in check without a single HTTP call", async () => {
+    await control(sim, "GET", "/stats?reset=true");
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ["MaskinportenClient", { name: "x", scopes: ["a:b"], redirectUris: ["https://x.no/cb"] }, "redirectUris"],
+      ["MaskinportenClient", { name: "x", scopes: ["not a scope"] }, "scopes[0]"],
+      ["KrrClient", { name: "x", scopes: ["nav:x"] }, "scopes[0]"],
+      ["IdportenClient", { name: "x", redirectUris: ["https://x.no/cb"], frontchannelLogoutUri: "https://other.no/logout", clientUri: "https://x.no" }, "frontchannelLogoutUri"],
+      ["IdportenClient", { name: "x", redirectUris: ["https://x.no/cb"], clientUri: "https://x.no", accessTokenLifetime: 0 }, "accessTokenLifetime"],
+      ["ClientKeys", { clientId: "c", keys: Array.from({ length: 6 }, () => rsaKeyPair().publicJwk) }, "keys"],
+    ];
+    for (const [kind, props, field] of cases) {
+      const r = await host.check(urnOf(kind, "bad"), {}, { __provider: P[kind], ...props });
+      expect(r.failures.map((f) => f.property), `${kind} ${field}`).toContain(field);
+    }
+    expect((await control<{ total: number }>(sim, "GET", "/stats")).total).toBe(0);
   });
 });
