@@ -16,7 +16,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("npm run sim", () => {
   it("prints exactly the listening line first, serves the bootstrap, and exits 0 on SIGTERM after writing bootstrap.json", async () => {
     const stateDir = join(dir, "cli");
-    const child = spawn("npm", ["run", "sim", "--", "--port", "0", "--state", stateDir], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+    // The project's .npmrc keeps npm's banner off stdout; a log level inherited from an outer npm would win.
+    const env = { ...process.env };
+    delete env.npm_config_loglevel;
+    const child = spawn("npm", ["run", "sim", "--", "--port", "0", "--state", stateDir], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolveExit) => child.on("exit", (code) => resolveExit(code)));
