@@ -3,3 +3,7 @@ export { MaskinportenClient, type MaskinportenClientArgs } from "./digdir/maskin
 export { KrrClient, type KrrClientArgs } from "./digdir/krr-client";
 export { IdportenClient, type IdportenClientArgs } from "./digdir/idporten-client";
 export { ClientKeys, type ClientKeysArgs, type PublicJwkArg } from "./digdir/client-keys";
+export { System, type SystemArgs, type LocalizedTextArg, type RightArg, type AccessPackageArg } from "./altinn/system";
+export { SystemUserRequest, type SystemUserRequestArgs } from "./altinn/system-user-request";
+export { AgentSystemUserRequest, type AgentSystemUserRequestArgs } from "./altinn/agent-system-user-request";
+export type { SystemOfferArg } from "./altinn/request-resource";

@@ -1,6 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { configureContext } from "./core/context";
 import type { ConfigSource } from "./core/settings";
+import { agentSystemUserRequestProvider } from "./altinn/agent-system-user-request";
+import { systemProvider } from "./altinn/system";
+import { systemUserRequestProvider } from "./altinn/system-user-request";
 import { clientKeysProvider } from "./digdir/client-keys";
 import { idportenClientProvider } from "./digdir/idporten-client";
 import { krrClientProvider } from "./digdir/krr-client";
@@ -16,6 +19,9 @@ const factories: Record<string, () => pulumi.dynamic.ResourceProvider> = {
   KrrClient: krrClientProvider,
   IdportenClient: idportenClientProvider,
   ClientKeys: clientKeysProvider,
+  System: systemProvider,
+  SystemUserRequest: systemUserRequestProvider,
+  AgentSystemUserRequest: agentSystemUserRequestProvider,
 };
 
 const providers = new Map<string, pulumi.dynamic.ResourceProvider>();

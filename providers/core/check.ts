@@ -24,15 +24,36 @@ export function containsUnknown(v: unknown): boolean {
   return false;
 }
 
-/** Drops unknown values (keys or array items) so that the known rest can be validated. */
-export function withoutUnknowns<T>(v: T): T {
-  if (Array.isArray(v)) return v.filter((x) => !isUnknown(x)).map(withoutUnknowns) as T;
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (!isUnknown(x)) out[k] = withoutUnknowns(x);
-    return out as T;
+/** The segments of a failure's property name: `keys[1].kid` → ["keys", 1, "kid"]. */
+export function propertyPath(property: string): Array<string | number> {
+  return [...property.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]));
+}
+
+/** Is the value at `property`, or anything on the way to it or inside it, not known yet? */
+export function unknownAt(inputs: unknown, property: string): boolean {
+  let v: unknown = inputs;
+  for (const seg of propertyPath(property)) {
+    if (isUnknown(v)) return true;
+    if (v === null || typeof v !== "object") return false;
+    v = (v as Record<string | number, unknown>)[seg];
   }
-  return v;
+  return containsUnknown(v);
+}
+
+/**
+ * Validates inputs that may hold values not known yet (a preview): they are validated as they are, and every
+ * failure that concerns an unknown value is dropped, so the known rest is still judged and failures keep the
+ * user's own indices. `data` is undefined when only unknown values failed: there is nothing to complete yet.
+ */
+export function parseAroundUnknowns<T>(schema: z.ZodType<T>, inputs: Record<string, unknown>): { data?: T; failures: Failure[] } {
+  const parsed = schema.safeParse(inputs);
+  if (parsed.success) return { data: parsed.data, failures: [] };
+  return { failures: knownFailures(failuresFromZod(parsed.error), inputs) };
+}
+
+/** Failures that do not concern a value that is still unknown. */
+export function knownFailures(failures: Failure[], inputs: unknown): Failure[] {
+  return failures.filter((f) => !unknownAt(inputs, f.property));
 }
 
 /** zod issues → failures named by their input path (`redirectUris[1]`). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { failuresFromZod, isUnknown, withoutUnknowns, type Failure } from "../core/check";
+import { isUnknown, parseAroundUnknowns, type Failure } from "../core/check";
 import type { WireJwk, WireJwks } from "./api";
 
 /**
@@ -72,15 +72,15 @@ export function checkClientKeysInputs(raw: Record<string, unknown>, now = Math.f
     }
   });
   if (failures.length) return { inputs: raw as unknown as ClientKeysInputs, failures };
-  const parsed = schema(now).safeParse(withoutUnknowns(news));
-  if (!parsed.success) return { inputs: raw as unknown as ClientKeysInputs, failures: failuresFromZod(parsed.error) };
+  const parsed = parseAroundUnknowns(schema(now), news);
+  if (!parsed.data) return { inputs: raw as unknown as ClientKeysInputs, failures: parsed.failures };
   const inputs = parsed.data as ClientKeysInputs;
   const seen = new Map<string, number>();
   inputs.keys.forEach((k, i) => {
+    if (isUnknown(k.kid)) return;
     if (seen.has(k.kid)) failures.push({ property: `keys[${i}].kid`, reason: `"${k.kid}" is also the kid of keys[${seen.get(k.kid)}]: every key needs its own kid` });
     seen.set(k.kid, i);
   });
-  if (isUnknown(news.clientId)) inputs.clientId = news.clientId as string;
   return { inputs, failures };
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { failuresFromZod, isUnknown, sameSet, withoutUnknowns, type Failure } from "../core/check";
+import { containsUnknown, isUnknown, knownFailures, parseAroundUnknowns, sameSet, type Failure } from "../core/check";
 import type { EnvironmentName } from "../core/environments";
 import type { WireClient } from "./api";
 
@@ -157,15 +157,12 @@ export function checkClientInputs(kind: ClientKind, raw: Record<string, unknown>
       delete news[f];
     }
   }
-  const parsed = schemaFor(kind).safeParse(withoutUnknowns(news));
-  if (!parsed.success) return { inputs: raw as unknown as ClientInputs, failures: [...failures, ...failuresFromZod(parsed.error)] };
-
-  const v = parsed.data as Partial<ClientInputs>;
-  const inputs = completeInputs(kind, v);
-  failures.push(...ruleFailures(kind, inputs, env));
-  // Put unknown values back: the engine resolves them before create/update.
-  for (const [k, x] of Object.entries(news)) if (isUnknown(x)) (inputs as unknown as Record<string, unknown>)[k] = x;
-  return { inputs, failures };
+  const parsed = parseAroundUnknowns(schemaFor(kind), news);
+  failures.push(...parsed.failures);
+  // Only values not known yet failed: nothing to complete until the engine knows them (a preview).
+  if (!parsed.data || failures.length) return { inputs: news as unknown as ClientInputs, failures };
+  const inputs = completeInputs(kind, parsed.data as Partial<ClientInputs>);
+  return { inputs, failures: knownFailures(ruleFailures(kind, inputs, env), news) };
 }
 
 function fixedFor(kind: ClientKind): Record<"integrationType" | "applicationType" | "tokenEndpointAuthMethod" | "grantTypes", string> {
@@ -224,6 +221,7 @@ function ruleFailures(kind: ClientKind, c: ClientInputs, env: EnvironmentName): 
   if (!publicClient && c.tokenEndpointAuthMethod === "none") {
     out.push({ property: "tokenEndpointAuthMethod", reason: 'a web client must authenticate: use private_key_jwt (recommended), client_secret_basic or client_secret_post, or set applicationType to "browser" or "native"' });
   }
+  if (containsUnknown(c.grantTypes) || containsUnknown(c.scopes)) return out;
   if (c.tokenEndpointAuthMethod === "none" && c.grantTypes.includes("refresh_token")) {
     out.push({ property: "grantTypes", reason: "a client without authentication (tokenEndpointAuthMethod none) cannot use refresh_token: remove it" });
   }
@@ -244,7 +242,7 @@ function ruleFailures(kind: ClientKind, c: ClientInputs, env: EnvironmentName): 
   if (c.frontchannelLogoutUri !== undefined) {
     const f = uriFailures("frontchannelLogoutUri", c.frontchannelLogoutUri, c.applicationType, env);
     out.push(...f);
-    if (!f.length && !(c.redirectUris ?? []).some((r) => sameDomain(r, c.frontchannelLogoutUri!))) {
+    if (!f.length && !isUnknown(c.frontchannelLogoutUri) && !containsUnknown(c.redirectUris) && !(c.redirectUris ?? []).some((r) => sameDomain(r, c.frontchannelLogoutUri!))) {
       out.push({ property: "frontchannelLogoutUri", reason: "must be on the same domain as one of the redirect URIs" });
     }
   }
@@ -261,6 +259,7 @@ const localHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** Redirect URI rules of digdir-api.md §5, per environment. */
 export function uriFailures(property: string, uri: string, applicationType: string, env: EnvironmentName): Failure[] {
+  if (isUnknown(uri)) return [];
   let u: URL;
   try {
     u = new URL(uri);

@@ -121,6 +121,15 @@ describe("ID-porten client inputs", () => {
     expect(reasons(r).accessTokenLifetime).toMatch(/longer than refreshTokenLifetime/);
   });
 
+  test("a required value not known yet is not called missing, and failures keep the user's indices", () => {
+    expect(checkClientInputs("MaskinportenClient", { name: unknownValue, scopes: ["a:b"] }, "test").failures).toEqual([]);
+    const r = checkClientInputs("MaskinportenClient", { name: "x", scopes: [unknownValue, "not a scope"] }, "test");
+    expect(r.failures.map((f) => f.property)).toEqual(["scopes[1]"]);
+    const n = checkClientInputs("MaskinportenClient", { name: "x", scopes: ["a:b"], accessTokenLifetime: unknownValue }, "test");
+    expect(n.failures).toEqual([]);
+    expect(n.inputs.accessTokenLifetime).toBe(unknownValue);
+  });
+
   test("values not known yet in a preview are not judged and are kept", () => {
     const r = checkClientInputs("IdportenClient", { ...web, clientUri: unknownValue }, "test");
     expect(r.failures.filter((f) => f.property === "clientUri")).toEqual([]);

@@ -1,0 +1,133 @@
+import { randomUUID } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { context } from "../core/context";
+import { isApiError } from "../core/errors";
+import { afterCreate } from "../core/partial";
+import { AltinnApi, withHint } from "./api";
+import {
+  checkRequestInputs,
+  confirmUrlFor,
+  parseRequestResourceId,
+  planRequest,
+  requestDeleteNotice,
+  requestDiff,
+  requestInputsFrom,
+  requestOutputs,
+  requestResourceId,
+  type LiveRequestState,
+  type RequestInputs,
+  type RequestKey,
+  type RequestKind,
+  type RequestOutputs,
+} from "./request-model";
+import { configuredVendor } from "./system";
+
+/**
+ * check/diff/create/read/update/delete for both kinds of system user request. The resource's id is the key
+ * (`systemId/partyOrgNo/externalRef`), so it stays the same while the request behind it is deleted and posted
+ * again; `requestId` is an output.
+ */
+export function requestProvider(kind: RequestKind): pulumi.dynamic.ResourceProvider {
+  const keyOf = (r: RequestKey): RequestKey => ({ systemId: r.systemId, partyOrgNo: r.partyOrgNo, externalRef: r.externalRef });
+  const fallback = (id: string) => confirmUrlFor(kind, context().settings.endpoints.altinnUiBase, id);
+
+  /** What Altinn has for the key: the request, the system user once accepted, and our latest change request. */
+  async function readLive(api: AltinnApi, key: RequestKey, changeRequestId?: string): Promise<LiveRequestState> {
+    const request = await api.getRequestByKey(kind, key);
+    const systemUser = !request || request.status === "Accepted" ? await api.getSystemUser(key) : undefined;
+    const changeRequest = changeRequestId ? await api.getChangeRequest(changeRequestId) : undefined;
+    return { request, systemUser, changeRequest };
+  }
+
+  /** Carries out the plan for the key and answers the outputs. */
+  async function reconcile(api: AltinnApi, key: RequestKey, live: LiveRequestState, desired: RequestInputs, asked?: Partial<RequestOutputs>): Promise<RequestOutputs> {
+    const plan = planRequest(kind, live, desired, asked && asked.accessPackages ? { rights: asked.rights, accessPackages: asked.accessPackages } : undefined);
+    const next: LiveRequestState = { ...live };
+    switch (plan.action) {
+      case "none":
+        break;
+      case "create":
+        next.request = (await api.createRequest(kind, desired)).request;
+        break;
+      case "recreate":
+        // A repeated POST would answer the stored request unchanged (§0 #14): delete it, then ask again.
+        await api.deleteRequest(plan.requestId);
+        next.request = (await api.createRequest(kind, desired)).request;
+        next.changeRequest = undefined;
+        break;
+      case "changeRequest":
+        if (plan.deletePending) await api.deleteChangeRequest(plan.deletePending);
+        next.changeRequest = await api.createChangeRequest(plan.systemUserId, randomUUID(), plan.body);
+        break;
+      case "blocked":
+        throw new Error(`${kind} ${requestResourceId(key)}: ${plan.reason}.`);
+    }
+    return requestOutputs(kind, key, next, desired, fallback);
+  }
+
+  return {
+    async check(_olds, news) {
+      const { inputs, failures } = checkRequestInputs(kind, news, { configuredVendor: configuredVendor() });
+      return failures.length ? { inputs: news, failures } : { inputs };
+    },
+
+    async diff(_id, olds: RequestOutputs, news: RequestInputs) {
+      return requestDiff(olds, news);
+    },
+
+    async create(inputs: RequestInputs) {
+      const api = new AltinnApi(context());
+      const key = keyOf(inputs);
+      const id = requestResourceId(key);
+      let live: LiveRequestState;
+      try {
+        const posted = await api.createRequest(kind, inputs);
+        if (posted.created) return { id, outs: requestOutputs(kind, key, { request: posted.request }, inputs, fallback) };
+        // 200: a request with this key exists, and Altinn ignored the body. Adopt it, then bring it to the desired state.
+        live = { request: posted.request };
+        if (posted.request.status === "Accepted") live.systemUser = await api.getSystemUser(key);
+      } catch (e) {
+        if (!(isApiError(e) && e.hasCode("AUTH-00004"))) throw e;
+        // A system user exists for the key (the customer accepted earlier): adopt it.
+        const [systemUser, request] = await Promise.all([api.getSystemUser(key), api.getRequestByKey(kind, key)]);
+        if (!systemUser) {
+          throw withHint(e, `Altinn says a system user exists for ${id}, but cannot show it to this vendor: check that the system belongs to the configured vendor, then run \`pulumi up\` again.`);
+        }
+        live = { systemUser, request };
+      }
+      const adopted = requestOutputs(kind, key, live, inputs, fallback);
+      return afterCreate(id, adopted as unknown as Record<string, unknown>, async () => ({ id, outs: await reconcile(api, key, live, inputs) }));
+    },
+
+    async read(id, props: Partial<RequestOutputs>) {
+      const key = props?.systemId && props.partyOrgNo && props.externalRef ? keyOf(props as RequestKey) : parseRequestResourceId(id);
+      if (!key) throw new Error(`${kind}: "${id}" is not a request id; import one as <systemId>/<partyOrgNo>/<externalRef>`);
+      const live = await readLive(new AltinnApi(context()), key, props?.changeRequestId);
+      if (!live.request && !live.systemUser) return { id: "", props: {} };
+      const outs = requestOutputs(kind, key, live, props?.status ? props : undefined, fallback);
+      return { id, props: outs, inputs: requestInputsFrom(kind, outs) };
+    },
+
+    async update(_id, olds: RequestOutputs, news: RequestInputs) {
+      const api = new AltinnApi(context());
+      const key = keyOf(news);
+      const live = await readLive(api, key, olds.changeRequestId);
+      return { outs: await reconcile(api, key, live, news, olds) };
+    },
+
+    async delete(id, props: Partial<RequestOutputs>) {
+      const api = new AltinnApi(context());
+      const key = props?.systemId && props.partyOrgNo && props.externalRef ? keyOf(props as RequestKey) : parseRequestResourceId(id);
+      const deleted = props?.requestId ? await api.deleteRequest(props.requestId) : false;
+      if (!deleted && key) {
+        // The request in the state is gone; another may hold the key now (posted again elsewhere).
+        const current = await api.getRequestByKey(kind, key);
+        if (current) await api.deleteRequest(current.requestId);
+      }
+      if (props?.changeRequestId && props.changeRequestStatus === "New") await api.deleteChangeRequest(props.changeRequestId);
+      const notice = requestDeleteNotice(kind, props ?? {});
+      // The engine shows what a provider writes to stderr; delete has no other way to report.
+      if (notice) pulumi.log.warn(notice);
+    },
+  };
+}

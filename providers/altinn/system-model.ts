@@ -1,0 +1,324 @@
+import { defined, isUnknown, sameSet, unknownValue, type Failure } from "../core/check";
+import { orgNoProblem } from "../core/orgno";
+import {
+  checkAccessPackages,
+  checkArray,
+  checkOrgNo,
+  checkRights,
+  checkString,
+  checkUrl,
+  compact,
+  duplicates,
+  Failures,
+  isAssignable,
+  isPlainObject,
+  join,
+  languages,
+  normaliseRedirectUrl,
+  rightKey,
+  unknownFields,
+  type AccessPackage,
+  type LocalizedText,
+  type Right,
+} from "./model";
+
+/**
+ * Pure decisions about a system in Altinn's system register (altinn-api.md §2): offline validation of the rules
+ * the real service enforces late or badly (500 for a missing language, 409 for a client id listed twice), the
+ * diff, what a replacement is, and what to say when an id is taken.
+ */
+
+export interface SystemInputs {
+  /** `<vendor orgno>_<name>`: never reusable, not even after deletion. */
+  systemId: string;
+  /** The vendor's organisation number: the prefix of `systemId`. */
+  vendorOrgNo: string;
+  name: LocalizedText;
+  description: LocalizedText;
+  rights: Right[];
+  accessPackages: AccessPackage[];
+  /** Maskinporten client ids (wire: `clientId`): the clients that may get system user tokens for this system. */
+  clientIds: string[];
+  allowedRedirectUrls: string[];
+  /** true: customers can find the system in Altinn and create the system user themselves. */
+  isVisible: boolean;
+}
+
+export type SystemField = keyof SystemInputs;
+
+export const systemFields: readonly SystemField[] = [
+  "systemId",
+  "vendorOrgNo",
+  "name",
+  "description",
+  "rights",
+  "accessPackages",
+  "clientIds",
+  "allowedRedirectUrls",
+  "isVisible",
+];
+
+/** A system as `GET vendor/{id}` shows it, in input terms. */
+export interface LiveSystem extends SystemInputs {
+  isDeleted: boolean;
+}
+
+export interface SystemOutputs extends SystemInputs {
+  /** Altinn's internal id, answered by the create (not used by any vendor route). */
+  internalId?: string;
+}
+
+/** Characters that would break the routes `vendor/{systemId}` and `byexternalref/{systemId}/...`. */
+const pathUnsafe = /[/\\?#%]/;
+
+/** The vendor part and the name part of a system id, or undefined when it has no `_`. */
+export function parseSystemId(id: string): { vendorOrgNo: string; name: string } | undefined {
+  const i = id.indexOf("_");
+  return i < 0 ? undefined : { vendorOrgNo: id.slice(0, i), name: id.slice(i + 1) };
+}
+
+/** Failures of a system id's format alone: `<9-digit vendor orgno>_<name>`, no spaces, URL-path safe. */
+export function systemIdProblems(id: string, property = "systemId"): Failure[] {
+  const out: Failure[] = [];
+  const example = "e.g. 991825827_smartcloud";
+  if (/\s/.test(id)) out.push({ property, reason: `"${id}" contains spaces: Altinn refuses them (AUTH.VLD-00013); use _ or -` });
+  const parts = parseSystemId(id);
+  if (!parts || !parts.name) {
+    out.push({ property, reason: `"${id}" must be <vendor orgno>_<name>, ${example}` });
+    return out;
+  }
+  const problem = orgNoProblem(parts.vendorOrgNo);
+  if (problem) out.push({ property, reason: `must start with the vendor's organisation number and _ (${example}); the vendor part ${problem}` });
+  if (pathUnsafe.test(id)) out.push({ property, reason: `"${id}" contains / \\ ? # or %: the id is used in URL paths; use letters, digits, _ or -` });
+  if (id.length > 255) out.push({ property, reason: `is ${id.length} characters long; Altinn stores at most 255` });
+  return out;
+}
+
+export interface SystemCheckOptions {
+  /** `digdir:orgNo` when configured: the vendor every system must belong to. */
+  configuredVendor?: string;
+}
+
+export interface SystemCheckResult {
+  inputs: SystemInputs;
+  failures: Failure[];
+}
+
+/**
+ * Validates and completes a system's inputs offline. Defaults are written into the inputs (empty lists,
+ * `isVisible: true` as Altinn defaults it, `vendorOrgNo` from the id), so the state records exactly what is sent
+ * by the full PUT. Unknown values are kept and not judged.
+ */
+export function checkSystemInputs(raw: Record<string, unknown>, opts: SystemCheckOptions = {}): SystemCheckResult {
+  const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
+  const f = new Failures();
+  unknownFields(f, news, systemFields, "");
+
+  const systemId = checkString(f, news.systemId, "systemId", { required: true, what: "<vendor orgno>_<name>, e.g. 991825827_smartcloud" });
+  const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
+  let idVendor: string | undefined;
+  if (known(systemId)) {
+    const problems = systemIdProblems(systemId);
+    problems.forEach((p) => f.add(p.property, p.reason));
+    if (!problems.length) idVendor = parseSystemId(systemId)!.vendorOrgNo;
+  }
+
+  let vendorOrgNo = news.vendorOrgNo === undefined ? idVendor : checkOrgNo(f, news.vendorOrgNo, "vendorOrgNo", "the vendor's organisation number");
+  if (known(vendorOrgNo) && idVendor && vendorOrgNo !== idVendor) {
+    f.add("vendorOrgNo", `is ${vendorOrgNo}, but systemId starts with ${idVendor}_: a system id must start with its vendor's organisation number (AUTH.VLD-00001)`);
+  }
+  if (opts.configuredVendor) {
+    const vendor = known(vendorOrgNo) ? vendorOrgNo : idVendor;
+    if (vendor && vendor !== opts.configuredVendor) {
+      f.add(
+        news.vendorOrgNo === undefined ? "systemId" : "vendorOrgNo",
+        `belongs to vendor ${vendor}, but the configured vendor (digdir:orgNo) is ${opts.configuredVendor}: a vendor can only register systems under its own number; use ${opts.configuredVendor}_<name>`,
+      );
+    }
+  }
+  // Derived from the id; unknown while the id is (a value in check's inputs may never be undefined).
+  vendorOrgNo ??= idVendor ?? (isUnknown(systemId) ? unknownValue : undefined);
+
+  const name = checkLocalizedText(f, news.name, "name");
+  const description = checkLocalizedText(f, news.description, "description");
+  const rights = checkRights(f, news.rights, "rights") ?? [];
+  const accessPackages = checkAccessPackages(f, news.accessPackages, "accessPackages", true) ?? [];
+
+  const clientIdItems = checkArray<string>(f, news.clientIds, "clientIds", (x, p) => {
+    const s = checkString(f, x, p, { what: "a Maskinporten client id (a MaskinportenClient's clientId output)" });
+    if (s !== undefined && /\s/.test(s)) {
+      f.add(p, `"${s}" contains spaces: a client id is a UUID such as 32ef65ac-6e62-498d-880f-76c85c2052ae`);
+      return undefined;
+    }
+    return s;
+  });
+  // Altinn compares client ids without regard to case (AUTH.VLD-00011 on PUT; a 409 on POST).
+  duplicates(f, clientIdItems, "clientIds", (c) => c.toLowerCase(), () => "the same client id as", (c) => c);
+  const clientIds = compact(clientIdItems) ?? [];
+
+  const urlItems = checkArray<string>(f, news.allowedRedirectUrls, "allowedRedirectUrls", (x, p) => checkUrl(f, x, p, ["https"]));
+  duplicates(f, urlItems, "allowedRedirectUrls", normaliseRedirectUrl, () => "the same URL as", normaliseRedirectUrl);
+  const allowedRedirectUrls = compact(urlItems) ?? [];
+
+  let isVisible: boolean = true;
+  if (news.isVisible !== undefined && news.isVisible !== null) {
+    if (isUnknown(news.isVisible)) isVisible = news.isVisible as unknown as boolean;
+    else if (typeof news.isVisible !== "boolean") f.add("isVisible", "must be true or false");
+    else isVisible = news.isVisible;
+  }
+  if (isVisible === true && !isUnknown(accessPackages)) {
+    const clientPackages = accessPackages.map((p, i) => ({ p, i })).filter(({ p }) => !isUnknown(p) && !isUnknown(p.urn) && !isAssignable(p));
+    if (clientPackages.length) {
+      const list = clientPackages.map(({ p, i }) => `accessPackages[${i}] (${p.urn})`).join(", ");
+      f.add(
+        "isVisible",
+        `must be false${news.isVisible === undefined ? " (it defaults to true)" : ""}: ${list} ${clientPackages.length > 1 ? "are client packages" : "is a client package"}, not assignable, and Altinn refuses a visible system with one (AUTH.VLD-00018). Systems for agent system users are invisible: set isVisible: false`,
+      );
+    }
+  }
+
+  const inputs = defined({
+    systemId,
+    vendorOrgNo,
+    name,
+    description,
+    rights,
+    accessPackages,
+    clientIds,
+    allowedRedirectUrls,
+    isVisible,
+  }) as SystemInputs;
+  return { inputs, failures: f.list };
+}
+
+/**
+ * `name` and `description` need all of nb, nn and en. The real service enforces this only with a database
+ * constraint and answers 500, so it is caught here with the missing languages named.
+ */
+export function checkLocalizedText(f: Failures, v: unknown, property: string): LocalizedText {
+  const shape = `{nb: "...", nn: "...", en: "..."}`;
+  if (isUnknown(v)) return v as unknown as LocalizedText;
+  if (v === undefined || v === null) {
+    f.add(property, `required: texts in bokmål, nynorsk and English, ${shape}`);
+    return v as unknown as LocalizedText;
+  }
+  if (typeof v === "string") {
+    f.add(property, `must be texts in all of nb, nn and en, ${shape}, not one string`);
+    return v as unknown as LocalizedText;
+  }
+  if (!isPlainObject(v)) {
+    f.add(property, `must be texts in all of nb, nn and en, ${shape}`);
+    return v as unknown as LocalizedText;
+  }
+  const missing = languages.filter((l) => v[l] === undefined || v[l] === null);
+  if (missing.length) {
+    const given = languages.filter((l) => !missing.includes(l));
+    f.add(
+      property,
+      `needs a text in each of nb, nn and en; ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing${given.length ? ` (only ${given.join(" and ")} given)` : ""}. Altinn shows all three and answers 500 when one is missing`,
+    );
+  }
+  for (const k of Object.keys(v)) {
+    if (!(languages as readonly string[]).includes(k)) f.add(join(property, k), `unknown language ${k}: Altinn takes nb, nn and en`);
+  }
+  for (const l of languages) if (v[l] !== undefined && v[l] !== null) checkString(f, v[l], join(property, l));
+  return v as unknown as LocalizedText;
+}
+
+function sameText(a: LocalizedText | undefined, b: LocalizedText | undefined): boolean {
+  return languages.every((l) => (a?.[l] ?? null) === (b?.[l] ?? null));
+}
+
+/** Fields whose desired value differs from the last known outputs; anything unknown counts as changed. */
+export function changedSystemFields(olds: Partial<SystemOutputs>, news: Partial<SystemInputs>): SystemField[] {
+  return systemFields.filter((field) => {
+    const b = news[field];
+    if (isUnknown(b) || (Array.isArray(b) && b.some((x) => isUnknown(x) || (isPlainObject(x) && Object.values(x).some(isUnknown))))) return true;
+    if (isPlainObject(b) && Object.values(b).some(isUnknown)) return true;
+    switch (field) {
+      case "name":
+      case "description":
+        return !sameText(olds[field], news[field]);
+      case "rights":
+        return !sameSet((olds.rights ?? []).map(rightKey), (news.rights ?? []).map(rightKey));
+      case "accessPackages":
+        // The isAssignable hint is never sent: only the URNs are the system's state.
+        return !sameSet((olds.accessPackages ?? []).map((p) => p.urn), (news.accessPackages ?? []).map((p) => p.urn));
+      case "clientIds":
+        return !sameSet(olds.clientIds ?? [], news.clientIds ?? []);
+      case "allowedRedirectUrls":
+        return !sameSet((olds.allowedRedirectUrls ?? []).map(normaliseRedirectUrl), (news.allowedRedirectUrls ?? []).map(normaliseRedirectUrl));
+      case "isVisible":
+        return (olds.isVisible ?? true) !== (news.isVisible ?? true);
+      default:
+        return (olds[field] ?? null) !== (news[field] ?? null);
+    }
+  });
+}
+
+/**
+ * A system id cannot change (no rename API), and an id is never released: a changed id is a new system under the
+ * new id, created before the old one is deleted (the two ids never collide).
+ */
+export function systemReplaces(changed: SystemField[]): SystemField[] {
+  return changed.filter((f) => f === "systemId" || f === "vendorOrgNo");
+}
+
+/** The outputs: the live system, with the declared `isAssignable` hints carried over for packages still there. */
+export function systemOutputs(live: LiveSystem, declared?: Partial<SystemInputs>, internalId?: string): SystemOutputs {
+  const hints = new Map<string, boolean>();
+  for (const p of Array.isArray(declared?.accessPackages) ? declared!.accessPackages : []) {
+    if (p && typeof p.isAssignable === "boolean") hints.set(p.urn, p.isAssignable);
+  }
+  const out: SystemOutputs = {
+    systemId: live.systemId,
+    vendorOrgNo: live.vendorOrgNo,
+    name: live.name,
+    description: live.description,
+    rights: live.rights,
+    accessPackages: live.accessPackages.map((p) => (hints.has(p.urn) ? { urn: p.urn, isAssignable: hints.get(p.urn)! } : { urn: p.urn })),
+    clientIds: live.clientIds,
+    allowedRedirectUrls: live.allowedRedirectUrls,
+    isVisible: live.isVisible,
+  };
+  if (internalId) out.internalId = internalId;
+  return out;
+}
+
+/** The inputs a live system corresponds to (for `read`, and so for import). */
+export function systemInputsFrom(outputs: SystemOutputs): SystemInputs {
+  const { internalId: _internalId, ...inputs } = outputs;
+  return inputs;
+}
+
+/**
+ * The create answered that the id is taken (AUTH.VLD-00002). What the follow-up GET showed decides the sentence:
+ * a deleted system still owns its id forever.
+ */
+export function systemIdTakenHint(systemId: string, live: Pick<LiveSystem, "isDeleted"> | undefined): string {
+  if (live?.isDeleted) {
+    return (
+      `The system id ${systemId} belonged to a system that was deleted. Altinn never releases a system id, not even after ` +
+      `deletion, and cannot undelete: this id can never be used again. Choose a new systemId (e.g. ${systemId}-2).`
+    );
+  }
+  if (live) {
+    return (
+      `A system with the id ${systemId} exists already, but not in this stack's state (made elsewhere, or by an earlier run whose ` +
+      `answer was lost). Adopt it with the resource option \`import: "${systemId}"\`, or choose another systemId.`
+    );
+  }
+  return `The system id ${systemId} is taken (system ids are never released, not even after deletion): choose another systemId.`;
+}
+
+/**
+ * What a system delete came to. Altinn answers 400 for some deletes that did happen (a system without client
+ * ids, or one already deleted: altinn-api.md §2.6), so a 400 or 404 is followed by a GET and judged by it;
+ * a service without that quirk answers 200 and needs no GET.
+ */
+export function systemDeleteOutcome(status: number, after: Pick<LiveSystem, "isDeleted"> | undefined | "not read"): "deleted" | "needs read" | "failed" {
+  if (status >= 200 && status < 300) return "deleted";
+  if (status !== 400 && status !== 404) return "failed";
+  if (after === "not read") return "needs read";
+  return after === undefined || after.isDeleted ? "deleted" : "failed";
+}

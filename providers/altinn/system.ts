@@ -1,0 +1,169 @@
+import * as pulumi from "@pulumi/pulumi";
+import { context } from "../core/context";
+import { InputError, isApiError } from "../core/errors";
+import { afterCreate } from "../core/partial";
+import { sharedProviderShim } from "../core/shim";
+import { altinnScopes, AltinnApi, withHint } from "./api";
+import type { AccessPackage, LocalizedText, Right } from "./model";
+import {
+  changedSystemFields,
+  checkSystemInputs,
+  systemIdTakenHint,
+  systemInputsFrom,
+  systemOutputs,
+  systemReplaces,
+  type SystemInputs,
+  type SystemOutputs,
+} from "./system-model";
+
+export interface LocalizedTextArg {
+  nb: pulumi.Input<string>;
+  nn: pulumi.Input<string>;
+  en: pulumi.Input<string>;
+}
+
+export interface RightArg {
+  action?: pulumi.Input<string>;
+  /** One attribute per right, as Altinn's change requests support: `[{value: "ske-krav-og-betalinger"}]`. */
+  resource: pulumi.Input<pulumi.Input<{ id?: pulumi.Input<string>; value: pulumi.Input<string> }>[]>;
+}
+
+export interface AccessPackageArg {
+  /** `urn:altinn:accesspackage:<name>`. */
+  urn: pulumi.Input<string>;
+  /**
+   * Not sent: tells `check` whether the package can be given to a standard system user. Client packages
+   * (regnskapsfører, revisor, forretningsfører) are known to be not assignable; say `false` for others that are not.
+   */
+  isAssignable?: pulumi.Input<boolean>;
+}
+
+export interface SystemArgs {
+  /** `<vendor orgno>_<name>`, e.g. `991825827_smartcloud`. Never reusable, not even after the system is deleted. */
+  systemId: pulumi.Input<string>;
+  /** The vendor; defaults to the prefix of `systemId`, and must be the organisation of the admin token. */
+  vendorOrgNo?: pulumi.Input<string>;
+  /** Shown to customers in Altinn: bokmål, nynorsk and English, all three required. */
+  name: pulumi.Input<LocalizedTextArg>;
+  description: pulumi.Input<LocalizedTextArg>;
+  /** Resources (from the Resource Registry) the system's users may be given. */
+  rights?: pulumi.Input<pulumi.Input<RightArg>[]>;
+  /** Access packages (tilgangspakker) the system's users may be given. */
+  accessPackages?: pulumi.Input<pulumi.Input<AccessPackageArg>[]>;
+  /** Maskinporten clients that may get system user tokens: pass `MaskinportenClient.clientId` outputs. */
+  clientIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** https URLs a request may send the customer back to. */
+  allowedRedirectUrls?: pulumi.Input<pulumi.Input<string>[]>;
+  /** true (Altinn's default): customers find the system in Altinn; must be false for client (agent) packages. */
+  isVisible?: pulumi.Input<boolean>;
+}
+
+const outputNames = ["systemId", "vendorOrgNo", "name", "description", "rights", "accessPackages", "clientIds", "allowedRedirectUrls", "isVisible", "internalId"];
+
+/**
+ * A system in Altinn's system register (systemregisteret): what a vendor's end-user system (sluttbrukersystem)
+ * may act on, and which Maskinporten clients act for it. Delete is Altinn's soft delete: the id stays taken
+ * forever, and system users of the system stop getting tokens but are not removed.
+ */
+export class System extends pulumi.dynamic.Resource {
+  declare readonly systemId: pulumi.Output<string>;
+  declare readonly vendorOrgNo: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<LocalizedText>;
+  declare readonly description: pulumi.Output<LocalizedText>;
+  declare readonly rights: pulumi.Output<Right[]>;
+  declare readonly accessPackages: pulumi.Output<AccessPackage[]>;
+  declare readonly clientIds: pulumi.Output<string[]>;
+  /** As Altinn stores them (lower-case host, `/` for an empty path). */
+  declare readonly allowedRedirectUrls: pulumi.Output<string[]>;
+  declare readonly isVisible: pulumi.Output<boolean>;
+  /** Altinn's internal id of the system (from the create; absent for an imported system). */
+  declare readonly internalId: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: SystemArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, unknown> = Object.fromEntries(outputNames.map((k) => [k, undefined]));
+    super(sharedProviderShim("System"), name, { ...props, ...args }, opts, "altinn", "System");
+  }
+}
+
+/** digdir:orgNo when set; never throws from `check` (a broken configuration is reported where it is used). */
+export function configuredVendor(): string | undefined {
+  try {
+    return context().settings.orgNo;
+  } catch {
+    return undefined;
+  }
+}
+
+export function systemProvider(): pulumi.dynamic.ResourceProvider {
+  return {
+    async check(_olds, news) {
+      const { inputs, failures } = checkSystemInputs(news, { configuredVendor: configuredVendor() });
+      return failures.length ? { inputs: news, failures } : { inputs };
+    },
+
+    async diff(_id, olds: SystemOutputs, news: SystemInputs) {
+      const changed = changedSystemFields(olds, news);
+      // A new id never collides with the old one, so the new system is created before the old is deleted.
+      return { changes: changed.length > 0, replaces: systemReplaces(changed), deleteBeforeReplace: false };
+    },
+
+    async create(inputs: SystemInputs) {
+      const ctx = context();
+      const api = new AltinnApi(ctx);
+      const id = inputs.systemId;
+      const vendor = ctx.settings.orgNo ?? (await ctx.orgNo([altinnScopes.systemRegister]));
+      if (inputs.vendorOrgNo !== vendor) {
+        throw new InputError(
+          `System ${id}: the vendor is ${inputs.vendorOrgNo}, but the admin client belongs to ${vendor}. Altinn lets an organisation register ` +
+            `systems under its own number only: use ${vendor}_<name>, or the admin client of ${inputs.vendorOrgNo}.`,
+        );
+      }
+      let internalId: string;
+      try {
+        internalId = await api.createSystem(inputs);
+      } catch (e) {
+        if (isApiError(e) && e.hasCode("AUTH.VLD-00002")) {
+          const live = await api.getSystem(id).catch(() => undefined);
+          throw withHint(e, systemIdTakenHint(id, live));
+        }
+        throw e;
+      }
+      return afterCreate(id, { ...inputs, ...(internalId && { internalId }) }, async () => {
+        const live = await api.getSystem(id);
+        if (!live) throw new Error(`Altinn created system ${id} but GET answers 404 for it`);
+        return { id, outs: systemOutputs(live, inputs, internalId) };
+      });
+    },
+
+    async read(id, props: Partial<SystemOutputs>) {
+      const live = await new AltinnApi(context()).getSystem(id);
+      // A soft-deleted system is gone for good (its id too): refresh drops it.
+      if (!live || live.isDeleted) return { id: "", props: {} };
+      const outs = systemOutputs(live, props, props?.internalId);
+      return { id, props: outs, inputs: systemInputsFrom(outs) };
+    },
+
+    async update(id, olds: SystemOutputs, news: SystemInputs) {
+      const api = new AltinnApi(context());
+      try {
+        await api.updateSystem(news);
+      } catch (e) {
+        if (isApiError(e) && (e.status === 400 || e.status === 404)) {
+          const live = await api.getSystem(id).catch(() => undefined);
+          if (!live) throw withHint(e, `System ${id} no longer exists at Altinn: run \`pulumi refresh\`; then, since its id can never be reused, give it a new systemId.`);
+          if (live.isDeleted) {
+            throw withHint(e, `System ${id} was deleted outside Pulumi, and Altinn never releases a system id: give it a new systemId (e.g. ${id}-2) and run \`pulumi up\`.`);
+          }
+        }
+        throw e;
+      }
+      const live = await api.getSystem(id);
+      if (!live) throw new Error(`Altinn updated system ${id} but GET answers 404 for it: run \`pulumi refresh\``);
+      return { outs: systemOutputs(live, news, olds.internalId) };
+    },
+
+    async delete(id) {
+      await new AltinnApi(context()).deleteSystem(id);
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { describe, expect, test } from "vitest";
+import { apiErrorFrom } from "../../providers/core/context";
+import {
+  altinnHint,
+  altinnScopes,
+  changeRequestPayload,
+  requestFromWire,
+  requestPayload,
+  systemFromWire,
+  systemPayload,
+  withHint,
+} from "../../providers/altinn/api";
+import { checkSystemInputs, systemIdTakenHint } from "../../providers/altinn/system-model";
+
+const system = checkSystemInputs({
+  systemId: "991825827_smartcloud",
+  name: { nb: "SmartCloud", nn: "SmartSky", en: "SmartCloud" },
+  description: { nb: "b", nn: "n", en: "e" },
+  rights: [{ resource: [{ value: "ske-krav-og-betalinger" }] }],
+  accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag", isAssignable: true }],
+  clientIds: ["32ef65ac-6e62-498d-880f-76c85c2052ae"],
+  allowedRedirectUrls: ["https://smartcloud.example.no/receipt"],
+}).inputs;
+
+describe("the system payload (POST and full PUT)", () => {
+  test("every field is sent, in the wire's spelling, with the vendor as 0192:<orgno> and without hints", () => {
+    expect(systemPayload(system)).toEqual({
+      id: "991825827_smartcloud",
+      vendor: { ID: "0192:991825827" },
+      name: { nb: "SmartCloud", nn: "SmartSky", en: "SmartCloud" },
+      description: { nb: "b", nn: "n", en: "e" },
+      rights: [{ resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] }],
+      accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }],
+      clientId: ["32ef65ac-6e62-498d-880f-76c85c2052ae"],
+      isVisible: true,
+      allowedRedirectUrls: ["https://smartcloud.example.no/receipt"],
+    });
+  });
+
+  test("lists declared empty are sent empty and isVisible is always explicit, so PUT's replace loses nothing declared", () => {
+    const bare = systemPayload({ ...system, rights: [], accessPackages: [], clientIds: [], allowedRedirectUrls: [], isVisible: false });
+    expect(bare).toMatchObject({ rights: [], accessPackages: [], clientId: [], allowedRedirectUrls: [], isVisible: false });
+  });
+
+  test("a live system maps back to the inputs, the vendor taken from vendor.ID and isDeleted kept", () => {
+    const live = systemFromWire({ ...systemPayload(system), allowedRedirectUrls: ["https://smartcloud.example.no/receipt"], isDeleted: true });
+    expect(live).toEqual({ ...system, accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }], isDeleted: true });
+  });
+
+  test("a list omitted from the answer (Altinn omits nulls) reads as empty", () => {
+    const { rights: _r, clientId: _c, ...partial } = systemPayload(system);
+    expect(systemFromWire(partial)).toMatchObject({ rights: [], clientIds: [], isDeleted: false });
+  });
+});
+
+describe("the request payloads", () => {
+  const inputs = { systemId: "991825827_smartcloud", partyOrgNo: "310000019", externalRef: "kunde-1", rights: [{ resource: [{ id: "urn:altinn:resource", value: "x" }] }], accessPackages: [] };
+
+  test("a standard request always carries externalRef, rights and packages; the system offer is not sent", () => {
+    expect(requestPayload("SystemUserRequest", { ...inputs, systemOffer: { rights: [] } })).toEqual({
+      systemId: "991825827_smartcloud",
+      partyOrgNo: "310000019",
+      externalRef: "kunde-1",
+      rights: [{ resource: [{ id: "urn:altinn:resource", value: "x" }] }],
+      accessPackages: [],
+    });
+  });
+
+  test("an agent request carries no rights", () => {
+    const body = requestPayload("AgentSystemUserRequest", { ...inputs, rights: undefined, accessPackages: [{ urn: "urn:altinn:accesspackage:regnskapsforer-lonn" }], redirectUrl: "https://v.example.no/" });
+    expect(body).not.toHaveProperty("rights");
+    expect(body).toMatchObject({ accessPackages: [{ urn: "urn:altinn:accesspackage:regnskapsforer-lonn" }], redirectUrl: "https://v.example.no/" });
+  });
+
+  test("an answer maps to the request, externalRef defaulting to the orgno and empty strings dropped", () => {
+    expect(requestFromWire({ id: "r1", systemId: "s", partyOrgNo: "310000019", status: "New", redirectUrl: "", confirmUrl: "https://am/x", timedOut: true })).toEqual({
+      requestId: "r1",
+      systemId: "s",
+      partyOrgNo: "310000019",
+      externalRef: "310000019",
+      rights: [],
+      accessPackages: [],
+      status: "New",
+      confirmUrl: "https://am/x",
+      timedOut: true,
+    });
+  });
+
+  test("a change request sends all four lists, empty ones included", () => {
+    expect(changeRequestPayload({ requiredRights: [], unwantedRights: [], requiredAccessPackages: [{ urn: "u" }], unwantedAccessPackages: [] })).toEqual({
+      requiredRights: [],
+      unwantedRights: [],
+      requiredAccessPackages: [{ urn: "u" }],
+      unwantedAccessPackages: [],
+    });
+  });
+});
+
+describe("Altinn errors people can act on", () => {
+  const validation = (code: string) =>
+    JSON.stringify({ type: "urn:altinn:error:STD-00000", code: "STD-00000", status: 400, traceId: "00-abc-01", validationErrors: [{ code, title: "t", paths: ["/registersystemrequest/accesspackages"] }] });
+
+  test("a validation problem's inner code is found, so AUTH.VLD-00002 can be told apart", () => {
+    const e = apiErrorFrom("altinn", { method: "POST", url: "https://platform.tt02.altinn.no/authentication/api/v1/systemregister/vendor" }, { status: 400, headers: {}, text: validation("AUTH.VLD-00002"), attempts: 1 });
+    expect(e.hasCode("AUTH.VLD-00002")).toBe(true);
+    const burned = withHint(e, systemIdTakenHint("991825827_smartcloud", { isDeleted: true }));
+    expect(burned.message).toMatch(/answered 400 \[STD-00000, AUTH.VLD-00002\] \(correlation id 00-abc-01\).*991825827_smartcloud.*can never be used again/);
+    expect(burned.status).toBe(400);
+  });
+
+  test("isVisible with a client package (AUTH.VLD-00018) says to set isVisible: false", () => {
+    expect(altinnHint(400, ["STD-00000", "AUTH.VLD-00018"], altinnScopes.systemRegister)).toMatch(/set isVisible: false/);
+  });
+
+  test("a non-assignable package on a standard request (AUTH-00064) points to the agent resource", () => {
+    expect(altinnHint(400, ["AUTH-00064"], altinnScopes.requestWrite)).toMatch(/use an AgentSystemUserRequest/);
+  });
+
+  test("a 403 names the scope the call needed", () => {
+    expect(altinnHint(403, [], altinnScopes.requestRead)).toMatch(/lacks altinn:authentication\/systemuser.request.read/);
+    expect(altinnHint(403, [], altinnScopes.systemRegister)).toMatch(/not this system's vendor, or the admin client lacks altinn:authentication\/systemregister.write/);
+  });
+
+  test("an unknown code leaves the hint to the per-status default", () => {
+    expect(altinnHint(400, ["AUTH-99999"], altinnScopes.requestWrite)).toBeUndefined();
+  });
+});
