@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ProviderHost, serializedProvider, urnOf } from "../support/provider-host";
+import { control, startSim, type Simulator } from "../support/sim";
+
+type Bootstrap = { clientId: string; kid: string; privateJwk: object; orgNo: string };
+
+/** How the provider host gets its credentials: stack config through Configure, else environment variables. */
+describe("provider configuration", () => {
+  let sim: Simulator;
+  let provider: string;
+  beforeAll(async () => {
+    sim = await startSim();
+    provider = await serializedProvider("MaskinportenClient");
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  async function createWith(host: ProviderHost): Promise<{ id: string; outs: Record<string, unknown> }> {
+    const urn = urnOf("MaskinportenClient", "cfg");
+    const checked = await host.check(urn, {}, { __provider: provider, name: "cfg", scopes: ["krr:global/kontaktinformasjon.read"] });
+    return host.create(urn, checked.inputs);
+  }
+
+  test("credentials from stack config, the private key arriving as an unwrapped secret", async () => {
+    const other = await control<Bootstrap>(sim, "POST", "/orgs", { orgNo: "974761076", name: "Andre Simulerte Leverandør AS", vendor: true });
+    const host = await ProviderHost.start();
+    try {
+      await host.configure({
+        "digdir:environment": "local",
+        "digdir:simulatorUrl": sim.url,
+        "digdir:clientId": other.clientId,
+        "digdir:keyId": other.kid,
+        "digdir:privateKey": JSON.stringify(other.privateJwk),
+      });
+      const created = await createWith(host);
+      expect(created.outs.clientOrgNo).toBe("974761076");
+    } finally {
+      host.close();
+    }
+  });
+
+  test("credentials from environment variables when the stack config has none", async () => {
+    const boot = sim.bootstrap as Bootstrap;
+    const host = await ProviderHost.start({
+      ...process.env,
+      DIGDIR_ENVIRONMENT: "local",
+      DIGDIR_SIMULATOR_URL: sim.url,
+      DIGDIR_CLIENT_ID: boot.clientId,
+      DIGDIR_KEY_ID: boot.kid,
+      DIGDIR_PRIVATE_KEY: JSON.stringify(boot.privateJwk),
+    });
+    try {
+      await host.configure({});
+      const created = await createWith(host);
+      expect(created.outs.clientOrgNo).toBe("991825827");
+    } finally {
+      host.close();
+    }
+  });
+
+  test("a missing private key is reported by its setting name, with how to set it", async () => {
+    const host = await ProviderHost.start({ ...process.env, DIGDIR_PRIVATE_KEY: "" });
+    try {
+      await host.configure({ "digdir:environment": "test", "digdir:clientId": "some-client" });
+      const err = await createWith(host).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(/digdir:privateKey \(DIGDIR_PRIVATE_KEY\).*pulumi config set --secret digdir:privateKey/);
+    } finally {
+      host.close();
+    }
+  });
+});
