@@ -7,6 +7,7 @@ import { Router } from "./core/router";
 import { createSimServer } from "./core/server";
 import { Stats } from "./core/stats";
 import { StateStore, writeFileAtomically } from "./core/store";
+import { altinnModule } from "./altinn/index";
 import type { SimConfig, SimContext, SimModule } from "./context";
 import { credentialsShape, type BootstrapCredentials } from "./control/bootstrap";
 import { controlModule } from "./control/routes";
@@ -32,8 +33,8 @@ export type {
   VerifiedToken,
 } from "./maskinporten/service";
 
-/** The service modules every simulator runs; the Altinn module goes here. */
-export const builtInModules: readonly SimModule[] = [maskinportenModule, samarbeidModule, krrModule];
+/** The service modules every simulator runs. */
+export const builtInModules: readonly SimModule[] = [maskinportenModule, samarbeidModule, krrModule, altinnModule];
 
 export interface StartOptions {
   /** 0 or absent: a free port. */
