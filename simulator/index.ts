@@ -18,8 +18,8 @@ import { Registry } from "./registry/registry";
 import { samarbeidModule } from "./samarbeid/routes";
 import { loadSeed, seedFromObject, type Seed } from "./seed/schema";
 
-// The simulator: one HTTP server on 127.0.0.1 standing in for Maskinporten, Digdir's self-service API and KRR
-// (and, once its module is added to builtInModules, Altinn). See README.md beside this file.
+// The simulator: one HTTP server on 127.0.0.1 standing in for Maskinporten, Digdir's self-service API, KRR and
+// Altinn (system register, system user requests, the customer's confirm pages). See README.md beside this file.
 
 export type { SimConfig, SimContext, SimModule } from "./context";
 export type { BootstrapCredentials } from "./control/bootstrap";
