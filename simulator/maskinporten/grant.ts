@@ -224,14 +224,23 @@ function checkScopes(ctx: SimContext, client: ClientRecord, scopes: string[]): v
   for (const s of scopes) {
     if (!client.fields.scopes.includes(s)) reject(invalidScope(`MP-200 Invalid scope: ${s} is not registered on the client`));
   }
+  // A scope its owner has deactivated (DELETE /scopes) is no scope Maskinporten issues any more; the reference
+  // has no code of its own for that, so it is the "invalid scope" MP-200 (the registration stays on the client).
   for (const s of scopes) {
     const def = ctx.registry.scope(s);
-    if (!def || !def.allowedIntegrationTypes.includes(client.fields.integration_type)) {
+    if (!def) reject(invalidScope(`MP-200 Invalid scope: ${s} does not exist`));
+    if (!def.active) reject(invalidScope(`MP-200 Invalid scope: ${s} has been deactivated by its owner`));
+  }
+  for (const s of scopes) {
+    const def = ctx.registry.scope(s)!;
+    if (!def.allowedIntegrationTypes.includes(client.fields.integration_type)) {
       reject(invalidScope(`MP-201 Invalid scope: ${s} may not be used by integration type ${client.fields.integration_type}`));
     }
   }
-  if (client.admin) return; // Digdir assigned the admin client's scopes by hand.
+  // Digdir assigned the admin scopes to the admin clients by hand; every other scope needs the organisation's access.
+  const handGranted = client.admin ? ctx.registry.adminScopes() : [];
   for (const s of scopes) {
+    if (handGranted.includes(s)) continue;
     if (!ctx.registry.mayConsume(client.client_orgno, s)) {
       reject(accessDenied(`MP-250 Consumer ${client.client_orgno} has not been granted access to the scope ${s}`));
     }

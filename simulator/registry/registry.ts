@@ -3,11 +3,13 @@ import { promisify } from "node:util";
 import type { Clock } from "../core/clock";
 import { newUuid } from "../core/ids";
 import type { Slice, StateStore } from "../core/store";
-import type { IntegrationType, Seed, SeedOrganisation, SeedScope } from "../seed/schema";
+import { INTEGRATION_TYPES, type IntegrationType, type Seed, type SeedOrganisation, type SeedScope } from "../seed/schema";
 
 // The registers several services share: organisations (seed + POST /_sim/orgs), the Maskinporten scope
-// catalogue and who may consume which scope, and the Maskinporten clients with their keys (written by the
-// self-service API, read by the token endpoint, and later by Altinn's system register).
+// catalogue (the seed's scopes plus the API scopes organisations create with /samarbeid/api/v1/scopes) and who
+// may consume which scope (the seed's consumable scopes plus the scopes' access lists), and the Maskinporten
+// clients with their keys (written by the self-service API, read by the token endpoint and Altinn's system
+// register).
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -94,7 +96,69 @@ export interface Organisation {
   name: string;
   vendor: boolean;
   consumableScopes: string[];
+  /** API scope prefixes Digdir assigned to the organisation (absent: none). */
+  scopePrefixes?: string[];
 }
+
+export type ScopeVisibility = "PUBLIC" | "PRIVATE" | "INTERNAL";
+export type ScopeTokenType = "SELF_CONTAINED" | "OPAQUE";
+
+/** An API scope created with POST /scopes: a ScopeRegistration as the wire spells it (digdir-api.md §2.5). */
+export interface ScopeRecord {
+  prefix: string;
+  subscope: string;
+  name: string;
+  description: string;
+  long_description?: string;
+  active: boolean;
+  visibility: ScopeVisibility;
+  /** Absent: every integration type may use the scope. */
+  allowed_integration_types?: IntegrationType[];
+  accessible_for_all: boolean;
+  at_max_age?: number;
+  authorization_max_lifetime?: number;
+  delegation_source?: string;
+  token_type: ScopeTokenType;
+  requires_user_consent: boolean;
+  requires_user_authentication: boolean;
+  requires_pseudonymous_tokens: boolean;
+  owner_orgno: string;
+  created: string;
+  last_updated: string;
+}
+
+export type ConsumerState = "APPROVED" | "REQUESTED" | "DENIED";
+
+/** One row of a scope's access list: a ConsumerRegistration as the wire spells it (digdir-api.md §2.5). */
+export interface ConsumerRecord {
+  scope: string;
+  consumer_orgno: string;
+  owner_orgno: string;
+  state: ConsumerState;
+  created: string;
+  last_updated: string;
+}
+
+/** What Maskinporten needs to know of any scope, from the seed catalogue or created through the API. */
+export interface ScopeDef {
+  name: string;
+  allowedIntegrationTypes: IntegrationType[];
+  /** Caps the access token lifetime of tokens holding the scope. */
+  atMaxAge?: number;
+  accessibleForAll: boolean;
+  /** false once the owner has deactivated it (DELETE /scopes); seed scopes are always active. */
+  active: boolean;
+  /** "seed": Digdir's and Altinn's catalogue; "api": created by an organisation with POST /scopes. */
+  source: "seed" | "api";
+}
+
+/**
+ * The owner shown for the seed catalogue's scopes (Digdir's and Altinn's own: idporten, krr, altinn). Digdir's
+ * real organisation number is the default seed's vendor, so a synthetic number (valid check digit) stands in.
+ */
+export const CATALOGUE_OWNER_ORGNO = "910000004";
+/** `created`/`last_updated` of the access rows that stand for the seed's consumable scopes. */
+export const SEED_TIMESTAMP = "2024-01-01T00:00:00.000Z";
 
 interface BootstrapState {
   credentials: AdminCredentials;
@@ -108,6 +172,9 @@ export class Registry {
   private readonly clientsSlice: Slice<Record<string, ClientRecord>>;
   private readonly orgsSlice: Slice<Organisation[]>;
   private readonly vendorAdminsSlice: Slice<Record<string, AdminCredentials>>;
+  private readonly apiScopesSlice: Slice<Record<string, ScopeRecord>>;
+  /** Access rows by scope name, then consumer orgno. */
+  private readonly scopeAccessSlice: Slice<Record<string, Record<string, ConsumerRecord>>>;
 
   constructor(
     private readonly store: StateStore,
@@ -123,6 +190,8 @@ export class Registry {
     });
     this.orgsSlice = store.define<Organisation[]>("registry.addedOrganisations", { initial: () => [] });
     this.vendorAdminsSlice = store.define<Record<string, AdminCredentials>>("registry.vendorAdmins", { initial: () => ({}) });
+    this.apiScopesSlice = store.define<Record<string, ScopeRecord>>("registry.apiScopes", { initial: () => ({}) });
+    this.scopeAccessSlice = store.define<Record<string, Record<string, ConsumerRecord>>>("registry.scopeAccess", { initial: () => ({}) });
   }
 
   // --- organisations ---
@@ -138,32 +207,115 @@ export class Registry {
     return this.organisations().find((o) => o.orgNo === orgNo);
   }
 
-  /** Add (or update) an organisation in the register. */
+  /** Add (or update) an organisation in the register. Its scope prefixes stay unless `org` names them. */
   putOrganisation(org: Organisation): void {
+    const prefixes = org.scopePrefixes ?? this.organisation(org.orgNo)?.scopePrefixes;
     const list = this.orgsSlice.value.filter((o) => o.orgNo !== org.orgNo);
-    list.push(org);
+    list.push(prefixes && prefixes.length > 0 ? { ...org, scopePrefixes: [...prefixes] } : org);
     this.orgsSlice.value = list;
     this.store.changed();
   }
 
   // --- scopes ---
 
-  scope(name: string): SeedScope | undefined {
+  /** Any scope Maskinporten knows: the seed catalogue's or an API scope (deactivated ones included). */
+  scope(name: string): ScopeDef | undefined {
+    const seeded = this.seedScope(name);
+    if (seeded) {
+      const def: ScopeDef = {
+        name: seeded.name,
+        allowedIntegrationTypes: [...seeded.allowedIntegrationTypes],
+        accessibleForAll: seeded.accessibleForAll,
+        active: true,
+        source: "seed",
+      };
+      if (seeded.atMaxAge !== undefined) def.atMaxAge = seeded.atMaxAge;
+      return def;
+    }
+    const api = this.apiScope(name);
+    if (!api) return undefined;
+    const def: ScopeDef = {
+      name: api.name,
+      allowedIntegrationTypes: api.allowed_integration_types ? [...api.allowed_integration_types] : [...INTEGRATION_TYPES],
+      accessibleForAll: api.accessible_for_all,
+      active: api.active,
+      source: "api",
+    };
+    if (api.at_max_age !== undefined) def.atMaxAge = api.at_max_age;
+    return def;
+  }
+
+  seedScope(name: string): SeedScope | undefined {
     return this.seed.scopes.find((s) => s.name === name);
   }
 
-  /** May `orgNo` register `scope` on its own clients (and use it in tokens)? */
+  seedScopes(): SeedScope[] {
+    return [...this.seed.scopes];
+  }
+
+  /**
+   * May `orgNo` register `scope` on its own clients and get tokens for it? Yes for an `accessible_for_all` scope;
+   * for a seed scope when the seed lets the organisation consume it; for an API scope when its access list has
+   * the organisation APPROVED (the owner too needs a row). Whether the scope is active is asked separately.
+   */
   mayConsume(orgNo: string, scope: string): boolean {
     const def = this.scope(scope);
     if (!def) return false;
     if (def.accessibleForAll) return true;
+    if (def.source === "api") return this.accessRow(scope, orgNo)?.state === "APPROVED";
+    return this.seedConsumableScopes(orgNo).includes(scope);
+  }
+
+  /** The seed catalogue's scopes the organisation may consume (its own list, plus the vendor list for vendors). */
+  seedConsumableScopes(orgNo: string): string[] {
     const org = this.organisation(orgNo);
-    if (!org) return false;
-    return org.consumableScopes.includes(scope) || (org.vendor && this.seed.vendorConsumableScopes.includes(scope));
+    if (!org) return [];
+    const scopes = new Set(org.consumableScopes);
+    if (org.vendor) for (const s of this.seed.vendorConsumableScopes) scopes.add(s);
+    return [...scopes].filter((s) => this.seedScope(s) !== undefined);
   }
 
   adminScopes(): string[] {
     return [...this.seed.adminScopes];
+  }
+
+  /** The organisation that owns a scope prefix (assigned in the seed), if any. */
+  prefixOwner(prefix: string): string | undefined {
+    return this.organisations().find((o) => o.scopePrefixes?.includes(prefix))?.orgNo;
+  }
+
+  apiScope(name: string): ScopeRecord | undefined {
+    return this.apiScopesSlice.value[name];
+  }
+
+  apiScopes(): ScopeRecord[] {
+    return Object.values(this.apiScopesSlice.value);
+  }
+
+  putApiScope(scope: ScopeRecord): void {
+    this.apiScopesSlice.value[scope.name] = scope;
+    this.store.changed();
+  }
+
+  /** The access list of an API scope, oldest row first. */
+  scopeAccess(scope: string): ConsumerRecord[] {
+    return Object.values(this.scopeAccessSlice.value[scope] ?? {}).sort(byCreated);
+  }
+
+  accessRow(scope: string, consumerOrgNo: string): ConsumerRecord | undefined {
+    return this.scopeAccessSlice.value[scope]?.[consumerOrgNo];
+  }
+
+  putAccessRow(row: ConsumerRecord): void {
+    (this.scopeAccessSlice.value[row.scope] ??= {})[row.consumer_orgno] = row;
+    this.store.changed();
+  }
+
+  /** Every access row naming the organisation as consumer (API scopes only). */
+  accessRowsOf(consumerOrgNo: string): ConsumerRecord[] {
+    return Object.values(this.scopeAccessSlice.value)
+      .flatMap((rows) => (rows[consumerOrgNo] ? [rows[consumerOrgNo]] : []))
+      .sort(byCreated);
   }
 
   // --- clients ---
@@ -268,6 +420,12 @@ export function publicPart(jwk: PrivateJwk): PublicJwk {
   return { kty: "RSA", kid: jwk.kid, alg: jwk.alg, use: "sig", n: jwk.n, e: jwk.e };
 }
 
+function byCreated(a: ConsumerRecord, b: ConsumerRecord): number {
+  return a.created.localeCompare(b.created) || a.scope.localeCompare(b.scope) || a.consumer_orgno.localeCompare(b.consumer_orgno);
+}
+
 function fromSeed(o: SeedOrganisation): Organisation {
-  return { orgNo: o.orgNo, name: o.name, vendor: o.vendor, consumableScopes: [...o.consumableScopes] };
+  const org: Organisation = { orgNo: o.orgNo, name: o.name, vendor: o.vendor, consumableScopes: [...o.consumableScopes] };
+  if (o.scopePrefixes.length > 0) org.scopePrefixes = [...o.scopePrefixes];
+  return org;
 }

@@ -7,8 +7,9 @@ import type { DigdirError } from "./errors";
 // Validation of a ClientRegistration body for POST and PUT /clients (digdir-api.md §2.3 and the combination
 // table). Like Digdir, it validates little of the combination table (an odd combination makes an unusable
 // client, not an error); it does enforce what the reference states as enforced: required fields and enums,
-// immutable integration_type, read-only fields, scopes (at least one for Maskinporten, only consumable
-// catalogue scopes, krr clients only the two krr scopes), openid and redirect URIs for login clients.
+// immutable integration_type, read-only fields, scopes (at least one for Maskinporten; an added scope must
+// exist, be active, allow the integration type and be consumable by the owner; krr clients only the two krr
+// scopes), openid and redirect URIs for login clients.
 
 export const KRR_SCOPES = ["krr:global/kontaktinformasjon.read", "krr:global/digitalpost.read"];
 const LOGIN_TYPES: readonly string[] = ["idporten", "api_klient", "ansattporten"];
@@ -135,9 +136,12 @@ export function validateClientBody(
   for (const u of fields.redirect_uris ?? []) url("redirect_uris", u);
   for (const u of fields.post_logout_redirect_uris ?? []) url("post_logout_redirect_uris", u);
 
-  // An admin client keeps the scopes Digdir gave it by hand through a GET-modify-PUT.
-  const handGranted = existing?.admin ? existing.fields.scopes : [];
-  if (integrationType) checkScopesAndType(ctx, integrationType, fields, owner, handGranted, fieldError);
+  // Only scopes a request adds are checked against the catalogue, the integration type and the organisation's
+  // access (digdir-api.md §2.3: "when adding a scope"). Scopes the client already has stay through a PUT even
+  // when their owner has since revoked the access or deactivated the scope (the token endpoint refuses them
+  // then), and an admin client keeps the scopes Digdir gave it by hand through a GET-modify-PUT.
+  const kept = existing ? existing.fields.scopes : [];
+  if (integrationType) checkScopesAndType(ctx, integrationType, fields, owner, kept, fieldError);
 
   for (const key of Object.keys(fields) as (keyof ClientFields)[]) if (fields[key] === undefined) delete fields[key];
   return errors.length > 0 ? { ok: false, errors } : { ok: true, fields };
@@ -148,7 +152,7 @@ function checkScopesAndType(
   type: IntegrationType,
   fields: ClientFields,
   owner: string,
-  handGranted: readonly string[],
+  kept: readonly string[],
   fieldError: (field: string, message: string) => void,
 ): void {
   if (type === "maskinporten" || type === "krr") {
@@ -159,9 +163,10 @@ function checkScopesAndType(
         fieldError("scopes", `scope ${s} cannot be added to a krr client (krr clients have only ${KRR_SCOPES.join(" and ")})`);
         continue;
       }
-      if (handGranted.includes(s)) continue;
+      if (kept.includes(s)) continue;
       const def = ctx.registry.scope(s);
       if (!def) fieldError("scopes", `scope ${s} does not exist`);
+      else if (!def.active) fieldError("scopes", `scope ${s} is inactive (deactivated by its owner)`);
       else if (!def.allowedIntegrationTypes.includes(type)) fieldError("scopes", `scope ${s} is not allowed for integration type ${type}`);
       else if (!ctx.registry.mayConsume(owner, s)) fieldError("scopes", `organisation ${owner} has not been granted access to scope ${s}`);
     }

@@ -1,4 +1,4 @@
-import { jsonReply, type SimReply } from "../core/http";
+import { hasContentType, jsonReply, parseJsonBody, type SimReply, type SimRequest } from "../core/http";
 import { newCorrelationId } from "../core/ids";
 import type { SimContext } from "../context";
 
@@ -33,4 +33,27 @@ export function digdirErrorReply(ctx: SimContext, status: number, errors: Digdir
     },
     { "x-correlation-id": correlationId, ...(headers ?? {}) },
   );
+}
+
+export type Authorized = { ok: true; orgNo: string } | { ok: false; reply: SimReply };
+
+/**
+ * The caller's organisation from a Maskinporten token holding one of `anyScope`. Digdir answers 401 both for a
+ * bad token and for a token without the admin scope (docs FAQ).
+ */
+export async function authorizeAdmin(ctx: SimContext, req: SimRequest, anyScope: readonly string[]): Promise<Authorized> {
+  const check = await ctx.maskinporten.checkBearer(req, anyScope);
+  if (check.ok) return { ok: true, orgNo: check.token.orgNo };
+  const message = check.status === 403 ? `Unauthorized: the access token lacks the scope ${anyScope.join(" or ")}` : `Unauthorized: ${check.reason}`;
+  return { ok: false, reply: digdirErrorReply(ctx, 401, [{ errorMessage: message }], { "www-authenticate": check.wwwAuthenticate }) };
+}
+
+/** The JSON request body: 415 for another content type, 400 when it does not parse. */
+export function jsonRequestBody(ctx: SimContext, req: SimRequest, objectName?: string): { ok: true; value: unknown } | { ok: false; reply: SimReply } {
+  if (!hasContentType(req, "application/json")) {
+    return { ok: false, reply: digdirErrorReply(ctx, 415, [{ errorMessage: "Content-Type must be application/json", objectName }]) };
+  }
+  const parsed = parseJsonBody(req);
+  if (!parsed.ok) return { ok: false, reply: digdirErrorReply(ctx, 400, [{ errorMessage: parsed.message, objectName }]) };
+  return parsed;
 }

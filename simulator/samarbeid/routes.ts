@@ -1,33 +1,27 @@
 import { createHash, randomBytes } from "node:crypto";
-import { emptyReply, hasContentType, jsonReply, parseJsonBody, type SimReply, type SimRequest } from "../core/http";
+import { emptyReply, jsonReply, type SimReply, type SimRequest } from "../core/http";
 import { newUuid } from "../core/ids";
 import type { SimContext, SimModule } from "../context";
 import type { ClientRecord } from "../registry/registry";
 import { isSecretAuthMethod, validateClientBody } from "./client-validation";
-import { digdirErrorReply } from "./errors";
+import { authorizeAdmin, digdirErrorReply, jsonRequestBody, type Authorized } from "./errors";
 import { jwksResponse, validateJwks } from "./jwks";
+import { registerScopeRoutes } from "./scopes";
 
 // /samarbeid/api/v1: Digdir's self-service client API (digdir-api.md §2). Every call needs a Maskinporten
 // token from this simulator with the admin scopes; a client is visible only to the organisation in the
-// token's `consumer` claim (its owner), others get 404 as for an unknown id.
+// token's `consumer` claim (its owner), others get 404 as for an unknown id. The scopes API (/scopes,
+// /scopes/access, /delegationsources) is in scopes.ts.
 
 const BASE = "/samarbeid/api/v1/clients";
 const READ = ["idporten:dcr.read"];
 const WRITE = ["idporten:dcr.write"];
 const MODIFY = ["idporten:dcr.write", "idporten:dcr.modify"];
 
-type Authorized = { ok: true; orgNo: string } | { ok: false; reply: SimReply };
-
 export const samarbeidModule: SimModule = {
   name: "samarbeid",
   register(ctx: SimContext) {
-    // Digdir answers 401 both for a bad token and for a token without the admin scope (docs FAQ).
-    const authorize = async (req: SimRequest, anyScope: string[]): Promise<Authorized> => {
-      const check = await ctx.maskinporten.checkBearer(req, anyScope);
-      if (check.ok) return { ok: true, orgNo: check.token.orgNo };
-      const message = check.status === 403 ? `Unauthorized: the access token lacks the scope ${anyScope.join(" or ")}` : `Unauthorized: ${check.reason}`;
-      return { ok: false, reply: digdirErrorReply(ctx, 401, [{ errorMessage: message }], { "www-authenticate": check.wwwAuthenticate }) };
-    };
+    const authorize = (req: SimRequest, anyScope: string[]): Promise<Authorized> => authorizeAdmin(ctx, req, anyScope);
 
     const notFound = (id: string) => digdirErrorReply(ctx, 404, [{ errorMessage: `Client ${id} not found` }]);
 
@@ -39,14 +33,7 @@ export const samarbeidModule: SimModule = {
       return client;
     };
 
-    const jsonBody = (req: SimRequest): { ok: true; value: unknown } | { ok: false; reply: SimReply } => {
-      if (!hasContentType(req, "application/json")) {
-        return { ok: false, reply: digdirErrorReply(ctx, 415, [{ errorMessage: "Content-Type must be application/json" }]) };
-      }
-      const parsed = parseJsonBody(req);
-      if (!parsed.ok) return { ok: false, reply: digdirErrorReply(ctx, 400, [{ errorMessage: parsed.message }]) };
-      return parsed;
-    };
+    const jsonBody = (req: SimRequest) => jsonRequestBody(ctx, req);
 
     const registration = (client: ClientRecord, secret?: string): Record<string, unknown> => ({
       client_id: client.client_id,
@@ -183,5 +170,7 @@ export const samarbeidModule: SimModule = {
       ctx.registry.putClient(client);
       return emptyReply(200);
     });
+
+    registerScopeRoutes(ctx);
   },
 };

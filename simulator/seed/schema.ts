@@ -4,8 +4,8 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { isValidOrgNo } from "../core/orgno";
 
-// The seed: organisations, the Maskinporten scope catalogue and which organisations may consume which scopes,
-// Resource Registry resources, access packages and KRR persons. The built-in default (default.yaml beside this
+// The seed: organisations (with the API scope prefixes Digdir assigned them), the Maskinporten scope catalogue
+// and which organisations may consume which scopes, Resource Registry resources, access packages and KRR persons. The built-in default (default.yaml beside this
 // file) is always loaded; each --seed file (YAML or JSON) extends it: list entries with the same key
 // (orgNo, scope name, resource identifier, package urn, personidentifikator) replace the default's, others
 // are added, and vendorConsumableScopes are unioned.
@@ -18,6 +18,10 @@ const OrgNo = z
   .regex(/^\d{9}$/, "must be 9 digits")
   .refine(isValidOrgNo, "has a wrong check digit (mod 11)");
 
+/** A scope prefix: lower-case letters and digits (e.g. `nav`, `skatteetaten`). */
+export const SCOPE_PREFIX_PATTERN = /^[a-z0-9]+$/;
+const ScopePrefix = z.string().regex(SCOPE_PREFIX_PATTERN, "must be lower-case letters and digits");
+
 const Organisation = z
   .object({
     orgNo: OrgNo,
@@ -25,12 +29,19 @@ const Organisation = z
     vendor: z.boolean().default(false),
     /** Scopes this organisation may register on its Maskinporten clients, besides vendorConsumableScopes. */
     consumableScopes: z.array(z.string()).default([]),
+    /**
+     * Scope prefixes Digdir has assigned to this organisation (by hand, in reality): it may create API scopes
+     * `<prefix>:<subscope>` with POST /samarbeid/api/v1/scopes.
+     */
+    scopePrefixes: z.array(ScopePrefix).default([]),
   })
   .strict();
 
 const Scope = z
   .object({
     name: z.string().regex(/^[^\s:]+:\S+$/, "must look like prefix:subscope"),
+    /** Shown by GET /samarbeid/api/v1/scopes/all (default: the name). */
+    description: z.string().min(1).optional(),
     allowedIntegrationTypes: z.array(z.enum(INTEGRATION_TYPES)).min(1).default(["maskinporten"]),
     /** Caps the access token lifetime of tokens holding this scope (the scope's at_max_age). */
     atMaxAge: z.number().int().positive().optional(),
@@ -203,5 +214,20 @@ function checkSeedReferences(seed: Seed, files: string[]): void {
   unknown(seed.vendorConsumableScopes, "vendorConsumableScopes");
   unknown(seed.adminScopes, "adminScopes");
   for (const o of seed.organisations) unknown(o.consumableScopes, `organisation ${o.orgNo}`);
+  // A prefix belongs to one organisation; the catalogue's own prefixes (idporten, krr, altinn, ...) to none, so
+  // that scopes under an organisation's prefix exist only through the scopes API.
+  const prefixOwner = new Map<string, string>();
+  for (const o of seed.organisations) {
+    for (const p of o.scopePrefixes) {
+      const other = prefixOwner.get(p);
+      if (other !== undefined && other !== o.orgNo) problems.push(`scope prefix "${p}" is assigned to both ${other} and ${o.orgNo}`);
+      prefixOwner.set(p, o.orgNo);
+    }
+  }
+  for (const s of seed.scopes) {
+    const prefix = s.name.slice(0, s.name.indexOf(":"));
+    const owner = prefixOwner.get(prefix);
+    if (owner !== undefined) problems.push(`scopes: "${s.name}" uses the prefix "${prefix}" of organisation ${owner}; such scopes are created with POST /scopes`);
+  }
   if (problems.length) throw new SeedError(`seed (${files.join(" + ")}) is inconsistent:\n${problems.map((p) => `  ${p}`).join("\n")}`);
 }
