@@ -56,6 +56,16 @@ export function knownFailures(failures: Failure[], inputs: unknown): Failure[] {
   return failures.filter((f) => !unknownAt(inputs, f.property));
 }
 
+/** zod's type names as a stack file's author reads them. */
+const typeNames: Record<string, string> = {
+  array: "a list",
+  object: "a mapping",
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+  null: "null",
+};
+
 /** zod issues → failures named by their input path (`redirectUris[1]`). */
 export function failuresFromZod(error: z.ZodError): Failure[] {
   return error.issues.map((issue) => {
@@ -67,7 +77,12 @@ export function failuresFromZod(error: z.ZodError): Failure[] {
     if (issue.code === "unrecognized_keys") {
       return { property: property || (issue.keys[0] ?? ""), reason: `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}: remove ${issue.keys.length > 1 ? "them" : "it"} or check the spelling` };
     }
-    if (issue.code === "invalid_type" && issue.input === undefined) reason = `required: ${issue.message.replace(/, received undefined$/, "")}`;
+    if (issue.code === "invalid_type") {
+      // zod 4 keeps the received type only in its message (the input itself only with reportInput).
+      const received = /received (\w+)$/.exec(issue.message)?.[1];
+      const expected = typeNames[issue.expected] ?? issue.expected;
+      reason = received === "undefined" ? `required: expected ${expected}` : `expected ${expected}${received ? `, got ${typeNames[received] ?? received}` : ""}`;
+    }
     return { property, reason };
   });
 }

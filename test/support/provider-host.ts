@@ -69,7 +69,9 @@ export class ProviderHost {
 
   /** Starts a host in the project root (whose node_modules and dist/ it resolves from). */
   static async start(env: NodeJS.ProcessEnv = process.env): Promise<ProviderHost> {
-    const proc = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/dynamic-provider"), "127.0.0.1:1"], {
+    // PROVIDER_HOST_NODE_ARGS (e.g. "--cpu-prof"): node flags for the host, for profiling it.
+    const nodeArgs = process.env.PROVIDER_HOST_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+    const proc = spawn(process.execPath, [...nodeArgs, require.resolve("@pulumi/pulumi/cmd/dynamic-provider"), "127.0.0.1:1"], {
       cwd: process.cwd(),
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -87,6 +89,11 @@ export class ProviderHost {
     });
     const client = new providerGrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     return new ProviderHost(proc, client, () => err);
+  }
+
+  /** The host process's pid (its memory is read from /proc by the benchmark). */
+  get pid(): number {
+    return this.proc.pid!;
   }
 
   close(): void {

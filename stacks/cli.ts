@@ -1,0 +1,141 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { ConfigError, findProjectRoot, stackConfigFor, type StackConfig } from "./config";
+import { builtInIgnore, formatDifferences, promotionDiff } from "./promote";
+import { formatProblem, StackSource } from "./source";
+import { validateStackFile, type ValidationResult } from "./validate";
+
+/**
+ * `npm run validate -- [stacks/<stack>.yaml ...] [--environment test|prod|local]`: every problem of each file,
+ * offline, as `file:line:col path: message`; exit 1 when there is any.
+ * `npm run promote -- <from> <to> [--json] [--exit-code]`: what the `to` stack lacks or has different from the
+ * `from` stack, leaving out what is meant to differ per environment; exit 1 with `--exit-code` when anything does.
+ * Usage errors exit 2.
+ */
+
+const usage = [
+  "usage: npm run validate -- [stacks/<stack>.yaml ...] [--environment test|prod|local]",
+  "       npm run promote -- <from stack> <to stack> [--json] [--exit-code]",
+].join("\n");
+
+class UsageError extends Error {}
+
+interface Args {
+  positional: string[];
+  flags: Record<string, string | true>;
+}
+
+function parseArgs(argv: string[], valued: string[]): Args {
+  const out: Args = { positional: [], flags: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) out.positional.push(a);
+    else if (a.includes("=")) out.flags[a.slice(2, a.indexOf("="))] = a.slice(a.indexOf("=") + 1);
+    else if (valued.includes(a.slice(2))) {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      out.flags[a.slice(2)] = v;
+    } else out.flags[a.slice(2)] = true;
+  }
+  return out;
+}
+
+function stacksFolder(): string {
+  const root = findProjectRoot(process.cwd()) ?? process.cwd();
+  return path.join(root, "stacks");
+}
+
+/** A stack name (`dev`) or a file (`stacks/dev.yaml`). */
+function stackFile(arg: string): string {
+  if (/\.ya?ml$/.test(arg) || arg.includes("/")) return arg;
+  return path.relative(process.cwd(), path.join(stacksFolder(), `${arg}.yaml`));
+}
+
+function validateOne(file: string, environment?: string): { config: StackConfig; result: ValidationResult } {
+  const config = stackConfigFor(file, { environment });
+  const result = validateStackFile(file, {
+    displayName: file,
+    environment: config.environment,
+    ...(config.orgNo && { configuredOrgNo: { value: config.orgNo, source: `Pulumi.${config.stack}.yaml` } }),
+  });
+  return { config, result };
+}
+
+export function validateCommand(argv: string[], out: (line: string) => void): number {
+  const args = parseArgs(argv, ["environment"]);
+  for (const f of Object.keys(args.flags)) if (f !== "environment") throw new UsageError(`unknown option --${f}`);
+  const env = typeof args.flags.environment === "string" ? args.flags.environment : undefined;
+  let files = args.positional.map(stackFile);
+  if (!files.length) {
+    const dir = stacksFolder();
+    files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.relative(process.cwd(), path.join(dir, f))) : [];
+    if (!files.length) throw new UsageError(`no stack files in ${dir}`);
+  }
+  let failed = 0;
+  for (const file of files) {
+    const { config, result } = validateOne(file, env);
+    for (const p of result.problems) out(formatProblem(p));
+    const plan = result.plan;
+    if (result.problems.length) {
+      failed++;
+      out(`${file}: ${result.problems.length} problem${result.problems.length > 1 ? "s" : ""} (environment ${config.environment}, from ${config.environmentSource})`);
+    } else {
+      out(
+        `${file}: valid for environment ${config.environment} (from ${config.environmentSource}): ` +
+          `${plan.clients.length} client${plan.clients.length === 1 ? "" : "s"}, ${plan.systems.length} system${plan.systems.length === 1 ? "" : "s"}, ` +
+          `${plan.requests.length} request${plan.requests.length === 1 ? "" : "s"}`,
+      );
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+export function promoteCommand(argv: string[], out: (line: string) => void): number {
+  const args = parseArgs(argv, []);
+  for (const f of Object.keys(args.flags)) if (f !== "json" && f !== "exit-code") throw new UsageError(`unknown option --${f}`);
+  if (args.positional.length !== 2) throw new UsageError("promote needs two stacks: the one to promote from and the one to promote to");
+  const [fromFile, toFile] = args.positional.map(stackFile) as [string, string];
+  const sides = [validateOne(fromFile), validateOne(toFile)];
+  const problems = sides.flatMap((s) => s.result.problems);
+  if (problems.length) {
+    for (const p of problems) out(formatProblem(p));
+    out(`not compared: correct the problems above first (npm run validate)`);
+    return 1;
+  }
+  const [from, to] = sides.map((s) => s.config.stack) as [string, string];
+  const ignore = [...new Set([...sides[0]!.result.plan.promotionIgnore, ...sides[1]!.result.plan.promotionIgnore])];
+  const data = [fromFile, toFile].map((f) => new StackSource(f, readFileSync(f, "utf8")).data());
+  const diffs = promotionDiff(data[0], data[1], ignore);
+  if (args.flags.json) {
+    out(JSON.stringify({ from: fromFile, to: toFile, ignored: [...builtInIgnore, ...ignore], differences: diffs }, null, 2));
+  } else {
+    out(`promotion ${fromFile} → ${toFile}`);
+    out(`left out as meant to differ: ${[...builtInIgnore, ...ignore].join(", ")}`);
+    for (const line of formatDifferences(diffs, from, to)) out(line);
+    const count = (k: string) => diffs.filter((d) => d.kind === k).length;
+    out(
+      diffs.length
+        ? `${diffs.length} difference${diffs.length > 1 ? "s" : ""}: ${count("missing")} missing in ${to}, ${count("changed")} different, ${count("extra")} only in ${to}`
+        : `${to} has everything ${from} has`,
+    );
+  }
+  return args.flags["exit-code"] && diffs.length ? 1 : 0;
+}
+
+export function main(argv: string[]): number {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    const [command, ...rest] = argv;
+    if (command === "validate") return validateCommand(rest, out);
+    if (command === "promote") return promoteCommand(rest, out);
+    throw new UsageError(command ? `unknown command ${command}` : "which command?");
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n${usage}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

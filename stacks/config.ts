@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { environmentNames, type EnvironmentName } from "../providers/core/environments";
+
+/**
+ * Where a stack file's environment comes from when it is validated outside Pulumi: the stack's config file
+ * `Pulumi.<stack>.yaml` beside `Pulumi.yaml` (`digdir:environment`, `digdir:orgNo`), else the variables the
+ * providers also read (DIGDIR_ENVIRONMENT, DIGDIR_ORG_NO), else `test`, the providers' default.
+ */
+
+export interface StackConfig {
+  /** The stack's name: the stack file's name without `.yaml`. */
+  stack: string;
+  environment: EnvironmentName;
+  /** Where the environment was read, for messages. */
+  environmentSource: string;
+  /** `digdir:orgNo`, when configured: the vendor the providers act as. */
+  orgNo?: string;
+  simulatorUrl?: string;
+}
+
+/** The folder holding Pulumi.yaml at or above `from`, or undefined. */
+export function findProjectRoot(from: string): string | undefined {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+export function stackNameOf(stackFile: string): string {
+  return path.basename(stackFile).replace(/\.ya?ml$/, "");
+}
+
+/** `digdir:*` plain values of `Pulumi.<stack>.yaml` (secure values are left out: never needed here). */
+export function readStackConfigFile(projectRoot: string, stack: string): Record<string, string> | undefined {
+  const file = path.join(projectRoot, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) return undefined;
+  const doc = parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc?.config ?? {})) {
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[k] = String(v);
+  }
+  return out;
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * The configuration a stack file is validated against. `override` (a CLI flag) wins over the stack's config
+ * file, which wins over the environment variables.
+ */
+export function stackConfigFor(stackFile: string, override: { environment?: string } = {}, env: NodeJS.ProcessEnv = process.env): StackConfig {
+  const stack = stackNameOf(stackFile);
+  const root = findProjectRoot(path.dirname(stackFile));
+  const file = root ? readStackConfigFile(root, stack) : undefined;
+  const configName = `Pulumi.${stack}.yaml`;
+  let environment: string;
+  let environmentSource: string;
+  if (override.environment) {
+    environment = override.environment;
+    environmentSource = "--environment";
+  } else if (file?.["digdir:environment"]) {
+    environment = file["digdir:environment"];
+    environmentSource = `${configName} (digdir:environment)`;
+  } else if (env.DIGDIR_ENVIRONMENT) {
+    environment = env.DIGDIR_ENVIRONMENT;
+    environmentSource = "DIGDIR_ENVIRONMENT";
+  } else {
+    environment = "test";
+    environmentSource = file ? `the default (${configName} sets no digdir:environment)` : `the default (no ${configName})`;
+  }
+  if (!environmentNames.includes(environment as EnvironmentName)) {
+    throw new ConfigError(`the environment "${environment}" from ${environmentSource} is not one of ${environmentNames.join(", ")}`);
+  }
+  return {
+    stack,
+    environment: environment as EnvironmentName,
+    environmentSource,
+    orgNo: file?.["digdir:orgNo"] ?? env.DIGDIR_ORG_NO,
+    simulatorUrl: file?.["digdir:simulatorUrl"] ?? env.DIGDIR_SIMULATOR_URL,
+  };
+}

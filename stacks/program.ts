@@ -1,0 +1,228 @@
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  AgentSystemUserRequest,
+  ClientKeys,
+  IdportenClient,
+  KrrClient,
+  MaskinportenClient,
+  System,
+  SystemUserRequest,
+  type AgentSystemUserRequestArgs,
+  type IdportenClientArgs,
+  type KrrClientArgs,
+  type MaskinportenClientArgs,
+  type PublicJwkArg,
+  type SystemArgs,
+  type SystemUserRequestArgs,
+} from "../providers";
+import { environmentNames, type EnvironmentName } from "../providers/core/environments";
+import { staleBuildMessage, staleBuildReason } from "./build-check";
+import { formatProblem } from "./source";
+import { validateStackFile, type PlannedRequest, type StackPlan } from "./validate";
+
+/**
+ * The Pulumi program: `stacks/<stack>.yaml` in, one resource per declared object, the outputs people use.
+ * Everything is validated before the first resource is registered (a registration that fails under the engine
+ * leaves the program waiting on outputs that never resolve).
+ */
+
+export interface ProgramOptions {
+  /** The stack's name: the file is `stacks/<stack>.yaml`. */
+  stack: string;
+  /** The project root (the engine runs the program there). */
+  root: string;
+  /** Plain `digdir:*` stack config values (as `pulumi.Config("digdir").get` gives them). */
+  config: { get(key: string): string | undefined };
+  /** Skip the check of the compiled providers (tests that build nothing). */
+  skipBuildCheck?: boolean;
+  warn?: (message: string) => void;
+}
+
+/** Validates the stack's file and declares its resources; throws one error listing every problem. */
+export function runStack(opts: ProgramOptions): StackOutputs {
+  if (!opts.skipBuildCheck) {
+    const stale = staleBuildReason(opts.root);
+    if (stale) throw new pulumi.RunError(staleBuildMessage(stale));
+  }
+  const environment = (opts.config.get("environment") ?? process.env.DIGDIR_ENVIRONMENT ?? "test") as EnvironmentName;
+  if (!environmentNames.includes(environment)) {
+    throw new pulumi.RunError(`digdir:environment is "${environment}"; expected one of ${environmentNames.join(", ")}: \`pulumi config set digdir:environment test\``);
+  }
+  const shown = `stacks/${opts.stack}.yaml`;
+  const file = path.join(opts.root, shown);
+  if (!existsSync(file)) {
+    throw new pulumi.RunError(`the stack ${opts.stack} has no stack file ${shown}: write one (see stacks/README.md, or copy stacks/examples/quickstart.yaml), or select another stack`);
+  }
+  const orgNo = opts.config.get("orgNo") ?? process.env.DIGDIR_ORG_NO;
+  const { problems, plan } = validateStackFile(file, {
+    environment,
+    displayName: shown,
+    ...(orgNo && { configuredOrgNo: { value: orgNo, source: `the stack config (Pulumi.${opts.stack}.yaml or DIGDIR_ORG_NO)` } }),
+  });
+  if (problems.length) {
+    throw new pulumi.RunError(`${shown} has ${problems.length} problem${problems.length > 1 ? "s" : ""}; nothing was changed:\n${problems.map(formatProblem).join("\n")}`);
+  }
+  if (environment === "local") {
+    const warning = simulatorMismatch(opts.root, opts.config.get("simulatorUrl") ?? process.env.DIGDIR_SIMULATOR_URL);
+    if (warning) (opts.warn ?? ((m) => pulumi.log.warn(m)))(warning);
+  }
+  return defineStack(plan);
+}
+
+/**
+ * `npm run sim -- --state .sim-state` records where it listens in `.sim-state/bootstrap.json`; a different
+ * digdir:simulatorUrl means the providers would talk to another (or no) simulator.
+ */
+export function simulatorMismatch(root: string, configured: string | undefined): string | undefined {
+  const file = path.join(root, ".sim-state", "bootstrap.json");
+  if (!existsSync(file)) return undefined;
+  try {
+    const { url } = JSON.parse(readFileSync(file, "utf8")) as { url?: string };
+    const norm = (u: string) => u.replace(/\/+$/, "");
+    if (url && (!configured || norm(url) !== norm(configured))) {
+      return `the simulator in .sim-state listened at ${url}, but digdir:simulatorUrl is ${configured ?? "not set"}: start it with \`npm run sim -- --port ${new URL(url).port} --state .sim-state\`, or \`pulumi config set digdir:simulatorUrl ${url}\``;
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+export interface RequestOutput {
+  system: string;
+  customer: string;
+  /** The customer's name as the stack file gives it. */
+  name?: string;
+  externalRef: pulumi.Output<string>;
+  agent: boolean;
+  status: pulumi.Output<string>;
+  confirmUrl: pulumi.Output<string>;
+  timedOut: pulumi.Output<boolean>;
+  /** After acceptance, a change of rights goes to the customer as a change request (standard requests only). */
+  changeRequestStatus?: pulumi.Output<string | undefined>;
+  changeRequestConfirmUrl?: pulumi.Output<string | undefined>;
+}
+
+export interface StackOutputs {
+  environment: EnvironmentName;
+  /** Client name → Digdir's client id. */
+  clientIds: Record<string, pulumi.Output<string>>;
+  /** System name → Altinn's system id. */
+  systemIds: Record<string, pulumi.Output<string>>;
+  /** Request name (`<system>/<customer>[/<externalRef>]`) → where it stands. */
+  requests: Record<string, RequestOutput>;
+  /** System name → the customers who have not answered a request or change request yet, with the page to send each. */
+  awaitingApproval: pulumi.Output<Record<string, AwaitingCustomer[]>>;
+  /** Status (New, Accepted, Rejected, ...) → request names. */
+  requestsByStatus: pulumi.Output<Record<string, string[]>>;
+}
+
+export interface AwaitingCustomer {
+  customer: string;
+  name?: string;
+  externalRef: string;
+  agent: boolean;
+  /** true: the customer has a system user, and is asked to approve changed rights. */
+  changeRequest: boolean;
+  confirmUrl: string;
+  /** Older than Altinn's time-out (180 days): the link may no longer work; delete and request again. */
+  timedOut: boolean;
+}
+
+type ClientResource = MaskinportenClient | KrrClient | IdportenClient;
+
+/** One resource per planned object; references by name become outputs, so the engine orders and wires them. */
+export function defineStack(plan: StackPlan): StackOutputs {
+  const clients = new Map<string, ClientResource>();
+  for (const c of plan.clients) {
+    const opts: pulumi.CustomResourceOptions = { protect: c.protect };
+    const client =
+      c.kind === "MaskinportenClient"
+        ? new MaskinportenClient(c.name, c.args as unknown as MaskinportenClientArgs, opts)
+        : c.kind === "KrrClient"
+          ? new KrrClient(c.name, c.args as unknown as KrrClientArgs, opts)
+          : new IdportenClient(c.name, c.args as unknown as IdportenClientArgs, opts);
+    clients.set(c.name, client);
+    // Protected with its client: otherwise removing a protected client from the file would delete its keys
+    // (dependents go first) and then stop at the client, leaving it without keys.
+    if (c.keys) new ClientKeys(c.name, { clientId: client.clientId, keys: c.keys as unknown as PublicJwkArg[] }, { protect: c.protect });
+  }
+
+  const systems = new Map<string, System>();
+  for (const s of plan.systems) {
+    const literal = Array.isArray(s.args.clientIds) ? (s.args.clientIds as string[]) : [];
+    const args = { ...s.args } as unknown as SystemArgs;
+    if (s.clients.length || s.args.clientIds !== undefined) args.clientIds = [...literal, ...s.clients.map((n) => clients.get(n)!.clientId)];
+    systems.set(s.name, new System(s.name, args, { protect: s.protect }));
+  }
+
+  const requests: Record<string, RequestOutput> = {};
+  for (const r of plan.requests) {
+    const system = systems.get(r.system)!;
+    const resource =
+      r.kind === "SystemUserRequest"
+        ? new SystemUserRequest(r.name, { system, ...(r.args as object) } as SystemUserRequestArgs)
+        : new AgentSystemUserRequest(r.name, { system, ...(r.args as object) } as AgentSystemUserRequestArgs);
+    requests[r.name] = requestOutput(r, resource);
+  }
+
+  return {
+    environment: plan.environment,
+    clientIds: Object.fromEntries([...clients].map(([n, c]) => [n, c.clientId])),
+    systemIds: Object.fromEntries([...systems].map(([n, s]) => [n, s.systemId])),
+    requests,
+    awaitingApproval: awaitingApproval(requests),
+    requestsByStatus: byStatus(requests),
+  };
+}
+
+function requestOutput(r: PlannedRequest, resource: SystemUserRequest | AgentSystemUserRequest): RequestOutput {
+  return {
+    system: r.system,
+    customer: r.customer.orgNo,
+    ...(r.customer.name !== undefined && { name: r.customer.name }),
+    externalRef: resource.externalRef,
+    agent: r.kind === "AgentSystemUserRequest",
+    status: resource.status,
+    confirmUrl: resource.confirmUrl,
+    timedOut: resource.timedOut,
+    ...(resource instanceof SystemUserRequest && { changeRequestStatus: resource.changeRequestStatus, changeRequestConfirmUrl: resource.changeRequestConfirmUrl }),
+  };
+}
+
+/** Per system, the customers to remind: requests still `New`, and accepted ones with a change request still `New`. */
+function awaitingApproval(requests: Record<string, RequestOutput>): pulumi.Output<Record<string, AwaitingCustomer[]>> {
+  const entries = Object.values(requests).map((r) =>
+    pulumi
+      .all([r.status, r.confirmUrl, r.externalRef, r.timedOut, r.changeRequestStatus, r.changeRequestConfirmUrl])
+      .apply(([status, confirmUrl, externalRef, timedOut, changeStatus, changeUrl]) => ({ r, status, confirmUrl, externalRef, timedOut, changeStatus, changeUrl })),
+  );
+  return pulumi.all(entries).apply((all) => {
+    const out: Record<string, AwaitingCustomer[]> = {};
+    for (const { r, status, confirmUrl, externalRef, timedOut, changeStatus, changeUrl } of all) {
+      const change = status === "Accepted" && changeStatus === "New" && !!changeUrl;
+      if (status !== "New" && !change) continue;
+      (out[r.system] ??= []).push({
+        customer: r.customer,
+        ...(r.name !== undefined && { name: r.name }),
+        externalRef,
+        agent: r.agent,
+        changeRequest: change,
+        confirmUrl: change ? changeUrl! : confirmUrl,
+        timedOut: !change && !!timedOut,
+      });
+    }
+    return out;
+  });
+}
+
+function byStatus(requests: Record<string, RequestOutput>): pulumi.Output<Record<string, string[]>> {
+  const entries = Object.entries(requests).map(([name, r]) => r.status.apply((status) => [name, status] as const));
+  return pulumi.all(entries).apply((all) => {
+    const out: Record<string, string[]> = {};
+    for (const [name, status] of all) (out[status || "unknown"] ??= []).push(name);
+    return out;
+  });
+}

@@ -1,0 +1,121 @@
+import { z } from "zod";
+
+/**
+ * The shape of a stack file (`stacks/<stack>.yaml`). zod judges what belongs to the stack format itself: the
+ * sections, the named maps, the shorthands and the stack-only keys (`type`, `keys`, `protect`, `clients`,
+ * `system`, `customers`). What a resource's fields may hold is judged by the providers' own `check` functions
+ * (client-model.ts, client-keys-model.ts, system-model.ts, request-model.ts), which the validator calls: one
+ * source of truth. Such fields are `z.unknown()` here.
+ */
+
+/** The top-level sections, in the order the README describes them. */
+export const sections = ["organisation", "clients", "apiScopes", "systems", "requests", "agentRequests", "promotion"] as const;
+
+export const clientTypes = ["maskinporten", "krr", "idporten"] as const;
+export type ClientType = (typeof clientTypes)[number];
+
+/** Names become Pulumi resource names and, by default, the name part of a system id. */
+export const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** YAML reads `991825827` as a number; an organisation number is text, so a whole number is taken as its digits. */
+export const digitsAsText = (v: unknown) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? String(v) : v);
+
+const orgNo = z.preprocess(digitsAsText, z.string({ error: 'must be a 9-digit organisation number, e.g. "991825827"' }));
+
+export const organisationSchema = z.strictObject({
+  orgNo,
+  /** For people reading the file; not sent anywhere. */
+  name: z.string().optional(),
+});
+
+/** A key: an inline public JWK (checked by client-keys-model.ts), or `{file, kid?}` naming a committed public key. */
+export const keyEntrySchema = z.record(z.string(), z.unknown(), { error: "must be a public JWK {kty, kid, n, e} or {file: <path to a public key>, kid}" });
+
+export const keyFileSchema = z.strictObject({
+  file: z.string({ error: "must be the path of a public key file (JWK, JWKS or PEM), relative to the stack file" }).min(1),
+  kid: z.string({ error: "must be the key id to register the key under" }).optional(),
+});
+
+/** A client: `type`, the stack-only keys, and the resource's own fields (checked by client-model.ts). */
+export const clientSchema = z.looseObject({
+  type: z.enum(clientTypes, { error: `must be one of ${clientTypes.join(", ")}` }),
+  keys: z.array(z.unknown(), { error: "must be a list of public keys" }).optional(),
+  protect: z.boolean({ error: "must be true or false" }).optional(),
+});
+export const clientStackKeys = ["type", "keys", "protect"] as const;
+
+export const systemSchema = z.looseObject({
+  systemId: z.string({ error: "must be the system id, <vendor orgno>_<name>" }).optional(),
+  clients: z.array(z.string({ error: "must be the name of a client under `clients`" }), { error: "must be a list of client names" }).optional(),
+  protect: z.boolean({ error: "must be true or false" }).optional(),
+});
+/** Keys of a system entry that are not System inputs (`systemId` defaults, `vendorOrgNo` is the organisation's). */
+export const systemStackKeys = ["clients", "protect"] as const;
+
+/** What a request group or a customer may set for the requests it stands for. */
+const requestContent = {
+  integrationTitle: z.unknown().optional(),
+  rights: z.unknown().optional(),
+  accessPackages: z.unknown().optional(),
+  redirectUrl: z.unknown().optional(),
+};
+
+/** One customer of a request group: parsed one by one, so a broken entry does not hide the others. */
+export const customerSchema = z.preprocess(
+  // `- 310000019` is short for `- orgNo: "310000019"`.
+  (v) => (typeof v === "string" || typeof v === "number" ? { orgNo: digitsAsText(v) } : v),
+  z.strictObject(
+    {
+      orgNo,
+      /** For people reading the file and the outputs (e.g. the customer's company name); not sent. */
+      name: z.string({ error: "must be text (the customer's name, for readers)" }).optional(),
+      externalRef: z.unknown().optional(),
+      // An agent request takes no rights; they are let through for the request check to say why.
+      ...requestContent,
+    },
+    { error: "must be an organisation number or {orgNo, name, externalRef, ...}" },
+  ),
+);
+
+/** A group of requests (standard under `requests:`, agent under `agentRequests:`) for one system. */
+export const requestGroupSchema = z.strictObject({
+  /** The system the requests are for; defaults to the group's name. */
+  system: z.string({ error: "must be the name of a system under `systems`" }).optional(),
+  ...requestContent,
+  customers: z.array(z.unknown(), { error: "must be a list of customers (organisation numbers, or {orgNo, ...})" }),
+});
+
+export const promotionSchema = z.strictObject({
+  ignore: z.array(z.string({ error: "must be a path pattern such as requests.*.customers" }), { error: "must be a list of path patterns" }),
+});
+
+export type RequestGroupDecl = z.infer<typeof requestGroupSchema>;
+export type CustomerDecl = z.infer<typeof customerSchema>;
+
+/**
+ * The keys the object schema at `path` (relative to `schema`) allows, for "did you mean": walks objects, records,
+ * arrays and the wrappers zod puts around them.
+ */
+export function allowedKeys(schema: z.ZodType, path: readonly (string | number)[]): string[] {
+  let s: z.ZodType | undefined = unwrap(schema);
+  for (const seg of path) {
+    if (!s) return [];
+    const def = (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+    if (def.type === "object") s = unwrap((def.shape as Record<string, z.ZodType>)[String(seg)]);
+    else if (def.type === "record") s = unwrap(def.valueType as z.ZodType);
+    else if (def.type === "array") s = unwrap(def.element as z.ZodType);
+    else return [];
+  }
+  const def = s ? (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def : undefined;
+  return def?.type === "object" ? Object.keys(def.shape as object) : [];
+}
+
+function unwrap(s: z.ZodType | undefined): z.ZodType | undefined {
+  for (let i = 0; s && i < 10; i++) {
+    const def = (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+    if (["optional", "nullable", "default", "prefault", "nonoptional", "readonly", "catch"].includes(def.type as string)) s = def.innerType as z.ZodType;
+    else if (def.type === "pipe") s = def.out as z.ZodType;
+    else break;
+  }
+  return s;
+}

@@ -1,0 +1,75 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, test } from "vitest";
+import { staleBuildMessage, staleBuildReason } from "../../stacks/build-check";
+import { simulatorMismatch } from "../../stacks/program";
+
+const root = path.resolve(__dirname, "../..");
+
+/** A project with one provider source, compiled or not. */
+function project(opts: { compiled: boolean; sourceNewer?: boolean; buildInfoHash?: "same" | "other" }): { dir: string; src: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), "build-check-"));
+  mkdirSync(path.join(dir, "providers"));
+  const src = path.join(dir, "providers", "runtime.ts");
+  const text = "export const kinds = [];\n";
+  writeFileSync(src, text);
+  writeFileSync(path.join(dir, "tsconfig.build.json"), JSON.stringify({ compilerOptions: { tsBuildInfoFile: "dist/.tsbuildinfo-build" } }));
+  if (opts.compiled) {
+    mkdirSync(path.join(dir, "dist", "providers"), { recursive: true });
+    writeFileSync(path.join(dir, "dist", "providers", "runtime.js"), "exports.kinds = [];\n");
+    const version = opts.buildInfoHash === "other" ? "0".repeat(64) : createHash("sha256").update(text).digest("hex");
+    writeFileSync(path.join(dir, "dist", ".tsbuildinfo-build"), JSON.stringify({ fileNames: ["../providers/runtime.ts"], fileInfos: [{ version }] }));
+  }
+  const past = new Date(Date.now() - 60_000);
+  const future = new Date(Date.now() + 60_000);
+  if (opts.sourceNewer) utimesSync(src, future, future);
+  else utimesSync(src, past, past);
+  return { dir, src };
+}
+
+describe("the program's check of the compiled providers", () => {
+  test("the project's own build is current (the test set-up has just built it)", () => {
+    expect(staleBuildReason(root)).toBeUndefined();
+  });
+
+  test("a project never built is refused, telling the user to run npm run build", () => {
+    const { dir } = project({ compiled: false });
+    const reason = staleBuildReason(dir);
+    expect(reason).toBe("dist/providers/runtime.js does not exist");
+    expect(staleBuildMessage(reason!)).toBe(
+      "pulumi-digdir: the compiled providers are out of date (dist/providers/runtime.js does not exist). The provider host runs dist/, not the TypeScript sources: run `npm run build`, then run the pulumi command again.",
+    );
+  });
+
+  test("a source changed after the build is refused", () => {
+    const { dir } = project({ compiled: true, sourceNewer: true, buildInfoHash: "other" });
+    expect(staleBuildReason(dir)).toBe("providers/runtime.ts changed after the last build");
+  });
+
+  test("a source whose time changed but whose content the build compiled is accepted", () => {
+    // An incremental build does not rewrite an output whose source is unchanged, so the time alone would
+    // ask for a build that never helps.
+    const { dir } = project({ compiled: true, sourceNewer: true, buildInfoHash: "same" });
+    expect(staleBuildReason(dir)).toBeUndefined();
+  });
+
+  test("a source older than its output is current", () => {
+    const { dir } = project({ compiled: true, buildInfoHash: "other" });
+    expect(staleBuildReason(dir)).toBeUndefined();
+  });
+});
+
+describe("the local stack's simulator", () => {
+  test("a simulator state that names another address than digdir:simulatorUrl is pointed out", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "sim-state-"));
+    mkdirSync(path.join(dir, ".sim-state"));
+    writeFileSync(path.join(dir, ".sim-state", "bootstrap.json"), JSON.stringify({ url: "http://127.0.0.1:41234" }));
+    expect(simulatorMismatch(dir, "http://127.0.0.1:41234/")).toBeUndefined();
+    expect(simulatorMismatch(dir, "http://127.0.0.1:8089")).toBe(
+      "the simulator in .sim-state listened at http://127.0.0.1:41234, but digdir:simulatorUrl is http://127.0.0.1:8089: start it with `npm run sim -- --port 41234 --state .sim-state`, or `pulumi config set digdir:simulatorUrl http://127.0.0.1:41234`",
+    );
+    expect(simulatorMismatch(mkdtempSync(path.join(tmpdir(), "no-sim-")), "http://127.0.0.1:8089")).toBeUndefined();
+  });
+});

@@ -1,0 +1,302 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, test } from "vitest";
+import { defineStack, runStack, type StackOutputs } from "../../stacks/program";
+import type { EnvironmentName } from "../../providers/core/environments";
+import { validateStackFile, type StackPlan } from "../../stacks/validate";
+
+/**
+ * The program under the SDK's mocks, for each example stack: which resources it registers, under which names,
+ * what each depends on, which are protected, and the outputs. The mocks stand in for the engine; the
+ * providers' own behaviour is tested elsewhere (unit, contract and engine tests).
+ */
+
+const root = path.resolve(__dirname, "../..");
+
+interface Registration {
+  type: string;
+  name: string;
+  protect: boolean;
+  /** `Type::name` of each resource this one depends on. */
+  dependsOn: string[];
+  inputs: Record<string, unknown>;
+}
+
+/** Statuses the mocked Altinn answers with: one customer has accepted, one rejected, the rest wait. */
+const mockStatus: Record<string, string> = { "310000019": "Accepted", "310000027": "New", "310000035": "New", "310000043": "New" };
+
+interface Run {
+  registrations: Registration[];
+  outputs: Record<string, unknown>;
+}
+
+const short = (urn: string) => {
+  const [, , type, name] = urn.split("::");
+  return `${type!.split(":").pop()}::${name}`;
+};
+
+/** How many resources a plan declares: what the program must register. */
+function resourceCount(plan: StackPlan): number {
+  return plan.clients.length + plan.clients.filter((c) => c.keys).length + plan.systems.length + plan.requests.length;
+}
+
+/**
+ * Runs a stack's program under mocks and waits for every output and every registration (a key set registers
+ * only once its client's id is known, which may be after the stack's outputs are).
+ */
+async function runUnderMocks(stack: string, config: Record<string, string>, program: () => StackOutputs, expected: number): Promise<Run> {
+  const registrations: Registration[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (/Client$/.test(args.type)) state.clientId = `${args.name}-id`;
+        if (/SystemUserRequest$/.test(args.type)) {
+          const orgNo = String(args.inputs.partyOrgNo);
+          state.externalRef = args.inputs.externalRef ?? orgNo;
+          state.status = mockStatus[orgNo] ?? "New";
+          state.confirmUrl = `https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/request?id=${encodeURIComponent(args.name)}&DONTCHOOSEREPORTEE=true`;
+          state.timedOut = false;
+          // One accepted customer is asked to approve changed rights.
+          if (args.name === "smartcloud/310000019") Object.assign(state, { changeRequestStatus: "New", changeRequestConfirmUrl: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=c1" });
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call: () => ({}),
+    },
+    "pulumi-digdir",
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v])));
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: RegisterRequest, cb: unknown) => unknown };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    registrations.push({
+      type: req.getType(),
+      name: req.getName(),
+      protect: req.getProtect(),
+      dependsOn: req.getDependenciesList().map(short),
+      inputs: req.getObject().toJavaScript(),
+    });
+    return original(req, cb);
+  };
+  const outputs = program();
+  const settled = await new Promise<Record<string, unknown>>((resolve) => pulumi.output(outputs as unknown as Record<string, unknown>).apply((v) => resolve(v as Record<string, unknown>)));
+  for (let i = 0; registrations.length < expected && i < 200; i++) await new Promise((r) => setTimeout(r, 5));
+  expect(registrations).toHaveLength(expected);
+  return { registrations, outputs: settled };
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getProtect(): boolean;
+  getDependenciesList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> };
+}
+
+const kind = (r: Registration) => `${r.type.split(":").pop()}::${r.name}`;
+
+/** The stack's own program, and how many resources its file declares. */
+function stackRun(stack: string, config: Record<string, string>): Promise<Run> {
+  const { plan } = validateStackFile(path.join(root, "stacks", `${stack}.yaml`), { environment: config["digdir:environment"] as EnvironmentName });
+  const program = () => runStack({ stack, root, config: { get: (k) => config[`digdir:${k}`] }, warn: () => {} });
+  return runUnderMocks(stack, config, program, resourceCount(plan));
+}
+
+describe("the dev stack under mocks", () => {
+  let run: Run;
+  beforeAll(async () => {
+    run = await stackRun("dev", { "digdir:environment": "test", "digdir:orgNo": "991825827" });
+  });
+
+  test("registers one resource per declared object, named as in the file", () => {
+    expect(run.registrations.map(kind).sort()).toEqual(
+      [
+        "MaskinportenClient::smartcloud",
+        "ClientKeys::smartcloud",
+        "MaskinportenClient::smartcloud-regnskap",
+        "KrrClient::smartcloud-krr",
+        "IdportenClient::smartcloud-web",
+        "System::smartcloud",
+        "System::smartcloud-regnskap",
+        "SystemUserRequest::smartcloud/310000019",
+        "SystemUserRequest::smartcloud/310000027",
+        "SystemUserRequest::smartcloud/310000035/borettslag-35",
+        "AgentSystemUserRequest::smartcloud-regnskap/310000043",
+      ].sort(),
+    );
+  });
+
+  test("a key set depends on its client, a system on its clients, a request on its system", () => {
+    const deps = (k: string) => run.registrations.find((r) => kind(r) === k)!.dependsOn;
+    expect(deps("ClientKeys::smartcloud")).toEqual(["MaskinportenClient::smartcloud"]);
+    expect(deps("System::smartcloud")).toEqual(["MaskinportenClient::smartcloud"]);
+    expect(deps("System::smartcloud-regnskap")).toEqual(["MaskinportenClient::smartcloud-regnskap"]);
+    expect(deps("SystemUserRequest::smartcloud/310000019")).toEqual(["System::smartcloud"]);
+    expect(deps("AgentSystemUserRequest::smartcloud-regnskap/310000043")).toEqual(["System::smartcloud-regnskap"]);
+    expect(deps("MaskinportenClient::smartcloud")).toEqual([]);
+  });
+
+  test("nothing is protected in a test environment", () => {
+    expect(run.registrations.filter((r) => r.protect).map(kind)).toEqual([]);
+  });
+
+  test("a system is registered with its client's id and its id from the organisation and its name", () => {
+    const system = run.registrations.find((r) => kind(r) === "System::smartcloud")!.inputs;
+    expect(system.systemId).toBe("991825827_smartcloud");
+    expect(system.clientIds).toEqual(["smartcloud-id"]);
+    expect(system.rights).toEqual([
+      { resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] },
+      { resource: [{ id: "urn:altinn:resource", value: "ske-innrapportering-boligselskap" }] },
+    ]);
+    expect(system.accessPackages).toEqual([{ urn: "urn:altinn:accesspackage:skattegrunnlag" }]);
+  });
+
+  test("a customer's own rights replace the group's; the others get the group's", () => {
+    const inputs = (n: string) => run.registrations.find((r) => r.name === n)!.inputs;
+    expect(inputs("smartcloud/310000019").rights).toEqual([{ resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] }]);
+    expect((inputs("smartcloud/310000027").rights as unknown[]).length).toBe(2);
+    expect(inputs("smartcloud/310000035/borettslag-35")).toMatchObject({ partyOrgNo: "310000035", externalRef: "borettslag-35", rights: [], accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }] });
+    expect(inputs("smartcloud/310000019")).toMatchObject({ systemId: "991825827_smartcloud", redirectUrl: "https://app.test.smartcloud.example/systemuser/receipt" });
+  });
+
+  test("client ids are outputs per client", () => {
+    expect(run.outputs.clientIds).toEqual({ smartcloud: "smartcloud-id", "smartcloud-regnskap": "smartcloud-regnskap-id", "smartcloud-krr": "smartcloud-krr-id", "smartcloud-web": "smartcloud-web-id" });
+    expect(run.outputs.systemIds).toEqual({ smartcloud: "991825827_smartcloud", "smartcloud-regnskap": "991825827_smartcloud-regnskap" });
+  });
+
+  test("the customers who have not approved yet are listed per system, with the link to send each", () => {
+    expect(run.outputs.awaitingApproval).toEqual({
+      smartcloud: [
+        {
+          customer: "310000019",
+          name: "Testbedrift Nord",
+          externalRef: "310000019",
+          agent: false,
+          changeRequest: true,
+          confirmUrl: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=c1",
+          timedOut: false,
+        },
+        { customer: "310000027", name: "Testbedrift Sør", externalRef: "310000027", agent: false, changeRequest: false, confirmUrl: expect.stringContaining("id=smartcloud%2F310000027&"), timedOut: false },
+        { customer: "310000035", name: "Testborettslag", externalRef: "borettslag-35", agent: false, changeRequest: false, confirmUrl: expect.stringContaining("/systemuser/request?"), timedOut: false },
+      ],
+      "smartcloud-regnskap": [{ customer: "310000043", name: "Testregnskap AS", externalRef: "310000043", agent: true, changeRequest: false, confirmUrl: expect.any(String), timedOut: false }],
+    });
+    expect(run.outputs.requestsByStatus).toEqual({
+      Accepted: ["smartcloud/310000019"],
+      New: ["smartcloud/310000027", "smartcloud/310000035/borettslag-35", "smartcloud-regnskap/310000043"],
+    });
+    expect((run.outputs.requests as Record<string, unknown>)["smartcloud/310000019"]).toEqual({
+      system: "smartcloud",
+      customer: "310000019",
+      name: "Testbedrift Nord",
+      externalRef: "310000019",
+      agent: false,
+      status: "Accepted",
+      confirmUrl: expect.any(String),
+      timedOut: false,
+      changeRequestStatus: "New",
+      changeRequestConfirmUrl: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=c1",
+    });
+  });
+
+  test("a key file's public key is registered, never anything private", () => {
+    const keys = run.registrations.find((r) => kind(r) === "ClientKeys::smartcloud")!.inputs.keys as Record<string, unknown>[];
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ kty: "RSA", kid: "smartcloud-dev-2025-11", alg: "RS256", use: "sig" });
+    expect(Object.keys(keys[0]!).sort()).toEqual(["alg", "e", "kid", "kty", "n", "use"]);
+  });
+});
+
+describe("the prod stack under mocks", () => {
+  let run: Run;
+  beforeAll(async () => {
+    const config = { "digdir:environment": "prod", "digdir:orgNo": "991825827" };
+    run = await stackRun("prod", config);
+  });
+
+  test("clients, their keys and systems are protected from deletion unless an entry says otherwise", () => {
+    const protectedOnes = run.registrations.filter((r) => r.protect).map(kind).sort();
+    expect(protectedOnes).toEqual(
+      ["ClientKeys::smartcloud", "IdportenClient::smartcloud-web", "MaskinportenClient::smartcloud", "MaskinportenClient::smartcloud-regnskap", "System::smartcloud", "System::smartcloud-regnskap"].sort(),
+    );
+    expect(run.registrations.find((r) => kind(r) === "KrrClient::smartcloud-krr")!.protect).toBe(false);
+  });
+
+  test("with no customers yet, no request is registered and none awaits approval", () => {
+    expect(run.registrations.filter((r) => /Request$/.test(r.type))).toEqual([]);
+    expect(run.outputs.awaitingApproval).toEqual({});
+  });
+});
+
+describe("the local stack under mocks", () => {
+  test("runs against the simulator's organisations, with a PEM key registered under its declared kid", async () => {
+    const config = { "digdir:environment": "local", "digdir:simulatorUrl": "http://127.0.0.1:8089" };
+    const run = await stackRun("local", config);
+    expect(run.outputs.environment).toBe("local");
+    expect(run.registrations.filter((r) => /Request$/.test(r.type)).map(kind).sort()).toEqual([
+      "AgentSystemUserRequest::smartcloud-regnskap/310000043",
+      "SystemUserRequest::smartcloud/310000019",
+      "SystemUserRequest::smartcloud/310000027",
+      "SystemUserRequest::smartcloud/310000035/skattegrunnlag",
+    ]);
+    const keys = run.registrations.find((r) => kind(r) === "ClientKeys::smartcloud")!.inputs.keys as Record<string, unknown>[];
+    expect(keys[0]).toMatchObject({ kty: "RSA", kid: "smartcloud-local-1" });
+    // The YAML anchor shares the system's name with the agent system.
+    expect(run.registrations.find((r) => kind(r) === "System::smartcloud-regnskap")!.inputs.name).toEqual({ nb: "SmartCloud", nn: "SmartCloud", en: "SmartCloud" });
+  });
+});
+
+describe("the quick start under mocks", () => {
+  test("declares a client, a system with that client, and one request per customer", async () => {
+    const file = path.join(root, "stacks/examples/quickstart.yaml");
+    const { problems, plan } = validateStackFile(file, { environment: "test" });
+    expect(problems).toEqual([]);
+    const run = await runUnderMocks("quickstart", {}, () => defineStack(plan), resourceCount(plan));
+    expect(run.registrations.map((r) => ({ what: kind(r), dependsOn: r.dependsOn }))).toEqual([
+      { what: "MaskinportenClient::smartcloud", dependsOn: [] },
+      { what: "System::smartcloud", dependsOn: ["MaskinportenClient::smartcloud"] },
+      { what: "SystemUserRequest::smartcloud/310000019", dependsOn: ["System::smartcloud"] },
+      { what: "SystemUserRequest::smartcloud/310000027", dependsOn: ["System::smartcloud"] },
+    ]);
+    expect(run.registrations[0]!.inputs).toMatchObject({ name: "smartcloud", scopes: ["altinn:authentication/systemuser.request.read"] });
+  });
+});
+
+describe("a broken stack file", () => {
+  test("stops the program before any resource is registered, listing every problem at its line", async () => {
+    const registered: string[] = [];
+    await pulumi.runtime.setMocks({ newResource: (a) => (registered.push(a.name), { id: a.name, state: a.inputs }), call: () => ({}) }, "pulumi-digdir", "broken", false);
+    const project = mkdtempSync(path.join(tmpdir(), "stack-"));
+    mkdirSync(path.join(project, "stacks"));
+    writeFileSync(
+      path.join(project, "stacks", "broken.yaml"),
+      ["organisation:", '  orgNo: "991825827"', "clients:", "  mp:", "    type: maskinporten", "    scope: [a:b]", "  krr:", "    type: krr"].join("\n"),
+    );
+    let error: Error | undefined;
+    try {
+      runStack({ stack: "broken", root: project, config: { get: () => undefined }, skipBuildCheck: true });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error).toBeInstanceOf(pulumi.RunError);
+    expect(error!.message).toBe(
+      [
+        "stacks/broken.yaml has 2 problems; nothing was changed:",
+        "stacks/broken.yaml:4:3 clients.mp.scopes: required: expected a list",
+        "stacks/broken.yaml:6:5 clients.mp.scope: unknown key `scope`: did you mean `scopes`?",
+      ].join("\n"),
+    );
+    expect(registered).toEqual([]);
+  });
+
+  test("a stack without a stack file is refused with what to do", () => {
+    expect(() => runStack({ stack: "staging", root, config: { get: () => undefined }, skipBuildCheck: true })).toThrow(
+      "the stack staging has no stack file stacks/staging.yaml: write one (see stacks/README.md, or copy stacks/examples/quickstart.yaml), or select another stack",
+    );
+  });
+});
