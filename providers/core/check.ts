@@ -77,7 +77,8 @@ export function failuresFromZod(error: z.ZodError): Failure[] {
     if (issue.code === "unrecognized_keys") {
       return { property: property || (issue.keys[0] ?? ""), reason: `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}: remove ${issue.keys.length > 1 ? "them" : "it"} or check the spelling` };
     }
-    if (issue.code === "invalid_type") {
+    // Only zod's own wording is rewritten: `.int("...")` also reports invalid_type (expected "int"), with our message.
+    if (issue.code === "invalid_type" && (issue.expected in typeNames || /received undefined$/.test(issue.message))) {
       // zod 4 keeps the received type only in its message (the input itself only with reportInput).
       const received = /received (\w+)$/.exec(issue.message)?.[1];
       const expected = typeNames[issue.expected] ?? issue.expected;
