@@ -10,7 +10,8 @@ import type * as pulumi from "@pulumi/pulumi";
  * older one, as a real provider plugin does.
  *
  * Serialization rules (pulumi-dynamic-providers.md §6): the shim captures only strings; `require` runs inside
- * the methods, in the host, where relative paths resolve from the host's working directory (the project root).
+ * the methods, in the host, where relative paths resolve from the host's working directory: the engine gives the
+ * host the program's working directory (the folder of Pulumi.yaml's `main`).
  */
 export function providerShim(kind: string): pulumi.dynamic.ResourceProvider {
   const runtimePath = runtimeModuleSpecifier();
@@ -60,8 +61,9 @@ export function packageRoot(from = __dirname): string {
 }
 
 /**
- * `./dist/providers/runtime.js` relative to the working directory, which the engine also gives the provider
- * host (the project root). Relative, so the state does not depend on where the project was checked out.
+ * `dist/providers/runtime.js` relative to the working directory, which the engine also gives the provider host
+ * (e.g. `../dist/providers/runtime.js` from `stacks/`). Relative, so the state does not depend on where the
+ * project was checked out; moving `main` to another folder would break the path stored in existing state.
  */
 export function runtimeModuleSpecifier(cwd = process.cwd()): string {
   const target = path.join(packageRoot(), "dist", "providers", "runtime.js");
