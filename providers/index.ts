@@ -2,7 +2,9 @@
 export { MaskinportenClient, type MaskinportenClientArgs } from "./digdir/maskinporten-client";
 export { KrrClient, type KrrClientArgs } from "./digdir/krr-client";
 export { IdportenClient, type IdportenClientArgs } from "./digdir/idporten-client";
-export { ClientKeys, type ClientKeysArgs, type PublicJwkArg } from "./digdir/client-keys";
+export { ClientKeys, type ClientKeysArgs, type PublicJwkArg, type GeneratedKeyInfo } from "./digdir/client-keys";
+export { ApiScope, type ApiScopeArgs } from "./digdir/api-scope";
+export { ScopeAccess, type ScopeAccessArgs } from "./digdir/scope-access";
 export { System, type SystemArgs, type LocalizedTextArg, type RightArg, type AccessPackageArg } from "./altinn/system";
 export { SystemUserRequest, type SystemUserRequestArgs } from "./altinn/system-user-request";
 export { AgentSystemUserRequest, type AgentSystemUserRequestArgs } from "./altinn/agent-system-user-request";

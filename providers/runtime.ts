@@ -4,10 +4,12 @@ import type { ConfigSource } from "./core/settings";
 import { agentSystemUserRequestProvider } from "./altinn/agent-system-user-request";
 import { systemProvider } from "./altinn/system";
 import { systemUserRequestProvider } from "./altinn/system-user-request";
+import { apiScopeProvider } from "./digdir/api-scope";
 import { clientKeysProvider } from "./digdir/client-keys";
 import { idportenClientProvider } from "./digdir/idporten-client";
 import { krrClientProvider } from "./digdir/krr-client";
 import { maskinportenClientProvider } from "./digdir/maskinporten-client";
+import { scopeAccessProvider } from "./digdir/scope-access";
 
 /**
  * What the provider host loads (compiled to dist/providers/runtime.js): the implementation behind every
@@ -19,6 +21,8 @@ const factories: Record<string, () => pulumi.dynamic.ResourceProvider> = {
   KrrClient: krrClientProvider,
   IdportenClient: idportenClientProvider,
   ClientKeys: clientKeysProvider,
+  ApiScope: apiScopeProvider,
+  ScopeAccess: scopeAccessProvider,
   System: systemProvider,
   SystemUserRequest: systemUserRequestProvider,
   AgentSystemUserRequest: agentSystemUserRequestProvider,

@@ -143,6 +143,8 @@ export class MaskinportenTokens {
    * ±10 s (MP-130); a machine whose clock drifted would otherwise fail every grant.
    */
   private clockOffsetMs = 0;
+  /** Whether a `Date` header has been seen in this process (the offset is then the server's, not a guess). */
+  private clockObserved = false;
 
   constructor(
     private readonly http: HttpClient,
@@ -172,6 +174,26 @@ export class MaskinportenTokens {
     return p;
   }
 
+  /** How far the services' clock is ahead of this machine's, in ms, as last observed (0 until observed). */
+  get clockOffset(): number {
+    return this.clockOffsetMs;
+  }
+
+  /**
+   * Makes sure the services' time has been observed in this process: when no answer has been seen yet, reads
+   * the authorization server's metadata (unauthenticated, needed for any token anyway) for its `Date` header.
+   * Answers whether the offset is now known; a failure leaves this machine's clock in charge.
+   */
+  async syncClock(): Promise<boolean> {
+    if (this.clockObserved) return true;
+    try {
+      await this.metadata();
+    } catch {
+      return false;
+    }
+    return this.clockObserved;
+  }
+
   /** Forget a cached token, e.g. after a 401 from an API that had accepted it before. */
   async invalidate(credential: Credential, req: TokenRequest): Promise<void> {
     const meta = await this.metadata();
@@ -180,6 +202,7 @@ export class MaskinportenTokens {
 
   private async fetchMetadata(): Promise<AuthorizationServer> {
     const res = await this.http.send({ service: "maskinporten", method: "GET", url: this.wellKnownUrl });
+    this.observeServerDate(res.headers.date);
     if (res.status !== 200) {
       throw new ApiError({
         service: "maskinporten",
@@ -195,10 +218,14 @@ export class MaskinportenTokens {
     return meta;
   }
 
-  /** Notes the server's time from a `Date` header; differences under 2 s are the header's own rounding. */
-  private observeServerDate(date: string | undefined): boolean {
+  /**
+   * Notes the server's time from a `Date` header (any Digdir service's answer); differences under 2 s are the
+   * header's own rounding. Answers whether the offset changed.
+   */
+  observeServerDate(date: string | undefined): boolean {
     const at = date ? Date.parse(date) : NaN;
     if (Number.isNaN(at)) return false;
+    this.clockObserved = true;
     const offset = at - Date.now();
     const next = Math.abs(offset) < 2000 ? 0 : offset;
     const changed = Math.abs(next - this.clockOffsetMs) >= 2000;

@@ -39,6 +39,26 @@ export class Context {
   }
 
   /**
+   * Now, in epoch ms, by the services' clock: this machine's clock corrected by the offset seen in the `Date`
+   * headers of Maskinporten's answers (metadata and tokens). Time-based decisions (key rotation and
+   * renewal) follow the clock that enforces key expiry, not a local clock that may have drifted; against the
+   * simulator, that is its movable clock.
+   */
+  now(): number {
+    return Date.now() + this.tokens.clockOffset;
+  }
+
+  /**
+   * `now()`, after making sure the offset has been observed in this process: in a fresh provider host that
+   * costs one unauthenticated GET of Maskinporten's metadata (which any token request needs anyway). When that
+   * fails, this machine's clock is used.
+   */
+  async serverNow(): Promise<number> {
+    await this.tokens.syncClock();
+    return this.now();
+  }
+
+  /**
    * Sends a request with the admin client's bearer token for `scopes`. A 401 on a token that was cached
    * (revoked, or expired early) is retried once with a fresh token.
    */

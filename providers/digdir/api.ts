@@ -51,15 +51,13 @@ export interface WireJwks {
 /** Digdir admin scopes: digdirator PUTs with dcr.write alone, the docs name dcr.modify; ask for both. */
 export const defaultAdminScopes = ["idporten:dcr.read", "idporten:dcr.write", "idporten:dcr.modify"];
 
-/** Typed client for the self-service client API (`/api/v1/clients`). */
-export class DigdirClientApi {
-  constructor(private readonly ctx: Context) {}
+/** The self-service API's request helper: the admin token for the class's scopes, errors as ApiError. */
+abstract class SelfServiceApi {
+  constructor(protected readonly ctx: Context) {}
 
-  private get scopes(): string[] {
-    return this.ctx.settings.adminScopes ?? defaultAdminScopes;
-  }
+  protected abstract get scopes(): string[];
 
-  private async call<T>(method: Method, path: string, opts: { json?: unknown; idempotent?: boolean; ok?: number[]; hint?: (status: number) => string | undefined } = {}): Promise<{ status: number; body: T | undefined }> {
+  protected async call<T>(method: Method, path: string, opts: { json?: unknown; idempotent?: boolean; ok?: number[]; hint?: (status: number) => string | undefined } = {}): Promise<{ status: number; body: T | undefined }> {
     const url = `${this.ctx.settings.endpoints.samarbeidBase}${path}`;
     const res = await this.ctx.authorized(this.scopes, { service: "digdir", method, url, json: opts.json, idempotent: opts.idempotent });
     const ok = opts.ok ?? [200, 201, 204];
@@ -67,6 +65,13 @@ export class DigdirClientApi {
       throw apiErrorFrom("digdir", { method, url }, res, opts.hint?.(res.status));
     }
     return { status: res.status, body: res.text.trim() ? (JSON.parse(res.text) as T) : undefined };
+  }
+}
+
+/** Typed client for the self-service client API (`/api/v1/clients`). */
+export class DigdirClientApi extends SelfServiceApi {
+  protected get scopes(): string[] {
+    return this.ctx.settings.adminScopes ?? defaultAdminScopes;
   }
 
   /** The client, or undefined when Digdir does not know it (404) or has deactivated it. */
@@ -120,4 +125,121 @@ export class DigdirClientApi {
   async deleteJwks(clientId: string): Promise<void> {
     await this.call("DELETE", `/clients/${encodeURIComponent(clientId)}/jwks`, { ok: [200, 204, 404] });
   }
+}
+
+/** ScopeRegistration as the self-service API spells it (digdir-api.md §2.5). */
+export interface WireScope {
+  prefix: string;
+  subscope: string;
+  name?: string;
+  description?: string;
+  long_description?: string;
+  active?: boolean;
+  visibility?: string;
+  allowed_integration_types?: string[];
+  accessible_for_all?: boolean;
+  at_max_age?: number;
+  authorization_max_lifetime?: number;
+  delegation_source?: string;
+  token_type?: string;
+  requires_user_consent?: boolean;
+  requires_user_authentication?: boolean;
+  requires_pseudonymous_tokens?: boolean;
+  owner_orgno?: string;
+  created?: string;
+  last_updated?: string;
+  [other: string]: unknown;
+}
+
+/** ConsumerRegistration: one row of a scope's access list (digdir-api.md §2.5). */
+export interface WireConsumer {
+  scope?: string;
+  consumer_orgno: string;
+  owner_orgno?: string;
+  state?: "APPROVED" | "REQUESTED" | "DENIED" | string;
+  created?: string;
+  last_updated?: string;
+  [other: string]: unknown;
+}
+
+/** API-provider scopes need `idporten:scopes.write` (digdir-api.md §2.1), for reading as well (digdirator). */
+export const scopeAdminScopes = ["idporten:scopes.write"];
+
+/**
+ * Typed client for the scope API (`/api/v1/scopes`). Scope names hold `:` and `/`, so they always travel as
+ * the `scope` query parameter, never in the path (digdir-api.md §2.2).
+ */
+export class DigdirScopeApi extends SelfServiceApi {
+  protected get scopes(): string[] {
+    return scopeAdminScopes;
+  }
+
+  /** Every scope the organisation owns, deactivated ones included. */
+  async listScopes(): Promise<WireScope[]> {
+    const res = await this.call<WireScope[]>("GET", "/scopes?inactive=true");
+    return Array.isArray(res.body) ? res.body : [];
+  }
+
+  /** One owned scope by name, active or not; undefined when the organisation owns no such scope. */
+  async findScope(name: string): Promise<WireScope | undefined> {
+    return (await this.listScopes()).find((s) => (s.name ?? `${s.prefix}:${s.subscope}`) === name);
+  }
+
+  /** Creates the scope; `conflict` when it exists already (a deactivated scope answers 409 too). */
+  async createScope(body: WireScope): Promise<{ created?: WireScope; conflict: boolean }> {
+    const name = `${body.prefix}:${body.subscope}`;
+    const res = await this.call<WireScope>("POST", "/scopes", {
+      json: body,
+      ok: [200, 201, 409],
+      hint: (s) => scopeHint(s, name, body.prefix),
+    });
+    if (res.status === 409) return { conflict: true };
+    return { created: res.body ?? body, conflict: false };
+  }
+
+  async updateScope(name: string, body: WireScope): Promise<WireScope> {
+    const res = await this.call<WireScope>("PUT", `/scopes?scope=${encodeURIComponent(name)}`, { json: body, hint: (s) => scopeHint(s, name, body.prefix) });
+    return res.body ?? body;
+  }
+
+  /** Deactivates the scope (Digdir keeps it for audit; consumers keep their grants). A 404 means it is gone. */
+  async deactivateScope(name: string): Promise<void> {
+    await this.call("DELETE", `/scopes?scope=${encodeURIComponent(name)}`, { ok: [200, 204, 404] });
+  }
+
+  /** The access list of one of the organisation's scopes; undefined when the scope is unknown. */
+  async listAccess(scope: string): Promise<WireConsumer[] | undefined> {
+    const res = await this.call<WireConsumer[]>("GET", `/scopes/access?scope=${encodeURIComponent(scope)}`, { ok: [200, 404] });
+    if (res.status === 404) return undefined;
+    return Array.isArray(res.body) ? res.body : [];
+  }
+
+  /** Grants an organisation access; Digdir answers 400 for a consumer it does not accept. */
+  async grantAccess(scope: string, consumerOrgNo: string): Promise<WireConsumer | undefined> {
+    const res = await this.call<WireConsumer>("PUT", `/scopes/access/${encodeURIComponent(consumerOrgNo)}?scope=${encodeURIComponent(scope)}`, {
+      hint: (s) => accessHint(s, scope, consumerOrgNo),
+    });
+    return res.body;
+  }
+
+  /** Revokes access (the row stays, `state: DENIED`); a 404 means there is nothing to revoke. */
+  async revokeAccess(scope: string, consumerOrgNo: string): Promise<void> {
+    await this.call("DELETE", `/scopes/access/${encodeURIComponent(consumerOrgNo)}?scope=${encodeURIComponent(scope)}`, { ok: [200, 204, 404] });
+  }
+}
+
+function scopeHint(status: number, name: string, prefix: string): string | undefined {
+  if (status === 403) return `The admin client may not manage scopes with prefix "${prefix}": it needs idporten:scopes.write, and Digdir must have assigned the prefix to your organisation (servicedesk@digdir.no).`;
+  if (status === 400) return `Digdir refused scope ${name}: correct the fields named above; nothing was changed.`;
+  if (status === 409) return `Scope ${name} exists already.`;
+  return undefined;
+}
+
+function accessHint(status: number, scope: string, consumerOrgNo: string): string | undefined {
+  if (status === 400) {
+    return `Digdir refused organisation ${consumerOrgNo} as a consumer of ${scope}: it does not accept that organisation number (not in Enhetsregisteret, or not an organisation that can be granted scopes). Check the number with the consumer, or remove the ScopeAccess; nothing was granted.`;
+  }
+  if (status === 404) return `Scope ${scope} does not exist or is not your organisation's: declare it with an ApiScope (and pass its name, so the grant waits for it).`;
+  if (status === 403) return `The admin client may not grant access to ${scope}: it needs idporten:scopes.write and must own the scope's prefix.`;
+  return undefined;
 }

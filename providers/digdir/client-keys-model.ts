@@ -1,14 +1,18 @@
 import { z } from "zod";
-import { isUnknown, parseAroundUnknowns, type Failure } from "../core/check";
+import { containsUnknown, isUnknown, knownFailures, parseAroundUnknowns, type Failure } from "../core/check";
 import type { WireJwk, WireJwks } from "./api";
 
 /**
  * Pure decisions about a client's key set (digdir-api.md §2.4): whole-set semantics, at most 5 RSA keys of at
- * least 2048 bits, RS256, `use: sig`, `exp` at most one year ahead, public members only.
+ * least 2048 bits, RS256, `use: sig`, `exp` at most one year ahead, public members only. The rotation plan over
+ * time lives in client-keys-plan.ts.
  */
 
 export const maxKeys = 5;
 export const maxKeyLifetimeSeconds = 365 * 24 * 3600;
+export const daySeconds = 24 * 3600;
+/** A generated key and its successor during a rotation: the places kept free for them among the five. */
+export const generatedPlaces = 2;
 const privateMembers = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 export interface PublicJwk {
@@ -23,16 +27,63 @@ export interface PublicJwk {
   x5c?: string[];
 }
 
-export interface ClientKeysInputs {
+/** The policy inputs of a key set: what to generate, when to rotate, renew and verify. */
+export interface KeyPolicy {
+  /** The provider generates RSA keys (private JWK as a secret output) besides the declared ones. */
+  generate: boolean;
+  /** Days after which the current generated key is replaced by a new one. */
+  rotateAfterDays?: number;
+  /** Days the previous generated key stays registered after a rotation. */
+  overlapDays: number;
+  /** Keys whose `exp` is closer than this are registered again (0: never). */
+  renewBeforeDays: number;
+  /** `exp` of generated keys, in days from registration (default: Digdir's one year). */
+  keyLifetimeDays?: number;
+  /** After registering a generated key, get a Maskinporten token with it before exposing it as current. */
+  verifyToken: boolean;
+  /** The scope to ask for when verifying (default: the client's first scope). */
+  verifyScope?: string;
+  /** How long verification may retry through Digdir's propagation delay. */
+  verifyTimeoutSeconds: number;
+}
+
+export interface ClientKeysInputs extends KeyPolicy {
   clientId: string;
+  /** Declared (bring-your-own) public keys. */
   keys: PublicJwk[];
 }
 
+/** A generated key the state knows: public facts only (its private JWK is a secret output). */
+export interface GeneratedKeyRecord {
+  kid: string;
+  /** When it was first registered (ISO 8601): rotation counts from here. */
+  createdAt: string;
+  /** The previous key after a rotation: dropped at this time (ISO 8601). */
+  retireAt?: string;
+  /** Registered, but not yet proven with a token (verifyToken): not exposed as current. */
+  pending?: boolean;
+}
+
 export interface ClientKeysOutputs extends ClientKeysInputs {
+  /** The whole set registered at Digdir, public members and `exp`, as Digdir answered. */
+  keys: PublicJwk[];
   kids: string[];
   /** kid → ISO 8601 expiry of each registered key. */
   expiresAt: Record<string, string>;
+  /** The key to sign with: the current generated key, else the last declared key. */
+  currentKid?: string;
+  generatedKeys?: GeneratedKeyRecord[];
+  /** The current generated key's private JWK (JSON): a secret output. */
+  currentPrivateJwk?: string;
+  /** A registered key awaiting verification: a secret output. */
+  pendingPrivateJwk?: string;
+  /** When the current generated key was registered (ISO 8601). */
+  rotatedAt?: string;
+  /** When the next rotation, retirement or renewal falls due (ISO 8601): a `pulumi up` after it performs it. */
+  nextStepAt?: string;
 }
+
+export const keyPolicyDefaults = { generate: false, overlapDays: 7, renewBeforeDays: 30, verifyToken: false, verifyTimeoutSeconds: 180 } as const;
 
 function schema(now: number) {
   const b64url = /^[A-Za-z0-9_-]+$/;
@@ -46,21 +97,30 @@ function schema(now: number) {
     exp: z
       .number()
       .int("must be whole epoch seconds")
-      .refine((x) => x > now, "is in the past: a key must expire in the future")
+      .refine((x) => x > now, "is in the past: a key must expire in the future (leave exp out and Digdir gives the key one year, renewed by renewBeforeDays)")
       .refine((x) => x <= now + maxKeyLifetimeSeconds, "is more than one year ahead: Digdir accepts at most one year")
       .optional(),
     x5c: z.array(z.string()).min(1).optional(),
   });
+  const days = (what: string) => z.number({ error: `must be a number of days (${what})` }).positive("must be more than 0 days");
   return z.strictObject({
     clientId: z.string().min(1, "must be the client's id (e.g. a MaskinportenClient's clientId output)"),
-    keys: z
-      .array(jwk)
-      .min(1, "needs at least one key: to remove every key, delete the ClientKeys resource")
-      .max(maxKeys, `Digdir accepts at most ${maxKeys} keys per client`),
+    keys: z.array(jwk).max(maxKeys, `Digdir accepts at most ${maxKeys} keys per client`).default([]),
+    generate: z.boolean().default(keyPolicyDefaults.generate),
+    rotateAfterDays: days("how old the current generated key may get").max(365, "must be at most 365: Digdir keys live at most one year").optional(),
+    overlapDays: days("how long the previous key stays after a rotation").default(keyPolicyDefaults.overlapDays),
+    renewBeforeDays: z.number({ error: "must be a number of days (0: never renew)" }).min(0, "must be 0 (never) or more days").max(364, "must be less than a year").default(keyPolicyDefaults.renewBeforeDays),
+    keyLifetimeDays: days("the exp of generated keys").max(365, "must be at most 365: Digdir accepts at most one year").optional(),
+    verifyToken: z.boolean().default(keyPolicyDefaults.verifyToken),
+    verifyScope: z.string().regex(/^[a-z0-9_.-]+:[A-Za-z0-9_./:-]+$/, "must be a scope of the client, e.g. krr:global/kontaktinformasjon.read").optional(),
+    verifyTimeoutSeconds: z.number().int("must be whole seconds").min(1).max(1800, "must be at most 1800 seconds").default(keyPolicyDefaults.verifyTimeoutSeconds),
   });
 }
 
-/** Validates a key set offline; private key material is refused without being echoed. */
+/**
+ * Validates a key set and its policy offline, filling in defaults; private key material is refused without
+ * being echoed. `now` is epoch seconds (the provider passes the services' clock).
+ */
 export function checkClientKeysInputs(raw: Record<string, unknown>, now = Math.floor(Date.now() / 1000)): { inputs: ClientKeysInputs; failures: Failure[] } {
   const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
   const failures: Failure[] = [];
@@ -74,36 +134,86 @@ export function checkClientKeysInputs(raw: Record<string, unknown>, now = Math.f
   if (failures.length) return { inputs: raw as unknown as ClientKeysInputs, failures };
   const parsed = parseAroundUnknowns(schema(now), news);
   if (!parsed.data) return { inputs: raw as unknown as ClientKeysInputs, failures: parsed.failures };
-  const inputs = parsed.data as ClientKeysInputs;
+  const inputs = stripUndefined(parsed.data) as ClientKeysInputs;
+  return { inputs, failures: knownFailures(ruleFailures(inputs), news) };
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Rules across fields: duplicates, the five-key limit with room for rotation, policy that needs generated keys. */
+function ruleFailures(i: ClientKeysInputs): Failure[] {
+  const out: Failure[] = [];
   const seen = new Map<string, number>();
-  inputs.keys.forEach((k, i) => {
-    if (isUnknown(k.kid)) return;
-    if (seen.has(k.kid)) failures.push({ property: `keys[${i}].kid`, reason: `"${k.kid}" is also the kid of keys[${seen.get(k.kid)}]: every key needs its own kid` });
-    seen.set(k.kid, i);
+  i.keys.forEach((k, n) => {
+    if (isUnknown(k) || isUnknown(k.kid)) return;
+    if (seen.has(k.kid)) out.push({ property: `keys[${n}].kid`, reason: `"${k.kid}" is also the kid of keys[${seen.get(k.kid)}]: every key needs its own kid` });
+    seen.set(k.kid, n);
   });
-  return { inputs, failures };
+  if (isUnknown(i.generate)) return out;
+  if (!i.generate) {
+    if (!containsUnknown(i.keys) && i.keys.length === 0) {
+      out.push({ property: "keys", reason: "needs at least one key, or generate: true: to remove every key, delete the ClientKeys resource" });
+    }
+    for (const f of ["rotateAfterDays", "keyLifetimeDays"] as const) {
+      if (i[f] !== undefined) out.push({ property: f, reason: "applies to generated keys: set generate: true, or rotate declared keys yourself by adding the new key and later removing the old" });
+    }
+    if (i.verifyToken === true) out.push({ property: "verifyToken", reason: "needs generate: true: the provider holds no private key of a declared key to get a token with" });
+  } else if (!containsUnknown(i.keys) && i.keys.length > maxKeys - generatedPlaces) {
+    out.push({ property: "keys", reason: `with generate: true, at most ${maxKeys - generatedPlaces} declared keys: Digdir accepts ${maxKeys}, and ${generatedPlaces} places are kept for the generated key and its successor during a rotation` });
+  }
+  if (i.verifyScope !== undefined && i.verifyToken === false) out.push({ property: "verifyScope", reason: "is used only with verifyToken: true: set that, or remove verifyScope" });
+  const num = (v: unknown): v is number => typeof v === "number";
+  if (num(i.rotateAfterDays) && num(i.overlapDays) && i.overlapDays >= i.rotateAfterDays) {
+    out.push({ property: "overlapDays", reason: `must be shorter than rotateAfterDays (${i.rotateAfterDays}): the previous key must be gone before the next rotation` });
+  }
+  if (num(i.keyLifetimeDays) && num(i.renewBeforeDays) && i.renewBeforeDays >= i.keyLifetimeDays) {
+    out.push({ property: "renewBeforeDays", reason: `must be shorter than keyLifetimeDays (${i.keyLifetimeDays}), or every key would be due for renewal as soon as it is registered` });
+  }
+  return out;
 }
 
 /** The keys to POST: public members only. */
 export function desiredJwks(keys: PublicJwk[]): WireJwk[] {
-  return keys.map((k) => {
-    const out: WireJwk = { kty: k.kty, kid: k.kid, n: k.n, e: k.e, alg: k.alg, use: k.use };
-    if (k.exp !== undefined) out.exp = k.exp;
-    if (k.x5c) out.x5c = k.x5c;
-    return out;
-  });
+  return keys.map(wireJwk);
 }
 
-export function keysOutputs(clientId: string, live: WireJwks): ClientKeysOutputs {
-  const keys = live.keys.map((k) => {
+export function wireJwk(k: PublicJwk): WireJwk {
+  const out: WireJwk = { kty: k.kty, kid: k.kid, n: k.n, e: k.e, alg: k.alg, use: k.use };
+  if (k.exp !== undefined) out.exp = k.exp;
+  if (k.x5c) out.x5c = k.x5c;
+  return out;
+}
+
+/** The registered set as Digdir answered it, public members only. */
+export function publicKeysFrom(live: WireJwks): PublicJwk[] {
+  return live.keys.map((k) => {
     const out: Record<string, unknown> = { kty: k.kty, kid: k.kid, n: k.n, e: k.e, alg: k.alg ?? "RS256", use: k.use ?? "sig" };
     if (typeof k.exp === "number") out.exp = k.exp;
     if (Array.isArray(k.x5c)) out.x5c = k.x5c;
     return out as unknown as PublicJwk;
   });
+}
+
+/** kid → ISO expiry. */
+export function expiryOf(keys: PublicJwk[]): Record<string, string> {
   const expiresAt: Record<string, string> = {};
   for (const k of keys) if (k.exp !== undefined) expiresAt[k.kid] = new Date(k.exp * 1000).toISOString();
-  return { clientId, keys, kids: keys.map((k) => k.kid), expiresAt };
+  return expiresAt;
+}
+
+/** The simple form's outputs: the registered set, its kids and expiry dates. */
+export function keysOutputs(clientId: string, live: WireJwks): Pick<ClientKeysOutputs, "clientId" | "keys" | "kids" | "expiresAt"> {
+  const keys = publicKeysFrom(live);
+  return { clientId, keys, kids: keys.map((k) => k.kid), expiresAt: expiryOf(keys) };
+}
+
+/** Is a registered key the same key as a declared one? `exp` counts only where the declared key sets it. */
+export function sameKey(r: PublicJwk, d: PublicJwk): boolean {
+  if (r.n !== d.n || r.e !== d.e || (r.alg ?? "RS256") !== d.alg || (r.use ?? "sig") !== d.use) return false;
+  if (d.exp !== undefined && r.exp !== d.exp) return false;
+  return JSON.stringify(r.x5c ?? null) === JSON.stringify(d.x5c ?? null);
 }
 
 /** Does the registered set differ from the desired one? `exp` counts only where the desired key sets it. */
@@ -113,9 +223,13 @@ export function keySetChanged(registered: PublicJwk[] | undefined, desired: Publ
   if (have.size !== desired.length) return true;
   return desired.some((d) => {
     const r = have.get(d.kid);
-    if (!r) return true;
-    if (r.n !== d.n || r.e !== d.e || (r.alg ?? "RS256") !== d.alg || (r.use ?? "sig") !== d.use) return true;
-    if (d.exp !== undefined && r.exp !== d.exp) return true;
-    return JSON.stringify(r.x5c ?? null) !== JSON.stringify(d.x5c ?? null);
+    return !r || !sameKey(r, d);
   });
+}
+
+/** The policy fields whose change is an update even when no key changes (the state records the policy). */
+export const policyFields = ["generate", "rotateAfterDays", "overlapDays", "renewBeforeDays", "keyLifetimeDays", "verifyToken", "verifyScope", "verifyTimeoutSeconds"] as const;
+
+export function policyChanged(olds: Partial<KeyPolicy>, news: Partial<KeyPolicy>): boolean {
+  return policyFields.some((f) => isUnknown(news[f]) || JSON.stringify(olds[f] ?? null) !== JSON.stringify(news[f] ?? null));
 }

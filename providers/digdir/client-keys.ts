@@ -1,19 +1,59 @@
 import * as pulumi from "@pulumi/pulumi";
-import { context } from "../core/context";
-import { isUnknown } from "../core/check";
+import { generateKeyPair, randomUUID } from "node:crypto";
+import { promisify } from "node:util";
+import { readPrivateKey } from "../core/auth";
+import { containsUnknown, defined, isUnknown } from "../core/check";
+import { context, type Context } from "../core/context";
+import { InputError, isApiError } from "../core/errors";
+import { PartialCreateError } from "../core/partial";
+import { PartialUpdateError } from "../core/partial-update";
 import { sharedProviderShim } from "../core/shim";
 import { DigdirClientApi } from "./api";
-import { checkClientKeysInputs, desiredJwks, keySetChanged, keysOutputs, type ClientKeysInputs, type ClientKeysOutputs, type PublicJwk } from "./client-keys-model";
+import {
+  checkClientKeysInputs,
+  desiredJwks,
+  expiryOf,
+  policyChanged,
+  publicKeysFrom,
+  type ClientKeysInputs,
+  type ClientKeysOutputs,
+  type GeneratedKeyRecord,
+  type PublicJwk,
+} from "./client-keys-model";
+import { currentGenerated, nextStepAt, planKeys, promote, type KeyState } from "./client-keys-plan";
 
 export interface ClientKeysArgs {
   /** The client whose key set this is (a MaskinportenClient's, KrrClient's or IdportenClient's `clientId`). */
   clientId: pulumi.Input<string>;
   /**
-   * The whole set of public keys (1–5): bring your own, the private keys never leave your vault. Each an RSA
-   * JWK of at least 2048 bits with `kid`, `n`, `e`; `alg` RS256 and `use` sig are filled in; `exp` (epoch
-   * seconds, at most one year ahead) defaults to one year at Digdir.
+   * Public keys you bring (0–5; at most 3 with `generate`): the private keys never leave your vault. Each an
+   * RSA JWK of at least 2048 bits with `kid`, `n`, `e`; `alg` RS256 and `use` sig are filled in; `exp` (epoch
+   * seconds, at most one year ahead) defaults to one year at Digdir, and is then renewed (`renewBeforeDays`).
+   * Rotate them yourself: add the new key, deploy it, then remove the old one.
    */
-  keys: pulumi.Input<pulumi.Input<PublicJwkArg>[]>;
+  keys?: pulumi.Input<pulumi.Input<PublicJwkArg>[]>;
+  /**
+   * Generate an RSA key (2048 bits, random UUID `kid`) and manage it: its private JWK is the secret output
+   * `currentPrivateJwk`. Default false.
+   */
+  generate?: pulumi.Input<boolean>;
+  /** Replace the generated key when it is this many days old (a `pulumi up` after that time does it). */
+  rotateAfterDays?: pulumi.Input<number>;
+  /** Days the previous generated key stays registered after a rotation, for running apps to pick up the new one. Default 7. */
+  overlapDays?: pulumi.Input<number>;
+  /** Register keys again when their `exp` is closer than this many days (0: never). Default 30. */
+  renewBeforeDays?: pulumi.Input<number>;
+  /** `exp` of generated keys, in days from registration (1–365). Default: Digdir's one year. */
+  keyLifetimeDays?: pulumi.Input<number>;
+  /**
+   * Before a new generated key becomes current, get a Maskinporten token with it (Maskinporten and KRR clients),
+   * retrying through Digdir's propagation delay. Default false.
+   */
+  verifyToken?: pulumi.Input<boolean>;
+  /** The scope to ask for when verifying; default the client's first scope. */
+  verifyScope?: pulumi.Input<string>;
+  /** How long verification may take before the update fails (the key stays registered, pending). Default 180. */
+  verifyTimeoutSeconds?: pulumi.Input<number>;
 }
 
 export interface PublicJwkArg {
@@ -27,50 +67,235 @@ export interface PublicJwkArg {
   x5c?: string[];
 }
 
+export interface GeneratedKeyInfo {
+  kid: string;
+  createdAt: string;
+  retireAt?: string;
+  pending?: boolean;
+}
+
+/** Outputs that hold private key material: listed in `additionalSecretOutputs`. */
+export const clientKeysSecretOutputs = ["currentPrivateJwk", "pendingPrivateJwk"];
+
 /**
- * The public key set registered on one client. Digdir replaces the whole set on every change, so this resource
- * owns all keys of its client: declare one ClientKeys per client.
+ * The key set registered on one client, with rotation. Digdir replaces the whole set on every change, so this
+ * resource owns all keys of its client: declare one ClientKeys per client.
  */
 export class ClientKeys extends pulumi.dynamic.Resource {
   declare readonly clientId: pulumi.Output<string>;
+  /** The whole registered set: public JWKs with `exp`. */
   declare readonly keys: pulumi.Output<PublicJwk[]>;
   /** The registered key ids. */
   declare readonly kids: pulumi.Output<string[]>;
   /** kid → when Digdir stops accepting the key (ISO 8601). */
   declare readonly expiresAt: pulumi.Output<Record<string, string>>;
+  /** The key to sign with: the current generated key, else the last declared key. */
+  declare readonly currentKid: pulumi.Output<string | undefined>;
+  /** The current generated key's private JWK, as JSON (secret): wire it into your runtime's secret store. */
+  declare readonly currentPrivateJwk: pulumi.Output<string | undefined>;
+  /** Generated keys still registered, oldest first: creation, retirement, pending verification. */
+  declare readonly generatedKeys: pulumi.Output<GeneratedKeyInfo[] | undefined>;
+  /** When the current generated key was registered (ISO 8601). */
+  declare readonly rotatedAt: pulumi.Output<string | undefined>;
+  /** When the next rotation, retirement or renewal falls due (ISO 8601): the first `pulumi up` after it performs it. */
+  declare readonly nextStepAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ClientKeysArgs, opts?: pulumi.CustomResourceOptions) {
-    super(sharedProviderShim("ClientKeys"), name, { kids: undefined, expiresAt: undefined, ...args }, opts, "digdir", "ClientKeys");
+    const outputs = { kids: undefined, expiresAt: undefined, currentKid: undefined, currentPrivateJwk: undefined, pendingPrivateJwk: undefined, generatedKeys: undefined, rotatedAt: undefined, nextStepAt: undefined };
+    super(sharedProviderShim("ClientKeys"), name, { ...outputs, ...args }, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...clientKeysSecretOutputs] }, "digdir", "ClientKeys");
   }
+}
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+const iso = (s: number) => new Date(s * 1000).toISOString();
+
+interface FreshKey {
+  kid: string;
+  publicJwk: PublicJwk;
+  privateJwk: string;
+}
+
+/** RSA 2048, kid a random UUID, RS256 and sig (what digdirator generates). */
+async function generateKey(): Promise<FreshKey> {
+  const { privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
+  const kid = randomUUID();
+  const jwk = privateKey.export({ format: "jwk" }) as Record<string, string>;
+  return { kid, publicJwk: { kty: "RSA", kid, n: jwk.n, e: jwk.e, alg: "RS256", use: "sig" }, privateJwk: JSON.stringify({ ...jwk, kid, alg: "RS256", use: "sig" }) };
+}
+
+/** The public half of a private JWK held in the state. */
+function publicHalf(privateJwk: string | undefined): PublicJwk | undefined {
+  if (typeof privateJwk !== "string" || !privateJwk) return undefined;
+  try {
+    const j = JSON.parse(privateJwk) as Record<string, string>;
+    if (!j.kid || !j.n || !j.e) return undefined;
+    return { kty: "RSA", kid: j.kid, n: j.n, e: j.e, alg: "RS256", use: "sig" };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The private JWKs the state holds, by kid, and the plan's view of the state. */
+function stateOf(olds: Partial<ClientKeysOutputs> | undefined): { state: KeyState; privates: Record<string, string> } {
+  const privates: Record<string, string> = {};
+  const held: Record<string, PublicJwk> = {};
+  for (const p of [olds?.currentPrivateJwk, olds?.pendingPrivateJwk]) {
+    const pub = publicHalf(p);
+    if (pub) {
+      held[pub.kid] = pub;
+      privates[pub.kid] = p!;
+    }
+  }
+  const generated = Array.isArray(olds?.generatedKeys) ? olds!.generatedKeys : [];
+  return { state: { registered: Array.isArray(olds?.keys) ? olds!.keys : [], generated, held }, privates };
+}
+
+function outputsOf(clientId: string, desired: ClientKeysInputs, registered: PublicJwk[], records: GeneratedKeyRecord[], privates: Record<string, string>): ClientKeysOutputs {
+  const current = currentGenerated(records);
+  const pending = records.find((r) => r.pending);
+  const held: Record<string, PublicJwk> = {};
+  for (const [kid, p] of Object.entries(privates)) {
+    const pub = publicHalf(p);
+    if (pub) held[kid] = pub;
+  }
+  const next = nextStepAt({ registered, generated: records, held }, desired);
+  return defined({
+    ...desired,
+    clientId,
+    keys: registered,
+    kids: registered.map((k) => k.kid),
+    expiresAt: expiryOf(registered),
+    currentKid: current?.kid ?? desired.keys.at(-1)?.kid,
+    generatedKeys: records,
+    currentPrivateJwk: current ? privates[current.kid] : undefined,
+    pendingPrivateJwk: pending ? privates[pending.kid] : undefined,
+    rotatedAt: current?.createdAt,
+    nextStepAt: next === undefined ? undefined : iso(next),
+  }) as ClientKeysOutputs;
+}
+
+/**
+ * Carries out the plan for the set at `now`: generate a key if one is needed, write the whole set, and only
+ * then expose the new key as current, after proving it with a token when `verifyToken`. A failure after the
+ * write reports the state as it now is (the key registered, pending), so nothing registered goes unrecorded.
+ */
+async function carryOut(ctx: Context, clientId: string, olds: Partial<ClientKeysOutputs> | undefined, desired: ClientKeysInputs, mode: "create" | "update"): Promise<ClientKeysOutputs> {
+  const api = new DigdirClientApi(ctx);
+  const { state, privates } = stateOf(olds);
+  const plan = planKeys(state, desired, seconds(await ctx.serverNow()));
+  const fresh = plan.promote === "new" ? await generateKey() : undefined;
+  const wire = plan.set.map((p) => (p.source === "new" ? { ...fresh!.publicJwk, ...(p.exp === undefined ? {} : { exp: p.exp }) } : p.jwk));
+  let registered = state.registered;
+  if (plan.write) {
+    if (wire.length) registered = publicKeysFrom(await api.putJwks(clientId, desiredJwks(wire)));
+    else {
+      await api.deleteJwks(clientId);
+      registered = [];
+    }
+  }
+  let records = plan.generated;
+  if (fresh) {
+    records = [...records, { kid: fresh.kid, createdAt: iso(seconds(ctx.now())), pending: true }];
+    privates[fresh.kid] = fresh.privateJwk;
+  }
+  const keep = (rs: GeneratedKeyRecord[]) => Object.fromEntries(Object.entries(privates).filter(([kid]) => rs.some((r) => r.kid === kid)));
+  const promoting = plan.promote === "new" ? fresh!.kid : plan.promote;
+  if (!promoting) return outputsOf(clientId, desired, registered, records, keep(records));
+
+  if (desired.verifyToken) {
+    try {
+      await verifyKey(ctx, api, clientId, promoting, privates[promoting], desired);
+    } catch (e) {
+      const recorded: Record<string, unknown> = { ...outputsOf(clientId, desired, registered, records, keep(records)) };
+      const why = (e instanceof Error ? e.message : String(e)).replace(/\.+$/, "");
+      const message =
+        `the new key ${promoting} is registered on client ${clientId} but was not proven with a token: ${why}; ` +
+        "it is recorded as pending and not exposed as current (set verifyToken to false to expose it unproven)";
+      if (mode === "create") throw new PartialCreateError(clientId, recorded, new Error(message));
+      throw new PartialUpdateError(clientId, recorded, `ClientKeys: ${message}. The next \`pulumi up\` tries again.`);
+    }
+  }
+  records = promote(records, promoting, seconds(ctx.now()), desired.overlapDays);
+  return outputsOf(clientId, desired, registered, records, keep(records));
+}
+
+/**
+ * Gets a Maskinporten token with the new key, retrying with back-off while Digdir propagates it (0–2 minutes,
+ * landscape.md §6). Scope refusals (MP-2xx) are not a key problem and end the wait at once.
+ */
+async function verifyKey(ctx: Context, api: DigdirClientApi, clientId: string, kid: string, privateJwk: string | undefined, desired: ClientKeysInputs): Promise<void> {
+  if (!privateJwk) throw new InputError(`the state holds no private key for ${kid}`);
+  const scope = desired.verifyScope ?? (await verifyScopeOf(api, clientId));
+  const { key } = readPrivateKey(privateJwk, "the generated key");
+  const deadline = Date.now() + desired.verifyTimeoutSeconds * 1000;
+  let wait = 1000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.tokens.token({ clientId, key, kid }, { scopes: [scope] });
+      return;
+    } catch (e) {
+      if (!isApiError(e) || e.service !== "maskinporten" || e.codes.some((c) => /^MP-2\d\d$/.test(c))) throw e;
+      if (Date.now() + wait > deadline) {
+        // The answer's own parts, not its hint: an unknown kid reads as an expired key there (MP-121).
+        const answer = `${e.status ?? "no answer"}${e.codes.length ? ` [${e.codes.join(", ")}]` : ""}${e.problems.length ? ` ${e.problems.map((p) => p.message).join("; ")}` : ""}`;
+        throw new Error(
+          `Maskinporten did not accept it within ${desired.verifyTimeoutSeconds} s (${attempt} attempts; Digdir may take minutes to activate a new key: raise verifyTimeoutSeconds if this recurs). Its last answer: ${answer}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, wait));
+      wait = Math.min(wait * 2, 15_000);
+    }
+  }
+}
+
+async function verifyScopeOf(api: DigdirClientApi, clientId: string): Promise<string> {
+  const client = await api.getClient(clientId);
+  const machine = client?.integration_type === "maskinporten" || client?.integration_type === "krr";
+  const scope = client?.scopes?.[0];
+  if (!client || !machine || !scope) {
+    throw new InputError(
+      `verifyToken gets a Maskinporten token, which needs a Maskinporten or KRR client with a scope; client ${clientId} is ${client ? `an ${client.integration_type} client${scope ? "" : " without scopes"}` : "not found"}: set verifyScope, or verifyToken to false.`,
+    );
+  }
+  return scope;
 }
 
 export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
   return {
     async check(_olds, news) {
-      const { inputs, failures } = checkClientKeysInputs(news);
+      const ctx = context();
+      // A declared exp is judged by the services' clock; without one no time (and no request) is needed.
+      const declaresExp = Array.isArray(news.keys) && news.keys.some((k: unknown) => !!k && typeof k === "object" && typeof (k as { exp?: unknown }).exp === "number");
+      const now = seconds(declaresExp ? await ctx.serverNow() : ctx.now());
+      const { inputs, failures } = checkClientKeysInputs(news, now);
       return failures.length ? { inputs: news, failures } : { inputs };
     },
 
+    /**
+     * Offline: the stored outputs, the new inputs and the services' clock decide. A due rotation, retirement or
+     * renewal is a change even when the inputs are unchanged, so that `pulumi up` performs it.
+     */
     async diff(_id, olds: ClientKeysOutputs, news: ClientKeysInputs) {
       const replaces = isUnknown(news.clientId) || olds.clientId !== news.clientId ? ["clientId"] : [];
-      const changes = replaces.length > 0 || keySetChanged(olds.keys, news.keys);
-      return { changes, replaces, deleteBeforeReplace: false };
+      if (replaces.length || containsUnknown(news) || policyChanged(olds, news)) return { changes: true, replaces, deleteBeforeReplace: false };
+      const plan = planKeys(stateOf(olds).state, news, seconds(await context().serverNow()));
+      return { changes: plan.steps.length > 0, replaces: [], deleteBeforeReplace: false };
     },
 
     async create(inputs: ClientKeysInputs) {
-      const live = await new DigdirClientApi(context()).putJwks(inputs.clientId, desiredJwks(inputs.keys));
-      return { id: inputs.clientId, outs: keysOutputs(inputs.clientId, live) };
+      return { id: inputs.clientId, outs: await carryOut(context(), inputs.clientId, undefined, inputs, "create") };
     },
 
-    async read(id) {
+    /** Refresh: the registered set as Digdir has it; the rest (generated keys, private JWKs, policy) as stored. */
+    async read(id, props: ClientKeysOutputs) {
       const live = await new DigdirClientApi(context()).getJwks(id);
       if (!live || live.keys.length === 0) return { id: "", props: {} };
-      return { id, props: keysOutputs(id, live) };
+      const registered = publicKeysFrom(live);
+      return { id, props: { ...props, clientId: id, keys: registered, kids: registered.map((k) => k.kid), expiresAt: expiryOf(registered) } };
     },
 
-    async update(id, _olds, news: ClientKeysInputs) {
-      const live = await new DigdirClientApi(context()).putJwks(id, desiredJwks(news.keys));
-      return { outs: keysOutputs(id, live) };
+    async update(id, olds: ClientKeysOutputs, news: ClientKeysInputs) {
+      return { outs: await carryOut(context(), id, olds, news, "update") };
     },
 
     async delete(id) {

@@ -36,6 +36,11 @@ export interface ClientInputs {
   refreshTokenUsage?: string;
   ssoDisabled?: boolean;
   codeChallengeMethod?: string;
+  /**
+   * Any string; a change gets a new client secret (`POST /clients/{id}/secret`). Not sent to Digdir: pair it
+   * with a date or a version to rotate on a schedule. Secret-based ID-porten clients only.
+   */
+  rotationTrigger?: string;
 }
 
 /** Input field ↔ wire field, for every field a resource manages. */
@@ -58,9 +63,9 @@ export const wireNames = {
   refreshTokenUsage: "refresh_token_usage",
   ssoDisabled: "sso_disabled",
   codeChallengeMethod: "code_challenge_method",
-} as const satisfies Record<keyof ClientInputs, string>;
+} as const satisfies Record<Exclude<keyof ClientInputs, "rotationTrigger">, string>;
 
-type Field = keyof ClientInputs;
+type Field = keyof typeof wireNames;
 
 /** Fields the server owns; never sent in a PUT (digdir-api.md §2.3: "remove before PUT"). */
 const readOnlyWire = ["created", "last_updated", "active", "client_secret", "jwks_uri", "onbehalfof", "supplier_orgno"];
@@ -127,6 +132,7 @@ function schemaFor(kind: ClientKind) {
     refreshTokenUsage: z.enum(["ONETIME", "REUSE"], { error: "must be ONETIME or REUSE" }).default("ONETIME"),
     ssoDisabled: z.boolean().optional(),
     codeChallengeMethod: z.enum(["S256", "none"], { error: "must be S256 or none" }).default("S256"),
+    rotationTrigger: z.string().optional(),
   });
 }
 
@@ -208,6 +214,7 @@ function completeInputs(kind: ClientKind, v: Partial<ClientInputs>): ClientInput
     // Ansattporten forces isolated SSO sessions (digdir-api.md §5).
     ssoDisabled: v.ssoDisabled ?? v.integrationType === "ansattporten",
     codeChallengeMethod: v.codeChallengeMethod!,
+    ...(v.rotationTrigger !== undefined && { rotationTrigger: v.rotationTrigger }),
   };
 }
 
@@ -217,6 +224,9 @@ function ruleFailures(kind: ClientKind, c: ClientInputs, env: EnvironmentName): 
   const publicClient = c.applicationType !== "web";
   if (publicClient && c.tokenEndpointAuthMethod !== "none") {
     out.push({ property: "tokenEndpointAuthMethod", reason: `a ${c.applicationType} client cannot keep a secret or key, so it must be "none" (the combination table of Digdir's docs)` });
+  }
+  if (c.rotationTrigger !== undefined && !isUnknown(c.tokenEndpointAuthMethod) && !usesClientSecret(c.tokenEndpointAuthMethod)) {
+    out.push({ property: "rotationTrigger", reason: `rotates the client secret, and a ${c.tokenEndpointAuthMethod} client has none: remove it, or use client_secret_basic or client_secret_post (keys rotate with ClientKeys)` });
   }
   if (!publicClient && c.tokenEndpointAuthMethod === "none") {
     out.push({ property: "tokenEndpointAuthMethod", reason: 'a web client must authenticate: use private_key_jwt (recommended), client_secret_basic or client_secret_post, or set applicationType to "browser" or "native"' });
@@ -348,6 +358,19 @@ export function changedFields(kind: ClientKind, olds: Partial<ClientInputs>, new
     if (setFields.includes(f)) return !sameSet(a as unknown[] | undefined, b as unknown[] | undefined);
     return JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
   });
+}
+
+/**
+ * Does the update need a new client secret? When the client moves to a secret method (Digdir deleted the old
+ * secret, or there never was one), when the state lost it, or when `rotationTrigger` changed.
+ */
+export function secretRotationNeeded(olds: Partial<ClientOutputs>, news: Partial<ClientInputs>): boolean {
+  if (!usesClientSecret(news.tokenEndpointAuthMethod)) return false;
+  return !usesClientSecret(olds.tokenEndpointAuthMethod) || !olds.clientSecret || rotationTriggerChanged(olds, news);
+}
+
+export function rotationTriggerChanged(olds: Partial<ClientInputs>, news: Partial<ClientInputs>): boolean {
+  return isUnknown(news.rotationTrigger) || (olds.rotationTrigger ?? null) !== (news.rotationTrigger ?? null);
 }
 
 /** `integrationType` is immutable at Digdir: a change needs a new client. */

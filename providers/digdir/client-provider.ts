@@ -9,6 +9,8 @@ import {
   desiredClientPayload,
   inputsFromLive,
   needsReplacement,
+  rotationTriggerChanged,
+  secretRotationNeeded,
   updatePayload,
   usesClientSecret,
   type ClientInputs,
@@ -26,9 +28,10 @@ async function issuerOutputs(ctx: Context, kind: ClientKind): Promise<Pick<Clien
   return { issuer: meta.issuer, tokenEndpoint: meta.token_endpoint, wellKnownUrl: ctx.settings.endpoints.maskinportenWellKnown };
 }
 
-function outputsFrom(kind: ClientKind, live: WireClient, issuer: Awaited<ReturnType<typeof issuerOutputs>>, clientSecret?: string): ClientOutputs {
+function outputsFrom(kind: ClientKind, live: WireClient, issuer: Awaited<ReturnType<typeof issuerOutputs>>, clientSecret?: string, rotationTrigger?: string): ClientOutputs {
   return defined({
     ...inputsFromLive(kind, live),
+    rotationTrigger,
     clientId: live.client_id!,
     clientOrgNo: live.client_orgno ?? "",
     ...issuer,
@@ -48,7 +51,8 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
 
     async diff(_id, olds: ClientOutputs, news: ClientInputs) {
       const changed = changedFields(kind, olds, news);
-      return { changes: changed.length > 0, replaces: needsReplacement(changed), deleteBeforeReplace: false };
+      const rotate = kind === "IdportenClient" && rotationTriggerChanged(olds, news);
+      return { changes: changed.length > 0 || rotate, replaces: needsReplacement(changed), deleteBeforeReplace: false };
     },
 
     async create(inputs: ClientInputs) {
@@ -59,7 +63,7 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
       return afterCreate(id, { clientId: id }, async () => {
         let secret = live.client_secret;
         if (usesClientSecret(inputs.tokenEndpointAuthMethod) && !secret) secret = await api.newSecret(id);
-        return { id, outs: outputsFrom(kind, live, await issuerOutputs(ctx, kind), secret) };
+        return { id, outs: outputsFrom(kind, live, await issuerOutputs(ctx, kind), secret, inputs.rotationTrigger) };
       });
     },
 
@@ -67,8 +71,9 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
       const ctx = context();
       const live = await new DigdirClientApi(ctx).getClient(id);
       if (!live) return { id: "", props: {} };
-      const outs = outputsFrom(kind, live, await issuerOutputs(ctx, kind), props?.clientSecret);
-      return { id, props: outs, inputs: inputsFromLive(kind, live) };
+      const outs = outputsFrom(kind, live, await issuerOutputs(ctx, kind), props?.clientSecret, props?.rotationTrigger);
+      const inputs = defined({ ...inputsFromLive(kind, live), rotationTrigger: props?.rotationTrigger });
+      return { id, props: outs, inputs };
     },
 
     async update(id, olds: ClientOutputs, news: ClientInputs) {
@@ -78,11 +83,13 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
       if (!live) {
         throw new Error(`${kind} ${id} no longer exists at Digdir (deleted outside Pulumi): run \`pulumi refresh\`, then \`pulumi up\` creates it again.`);
       }
-      const updated = await api.updateClient(id, updatePayload(kind, live, news));
+      // A change of rotationTrigger alone needs no PUT: only the new secret.
+      const updated = changedFields(kind, olds, news).length > 0 ? await api.updateClient(id, updatePayload(kind, live, news)) : live;
       let secret = olds.clientSecret;
-      // Digdir deletes the secret when the method moves away from client_secret_*; a move to it needs a new one.
-      if (usesClientSecret(news.tokenEndpointAuthMethod) && (!usesClientSecret(olds.tokenEndpointAuthMethod) || !secret)) secret = await api.newSecret(id);
-      return { outs: outputsFrom(kind, { ...live, ...updated }, await issuerOutputs(ctx, kind), secret) };
+      // Digdir deletes the secret when the method moves away from client_secret_*; a move to it needs a new one,
+      // and so does a new rotationTrigger.
+      if (secretRotationNeeded(olds, news)) secret = await api.newSecret(id);
+      return { outs: outputsFrom(kind, { ...live, ...updated }, await issuerOutputs(ctx, kind), secret, news.rotationTrigger) };
     },
 
     async delete(id) {

@@ -28,6 +28,12 @@ export interface IdportenClientArgs {
   refreshTokenUsage?: pulumi.Input<"ONETIME" | "REUSE">;
   ssoDisabled?: pulumi.Input<boolean>;
   codeChallengeMethod?: pulumi.Input<"S256" | "none">;
+  /**
+   * Secret-based clients: any string whose change gets a new `clientSecret` (an in-place update). Use a date
+   * or version to rotate on your schedule. Digdir may stop accepting the old secret at once: roll the new one
+   * out promptly.
+   */
+  rotationTrigger?: pulumi.Input<string>;
 }
 
 /** An ID-porten, API or Ansattporten login client: what Samarbeidsportalen's ID-porten pages set up by hand. */

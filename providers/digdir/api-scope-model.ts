@@ -1,0 +1,151 @@
+import { z } from "zod";
+import { isUnknown, parseAroundUnknowns, sameSet, type Failure } from "../core/check";
+import type { WireScope } from "./api";
+
+/**
+ * Pure decisions about API-provider scopes (digdir-api.md §2.5, digdirator's scope sync in §6): inputs, the
+ * wire payload, the live object as inputs, and what a change needs. `prefix` and `subscope` make the name and
+ * cannot change; everything else is updated in place with a PUT.
+ */
+
+export const integrationTypes = ["maskinporten", "api_klient", "idporten", "krr", "ansattporten"] as const;
+
+export interface ApiScopeInputs {
+  prefix: string;
+  subscope: string;
+  description: string;
+  longDescription?: string;
+  visibility: "PUBLIC" | "PRIVATE";
+  allowedIntegrationTypes: string[];
+  /** Longest access-token lifetime for the scope, seconds; absent: Digdir's value is left alone. */
+  atMaxAge?: number;
+  accessibleForAll: boolean;
+  /** Issuer URL of a delegation source (e.g. `https://tt02.altinn.no/`): consumers may delegate through Altinn. */
+  delegationSource?: string;
+  tokenType: "SELF_CONTAINED" | "OPAQUE";
+  requiresUserConsent: boolean;
+  requiresUserAuthentication: boolean;
+  requiresPseudonymousTokens: boolean;
+  authorizationMaxLifetime?: number;
+}
+
+export interface ApiScopeOutputs extends ApiScopeInputs {
+  /** `prefix:subscope`: the scope consumers ask for; also the resource id. */
+  name: string;
+  active: boolean;
+  ownerOrgNo: string;
+  created: string;
+  lastUpdated: string;
+}
+
+export const scopeWireNames = {
+  prefix: "prefix",
+  subscope: "subscope",
+  description: "description",
+  longDescription: "long_description",
+  visibility: "visibility",
+  allowedIntegrationTypes: "allowed_integration_types",
+  atMaxAge: "at_max_age",
+  accessibleForAll: "accessible_for_all",
+  delegationSource: "delegation_source",
+  tokenType: "token_type",
+  requiresUserConsent: "requires_user_consent",
+  requiresUserAuthentication: "requires_user_authentication",
+  requiresPseudonymousTokens: "requires_pseudonymous_tokens",
+  authorizationMaxLifetime: "authorization_max_lifetime",
+} as const satisfies Record<keyof ApiScopeInputs, string>;
+
+type ScopeField = keyof ApiScopeInputs;
+const scopeFields = Object.keys(scopeWireNames) as ScopeField[];
+/** The name: a change needs a new scope (the old one is deactivated). */
+export const immutableScopeFields: ScopeField[] = ["prefix", "subscope"];
+const readOnlyScopeWire = ["name", "owner_orgno", "created", "last_updated"];
+
+const schema = z.strictObject({
+  prefix: z.string().regex(/^[a-z0-9_-]+$/, "must be the prefix Digdir assigned to your organisation: lower-case letters, digits, '-' or '_' (e.g. nav, skatteetaten)"),
+  subscope: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9_./:-]*$/, "must be letters, digits and '_', '-', '.', '/' or ':' (e.g. api/v1.read)").max(200),
+  description: z.string().trim().min(1, "must not be empty: consumers see it in Samarbeidsportalen"),
+  longDescription: z.string().optional(),
+  visibility: z.enum(["PUBLIC", "PRIVATE"], { error: "must be PUBLIC (listed for everyone) or PRIVATE (seen only by you and the organisations you grant access)" }).default("PUBLIC"),
+  allowedIntegrationTypes: z
+    .array(z.enum(integrationTypes, { error: `must be one of ${integrationTypes.join(", ")}` }))
+    .min(1, "needs at least one integration type: maskinporten, for Maskinporten clients to use the scope")
+    .default(["maskinporten"]),
+  atMaxAge: z.number().int("must be whole seconds").min(1, "must be at least 1 second").max(3600, "must be at most 3600 seconds: no access token lives longer").optional(),
+  accessibleForAll: z.boolean().default(false),
+  delegationSource: z.url({ protocol: /^https$/, error: "must be the delegation source's issuer URL, e.g. https://tt02.altinn.no/" }).optional(),
+  tokenType: z.enum(["SELF_CONTAINED", "OPAQUE"], { error: "must be SELF_CONTAINED or OPAQUE (Maskinporten issues self-contained tokens only)" }).default("SELF_CONTAINED"),
+  requiresUserConsent: z.boolean().default(false),
+  requiresUserAuthentication: z.boolean().default(false),
+  requiresPseudonymousTokens: z.boolean().default(false),
+  authorizationMaxLifetime: z.number().int("must be whole seconds").min(0).optional(),
+});
+
+/** Validates and completes an ApiScope's inputs offline; defaults are written in, so state says what was sent. */
+export function checkApiScopeInputs(raw: Record<string, unknown>): { inputs: ApiScopeInputs; failures: Failure[] } {
+  const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
+  const parsed = parseAroundUnknowns(schema, news);
+  if (!parsed.data) return { inputs: news as unknown as ApiScopeInputs, failures: parsed.failures };
+  const inputs = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as unknown as ApiScopeInputs;
+  const failures: Failure[] = [];
+  const types = inputs.allowedIntegrationTypes;
+  if (inputs.tokenType === "OPAQUE" && !isUnknown(types) && types.includes("maskinporten")) {
+    failures.push({ property: "tokenType", reason: "Maskinporten issues only self-contained tokens: use SELF_CONTAINED while allowedIntegrationTypes holds maskinporten" });
+  }
+  return { inputs, failures };
+}
+
+export function scopeNameOf(i: Pick<ApiScopeInputs, "prefix" | "subscope">): string {
+  return `${i.prefix}:${i.subscope}`;
+}
+
+/** The body to POST: every managed field that has a value. */
+export function desiredScopePayload(i: ApiScopeInputs): WireScope {
+  const body: Record<string, unknown> = {};
+  for (const f of scopeFields) if (i[f] !== undefined) body[scopeWireNames[f]] = i[f];
+  return body as WireScope;
+}
+
+/**
+ * The PUT body: the live scope with read-only fields stripped and every managed field set to the desired value
+ * (fields left out of the inputs keep Digdir's value), `active: true` (a PUT also reactivates).
+ */
+export function scopeUpdatePayload(live: WireScope | undefined, i: ApiScopeInputs): WireScope {
+  const body: Record<string, unknown> = { ...(live ?? {}) };
+  for (const k of readOnlyScopeWire) delete body[k];
+  return { ...body, ...desiredScopePayload(i), active: true } as WireScope;
+}
+
+/**
+ * The outputs: what was sent, overlaid with what Digdir answered, so that a field Digdir does not echo keeps
+ * the value sent instead of showing as a change after every refresh.
+ */
+export function scopeOutputs(sent: Partial<ApiScopeInputs>, live: WireScope): ApiScopeOutputs {
+  const out: Record<string, unknown> = { ...sent };
+  for (const f of scopeFields) {
+    const v = live[scopeWireNames[f]];
+    if (v !== undefined && v !== null) out[f] = v;
+  }
+  out.name = live.name ?? `${out.prefix}:${out.subscope}`;
+  out.active = live.active ?? true;
+  out.ownerOrgNo = live.owner_orgno ?? "";
+  out.created = live.created ?? "";
+  out.lastUpdated = live.last_updated ?? "";
+  return out as unknown as ApiScopeOutputs;
+}
+
+/** Managed fields that differ; a field left out of the inputs is not managed and never differs. */
+export function changedScopeFields(olds: Partial<ApiScopeInputs>, news: Partial<ApiScopeInputs>): ScopeField[] {
+  return scopeFields.filter((f) => {
+    const b = news[f];
+    if (b === undefined) return false;
+    if (isUnknown(b) || (Array.isArray(b) && b.some(isUnknown))) return true;
+    const a = olds[f];
+    if (Array.isArray(b)) return !sameSet(a as unknown[] | undefined, b);
+    return JSON.stringify(a ?? null) !== JSON.stringify(b);
+  });
+}
+
+export function scopeReplacements(changed: ScopeField[]): ScopeField[] {
+  return changed.filter((f) => immutableScopeFields.includes(f));
+}

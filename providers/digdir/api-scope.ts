@@ -1,0 +1,119 @@
+import * as pulumi from "@pulumi/pulumi";
+import { defined } from "../core/check";
+import { context } from "../core/context";
+import { sharedProviderShim } from "../core/shim";
+import { DigdirScopeApi } from "./api";
+import {
+  changedScopeFields,
+  checkApiScopeInputs,
+  desiredScopePayload,
+  scopeNameOf,
+  scopeOutputs,
+  scopeReplacements,
+  scopeUpdatePayload,
+  type ApiScopeInputs,
+  type ApiScopeOutputs,
+} from "./api-scope-model";
+
+export interface ApiScopeArgs {
+  /** The prefix Digdir assigned to your organisation (e.g. `nav`). Changing it replaces the scope. */
+  prefix: pulumi.Input<string>;
+  /** The rest of the name, after `prefix:` (may hold `/`, `:` and `.`). Changing it replaces the scope. */
+  subscope: pulumi.Input<string>;
+  /** Shown to consumers in Samarbeidsportalen. */
+  description: pulumi.Input<string>;
+  longDescription?: pulumi.Input<string>;
+  /** `PUBLIC` (default: listed for everyone) or `PRIVATE` (seen by you and the organisations you grant). */
+  visibility?: pulumi.Input<"PUBLIC" | "PRIVATE">;
+  /** Client integration types that may use the scope; default `["maskinporten"]`. */
+  allowedIntegrationTypes?: pulumi.Input<pulumi.Input<"maskinporten" | "api_klient" | "idporten" | "krr" | "ansattporten">[]>;
+  /** Longest access-token lifetime for the scope (`at_max_age`), seconds; left out: Digdir's value stands. */
+  atMaxAge?: pulumi.Input<number>;
+  /** Open to every organisation, without grants (usage still tracked). Default false. */
+  accessibleForAll?: pulumi.Input<boolean>;
+  /** Issuer URL of a delegation source (e.g. `https://tt02.altinn.no/`), to allow delegation through Altinn. */
+  delegationSource?: pulumi.Input<string>;
+  /** Default `SELF_CONTAINED` (the only kind Maskinporten issues). */
+  tokenType?: pulumi.Input<"SELF_CONTAINED" | "OPAQUE">;
+  requiresUserConsent?: pulumi.Input<boolean>;
+  requiresUserAuthentication?: pulumi.Input<boolean>;
+  requiresPseudonymousTokens?: pulumi.Input<boolean>;
+  authorizationMaxLifetime?: pulumi.Input<number>;
+}
+
+/**
+ * A scope your organisation offers to others (an API in Maskinporten's terms). Deleting it deactivates it at
+ * Digdir (which keeps it, and consumers' grants, for audit); declaring it again reactivates it.
+ */
+export class ApiScope extends pulumi.dynamic.Resource {
+  /** `prefix:subscope`, the scope consumers ask for. */
+  declare readonly name: pulumi.Output<string>;
+  declare readonly prefix: pulumi.Output<string>;
+  declare readonly subscope: pulumi.Output<string>;
+  declare readonly active: pulumi.Output<boolean>;
+  declare readonly ownerOrgNo: pulumi.Output<string>;
+  declare readonly created: pulumi.Output<string>;
+  declare readonly lastUpdated: pulumi.Output<string>;
+
+  constructor(name: string, args: ApiScopeArgs, opts?: pulumi.CustomResourceOptions) {
+    super(sharedProviderShim("ApiScope"), name, { name: undefined, active: undefined, ownerOrgNo: undefined, created: undefined, lastUpdated: undefined, ...args }, opts, "digdir", "ApiScope");
+  }
+}
+
+export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
+  return {
+    async check(_olds, news) {
+      const { inputs, failures } = checkApiScopeInputs(news);
+      return failures.length ? { inputs: news, failures } : { inputs };
+    },
+
+    async diff(_id, olds: ApiScopeOutputs, news: ApiScopeInputs) {
+      const changed = changedScopeFields(olds, news);
+      return { changes: changed.length > 0, replaces: scopeReplacements(changed), deleteBeforeReplace: false };
+    },
+
+    /**
+     * POST; a 409 means the name exists: when it is one of ours and deactivated (deleted earlier), it is
+     * reactivated with a PUT carrying the declared fields; an active one is someone else's to manage.
+     */
+    async create(inputs: ApiScopeInputs) {
+      const api = new DigdirScopeApi(context());
+      const name = scopeNameOf(inputs);
+      const { created, conflict } = await api.createScope(desiredScopePayload(inputs));
+      if (created) return { id: name, outs: defined({ ...scopeOutputs(inputs, created) }) };
+      const existing = conflict ? await api.findScope(name) : undefined;
+      if (!existing) {
+        throw new Error(`Scope ${name} exists at Digdir but not among your organisation's scopes: another organisation owns the name. Choose another subscope, or check the prefix.`);
+      }
+      if (existing.active !== false) {
+        throw new Error(
+          `Scope ${name} exists already and is active: it is managed elsewhere (another stack, or Samarbeidsportalen). Remove it there, or choose another subscope; Pulumi does not take over an active scope.`,
+        );
+      }
+      const reactivated = await api.updateScope(name, scopeUpdatePayload(existing, inputs));
+      return { id: name, outs: defined({ ...scopeOutputs(inputs, { ...existing, ...reactivated, active: reactivated.active ?? true }) }) };
+    },
+
+    /** Gone when Digdir does not list it or it is deactivated. */
+    async read(id, props: ApiScopeOutputs) {
+      const live = await new DigdirScopeApi(context()).findScope(id);
+      if (!live || live.active === false) return { id: "", props: {} };
+      const outs = defined({ ...scopeOutputs(props ?? {}, live) });
+      const inputs: Record<string, unknown> = {};
+      for (const k of Object.keys(outs)) if (!["name", "active", "ownerOrgNo", "created", "lastUpdated"].includes(k) && !k.startsWith("__")) inputs[k] = outs[k as keyof typeof outs];
+      return { id, props: outs, inputs };
+    },
+
+    async update(id, _olds: ApiScopeOutputs, news: ApiScopeInputs) {
+      const api = new DigdirScopeApi(context());
+      const live = await api.findScope(id);
+      if (!live) throw new Error(`Scope ${id} no longer exists at Digdir: run \`pulumi refresh\`, then \`pulumi up\` creates it again.`);
+      const updated = await api.updateScope(id, scopeUpdatePayload(live, news));
+      return { outs: defined({ ...scopeOutputs(news, { ...live, ...updated }) }) };
+    },
+
+    async delete(id) {
+      await new DigdirScopeApi(context()).deactivateScope(id);
+    },
+  };
+}

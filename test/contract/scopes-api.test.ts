@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { configureContext } from "../../providers/core/context";
+import { isApiError, type ApiError } from "../../providers/core/errors";
+import { DigdirScopeApi } from "../../providers/digdir/api";
+import { apiScopeProvider } from "../../providers/digdir/api-scope";
+import { checkApiScopeInputs } from "../../providers/digdir/api-scope-model";
+import { scopeAccessProvider } from "../../providers/digdir/scope-access";
+import { localConfig, startSim, type Simulator } from "../support/sim";
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  if (!(e instanceof Error)) throw new Error(`expected an error, got ${String(e)}`);
+  return e;
+}
+
+/** The scope providers in-process, against the simulator over HTTP: the edges of the scope API. */
+describe("scope API edges", () => {
+  let sim: Simulator;
+  let api: DigdirScopeApi;
+  const scopes = apiScopeProvider();
+  const access = scopeAccessProvider();
+
+  beforeAll(async () => {
+    sim = await startSim();
+    api = new DigdirScopeApi(configureContext({ get: (k) => localConfig(sim)[k] }));
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  test("a prefix Digdir has not assigned to the organisation is refused with Digdir's reason", async () => {
+    const e = (await failure(scopes.create(checkApiScopeInputs({ prefix: "ikke-min", subscope: "x", description: "x" }).inputs))) as ApiError;
+    expect(isApiError(e)).toBe(true);
+    expect(e.status).toBe(400);
+    expect(e.message).toMatch(/ikke-min/);
+    expect(e.message).toMatch(/Digdir refused scope ikke-min:x/);
+  });
+
+  test("a scope deactivated outside Pulumi reads as gone; declaring it again reactivates it with the declared fields", async () => {
+    const inputs = checkApiScopeInputs({ prefix: "leverandor", subscope: "contract/outside", description: "Før" }).inputs;
+    const created = await scopes.create(inputs);
+    await api.deactivateScope(created.id);
+    expect((await scopes.read!(created.id, created.outs)).id).toBe("");
+    expect((await api.findScope(created.id))?.active).toBe(false);
+    const again = await scopes.create({ ...inputs, description: "Etter" });
+    expect(again.outs).toMatchObject({ active: true, description: "Etter" });
+    expect((await api.findScope(created.id))?.active).toBe(true);
+    await scopes.delete!(created.id, again.outs);
+  });
+
+  test("a grant on a scope that is not the organisation's fails naming the scope; a grant of a gone scope reads as gone", async () => {
+    const e = await failure(access.create({ scope: "leverandor:contract/never-created", consumerOrgNo: "974761076" }));
+    expect(e.message).toMatch(/leverandor:contract\/never-created/);
+    const id = "leverandor:contract/never-created|974761076";
+    expect((await access.read!(id, { scope: "leverandor:contract/never-created", consumerOrgNo: "974761076" })).id).toBe("");
+    // Revoking what is not there is no error: a destroy after someone else revoked the grant completes.
+    await access.delete!(id, { scope: "leverandor:contract/never-created", consumerOrgNo: "974761076" });
+  });
+});

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { MaskinportenTokens, readPrivateKey } from "../../providers/core/auth";
+import { isApiError } from "../../providers/core/errors";
+import { HttpClient } from "../../providers/core/http";
+import { orgNoCheckDigit } from "../../providers/core/orgno";
+import { GrpcError, ProviderHost, serializedProvider, urnOf } from "../support/provider-host";
+import { control, localConfig, startSim, type Simulator } from "../support/sim";
+
+type Stats = { total: number; routes: Record<string, { count: number; statuses: Record<string, number> }> };
+type Bootstrap = { clientId: string; kid: string; privateJwk: object; orgNo: string };
+
+const consumerOrgNo = "974761076";
+/** The simulator's vendor owns the prefix `leverandor` (its seed); Digdir assigns prefixes on request. */
+const prefix = "leverandor";
+
+/**
+ * The API provider's side through the provider host: a scope's lifecycle, and a grant that another
+ * organisation's client turns into a token, until it is revoked.
+ */
+describe("API scopes and access through the provider host", () => {
+  let sim: Simulator;
+  let owner: ProviderHost;
+  let P: Record<string, string>;
+
+  beforeAll(async () => {
+    sim = await startSim();
+    await control(sim, "POST", "/config", { keyActivationDelaySeconds: 0 });
+    owner = await ProviderHost.start();
+    await owner.configure(localConfig(sim));
+    P = {};
+    for (const kind of ["ApiScope", "ScopeAccess", "MaskinportenClient", "ClientKeys"]) P[kind] = await serializedProvider(kind);
+  });
+  afterAll(async () => {
+    owner?.close();
+    await sim?.close();
+  });
+
+  const failed = (p: Promise<unknown>) => p.then(() => undefined, (e: GrpcError) => e);
+
+  test("a scope is created, updated in place, replaced on a new name, deactivated, and reactivated when declared again", async () => {
+    const urn = urnOf("ApiScope", "orders");
+    const declared = { __provider: P.ApiScope, prefix, subscope: "engine/orders.read", description: "Ordrer", visibility: "PRIVATE", atMaxAge: 60 };
+    const checked = await owner.check(urn, {}, declared);
+    expect(checked.failures).toEqual([]);
+    const created = await owner.create(urn, checked.inputs);
+    expect(created.id).toBe(`${prefix}:engine/orders.read`);
+    expect(created.outs).toMatchObject({ name: created.id, active: true, visibility: "PRIVATE", allowedIntegrationTypes: ["maskinporten"], atMaxAge: 60, ownerOrgNo: "991825827" });
+
+    const read = await owner.read(urn, created.id, created.outs);
+    expect(read.id).toBe(created.id);
+    expect(await owner.diff(urn, created.id, read.props, checked.inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+
+    const changed = await owner.check(urn, checked.inputs, { ...declared, description: "Ordrer, lesing", allowedIntegrationTypes: ["maskinporten", "api_klient"], accessibleForAll: true });
+    expect(await owner.diff(urn, created.id, read.props, changed.inputs)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    const updated = await owner.update(urn, created.id, read.props, changed.inputs);
+    expect(updated.outs).toMatchObject({ description: "Ordrer, lesing", accessibleForAll: true });
+    const afterUpdate = await owner.read(urn, created.id, updated.outs);
+    expect(afterUpdate.props).toMatchObject({ description: "Ordrer, lesing", accessibleForAll: true, atMaxAge: 60 });
+    expect((afterUpdate.props.allowedIntegrationTypes as string[]).sort()).toEqual(["api_klient", "maskinporten"]);
+    expect(await owner.diff(urn, created.id, afterUpdate.props, changed.inputs)).toMatchObject({ changes: "none" });
+
+    const renamed = await owner.check(urn, changed.inputs, { ...declared, subscope: "engine/orders.write" });
+    expect(await owner.diff(urn, created.id, afterUpdate.props, renamed.inputs)).toMatchObject({ changes: "some", replaces: ["subscope"] });
+
+    // Declared twice while active: a clear refusal, not a silent takeover.
+    const twice = await failed(owner.create(urnOf("ApiScope", "orders-again"), changed.inputs));
+    expect(twice?.details).toMatch(/exists already and is active/);
+
+    await owner.delete(urn, created.id, afterUpdate.props);
+    expect((await owner.read(urn, created.id, afterUpdate.props)).id).toBe("");
+    await owner.delete(urn, created.id, afterUpdate.props); // deleting again finds it deactivated: no error
+
+    await control(sim, "GET", "/stats?reset=true");
+    const again = await owner.create(urn, checked.inputs);
+    expect(again.id).toBe(created.id);
+    expect(again.outs).toMatchObject({ active: true, description: "Ordrer", accessibleForAll: false });
+    const routes = (await control<Stats>(sim, "GET", "/stats")).routes;
+    expect(routes["POST /samarbeid/api/v1/scopes"]?.statuses).toEqual({ "409": 1 });
+    expect(Object.keys(routes).some((r) => r.startsWith("PUT /samarbeid/api/v1/scopes"))).toBe(true);
+    expect((await owner.read(urn, again.id, again.outs)).props).toMatchObject({ active: true, description: "Ordrer", accessibleForAll: false });
+    await owner.delete(urn, again.id, again.outs);
+  });
+
+  test("an organisation granted a scope gets a token for it, and loses it when the grant is revoked", async () => {
+    const scopeUrn = urnOf("ApiScope", "invoices");
+    const scope = await owner.create(scopeUrn, (await owner.check(scopeUrn, {}, { __provider: P.ApiScope, prefix, subscope: "engine/invoices", description: "Fakturaer" })).inputs);
+    const name = scope.outs.name as string;
+
+    const accessUrn = urnOf("ScopeAccess", "invoices-consumer");
+    const grant = await owner.check(accessUrn, {}, { __provider: P.ScopeAccess, scope: name, consumerOrgNo });
+    expect(grant.failures).toEqual([]);
+    const granted = await owner.create(accessUrn, grant.inputs);
+    expect(granted.id).toBe(`${name}|${consumerOrgNo}`);
+    expect(granted.outs).toMatchObject({ scope: name, consumerOrgNo, state: "APPROVED" });
+    expect((await owner.read(accessUrn, granted.id, granted.outs)).props).toMatchObject({ state: "APPROVED" });
+
+    // The consumer, with its own admin client, registers the scope on a client of its own and gets a token.
+    const creds = await control<Bootstrap>(sim, "POST", "/orgs", { orgNo: consumerOrgNo, name: "Andre Simulerte Leverandør AS", vendor: true });
+    const consumer = await ProviderHost.start();
+    let jwk: string;
+    let clientId: string;
+    try {
+      await consumer.configure({ ...localConfig(sim), "digdir:clientId": creds.clientId, "digdir:keyId": creds.kid, "digdir:privateKey": JSON.stringify(creds.privateJwk) });
+      const clientUrn = urnOf("MaskinportenClient", "consumer");
+      const client = await consumer.create(clientUrn, (await consumer.check(clientUrn, {}, { __provider: P.MaskinportenClient, name: "Forbruker", scopes: [name] })).inputs);
+      clientId = client.id;
+      expect(client.outs).toMatchObject({ clientOrgNo: consumerOrgNo, scopes: [name] });
+      const keysUrn = urnOf("ClientKeys", "consumer-keys");
+      const keys = await consumer.create(keysUrn, (await consumer.check(keysUrn, {}, { __provider: P.ClientKeys, clientId, generate: true, verifyToken: true })).inputs);
+      jwk = keys.outs.currentPrivateJwk as string;
+    } finally {
+      consumer.close();
+    }
+    expect(await tokenFor(clientId, jwk, name)).toBe("ok");
+
+    // Revoked: the row stays DENIED at Digdir, reads as gone, and the consumer's next token is refused.
+    await owner.delete(accessUrn, granted.id, granted.outs);
+    expect((await owner.read(accessUrn, granted.id, granted.outs)).id).toBe("");
+    expect(await tokenFor(clientId, jwk, name)).toMatch(/^MP-25\d$/);
+
+    // Granted again (a DENIED row is re-approved by the same PUT): tokens again.
+    const regranted = await owner.create(accessUrn, grant.inputs);
+    expect(regranted.outs).toMatchObject({ state: "APPROVED" });
+    expect(await tokenFor(clientId, jwk, name)).toBe("ok");
+    await owner.delete(accessUrn, regranted.id, regranted.outs);
+    await owner.delete(scopeUrn, scope.id, scope.outs);
+    expect(owner.stderr()).not.toContain((JSON.parse(jwk) as { d: string }).d);
+  });
+
+  test("a consumer Digdir does not accept is a clear failure naming the organisation number; a malformed one fails in check", async () => {
+    const scopeUrn = urnOf("ApiScope", "reports");
+    const scope = await owner.create(scopeUrn, (await owner.check(scopeUrn, {}, { __provider: P.ApiScope, prefix, subscope: "engine/reports", description: "Rapporter" })).inputs);
+    const urn = urnOf("ScopeAccess", "unknown-consumer");
+    // Nine digits with a valid check digit, but no such organisation in the register.
+    const first8 = ["31999999", "31999998", "31999997"].find((f) => orgNoCheckDigit(f) !== undefined)!;
+    const unknown = `${first8}${orgNoCheckDigit(first8)}`;
+    const checked = await owner.check(urn, {}, { __provider: P.ScopeAccess, scope: scope.outs.name, consumerOrgNo: unknown });
+    expect(checked.failures).toEqual([]);
+    const e = await failed(owner.create(urn, checked.inputs));
+    expect(e?.details).toMatch(/answered 400/);
+    expect(e?.details).toContain(`Digdir refused organisation ${unknown} as a consumer of ${scope.outs.name}`);
+    expect(e?.details).toMatch(/Check the number with the consumer/);
+    expect(e?.initFailure).toBeUndefined();
+
+    await control(sim, "GET", "/stats?reset=true");
+    const typo = await owner.check(urn, {}, { __provider: P.ScopeAccess, scope: scope.outs.name, consumerOrgNo: "974761077" });
+    expect(typo.failures).toEqual([{ property: "consumerOrgNo", reason: expect.stringMatching(/check digit \(mod 11\) should be 6 \(974761076\)/) }]);
+    expect((await control<Stats>(sim, "GET", "/stats")).total).toBe(0);
+    await owner.delete(scopeUrn, scope.id, scope.outs);
+  });
+
+  /** A token for one scope from a fresh cache: "ok", or the refusal's MP code. */
+  async function tokenFor(clientId: string, privateJwk: string, scope: string): Promise<string> {
+    const { key, kid } = readPrivateKey(privateJwk, "consumer key");
+    const tokens = new MaskinportenTokens(new HttpClient(), `${sim.url}/maskinporten/.well-known/oauth-authorization-server`);
+    try {
+      const token = await tokens.token({ clientId, key, kid }, { scopes: [scope] });
+      return token.scope.split(" ").includes(scope) ? "ok" : `scope missing: ${token.scope}`;
+    } catch (e) {
+      if (!isApiError(e)) throw e;
+      return e.codes.find((c) => c.startsWith("MP-")) ?? `HTTP ${e.status}`;
+    }
+  }
+});
+

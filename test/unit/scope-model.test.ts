@@ -1,0 +1,122 @@
+import { describe, expect, test } from "vitest";
+import { unknownValue } from "../../providers/core/check";
+import {
+  changedScopeFields,
+  checkApiScopeInputs,
+  desiredScopePayload,
+  scopeNameOf,
+  scopeOutputs,
+  scopeReplacements,
+  scopeUpdatePayload,
+} from "../../providers/digdir/api-scope-model";
+import { activeGrant, checkScopeAccessInputs, parseScopeAccessId, scopeAccessId, scopeAccessReplacements } from "../../providers/digdir/scope-access-model";
+
+const reasons = (r: { failures: { property: string; reason: string }[] }) => Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
+
+describe("API scopes", () => {
+  const declared = { prefix: "acme", subscope: "api/orders.read", description: "Ordrer" };
+
+  test("defaults follow digdirator's payload and are written into the inputs", () => {
+    const r = checkApiScopeInputs(declared);
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toEqual({
+      ...declared,
+      visibility: "PUBLIC",
+      allowedIntegrationTypes: ["maskinporten"],
+      accessibleForAll: false,
+      tokenType: "SELF_CONTAINED",
+      requiresUserConsent: false,
+      requiresUserAuthentication: false,
+      requiresPseudonymousTokens: false,
+    });
+    expect(scopeNameOf(r.inputs)).toBe("acme:api/orders.read");
+  });
+
+  test("the payload uses Digdir's field names and leaves out what is not declared", () => {
+    const inputs = checkApiScopeInputs({ ...declared, atMaxAge: 60, delegationSource: "https://tt02.altinn.no/" }).inputs;
+    expect(desiredScopePayload(inputs)).toEqual({
+      prefix: "acme",
+      subscope: "api/orders.read",
+      description: "Ordrer",
+      visibility: "PUBLIC",
+      allowed_integration_types: ["maskinporten"],
+      at_max_age: 60,
+      accessible_for_all: false,
+      delegation_source: "https://tt02.altinn.no/",
+      token_type: "SELF_CONTAINED",
+      requires_user_consent: false,
+      requires_user_authentication: false,
+      requires_pseudonymous_tokens: false,
+    });
+  });
+
+  test("a PUT keeps fields Digdir holds that the inputs leave out, drops read-only ones, and reactivates", () => {
+    const inputs = checkApiScopeInputs({ ...declared, description: "Nye ordrer" }).inputs;
+    const live = { ...desiredScopePayload(inputs), name: "acme:api/orders.read", at_max_age: 120, active: false, owner_orgno: "991825827", created: "x", last_updated: "y" };
+    const body = scopeUpdatePayload(live, inputs);
+    expect(body).toMatchObject({ description: "Nye ordrer", at_max_age: 120, active: true });
+    for (const k of ["name", "owner_orgno", "created", "last_updated"]) expect(body).not.toHaveProperty(k);
+  });
+
+  test("invalid inputs name the field and say what is expected", () => {
+    const r = reasons(
+      checkApiScopeInputs({ prefix: "Acme", subscope: "a b", description: " ", visibility: "INTERNAL", allowedIntegrationTypes: [], atMaxAge: 0, delegationSource: "altinn", extra: 1 }),
+    );
+    expect(r.prefix).toMatch(/prefix Digdir assigned/);
+    expect(r.subscope).toMatch(/letters, digits/);
+    expect(r.description).toMatch(/must not be empty/);
+    expect(r.visibility).toMatch(/PUBLIC .* or PRIVATE/);
+    expect(r.allowedIntegrationTypes).toMatch(/at least one/);
+    expect(r.atMaxAge).toMatch(/at least 1 second/);
+    expect(r.delegationSource).toMatch(/issuer URL/);
+    expect(r.extra).toMatch(/unknown field/);
+    expect(reasons(checkApiScopeInputs({ ...declared, tokenType: "OPAQUE" })).tokenType).toMatch(/self-contained/);
+    expect(checkApiScopeInputs({ ...declared, prefix: unknownValue }).failures).toEqual([]);
+  });
+
+  test("the name is immutable: prefix or subscope changes replace, the rest updates in place", () => {
+    const olds = scopeOutputs(checkApiScopeInputs(declared).inputs, { prefix: "acme", subscope: "api/orders.read", active: true });
+    const same = checkApiScopeInputs(declared).inputs;
+    expect(changedScopeFields(olds, same)).toEqual([]);
+    const described = checkApiScopeInputs({ ...declared, description: "Annet", allowedIntegrationTypes: ["maskinporten", "api_klient"] }).inputs;
+    expect(changedScopeFields(olds, described)).toEqual(["description", "allowedIntegrationTypes"]);
+    expect(scopeReplacements(changedScopeFields(olds, described))).toEqual([]);
+    const renamed = checkApiScopeInputs({ ...declared, subscope: "api/orders.write" }).inputs;
+    expect(scopeReplacements(changedScopeFields(olds, renamed))).toEqual(["subscope"]);
+    // Order carries no meaning in allowed integration types.
+    const a = scopeOutputs(described, { prefix: "acme", subscope: "api/orders.read", allowed_integration_types: ["api_klient", "maskinporten"] });
+    expect(changedScopeFields(a, described)).toEqual([]);
+  });
+
+  test("outputs keep what was sent where Digdir does not echo it, and take Digdir's value where it does", () => {
+    const inputs = checkApiScopeInputs({ ...declared, atMaxAge: 60 }).inputs;
+    const outs = scopeOutputs(inputs, { prefix: "acme", subscope: "api/orders.read", description: "Ordrer", at_max_age: 30, owner_orgno: "991825827", active: true });
+    expect(outs).toMatchObject({ name: "acme:api/orders.read", atMaxAge: 30, tokenType: "SELF_CONTAINED", ownerOrgNo: "991825827", active: true });
+  });
+});
+
+describe("scope access", () => {
+  test("a consumer is a valid organisation number, checked with its mod-11 digit", () => {
+    expect(checkScopeAccessInputs({ scope: "acme:api/orders.read", consumerOrgNo: "974761076" }).failures).toEqual([]);
+    expect(reasons(checkScopeAccessInputs({ scope: "acme:api/orders.read", consumerOrgNo: "974761077" })).consumerOrgNo).toMatch(/check digit \(mod 11\) should be 6/);
+    expect(reasons(checkScopeAccessInputs({ scope: "acme:api/orders.read", consumerOrgNo: "0192:974761076" })).consumerOrgNo).toMatch(/without the "0192:" prefix/);
+    expect(reasons(checkScopeAccessInputs({ scope: "orders", consumerOrgNo: "974761076" })).scope).toMatch(/prefix:subscope/);
+    expect(reasons(checkScopeAccessInputs({ scope: "a:b" })).consumerOrgNo).toMatch(/required/);
+    expect(reasons(checkScopeAccessInputs({ scope: "a:b", consumerOrgNo: "974761076", state: "x" })).state).toMatch(/unknown field/);
+    expect(checkScopeAccessInputs({ scope: unknownValue, consumerOrgNo: unknownValue }).failures).toEqual([]);
+  });
+
+  test("the id names the grant and reads back; either part changing replaces it", () => {
+    const i = { scope: "acme:api/v1:orders", consumerOrgNo: "974761076" };
+    expect(parseScopeAccessId(scopeAccessId(i))).toEqual(i);
+    expect(scopeAccessReplacements(i, i)).toEqual([]);
+    expect(scopeAccessReplacements(i, { ...i, consumerOrgNo: "310000019" })).toEqual(["consumerOrgNo"]);
+    expect(scopeAccessReplacements(i, { ...i, scope: unknownValue })).toEqual(["scope"]);
+  });
+
+  test("a revoked (DENIED) row counts as no grant", () => {
+    expect(activeGrant([{ consumer_orgno: "974761076", state: "APPROVED" }], "974761076")?.state).toBe("APPROVED");
+    expect(activeGrant([{ consumer_orgno: "974761076", state: "DENIED" }], "974761076")).toBeUndefined();
+    expect(activeGrant(undefined, "974761076")).toBeUndefined();
+  });
+});
