@@ -135,6 +135,20 @@ const plans: KindPlan[] = [
     },
     props: (i, tag, ctx) => ({ systemId: ctx.systemId, partyOrgNo: customers[i % customers.length], externalRef: `bench-${tag}-agent-${i}`, accessPackages: [{ urn: agentPackage }] }),
   },
+  { kind: "ApiScope", props: (i, tag) => ({ prefix: "leverandor", subscope: `bench/${tag}/${i}`, description: `Benchmark scope ${i}` }) },
+  {
+    kind: "ScopeAccess",
+    // One grant per (scope, customer): a quarter as many scopes as grants, each granted to the four customers.
+    setup: async (d, tag) => {
+      const scopes: string[] = [];
+      await pool(Math.ceil(N / customers.length), C, async (i) => {
+        const inputs = await d.check("ApiScope", `access-scope-${i}`, { prefix: "leverandor", subscope: `bench/${tag}/access/${i}`, description: "Benchmark" });
+        scopes[i] = (await d.create("ApiScope", `access-scope-${i}`, inputs)).id;
+      });
+      return { scopes };
+    },
+    props: (i, _tag, ctx) => ({ scope: (ctx.scopes as string[])[Math.floor(i / customers.length)], consumerOrgNo: customers[i % customers.length] }),
+  },
 ];
 
 interface PhaseResult {
@@ -190,6 +204,7 @@ async function main(): Promise<void> {
   for (const p of plans) providers[p.kind] = await serializedProvider(p.kind);
   providers.MaskinportenClient ??= await serializedProvider("MaskinportenClient");
   providers.System ??= await serializedProvider("System");
+  providers.ApiScope ??= await serializedProvider("ApiScope");
   const viaHost = hostDriver(host, providers);
   const direct = directDriver();
 
