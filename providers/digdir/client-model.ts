@@ -96,7 +96,16 @@ const lifetime = (max: number) => z.number().int("must be a whole number of seco
 const scopeName = z.string().regex(/^[a-z0-9_.-]+:[A-Za-z0-9_./:-]+$/, "must be a scope name of the form prefix:subscope, e.g. krr:global/kontaktinformasjon.read");
 const loginScope = z.string().regex(/^[A-Za-z0-9_./:-]+$/, "must be a scope name without spaces");
 
-function schemaFor(kind: ClientKind) {
+const schemas = new Map<ClientKind, ReturnType<typeof buildSchema>>();
+
+/** Built once per kind: building a zod schema costs more than using it. */
+function schemaFor(kind: ClientKind): ReturnType<typeof buildSchema> {
+  let schema = schemas.get(kind);
+  if (!schema) schemas.set(kind, (schema = buildSchema(kind)));
+  return schema;
+}
+
+function buildSchema(kind: ClientKind) {
   const common = {
     name: z.string().trim().min(1, "must not be empty"),
     description: z.string().trim().min(1, "must not be empty").optional(),
