@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { MaskinportenTokens } from "../../providers/core/auth";
 import { HttpClient } from "../../providers/core/http";
 import { rsaKeyPair } from "../support/keys";
-import { ProviderHost, serializedProvider, urnOf } from "../support/provider-host";
-import { control, localConfig, startSim, type Simulator } from "../support/sim";
+import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
+import { type ProviderHost, urnOf } from "../support/provider-host";
+import { control, type Simulator } from "../support/sim";
 
 const customer = "310000019";
 const systemId = "991825827_smartcloud";
@@ -18,20 +19,16 @@ const redirect = "https://smartcloud.example.no/receipt";
  * confirm page → a refresh shows Accepted and the system user → the client gets a system user token.
  */
 describe("the vendor journey through the provider host", () => {
+  let engine: EngineAgainstSim;
   let sim: Simulator;
   let host: ProviderHost;
-  const P: Record<string, string> = {};
+  let P: Record<string, string>;
 
   beforeAll(async () => {
-    sim = await startSim();
-    host = await ProviderHost.start();
-    await host.configure(localConfig(sim));
-    for (const kind of ["MaskinportenClient", "ClientKeys", "System", "SystemUserRequest", "AgentSystemUserRequest"]) P[kind] = await serializedProvider(kind);
+    engine = await engineAgainstSim(["MaskinportenClient", "ClientKeys", "System", "SystemUserRequest", "AgentSystemUserRequest"]);
+    ({ sim, host, P } = engine);
   });
-  afterAll(async () => {
-    host?.close();
-    await sim?.close();
-  });
+  afterAll(() => engine?.close());
 
   async function up(kind: string, name: string, props: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown>; inputs: Record<string, unknown> }> {
     const checked = await host.check(urnOf(kind, name), {}, { __provider: P[kind], ...props });

@@ -3,27 +3,24 @@ import { HttpClient } from "../../providers/core/http";
 import { MaskinportenTokens } from "../../providers/core/auth";
 import { krrScopes } from "../../providers/digdir/client-model";
 import { rsaKeyPair } from "../support/keys";
-import { ProviderHost, serializedProvider, urnOf } from "../support/provider-host";
-import { control, localConfig, startSim, type Simulator } from "../support/sim";
+import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
+import { type ProviderHost, urnOf } from "../support/provider-host";
+import { control, type Simulator } from "../support/sim";
 
 const uuid = /^[0-9a-f-]{36}$/;
 
 /** Digdir client resources through the SDK's own provider host, against the simulator over HTTP. */
 describe("Digdir clients through the provider host", () => {
+  let engine: EngineAgainstSim;
   let sim: Simulator;
   let host: ProviderHost;
-  const P: Record<string, string> = {};
+  let P: Record<string, string>;
 
   beforeAll(async () => {
-    sim = await startSim();
-    host = await ProviderHost.start();
-    await host.configure(localConfig(sim));
-    for (const kind of ["MaskinportenClient", "KrrClient", "IdportenClient", "ClientKeys"]) P[kind] = await serializedProvider(kind);
+    engine = await engineAgainstSim(["MaskinportenClient", "KrrClient", "IdportenClient", "ClientKeys"]);
+    ({ sim, host, P } = engine);
   });
-  afterAll(async () => {
-    host?.close();
-    await sim?.close();
-  });
+  afterAll(() => engine?.close());
 
   test("an ID-porten client goes through check, create, read, diff, update, replacement and delete", async () => {
     const urn = urnOf("IdportenClient", "web");

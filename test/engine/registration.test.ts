@@ -1,45 +1,26 @@
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, test } from "vitest";
 import { ClientKeys, IdportenClient, KrrClient, MaskinportenClient } from "../../providers";
+import { captureRegistrations, type Registration } from "../support/engine";
 
 /**
  * What a program registers with the engine, under the SDK's mocks: type tokens, the serialized provider and its
  * size (stored with every resource), and the outputs the engine must keep secret.
  */
-interface Registration {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-  secretOutputs: string[];
-}
-
 describe("resource registration", () => {
-  const registrations: Registration[] = [];
+  let registrations: Registration[] = [];
 
   beforeAll(async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, clientId: `${args.name}-id` } }),
-        call: () => ({}),
+    registrations = await captureRegistrations(
+      (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, clientId: `${args.name}-id` } }),
+      async () => {
+        const mp = new MaskinportenClient("mp", { name: "mp", scopes: ["a:b"] });
+        new KrrClient("krr", { name: "krr" });
+        new IdportenClient("web", { name: "web", redirectUris: ["https://x.no/cb"], tokenEndpointAuthMethod: "client_secret_basic" });
+        new ClientKeys("mp-keys", { clientId: mp.clientId, keys: [] });
+        await new Promise<void>((resolve) => mp.clientId.apply(() => resolve()));
+        await new Promise((r) => setTimeout(r, 50));
       },
-      "pulumi-digdir",
-      "test",
-      false,
     );
-    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: { getType(): string; getName(): string; getAdditionalsecretoutputsList(): string[] }, cb: unknown) => unknown };
-    const original = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, cb) => {
-      const raw = (req as unknown as { getObject(): { toJavaScript(): Record<string, unknown> } }).getObject().toJavaScript();
-      registrations.push({ type: req.getType(), name: req.getName(), inputs: raw, secretOutputs: req.getAdditionalsecretoutputsList() });
-      return original(req, cb);
-    };
-
-    const mp = new MaskinportenClient("mp", { name: "mp", scopes: ["a:b"] });
-    new KrrClient("krr", { name: "krr" });
-    new IdportenClient("web", { name: "web", redirectUris: ["https://x.no/cb"], tokenEndpointAuthMethod: "client_secret_basic" });
-    new ClientKeys("mp-keys", { clientId: mp.clientId, keys: [] });
-    await new Promise<void>((resolve) => mp.clientId.apply(() => resolve()));
-    await new Promise((r) => setTimeout(r, 50));
   });
 
   test("each kind has its own type token under the digdir module", () => {
