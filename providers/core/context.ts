@@ -3,7 +3,7 @@ import { decodeJwt } from "jose";
 import { MaskinportenTokens, readCertificateChain, readPrivateKey, type Credential, type TokenRequest } from "./auth";
 import { ApiError, InputError, type Service } from "./errors";
 import { HttpClient, parseErrorBody, type HttpRequest, type HttpResponse } from "./http";
-import { environmentSource, layered, resolveSettings, settingsFingerprint, type ConfigSource, type Settings } from "./settings";
+import { environmentSource, layered, resolveSettings, settingsFingerprint, type ConfigSource, type Settings, type SimulatorBootstrap } from "./settings";
 
 /**
  * What the providers in one process share: settings, one HTTP pool, one token cache. The dynamic provider
@@ -92,6 +92,13 @@ export class Context {
   }
 
   private async simulatorCredential(): Promise<Credential> {
+    const b = this.settings.simulatorBootstrap ?? (await this.fetchSimulatorBootstrap());
+    const { key } = readPrivateKey(JSON.stringify(b.privateJwk), "the simulator's bootstrap key");
+    this.vendor ??= this.settings.orgNo ?? b.orgNo;
+    return { clientId: b.clientId, key: key as KeyObject, kid: b.kid };
+  }
+
+  private async fetchSimulatorBootstrap(): Promise<SimulatorBootstrap> {
     const url = `${this.settings.simulatorUrl!.replace(/\/+$/, "")}/_sim/bootstrap`;
     const res = await this.http.send({ service: "maskinporten", method: "GET", url });
     if (res.status !== 200) {
@@ -104,10 +111,7 @@ export class Context {
         hint: "The simulator's bootstrap credentials could not be read: is `npm run sim` running at digdir:simulatorUrl?",
       });
     }
-    const b = JSON.parse(res.text) as { clientId: string; kid: string; privateJwk: object; orgNo: string };
-    const { key } = readPrivateKey(JSON.stringify(b.privateJwk), "the simulator's bootstrap key");
-    this.vendor ??= this.settings.orgNo ?? b.orgNo;
-    return { clientId: b.clientId, key: key as KeyObject, kid: b.kid };
+    return JSON.parse(res.text) as SimulatorBootstrap;
   }
 }
 

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { createHash } from "node:crypto";
 import { endpointsFor, environmentNames, type EnvironmentName, type Endpoints } from "./environments";
 import { InputError } from "./errors";
@@ -15,6 +16,7 @@ export interface ConfigSource {
 export const settingKeys = {
   environment: { config: "digdir:environment", env: "DIGDIR_ENVIRONMENT", secret: false },
   simulatorUrl: { config: "digdir:simulatorUrl", env: "DIGDIR_SIMULATOR_URL", secret: false },
+  simulatorBootstrap: { config: "digdir:simulatorBootstrap", env: "DIGDIR_SIMULATOR_BOOTSTRAP", secret: false },
   clientId: { config: "digdir:clientId", env: "DIGDIR_CLIENT_ID", secret: false },
   privateKey: { config: "digdir:privateKey", env: "DIGDIR_PRIVATE_KEY", secret: true },
   keyId: { config: "digdir:keyId", env: "DIGDIR_KEY_ID", secret: false },
@@ -29,6 +31,8 @@ export interface Settings {
   environment: EnvironmentName;
   endpoints: Endpoints;
   simulatorUrl?: string;
+  /** The simulator's bootstrap credentials, read from its bootstrap file (`<state dir>/bootstrap.json`). */
+  simulatorBootstrap?: SimulatorBootstrap;
   clientId?: string;
   /** The admin client's private key, as given (JWK or PEM); parsed when first needed. */
   privateKey?: string;
@@ -38,6 +42,42 @@ export interface Settings {
   orgNo?: string;
   /** Overrides the Digdir admin scopes requested (default: dcr.read, dcr.write, dcr.modify). */
   adminScopes?: string[];
+}
+
+/** The shape of the simulator's `GET /_sim/bootstrap` and `<state dir>/bootstrap.json` (simulator-contract.md). */
+export interface SimulatorBootstrap {
+  url: string;
+  orgNo: string;
+  clientId: string;
+  kid: string;
+  privateJwk: object;
+}
+
+/**
+ * Reads the simulator's bootstrap file. A relative path is taken from the project root (the folder with
+ * Pulumi.yaml), since the engine runs the program and the providers in the folder of `main`.
+ */
+export function readSimulatorBootstrap(file: string, cwd = process.cwd()): SimulatorBootstrap {
+  let base = cwd;
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "Pulumi.yaml"))) {
+      base = dir;
+      break;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  const path = isAbsolute(file) ? file : resolve(base, file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new InputError(
+      `digdir:simulatorBootstrap names ${path}, which cannot be read: start the simulator with \`npm run sim -- --port 8089 --state .sim-state\` (it writes bootstrap.json there), or set digdir:simulatorUrl instead.`,
+    );
+  }
+  const b = JSON.parse(text) as SimulatorBootstrap;
+  if (!b.url || !b.clientId || !b.kid || !b.privateJwk) throw new InputError(`${path} is not the simulator's bootstrap file: it lacks url, clientId, kid or privateJwk.`);
+  return b;
 }
 
 export const environmentSource: ConfigSource = {
@@ -73,13 +113,16 @@ export function resolveSettings(source: ConfigSource): Settings {
       `digdir:environment is "${env}"; expected one of ${environmentNames.join(", ")}. Set it with \`pulumi config set digdir:environment test\`.`,
     );
   }
-  const simulatorUrl = get("simulatorUrl");
+  const bootstrapFile = get("simulatorBootstrap");
+  const simulatorBootstrap = env === "local" && bootstrapFile ? readSimulatorBootstrap(bootstrapFile) : undefined;
+  const simulatorUrl = get("simulatorUrl") ?? simulatorBootstrap?.url;
   const orgNo = get("orgNo");
   if (orgNo && !/^\d{9}$/.test(orgNo)) throw new InputError(`digdir:orgNo is "${orgNo}"; expected the 9-digit organisation number.`);
   return {
     environment: env,
     endpoints: endpointsFor(env, simulatorUrl),
     simulatorUrl,
+    simulatorBootstrap,
     clientId: get("clientId"),
     privateKey: source.get(settingKeys.privateKey.config) || undefined,
     keyId: get("keyId"),

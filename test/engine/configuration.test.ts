@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ProviderHost, serializedProvider, urnOf } from "../support/provider-host";
 import { control, startSim, type Simulator } from "../support/sim";
@@ -56,6 +59,21 @@ describe("provider configuration", () => {
       expect(created.outs.clientOrgNo).toBe("991825827");
     } finally {
       host.close();
+    }
+  });
+
+  test("URL and credentials from the simulator's bootstrap file", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "sim-boot-"));
+    const other = await startSim({ stateDir });
+    const host = await ProviderHost.start();
+    try {
+      await host.configure({ "digdir:environment": "local", "digdir:simulatorBootstrap": join(stateDir, "bootstrap.json") });
+      const created = await createWith(host);
+      expect(created.outs.tokenEndpoint).toBe(`${other.url}/maskinporten/token`);
+    } finally {
+      host.close();
+      await other.close();
+      rmSync(stateDir, { recursive: true, force: true });
     }
   });
 
