@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError, findProjectRoot, stackConfigFor, type StackConfig } from "./config";
-import { builtInIgnore, formatDifferences, promotionDiff } from "./promote";
+import { builtInIgnore, builtInLeftOut, formatDifferences, promotionDiff } from "./promote";
 import { formatProblem, StackSource } from "./source";
 import { validateStackFile, type ValidationResult } from "./validate";
 
@@ -61,6 +61,8 @@ function validateOne(file: string, environment?: string): { config: StackConfig;
   return { config, result };
 }
 
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
 export function validateCommand(argv: string[], out: (line: string) => void): number {
   const args = parseArgs(argv, ["environment"]);
   for (const f of Object.keys(args.flags)) if (f !== "environment") throw new UsageError(`unknown option --${f}`);
@@ -83,7 +85,8 @@ export function validateCommand(argv: string[], out: (line: string) => void): nu
       out(
         `${file}: valid for environment ${config.environment} (from ${config.environmentSource}): ` +
           `${plan.clients.length} client${plan.clients.length === 1 ? "" : "s"}, ${plan.systems.length} system${plan.systems.length === 1 ? "" : "s"}, ` +
-          `${plan.requests.length} request${plan.requests.length === 1 ? "" : "s"}`,
+          `${plan.requests.length} request${plan.requests.length === 1 ? "" : "s"}` +
+          (plan.apiScopes.length ? `, ${count(plan.apiScopes.length, "API scope")} (${count(plan.apiScopes.reduce((n, s) => n + s.consumers.length, 0), "consumer")})` : ""),
       );
     }
   }
@@ -110,7 +113,7 @@ export function promoteCommand(argv: string[], out: (line: string) => void): num
     out(JSON.stringify({ from: fromFile, to: toFile, ignored: [...builtInIgnore, ...ignore], differences: diffs }, null, 2));
   } else {
     out(`promotion ${fromFile} → ${toFile}`);
-    out(`left out as meant to differ: ${[...builtInIgnore, ...ignore].join(", ")}`);
+    out(`left out as meant to differ: ${[...builtInLeftOut, ...ignore].join(", ")}`);
     for (const line of formatDifferences(diffs, from, to)) out(line);
     const count = (k: string) => diffs.filter((d) => d.kind === k).length;
     out(

@@ -3,13 +3,17 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
   AgentSystemUserRequest,
+  ApiScope,
   ClientKeys,
   IdportenClient,
   KrrClient,
   MaskinportenClient,
+  ScopeAccess,
   System,
   SystemUserRequest,
   type AgentSystemUserRequestArgs,
+  type ApiScopeArgs,
+  type ClientKeysArgs,
   type IdportenClientArgs,
   type KrrClientArgs,
   type MaskinportenClientArgs,
@@ -105,10 +109,37 @@ export interface RequestOutput {
   changeRequestConfirmUrl?: pulumi.Output<string | undefined>;
 }
 
+export interface ClientKeysOutput {
+  /** The key to sign with: the current generated key, else the last declared key. */
+  currentKid: pulumi.Output<string | undefined>;
+  /** Every registered key id (during a rotation, the previous generated key too). */
+  kids: pulumi.Output<string[]>;
+  /** kid → when Digdir stops accepting the key (ISO 8601). */
+  expiresAt: pulumi.Output<Record<string, string>>;
+  /** When the next rotation, retirement or renewal falls due (ISO 8601): the first `pulumi up` after it performs it. */
+  nextStepAt: pulumi.Output<string | undefined>;
+}
+
+export interface ApiScopeOutput {
+  /** `prefix:subscope`, the scope consumers ask for. */
+  scope: pulumi.Output<string>;
+  /** Consumer orgNo → the grant's state (`APPROVED`). */
+  consumers: Record<string, pulumi.Output<string>>;
+}
+
 export interface StackOutputs {
   environment: EnvironmentName;
   /** Client name → Digdir's client id. */
   clientIds: Record<string, pulumi.Output<string>>;
+  /** Client name → its key set's public facts, for each client that declares keys. */
+  clientKeys: Record<string, ClientKeysOutput>;
+  /**
+   * Client name → the current generated key's private JWK (JSON), for each client with `generate: true`: a secret
+   * output, encrypted in the state with the stack's secrets provider, shown only with `--show-secrets`.
+   */
+  privateKeys: Record<string, pulumi.Output<string | undefined>>;
+  /** Scope entry name → the scope's name and its consumers' grants. */
+  apiScopes: Record<string, ApiScopeOutput>;
   /** System name → Altinn's system id. */
   systemIds: Record<string, pulumi.Output<string>>;
   /** Request name (`<system>/<customer>[/<externalRef>]`) → where it stands. */
@@ -135,9 +166,28 @@ type ClientResource = MaskinportenClient | KrrClient | IdportenClient;
 
 /** One resource per planned object; references by name become outputs, so the engine orders and wires them. */
 export function defineStack(plan: StackPlan): StackOutputs {
+  // Scopes first: a client that lists one of them is registered after it and after the organisation's own grant.
+  const scopes = new Map<string, { scope: ApiScope; grants: Map<string, ScopeAccess> }>();
+  const apiScopes: Record<string, ApiScopeOutput> = {};
+  for (const s of plan.apiScopes) {
+    const scope = new ApiScope(s.name, s.args as unknown as ApiScopeArgs, { protect: s.protect });
+    const grants = new Map<string, ScopeAccess>();
+    // `scope.name` is an output: each grant waits for its scope.
+    for (const c of s.consumers) grants.set(c.orgNo, new ScopeAccess(c.resourceName, { scope: scope.name, consumerOrgNo: c.orgNo }, { protect: c.protect }));
+    scopes.set(s.name, { scope, grants });
+    apiScopes[s.name] = { scope: scope.name, consumers: Object.fromEntries([...grants].map(([orgNo, g]) => [orgNo, g.state])) };
+  }
+
   const clients = new Map<string, ClientResource>();
+  const clientKeys: Record<string, ClientKeysOutput> = {};
+  const privateKeys: Record<string, pulumi.Output<string | undefined>> = {};
   for (const c of plan.clients) {
-    const opts: pulumi.CustomResourceOptions = { protect: c.protect };
+    const uses = c.usesScopes.flatMap((n) => {
+      const s = scopes.get(n)!;
+      const own = s.grants.get(plan.organisation.orgNo);
+      return own ? [s.scope, own] : [s.scope];
+    });
+    const opts: pulumi.CustomResourceOptions = { protect: c.protect, ...(uses.length && { dependsOn: uses }) };
     const client =
       c.kind === "MaskinportenClient"
         ? new MaskinportenClient(c.name, c.args as unknown as MaskinportenClientArgs, opts)
@@ -147,7 +197,13 @@ export function defineStack(plan: StackPlan): StackOutputs {
     clients.set(c.name, client);
     // Protected with its client: otherwise removing a protected client from the file would delete its keys
     // (dependents go first) and then stop at the client, leaving it without keys.
-    if (c.keys) new ClientKeys(c.name, { clientId: client.clientId, keys: c.keys as unknown as PublicJwkArg[] }, { protect: c.protect });
+    if (c.keySet) {
+      const args: ClientKeysArgs = { ...(c.keySet.policy as Partial<ClientKeysArgs>), clientId: client.clientId, keys: c.keySet.keys as unknown as PublicJwkArg[] };
+      const keys = new ClientKeys(c.name, args, { protect: c.protect });
+      clientKeys[c.name] = { currentKid: keys.currentKid, kids: keys.kids, expiresAt: keys.expiresAt, nextStepAt: keys.nextStepAt };
+      // The provider lists it as a secret output already; pulumi.secret keeps it one whatever reads it.
+      if (c.keySet.policy.generate === true) privateKeys[c.name] = pulumi.secret(keys.currentPrivateJwk);
+    }
   }
 
   const systems = new Map<string, System>();
@@ -171,6 +227,9 @@ export function defineStack(plan: StackPlan): StackOutputs {
   return {
     environment: plan.environment,
     clientIds: Object.fromEntries([...clients].map(([n, c]) => [n, c.clientId])),
+    clientKeys,
+    privateKeys,
+    apiScopes,
     systemIds: Object.fromEntries([...systems].map(([n, s]) => [n, s.systemId])),
     requests,
     awaitingApproval: awaitingApproval(requests),

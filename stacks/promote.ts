@@ -1,5 +1,5 @@
 import { accessPackagePrefix, isPlainObject as isRecord, resourceAttributeId } from "../providers/altinn/model";
-import { digitsAsText as digits } from "./schema";
+import { digitsAsText as digits, keyPolicyFields } from "./schema";
 
 /**
  * What a target stack file lacks or has different from a source one (dev → prod), for a pipeline to show before
@@ -22,10 +22,15 @@ export interface Difference {
 }
 
 /**
- * Never promoted: keys are per environment by rule (never reuse a key across environments), and the ignore
- * lists themselves. Documented in stacks/README.md.
+ * Never promoted: the ignore lists themselves. A client's public keys are not compared either (never reuse a key
+ * across environments): `normalise` leaves them out, and keeps of `clients.*.keys` only the generated key's
+ * settings (`generate`, `rotateAfterDays`, ...), which are meant to be the same everywhere. Documented in
+ * stacks/README.md.
  */
-export const builtInIgnore = ["promotion", "clients.*.keys"];
+export const builtInIgnore = ["promotion"];
+
+/** What is left out without being listed, as the CLI says it. */
+export const builtInLeftOut = [...builtInIgnore, "public keys (clients.*.keys; a generated key's settings are compared)"];
 
 /** Path segments; list items with an identity (customers) are keyed by it, others by position. */
 type Seg = string;
@@ -47,10 +52,10 @@ function compare(a: unknown, b: unknown, path: Seg[], patterns: string[][], out:
   if (isRecord(a) && isRecord(b)) {
     for (const k of Object.keys(a)) {
       if (!(k in b)) {
-        if (!ignored([...path, k], patterns)) out.push({ kind: "missing", path: [...path, k].join("."), from: a[k] });
+        if (!ignored([...path, k], patterns)) out.push({ kind: "missing", path: [...path, k].join("."), from: prune(a[k], [...path, k], patterns) });
       } else compare(a[k], b[k], [...path, k], patterns, out);
     }
-    for (const k of Object.keys(b)) if (!(k in a) && !ignored([...path, k], patterns)) out.push({ kind: "extra", path: [...path, k].join("."), to: b[k] });
+    for (const k of Object.keys(b)) if (!(k in a) && !ignored([...path, k], patterns)) out.push({ kind: "extra", path: [...path, k].join("."), to: prune(b[k], [...path, k], patterns) });
     return;
   }
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -73,6 +78,12 @@ function compare(a: unknown, b: unknown, path: Seg[], patterns: string[][], out:
   if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ kind: "changed", path: at, from: a, to: b });
 }
 
+/** A value shown whole (missing on one side) without the parts meant to differ: a new scope without its test consumers. */
+function prune(v: unknown, path: Seg[], patterns: string[][]): unknown {
+  if (!isRecord(v)) return v;
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !ignored([...path, k], patterns)).map(([k, x]) => [k, prune(x, [...path, k], patterns)]));
+}
+
 function customerKey(c: Record<string, unknown>): string {
   return typeof c.externalRef === "string" && c.externalRef !== c.orgNo ? `${c.orgNo as string}/${c.externalRef}` : (c.orgNo as string);
 }
@@ -82,6 +93,12 @@ export function normalise(data: unknown): unknown {
   if (!isRecord(data)) return data;
   const out: Record<string, unknown> = { ...data };
   if (isRecord(data.organisation)) out.organisation = { ...data.organisation, ...(data.organisation.orgNo !== undefined && { orgNo: digits(data.organisation.orgNo) }) };
+  if (isRecord(data.clients)) out.clients = mapValues(data.clients, (c) => (isRecord(c) ? withKeySettings(c) : c));
+  if (isRecord(data.apiScopes)) {
+    out.apiScopes = mapValues(data.apiScopes, (s) =>
+      isRecord(s) && Array.isArray(s.consumers) ? { ...s, consumers: s.consumers.map((c) => (typeof c === "string" || typeof c === "number" ? { orgNo: digits(c) } : isRecord(c) ? { ...c, orgNo: digits(c.orgNo) } : c)) } : s,
+    );
+  }
   if (isRecord(data.systems)) out.systems = mapValues(data.systems, (s) => (isRecord(s) ? withAltinnLists(s) : s));
   for (const section of ["requests", "agentRequests"]) {
     const groups = data[section];
@@ -99,6 +116,18 @@ export function normalise(data: unknown): unknown {
     });
   }
   return out;
+}
+
+/**
+ * A client's `keys` as compared: the generated key's settings (from the list or the map form), never a public key.
+ * No settings: no `keys` at all, so a client that brings its own keys in one file and none in the other is alike.
+ */
+function withKeySettings(c: Record<string, unknown>): Record<string, unknown> {
+  if (c.keys === undefined) return c;
+  const { keys, ...rest } = c;
+  const isSettings = (e: unknown): e is Record<string, unknown> => isRecord(e) && Object.keys(e).some((k) => keyPolicyFields.includes(k));
+  const settings = Array.isArray(keys) ? keys.find(isSettings) : isSettings(keys) ? keys : undefined;
+  return settings ? { ...rest, keys: settings } : rest;
 }
 
 function withAltinnLists(o: Record<string, unknown>): Record<string, unknown> {

@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { policyFields } from "../providers/digdir/client-keys-model";
 
 /**
  * The shape of a stack file (`stacks/<stack>.yaml`). zod judges what belongs to the stack format itself: the
  * sections, the named maps, the shorthands and the stack-only keys (`type`, `keys`, `protect`, `clients`,
- * `system`, `customers`). What a resource's fields may hold is judged by the providers' own `check` functions
- * (client-model.ts, client-keys-model.ts, system-model.ts, request-model.ts), which the validator calls: one
- * source of truth. Such fields are `z.unknown()` here.
+ * `system`, `customers`, `consumers`). What a resource's fields may hold is judged by the providers' own `check`
+ * functions (client-model.ts, client-keys-model.ts, api-scope-model.ts, scope-access-model.ts, system-model.ts,
+ * request-model.ts), which the validator calls: one source of truth. Such fields are `z.unknown()` here.
  */
 
 /** The top-level sections, in the order the README describes them. */
@@ -28,8 +29,20 @@ export const organisationSchema = z.strictObject({
   name: z.string().optional(),
 });
 
-/** A key: an inline public JWK (checked by client-keys-model.ts), or `{file, kid?}` naming a committed public key. */
-export const keyEntrySchema = z.record(z.string(), z.unknown(), { error: "must be a public JWK {kty, kid, n, e} or {file: <path to a public key>, kid}" });
+/**
+ * A key: an inline public JWK (checked by client-keys-model.ts), `{file, kid?}` naming a committed public key, or
+ * the generated key's settings `{generate: true, rotateAfterDays, ...}`.
+ */
+export const keyEntrySchema = z.record(z.string(), z.unknown(), {
+  error: "must be a public JWK {kty, kid, n, e}, {file: <path to a public key>, kid}, or the generated key's settings {generate: true, rotateAfterDays, ...}",
+});
+
+/**
+ * The generated key's settings: ClientKeys' policy inputs (generate, rotation, renewal, verification), their
+ * values judged by `checkClientKeysInputs`. The names come from the provider, so a new policy input is known here.
+ */
+export const keyPolicyFields: readonly string[] = policyFields;
+export const keyPolicySchema = z.strictObject(Object.fromEntries(policyFields.map((f) => [f, z.unknown().optional()])) as Record<(typeof policyFields)[number], z.ZodOptional<z.ZodUnknown>>);
 
 export const keyFileSchema = z.strictObject({
   file: z.string({ error: "must be the path of a public key file (JWK, JWKS or PEM), relative to the stack file" }).min(1),
@@ -39,10 +52,36 @@ export const keyFileSchema = z.strictObject({
 /** A client: `type`, the stack-only keys, and the resource's own fields (checked by client-model.ts). */
 export const clientSchema = z.looseObject({
   type: z.enum(clientTypes, { error: `must be one of ${clientTypes.join(", ")}` }),
-  keys: z.array(z.unknown(), { error: "must be a list of public keys" }).optional(),
+  // A list of keys, or a map: the generated key's settings alone (checked by the validator, which knows the forms).
+  keys: z.unknown().optional(),
   protect: z.boolean({ error: "must be true or false" }).optional(),
 });
 export const clientStackKeys = ["type", "keys", "protect"] as const;
+
+/**
+ * An API scope: the stack-only keys; the ApiScope's own fields (prefix, subscope, description, ...) are judged by
+ * api-scope-model.ts.
+ */
+export const apiScopeSchema = z.looseObject({
+  consumers: z.array(z.unknown(), { error: "must be a list of organisation numbers (the organisations granted access), or {orgNo, name}" }).optional(),
+  protect: z.boolean({ error: "must be true or false" }).optional(),
+});
+export const apiScopeStackKeys = ["consumers", "protect"] as const;
+
+/** One consumer of a scope: `- "974761076"` is short for `- orgNo: "974761076"`. The number is judged by scope-access-model.ts. */
+export const consumerSchema = z.preprocess(
+  (v) => (typeof v === "string" || typeof v === "number" ? { orgNo: digitsAsText(v) } : v),
+  z.strictObject(
+    {
+      orgNo,
+      /** For people reading the file and the outputs (the consumer's company name); not sent. */
+      name: z.string({ error: "must be text (the consumer's name, for readers)" }).optional(),
+      /** Whether removing the consumer (revoking its access) is refused; default: its scope's. */
+      protect: z.boolean({ error: "must be true or false" }).optional(),
+    },
+    { error: "must be an organisation number or {orgNo, name, protect}" },
+  ),
+);
 
 export const systemSchema = z.looseObject({
   systemId: z.string({ error: "must be the system id, <vendor orgno>_<name>" }).optional(),
@@ -89,6 +128,7 @@ export const promotionSchema = z.strictObject({
   ignore: z.array(z.string({ error: "must be a path pattern such as requests.*.customers" }), { error: "must be a list of path patterns" }),
 });
 
+export type ConsumerDecl = z.infer<typeof consumerSchema>;
 export type RequestGroupDecl = z.infer<typeof requestGroupSchema>;
 export type CustomerDecl = z.infer<typeof customerSchema>;
 

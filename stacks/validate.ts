@@ -8,16 +8,23 @@ import { checkSystemInputs, systemFields } from "../providers/altinn/system-mode
 import { unknownValue, type Failure } from "../providers/core/check";
 import type { EnvironmentName } from "../providers/core/environments";
 import { orgNoProblem } from "../providers/core/orgno";
+import { checkApiScopeInputs, scopeNameOf, scopeWireNames } from "../providers/digdir/api-scope-model";
 import { checkClientKeysInputs } from "../providers/digdir/client-keys-model";
-import { checkClientInputs, fieldsOf, type ClientKind } from "../providers/digdir/client-model";
+import { checkClientInputs, fieldsOf, type ClientInputs, type ClientKind } from "../providers/digdir/client-model";
+import { checkScopeAccessInputs } from "../providers/digdir/scope-access-model";
 import {
   allowedKeys,
+  apiScopeSchema,
+  apiScopeStackKeys,
   clientSchema,
   clientTypes as clientTypesList,
   customerSchema,
   clientStackKeys,
+  consumerSchema,
   keyEntrySchema,
   keyFileSchema,
+  keyPolicyFields,
+  keyPolicySchema,
   namePattern,
   organisationSchema,
   promotionSchema,
@@ -54,8 +61,45 @@ export interface PlannedClient {
   kind: ClientKind;
   /** The resource's inputs as declared (defaults are the provider's to fill in). */
   args: Record<string, unknown>;
-  /** Public JWKs, when the client declares keys: one ClientKeys resource. */
-  keys?: Record<string, unknown>[];
+  /** The client's key set, when it declares keys: one ClientKeys resource. */
+  keySet?: PlannedKeySet;
+  /**
+   * The entries under `apiScopes` whose scope the client lists: the client is registered after each of them and
+   * after the organisation's own grant (an organisation needs access to its own scope to use it).
+   */
+  usesScopes: string[];
+  protect: boolean;
+}
+
+export interface PlannedKeySet {
+  /** Public JWKs the file brings (inline and from committed files). */
+  keys: Record<string, unknown>[];
+  /**
+   * The generated key's settings as written (`generate`, `rotateAfterDays`, ...): ClientKeys' policy inputs, their
+   * defaults the provider's. Empty when the file brings its own keys only.
+   */
+  policy: Record<string, unknown>;
+}
+
+export interface PlannedApiScope {
+  /** The entry's name under `apiScopes`: the ApiScope's resource name. */
+  name: string;
+  /** `prefix:subscope`, what clients list in their scopes. */
+  scope: string;
+  /** ApiScope inputs as declared. */
+  args: Record<string, unknown>;
+  /** One ScopeAccess each. */
+  consumers: PlannedConsumer[];
+  protect: boolean;
+}
+
+export interface PlannedConsumer {
+  orgNo: string;
+  /** For readers and the outputs; not sent. */
+  name?: string;
+  /** The ScopeAccess resource name: `<scope entry>/<orgNo>`. */
+  resourceName: string;
+  /** Default: its scope's, so that removing a protected scope does not revoke every grant before it is refused. */
   protect: boolean;
 }
 
@@ -84,6 +128,7 @@ export interface StackPlan {
   environment: EnvironmentName;
   organisation: { orgNo: string; name?: string };
   clients: PlannedClient[];
+  apiScopes: PlannedApiScope[];
   systems: PlannedSystem[];
   requests: PlannedRequest[];
   promotionIgnore: string[];
@@ -114,7 +159,7 @@ export function validateStack(src: StackSource, dir: string, opts: ValidateOptio
 }
 
 function emptyPlan(environment: EnvironmentName): StackPlan {
-  return { environment, organisation: { orgNo: "" }, clients: [], systems: [], requests: [], promotionIgnore: [] };
+  return { environment, organisation: { orgNo: "" }, clients: [], apiScopes: [], systems: [], requests: [], promotionIgnore: [] };
 }
 
 /** Maps a resource's failure properties back to where the value came from in the stack file. */
@@ -148,6 +193,15 @@ interface GroupContext {
   systemAt: Path;
 }
 
+/** A scope declared under `apiScopes`, for the clients that list it. */
+interface DeclaredScope {
+  entry: string;
+  /** As the ApiScope check completes them (default maskinporten); undefined when the entry has problems. */
+  allowedIntegrationTypes?: string[];
+  accessibleForAll: boolean;
+  consumers: Set<string>;
+}
+
 interface SystemInfo {
   name: string;
   path: Path;
@@ -164,6 +218,10 @@ class Validator {
   /** Every declared client by name, valid or not: references to a broken client are not reported again. */
   private readonly clientTypes = new Map<string, unknown>();
   private readonly systems = new Map<string, SystemInfo>();
+  /** Clients' inputs as the provider's check completes them (integration type, default scopes), when valid. */
+  private readonly checkedClients = new Map<string, ClientInputs>();
+  /** `prefix:subscope` → the scope declared under `apiScopes`. */
+  private readonly declaredScopes = new Map<string, DeclaredScope>();
 
   constructor(
     private readonly src: StackSource,
@@ -189,13 +247,8 @@ class Validator {
       }
       const orgNo = this.organisation(data.organisation);
       this.clients(section(this, data, "clients"));
-      if (data.apiScopes !== undefined) {
-        this.at(
-          ["apiScopes"],
-          "API scopes (ApiScope, ScopeAccess) are not supported yet: they come with a later version of pulumi-digdir. Remove the section, and manage the scopes in Samarbeidsportalen until then",
-          "key",
-        );
-      }
+      this.apiScopes(section(this, data, "apiScopes"));
+      this.scopeReferences(orgNo);
       this.systemsSection(section(this, data, "systems"), orgNo);
       this.requestGroups("requests", section(this, data, "requests"));
       this.requestGroups("agentRequests", section(this, data, "agentRequests"));
@@ -257,7 +310,7 @@ class Validator {
   private repeatedKeys(): void {
     for (const r of this.src.repeated) {
       const parent = r.path.slice(0, -1);
-      const named = parent.length === 1 && ["clients", "systems", "requests", "agentRequests"].includes(String(parent[0]));
+      const named = parent.length === 1 && ["clients", "apiScopes", "systems", "requests", "agentRequests"].includes(String(parent[0]));
       const what = named ? `the name \`${r.key}\` is declared twice under ${parent[0]}` : `the key \`${r.key}\` appears twice`;
       this.problems.push({
         file: this.src.file,
@@ -318,51 +371,110 @@ class Validator {
       }
       // The display name defaults to the object's name, so the smallest client is `type` and `scopes`.
       if (args.name === undefined) args.name = name;
-      this.failures(checkClientInputs(kind, args, this.opts.environment).failures, new Origins(base));
+      const checked = checkClientInputs(kind, args, this.opts.environment);
+      this.failures(checked.failures, new Origins(base));
+      if (!checked.failures.length) this.checkedClients.set(name, checked.inputs);
 
-      const keys = decl.keys?.length ? this.clientKeys(name, decl.keys, kids) : undefined;
-      this.plan.clients.push({ name, kind, args, ...(keys && { keys }), protect: decl.protect ?? this.opts.environment === "prod" });
+      const keySet = decl.keys === undefined || decl.keys === null ? undefined : this.clientKeys(name, decl.keys, kids);
+      this.plan.clients.push({ name, kind, args, ...(keySet && { keySet }), usesScopes: [], protect: decl.protect ?? this.opts.environment === "prod" });
     }
   }
 
-  /** Key entries → public JWKs, checked by client-keys-model.ts; a file's keys are reported at its entry. */
-  private clientKeys(client: string, entries: unknown[], kids: Map<string, string>): Record<string, unknown>[] {
+  /**
+   * A client's `keys` → one key set, checked as one ClientKeys by client-keys-model.ts. `keys` is a list of entries
+   * (inline public JWKs, committed files, and at most one entry of generated-key settings), or a map: short for a
+   * list holding only the generated key's settings. A file's keys are reported at its entry.
+   */
+  private clientKeys(client: string, raw: unknown, kids: Map<string, string>): PlannedKeySet | undefined {
     const base: Path = ["clients", client, "keys"];
-    const jwks: { jwk: Record<string, unknown>; entry: number; file?: string }[] = [];
-    entries.forEach((raw, i) => {
-      const entry = this.parse(keyEntrySchema, raw, [...base, i]);
-      if (!entry) return;
-      if (!("file" in entry)) {
-        jwks.push({ jwk: entry, entry: i });
-        return;
-      }
-      const decl = this.parse(keyFileSchema, entry, [...base, i]);
-      if (!decl) return;
-      const loaded = this.keyFile(client, decl.file, decl.kid, [...base, i]);
-      for (const jwk of loaded) jwks.push({ jwk, entry: i, file: decl.file });
-    });
-    const { failures } = checkClientKeysInputs({ clientId: client, keys: jwks.map((j) => j.jwk) }, this.now);
-    for (const f of failures) {
-      const segs = parsePath(f.property);
-      if (segs[0] !== "keys" || typeof segs[1] !== "number" || !jwks[segs[1]]) {
-        this.at(base, f.reason);
+    const isSettings = (v: unknown) => isRecord(v) && Object.keys(v).some((k) => keyPolicyFields.includes(k));
+    let entries: { raw: unknown; at: Path }[];
+    if (Array.isArray(raw)) entries = raw.map((r, i) => ({ raw: r, at: [...base, i] }));
+    else if (isSettings(raw)) entries = [{ raw, at: base }];
+    else {
+      this.at(
+        base,
+        isRecord(raw)
+          ? "must be a list of keys, e.g. [{file: keys/smartcloud.jwk.json}]: a map here stands only for the generated key's settings, {generate: true, rotateAfterDays, ...}"
+          : `must be a list of keys (public JWKs, {file: <path>}), or the generated key's settings {generate: true, rotateAfterDays, ...}, not ${describe(raw)}`,
+      );
+      return undefined;
+    }
+    if (!entries.length) return undefined;
+
+    const jwks: { jwk: Record<string, unknown>; at: Path; file?: string }[] = [];
+    let policy: { values: Record<string, unknown>; at: Path } | undefined;
+    let refused = false;
+    for (const { raw: rawEntry, at } of entries) {
+      const entry = this.parse(keyEntrySchema, rawEntry, at);
+      refused ||= !entry;
+      if (!entry) continue;
+      if (isSettings(entry)) {
+        const material = Object.keys(entry).filter((k) => ["file", "kty", "kid", "n", "e"].includes(k));
+        if (material.length) {
+          refused = true;
+          this.at(at, `holds both a key (${material.join(", ")}) and the generated key's settings: write the key and the settings ({generate: true, ...}) as two entries`);
+        } else if (policy) {
+          this.at(at, `the generated key's settings appear twice (first at line ${this.src.locate(policy.at).line}): a client has one generated key; write its settings once`);
+        } else {
+          const values = this.parse(keyPolicySchema, entry, at);
+          if (values) policy = { values: Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)), at };
+        }
         continue;
       }
-      const j = jwks[segs[1]]!;
-      const rest = segs.slice(2);
-      if (j.file) this.at([...base, j.entry], `${j.file}${rest.length ? ` ${pathString(rest)}` : ""}: ${f.reason}`);
-      else this.at([...base, j.entry, ...rest], f.reason);
+      if (!("file" in entry)) {
+        jwks.push({ jwk: entry, at });
+        continue;
+      }
+      const decl = this.parse(keyFileSchema, entry, at);
+      if (!decl) continue;
+      const loaded = this.keyFile(client, decl.file, decl.kid, at);
+      for (const jwk of loaded) jwks.push({ jwk, at, file: decl.file });
+    }
+    // Every entry refused already: the set's own rules (at least one key) would only repeat it.
+    if (refused && !jwks.length && !policy) return undefined;
+    const { failures } = checkClientKeysInputs({ clientId: client, keys: jwks.map((j) => j.jwk), ...policy?.values }, this.now);
+    for (const f of failures) {
+      const segs = parsePath(f.property);
+      if (segs[0] === "keys" && typeof segs[1] === "number" && jwks[segs[1]]) {
+        const j = jwks[segs[1]]!;
+        const rest = segs.slice(2);
+        if (j.file) this.at(j.at, `${j.file}${rest.length ? ` ${pathString(rest)}` : ""}: ${f.reason}`);
+        else this.at([...j.at, ...rest], f.reason);
+      } else if (policy && typeof segs[0] === "string" && keyPolicyFields.includes(segs[0])) {
+        this.at([...policy.at, ...segs], f.reason);
+      } else {
+        this.at(base, f.reason);
+      }
     }
     jwks.forEach((j) => {
       const kid = j.jwk.kid;
       if (typeof kid !== "string") return;
       const other = kids.get(kid);
       if (other && other !== client) {
-        this.at(j.file ? [...base, j.entry] : [...base, j.entry, "kid"], `the key id "${kid}" is also registered on client \`${other}\`: Digdir requires every kid to be unique (and a key belongs to one client); give each key its own kid`);
+        this.at(j.file ? j.at : [...j.at, "kid"], `the key id "${kid}" is also registered on client \`${other}\`: Digdir requires every kid to be unique (and a key belongs to one client); give each key its own kid`);
       }
       kids.set(kid, client);
     });
-    return jwks.map((j) => j.jwk);
+    if (policy) this.keyVerification(client, policy.values, policy.at);
+    return { keys: jwks.map((j) => j.jwk), policy: policy?.values ?? {} };
+  }
+
+  /**
+   * What only the whole client can tell about `verifyToken`: the provider proves a new key by getting a Maskinporten
+   * token with it, for `verifyScope` or the client's first scope, so the client must be a Maskinporten or KRR client
+   * and the scope one of its own.
+   */
+  private keyVerification(client: string, policy: Record<string, unknown>, at: Path): void {
+    const inputs = this.checkedClients.get(client);
+    if (!inputs) return;
+    const machine = inputs.integrationType === "maskinporten" || inputs.integrationType === "krr";
+    if (policy.verifyToken === true && !machine) {
+      this.at([...at, "verifyToken"], `proves a new key with a Maskinporten token, which an ${inputs.integrationType} client cannot get: remove verifyToken (only maskinporten and krr clients can verify their keys)`);
+    }
+    if (typeof policy.verifyScope === "string" && machine && Array.isArray(inputs.scopes) && !inputs.scopes.includes(policy.verifyScope)) {
+      this.at([...at, "verifyScope"], `"${policy.verifyScope}" is not one of the client's scopes (${inputs.scopes.join(", ")}): Maskinporten gives a token only for a scope registered on the client${didYouMean(policy.verifyScope, inputs.scopes)}`);
+    }
   }
 
   /** A committed public key: a JWK, a JWKS (`{keys: [...]}`) or a PEM public key (with `kid` beside `file`). */
@@ -418,6 +530,103 @@ class Validator {
       return [{ ...keys[0]!, kid }];
     }
     return keys;
+  }
+
+  // ---------- API scopes and their consumers
+
+  private apiScopes(entries: Record<string, unknown>): void {
+    const allowed: string[] = [...Object.keys(scopeWireNames), ...apiScopeStackKeys];
+    const byScope = new Map<string, Path>();
+    for (const [name, raw] of Object.entries(entries)) {
+      const base: Path = ["apiScopes", name];
+      if (!this.checkName("apiScopes", name)) continue;
+      const decl = this.parse(apiScopeSchema, raw, base);
+      if (!decl) continue;
+      const args: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(decl)) {
+        if ((apiScopeStackKeys as readonly string[]).includes(k)) continue;
+        if (k === "name" || k === "scope") this.at([...base, k], "the scope's name is prefix:subscope: write it as `prefix:` (the one Digdir assigned to the organisation) and `subscope:`", "key");
+        else if (!allowed.includes(k)) this.at([...base, k], unknownKey(k, allowed), "key");
+        else args[k] = v;
+      }
+      const { inputs, failures } = checkApiScopeInputs(args);
+      this.failures(failures, new Origins(base));
+      if (typeof args.delegationSource === "string") this.guardUrl(args.delegationSource, [...base, "delegationSource"]);
+
+      const named = typeof args.prefix === "string" && typeof args.subscope === "string" && !failures.some((f) => f.property === "prefix" || f.property === "subscope");
+      let scope = named ? scopeNameOf(args as { prefix: string; subscope: string }) : undefined;
+      if (scope) {
+        const first = byScope.get(scope);
+        if (first) {
+          this.at([...base, "subscope"], `${scope} is also declared as apiScopes.${String(first[1])} (line ${this.src.locate(first).line}): a scope is declared once; remove one, or choose another subscope`);
+          scope = undefined;
+        } else {
+          byScope.set(scope, base);
+        }
+      }
+
+      const protect = decl.protect ?? this.opts.environment === "prod";
+      const consumers = this.consumers(name, scope, decl.consumers ?? [], protect);
+      if (scope) {
+        this.declaredScopes.set(scope, {
+          entry: name,
+          ...(!failures.length && { allowedIntegrationTypes: inputs.allowedIntegrationTypes }),
+          accessibleForAll: args.accessibleForAll === true,
+          consumers: new Set(consumers.map((c) => c.orgNo)),
+        });
+      }
+      this.plan.apiScopes.push({ name, scope: scope ?? "", args, consumers, protect });
+    }
+  }
+
+  /** A scope's consumers: one ScopeAccess each, the organisation number judged by scope-access-model.ts. */
+  private consumers(entry: string, scope: string | undefined, list: unknown[], protect: boolean): PlannedConsumer[] {
+    const out: PlannedConsumer[] = [];
+    const seen = new Map<string, Path>();
+    list.forEach((raw, i) => {
+      const at: Path = ["apiScopes", entry, "consumers", i];
+      const c = this.parse(consumerSchema, raw, at);
+      if (!c) return;
+      const { failures } = checkScopeAccessInputs({ scope: scope ?? unknownValue, consumerOrgNo: c.orgNo });
+      for (const f of failures) {
+        if (f.property === "consumerOrgNo") this.at(isRecord(raw) ? [...at, "orgNo"] : at, `the consumer's organisation number: ${f.reason}`);
+        else this.at(["apiScopes", entry], f.reason);
+      }
+      if (failures.length) return;
+      const first = seen.get(c.orgNo);
+      if (first) {
+        this.at(at, `consumer ${c.orgNo} is also listed at line ${this.src.locate(first).line}: an organisation is granted a scope once; remove one`);
+        return;
+      }
+      seen.set(c.orgNo, at);
+      out.push({ orgNo: c.orgNo, ...(c.name !== undefined && { name: c.name }), resourceName: `${entry}/${c.orgNo}`, protect: c.protect ?? protect });
+    });
+    return out;
+  }
+
+  /**
+   * Clients that list a scope declared under `apiScopes` use it: they are registered after it (the program wires
+   * the dependency), their integration type must be one the scope allows, and the organisation must be among its
+   * consumers, as Digdir lets an organisation register only scopes it has been granted, its own ones included.
+   */
+  private scopeReferences(orgNo: string | undefined): void {
+    for (const c of this.plan.clients) {
+      const scopes = Array.isArray(c.args.scopes) ? c.args.scopes : [];
+      scopes.forEach((s, i) => {
+        const declared = typeof s === "string" ? this.declaredScopes.get(s) : undefined;
+        if (!declared) return;
+        if (!c.usesScopes.includes(declared.entry)) c.usesScopes.push(declared.entry);
+        const at: Path = ["clients", c.name, "scopes", i];
+        const type = this.checkedClients.get(c.name)?.integrationType;
+        const types = declared.allowedIntegrationTypes;
+        if (type && types && !types.includes(type)) {
+          this.at(at, `${String(s)} (apiScopes.${declared.entry}) allows ${types.join(", ")} clients, and \`${c.name}\` is a client of integration type ${type}: add ${type} to the scope's allowedIntegrationTypes, or remove the scope here`);
+        }
+        if (orgNo && !declared.accessibleForAll && !declared.consumers.has(orgNo)) {
+          this.at(at, `${String(s)} is declared under apiScopes.${declared.entry}, but the organisation (${orgNo}) is not among its consumers: Digdir lets an organisation use a scope only once it is granted, its own ones too; add "${orgNo}" to apiScopes.${declared.entry}.consumers`);
+        }
+      });
+    }
   }
 
   // ---------- systems
@@ -668,7 +877,8 @@ function section(v: Validator, data: Record<string, unknown>, name: string): Rec
   const s = data[name];
   if (s === undefined || s === null) return {};
   if (!isRecord(s)) {
-    v.at([name], `must be a map of named ${name === "clients" ? "clients" : name === "systems" ? "systems" : "request groups"} (name: {...}), not ${describe(s)}`);
+    const what = { clients: "clients", apiScopes: "API scopes", systems: "systems" }[name] ?? "request groups";
+    v.at([name], `must be a map of named ${what} (name: {...}), not ${describe(s)}`);
     return {};
   }
   return s;

@@ -7,7 +7,8 @@
 #   STACK_E2E_KEEP=1 ...                      keep the temp dir for inspection
 #
 # In a copy of the project (Pulumi writes the stack's encryption salt and config into Pulumi.local.yaml):
-# up stacks/local.yaml -> outputs -> a customer accepts -> up --refresh -> changed rights make a change request
+# up stacks/local.yaml -> outputs (the scope and its grants, the generated key as a secret) -> no change planned
+# -> a customer accepts -> up --refresh -> changed rights make a change request
 # -> a broken stack file stops the program with file:line:col -> destroy. Output: one "ok - ..." line per step.
 set -euo pipefail
 
@@ -56,6 +57,8 @@ mkdir -p "$proj" "$tmp/state"
 cp -rp "$repo/providers" "$repo/stacks" "$repo/dist" "$repo/Pulumi.yaml" "$repo/Pulumi.local.yaml" "$repo/package.json" "$repo/tsconfig.json" "$repo/tsconfig.build.json" "$proj/"
 ln -s "$repo/node_modules" "$proj/node_modules"
 cd "$proj"
+# A salt left by someone's own `pulumi stack init local` in the repo belongs to their passphrase, not this one.
+sed -i '/^encryptionsalt:/d' Pulumi.local.yaml
 pulumi stack init local >"$log" 2>&1 || fail "stack init"
 pulumi config set digdir:simulatorUrl "$sim_url" >"$log" 2>&1 || fail "config set"
 
@@ -67,7 +70,30 @@ output requestsByStatus | node -e '
 output clientIds | node -e '
   const c = JSON.parse(require("fs").readFileSync(0, "utf8"));
   if (Object.keys(c).sort().join() !== "smartcloud,smartcloud-krr,smartcloud-regnskap" || !Object.values(c).every((v) => /^[0-9a-f-]{36}$/.test(v))) process.exit(1);' || fail "a client id per client"
-ok "up created the clients, key set, systems and requests; every request is New"
+ok "up created the clients, key sets, systems and requests; every request is New"
+
+output apiScopes | node -e '
+  const s = JSON.parse(require("fs").readFileSync(0, "utf8")).regnskap;
+  if (s.scope !== "leverandor:regnskap.read" || JSON.stringify(s.consumers) !== JSON.stringify({ "991825827": "APPROVED", "974761076": "APPROVED" })) { console.error(JSON.stringify(s)); process.exit(1); }' 2>>"$log" || fail "the API scope and its two grants"
+ok "the API scope exists with both consumers granted; the client that uses it was created after it"
+
+kid="$(output clientKeys | node -e '
+  const k = JSON.parse(require("fs").readFileSync(0, "utf8"))["smartcloud-regnskap"];
+  if (!/^[0-9a-f-]{36}$/.test(k.currentKid) || !k.kids.includes(k.currentKid) || !k.expiresAt[k.currentKid] || !k.nextStepAt) process.exit(1);
+  console.log(k.currentKid)')" || fail "clientKeys: the generated key is current and registered"
+output privateKeys | node -e '
+  const p = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  if (JSON.stringify(p) !== JSON.stringify({ "smartcloud-regnskap": "[secret]" })) process.exit(1);' || fail "privateKeys is shown only as [secret] without --show-secrets"
+pulumi stack output privateKeys --json --show-secrets 2>"$log" | KID="$kid" node -e '
+  const jwk = JSON.parse(JSON.parse(require("fs").readFileSync(0, "utf8"))["smartcloud-regnskap"]);
+  if (jwk.kid !== process.env.KID || !jwk.d || jwk.kty !== "RSA") process.exit(1);' || fail "the private JWK of the current key, with --show-secrets"
+d="$(pulumi stack output privateKeys --json --show-secrets 2>"$log" | node -e 'console.log(JSON.parse(JSON.parse(require("fs").readFileSync(0, "utf8"))["smartcloud-regnskap"]).d)')"
+pulumi stack export >"$tmp/export.json" 2>"$log" || fail "stack export"
+if grep -qF "$d" "$tmp/export.json"; then fail "the private key is in the stack export in clear"; fi
+ok "the generated key $kid is current; its private JWK is a secret output, encrypted in the state"
+
+pulumi preview --expect-no-changes >"$log" 2>&1 || fail "a preview right after up plans no change"
+ok "a preview right after up plans no change"
 
 request_id="$(output requests | node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(new URL(r["smartcloud/310000019"].confirmUrl).searchParams.get("id"))')"
 curl -sf -X POST "$sim_url/_sim/systemuser-requests/$request_id/accept" >"$log" 2>&1 || fail "accept in the simulator"

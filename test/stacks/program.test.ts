@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, test } from "vitest";
 import { defineStack, runStack, type StackOutputs } from "../../stacks/program";
 import type { EnvironmentName } from "../../providers/core/environments";
-import { validateStackFile, type StackPlan } from "../../stacks/validate";
+import { StackSource } from "../../stacks/source";
+import { validateStack, validateStackFile, type StackPlan } from "../../stacks/validate";
 
 /**
  * The program under the SDK's mocks, for each example stack: which resources it registers, under which names,
@@ -29,7 +30,10 @@ const mockStatus: Record<string, string> = { "310000019": "Accepted", "310000027
 
 interface Run {
   registrations: Registration[];
+  /** The outputs' values, once known. */
   outputs: Record<string, unknown>;
+  /** The outputs as the program returned them (to ask an output whether it is secret). */
+  raw: StackOutputs;
 }
 
 const short = (urn: string) => {
@@ -39,7 +43,8 @@ const short = (urn: string) => {
 
 /** How many resources a plan declares: what the program must register. */
 function resourceCount(plan: StackPlan): number {
-  return plan.clients.length + plan.clients.filter((c) => c.keys).length + plan.systems.length + plan.requests.length;
+  const consumers = plan.apiScopes.reduce((n, s) => n + s.consumers.length, 0);
+  return plan.clients.length + plan.clients.filter((c) => c.keySet).length + plan.apiScopes.length + consumers + plan.systems.length + plan.requests.length;
 }
 
 /**
@@ -53,6 +58,21 @@ async function runUnderMocks(stack: string, config: Record<string, string>, prog
       newResource: (args) => {
         const state: Record<string, unknown> = { ...args.inputs };
         if (/Client$/.test(args.type)) state.clientId = `${args.name}-id`;
+        if (/:ApiScope$/.test(args.type)) Object.assign(state, { name: `${args.inputs.prefix}:${args.inputs.subscope}`, active: true });
+        if (/:ScopeAccess$/.test(args.type)) state.state = "APPROVED";
+        if (/:ClientKeys$/.test(args.type)) {
+          // What the provider answers: a generated key (its private JWK, the mock's "d", a secret output) after the declared ones.
+          const declared = ((args.inputs.keys ?? []) as { kid: string }[]).map((k) => k.kid);
+          const generated = args.inputs.generate === true ? `${args.name}-generated-1` : undefined;
+          const kids = [...declared, ...(generated ? [generated] : [])];
+          Object.assign(state, {
+            kids,
+            currentKid: generated ?? declared.at(-1),
+            expiresAt: Object.fromEntries(kids.map((k) => [k, "2027-01-01T00:00:00.000Z"])),
+            nextStepAt: "2026-12-02T00:00:00.000Z",
+            ...(generated && { currentPrivateJwk: JSON.stringify({ kty: "RSA", kid: generated, n: "n", e: "AQAB", d: `private-d-of-${args.name}` }) }),
+          });
+        }
         if (/SystemUserRequest$/.test(args.type)) {
           const orgNo = String(args.inputs.partyOrgNo);
           state.externalRef = args.inputs.externalRef ?? orgNo;
@@ -87,7 +107,7 @@ async function runUnderMocks(stack: string, config: Record<string, string>, prog
   const settled = await new Promise<Record<string, unknown>>((resolve) => pulumi.output(outputs as unknown as Record<string, unknown>).apply((v) => resolve(v as Record<string, unknown>)));
   for (let i = 0; registrations.length < expected && i < 200; i++) await new Promise((r) => setTimeout(r, 5));
   expect(registrations).toHaveLength(expected);
-  return { registrations, outputs: settled };
+  return { registrations, outputs: settled, raw: outputs };
 }
 
 interface RegisterRequest {
@@ -119,8 +139,12 @@ describe("the dev stack under mocks", () => {
         "MaskinportenClient::smartcloud",
         "ClientKeys::smartcloud",
         "MaskinportenClient::smartcloud-regnskap",
+        "ClientKeys::smartcloud-regnskap",
         "KrrClient::smartcloud-krr",
         "IdportenClient::smartcloud-web",
+        "ApiScope::regnskap",
+        "ScopeAccess::regnskap/991825827",
+        "ScopeAccess::regnskap/974761076",
         "System::smartcloud",
         "System::smartcloud-regnskap",
         "SystemUserRequest::smartcloud/310000019",
@@ -134,11 +158,59 @@ describe("the dev stack under mocks", () => {
   test("a key set depends on its client, a system on its clients, a request on its system", () => {
     const deps = (k: string) => run.registrations.find((r) => kind(r) === k)!.dependsOn;
     expect(deps("ClientKeys::smartcloud")).toEqual(["MaskinportenClient::smartcloud"]);
+    expect(deps("ClientKeys::smartcloud-regnskap")).toEqual(["MaskinportenClient::smartcloud-regnskap"]);
     expect(deps("System::smartcloud")).toEqual(["MaskinportenClient::smartcloud"]);
     expect(deps("System::smartcloud-regnskap")).toEqual(["MaskinportenClient::smartcloud-regnskap"]);
     expect(deps("SystemUserRequest::smartcloud/310000019")).toEqual(["System::smartcloud"]);
     expect(deps("AgentSystemUserRequest::smartcloud-regnskap/310000043")).toEqual(["System::smartcloud-regnskap"]);
     expect(deps("MaskinportenClient::smartcloud")).toEqual([]);
+  });
+
+  test("a grant depends on its scope; a client that lists the scope on the scope and the organisation's own grant", () => {
+    const deps = (k: string) => [...run.registrations.find((r) => kind(r) === k)!.dependsOn].sort();
+    expect(deps("ApiScope::regnskap")).toEqual([]);
+    expect(deps("ScopeAccess::regnskap/991825827")).toEqual(["ApiScope::regnskap"]);
+    expect(deps("ScopeAccess::regnskap/974761076")).toEqual(["ApiScope::regnskap"]);
+    // Digdir registers a scope on a client only once the client's organisation is granted it.
+    expect(deps("MaskinportenClient::smartcloud-regnskap")).toEqual(["ApiScope::regnskap", "ScopeAccess::regnskap/991825827"]);
+    expect(deps("MaskinportenClient::smartcloud")).toEqual([]);
+  });
+
+  test("a scope is registered with its declared fields, a grant with the scope's name and the consumer", () => {
+    const inputs = (k: string) => run.registrations.find((r) => kind(r) === k)!.inputs;
+    expect(inputs("ApiScope::regnskap")).toMatchObject({ prefix: "smartcloud", subscope: "regnskap.read", description: "Les regnskapsdata i SmartCloud", visibility: "PRIVATE" });
+    expect(inputs("ApiScope::regnskap")).not.toHaveProperty("consumers");
+    expect(inputs("ScopeAccess::regnskap/974761076")).toMatchObject({ scope: "smartcloud:regnskap.read", consumerOrgNo: "974761076" });
+    expect(inputs("MaskinportenClient::smartcloud-regnskap").scopes).toEqual(["altinn:authentication/systemuser.request.read", "smartcloud:regnskap.read"]);
+  });
+
+  test("generated keys: the settings are the key set's inputs, and no public key is declared", () => {
+    const inputs = run.registrations.find((r) => kind(r) === "ClientKeys::smartcloud-regnskap")!.inputs;
+    expect(inputs).toMatchObject({ clientId: "smartcloud-regnskap-id", keys: [], generate: true, rotateAfterDays: 90, overlapDays: 7, verifyToken: true });
+  });
+
+  test("each key set's current kid, kids and expiry are outputs; a generated private key is a separate, secret output", async () => {
+    expect(run.outputs.clientKeys).toEqual({
+      smartcloud: { currentKid: "smartcloud-dev-2025-11", kids: ["smartcloud-dev-2025-11"], expiresAt: { "smartcloud-dev-2025-11": "2027-01-01T00:00:00.000Z" }, nextStepAt: "2026-12-02T00:00:00.000Z" },
+      "smartcloud-regnskap": {
+        currentKid: "smartcloud-regnskap-generated-1",
+        kids: ["smartcloud-regnskap-generated-1"],
+        expiresAt: { "smartcloud-regnskap-generated-1": "2027-01-01T00:00:00.000Z" },
+        nextStepAt: "2026-12-02T00:00:00.000Z",
+      },
+    });
+    // Only clients with generate: true have a private key in the stack; a declared key's stays in its owner's vault.
+    expect(Object.keys(run.raw.privateKeys)).toEqual(["smartcloud-regnskap"]);
+    expect(await pulumi.isSecret(run.raw.privateKeys["smartcloud-regnskap"]!)).toBe(true);
+    expect(JSON.parse((run.outputs.privateKeys as Record<string, string>)["smartcloud-regnskap"]!)).toMatchObject({ kid: "smartcloud-regnskap-generated-1", d: "private-d-of-smartcloud-regnskap" });
+    // Nothing private in any other output.
+    const { privateKeys: _, ...others } = run.outputs;
+    expect(JSON.stringify(others)).not.toContain("private-d-of");
+    for (const [name, output] of Object.entries(run.raw.clientKeys)) expect(await pulumi.isSecret(output.currentKid), name).toBe(false);
+  });
+
+  test("each scope's name and its consumers' grants are outputs", () => {
+    expect(run.outputs.apiScopes).toEqual({ regnskap: { scope: "smartcloud:regnskap.read", consumers: { "991825827": "APPROVED", "974761076": "APPROVED" } } });
   });
 
   test("nothing is protected in a test environment", () => {
@@ -219,10 +291,20 @@ describe("the prod stack under mocks", () => {
     run = await stackRun("prod", config);
   });
 
-  test("clients, their keys and systems are protected from deletion unless an entry says otherwise", () => {
+  test("clients, their keys, scopes with their grants, and systems are protected from deletion unless an entry says otherwise", () => {
     const protectedOnes = run.registrations.filter((r) => r.protect).map(kind).sort();
     expect(protectedOnes).toEqual(
-      ["ClientKeys::smartcloud", "IdportenClient::smartcloud-web", "MaskinportenClient::smartcloud", "MaskinportenClient::smartcloud-regnskap", "System::smartcloud", "System::smartcloud-regnskap"].sort(),
+      [
+        "ClientKeys::smartcloud",
+        "ClientKeys::smartcloud-regnskap",
+        "IdportenClient::smartcloud-web",
+        "MaskinportenClient::smartcloud",
+        "MaskinportenClient::smartcloud-regnskap",
+        "ApiScope::regnskap",
+        "ScopeAccess::regnskap/991825827",
+        "System::smartcloud",
+        "System::smartcloud-regnskap",
+      ].sort(),
     );
     expect(run.registrations.find((r) => kind(r) === "KrrClient::smartcloud-krr")!.protect).toBe(false);
   });
@@ -230,6 +312,43 @@ describe("the prod stack under mocks", () => {
   test("with no customers yet, no request is registered and none awaits approval", () => {
     expect(run.registrations.filter((r) => /Request$/.test(r.type))).toEqual([]);
     expect(run.outputs.awaitingApproval).toEqual({});
+  });
+});
+
+describe("protecting scopes and grants in production", () => {
+  const stack = (scopes: string) =>
+    ['organisation: { orgNo: "991825827" }', "apiScopes:", scopes].join("\n");
+
+  test("a grant follows its scope unless the consumer says otherwise; `protect:` overrides the default", async () => {
+    const text = stack(
+      [
+        "  kept:",
+        "    prefix: smartcloud",
+        "    subscope: kept.read",
+        "    description: Protected, as every scope in production",
+        '    consumers: ["974761076", { orgNo: "991825827", name: Leaving AS, protect: false }]',
+        "  retired:",
+        "    prefix: smartcloud",
+        "    subscope: retired.read",
+        "    description: Being removed on purpose",
+        "    protect: false",
+        '    consumers: ["974761076"]',
+      ].join("\n"),
+    );
+    const { problems, plan } = validateStack(new StackSource("prod.yaml", text), root, { environment: "prod" });
+    expect(problems).toEqual([]);
+    const run = await runUnderMocks("scopes", {}, () => defineStack(plan), resourceCount(plan));
+    expect(Object.fromEntries(run.registrations.map((r) => [kind(r), r.protect]))).toEqual({
+      "ApiScope::kept": true,
+      "ScopeAccess::kept/974761076": true,
+      "ScopeAccess::kept/991825827": false,
+      "ApiScope::retired": false,
+      "ScopeAccess::retired/974761076": false,
+    });
+    expect(run.outputs.apiScopes).toEqual({
+      kept: { scope: "smartcloud:kept.read", consumers: { "974761076": "APPROVED", "991825827": "APPROVED" } },
+      retired: { scope: "smartcloud:retired.read", consumers: { "974761076": "APPROVED" } },
+    });
   });
 });
 
@@ -246,6 +365,14 @@ describe("the local stack under mocks", () => {
     ]);
     const keys = run.registrations.find((r) => kind(r) === "ClientKeys::smartcloud")!.inputs.keys as Record<string, unknown>[];
     expect(keys[0]).toMatchObject({ kty: "RSA", kid: "smartcloud-local-1" });
+    // The simulator's seed gives 991825827 the prefix leverandor and knows both consumers.
+    expect(run.registrations.filter((r) => /Scope/.test(r.type)).map((r) => ({ what: kind(r), inputs: r.inputs, dependsOn: r.dependsOn }))).toMatchObject([
+      { what: "ApiScope::regnskap", inputs: { prefix: "leverandor", subscope: "regnskap.read", description: "Les regnskapsdata i SmartCloud" }, dependsOn: [] },
+      { what: "ScopeAccess::regnskap/991825827", inputs: { scope: "leverandor:regnskap.read", consumerOrgNo: "991825827" }, dependsOn: ["ApiScope::regnskap"] },
+      { what: "ScopeAccess::regnskap/974761076", inputs: { scope: "leverandor:regnskap.read", consumerOrgNo: "974761076" }, dependsOn: ["ApiScope::regnskap"] },
+    ]);
+    expect(run.registrations.find((r) => kind(r) === "ClientKeys::smartcloud-regnskap")!.inputs).toMatchObject({ generate: true, rotateAfterDays: 90, overlapDays: 7, verifyToken: true });
+    expect(Object.keys(run.outputs.privateKeys as object)).toEqual(["smartcloud-regnskap"]);
     // The YAML anchor shares the system's name with the agent system.
     expect(run.registrations.find((r) => kind(r) === "System::smartcloud-regnskap")!.inputs.name).toEqual({ nb: "SmartCloud", nn: "SmartCloud", en: "SmartCloud" });
   });

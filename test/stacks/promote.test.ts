@@ -26,13 +26,18 @@ describe("npm run promote", () => {
       code: 0,
       lines: [
         `promotion ${staging} → ${production}`,
-        "left out as meant to differ: promotion, clients.*.keys, requests.*.customers, requests.*.redirectUrl, systems.*.allowedRedirectUrls",
+        "left out as meant to differ: promotion, public keys (clients.*.keys; a generated key's settings are compared), requests.*.customers, requests.*.redirectUrl, systems.*.allowedRedirectUrls, apiScopes.*.consumers",
         "~ clients.smartcloud.scopes: production lacks altinn:authentication/systemregister.write",
+        // The generated key's settings are compared (list form in staging, map form in production); the public key is not.
+        "~ clients.smartcloud.keys.rotateAfterDays: staging 90, production 30",
         "- clients.smartcloud.accessTokenLifetime: only in production: 300",
         '+ clients.smartcloud-krr: in staging, not in production: {"type":"krr"}',
+        "~ apiScopes.regnskap.description: staging Les regnskapsdata, production Les regnskapsdata i SmartCloud",
+        // A scope production lacks is shown without its test consumers.
+        '+ apiScopes.partner: in staging, not in production: {"prefix":"smartcloud","subscope":"partner.read","description":"For partners"}',
         "~ systems.smartcloud.rights: production lacks ske-innrapportering-boligselskap",
         '- systems.legacy: only in production: {"name":{"nb":"Gammel","nn":"Gammal","en":"Old"},"description":{"nb":"Gammel","nn":"Gammal","en":"Old"},"rights":["ske-krav-og-betalinger"]}',
-        "5 differences: 1 missing in production, 2 different, 2 only in production",
+        "8 differences: 2 missing in production, 4 different, 2 only in production",
       ],
     });
   });
@@ -47,8 +52,11 @@ describe("npm run promote", () => {
     const report = JSON.parse(lines.join("\n")) as { differences: { kind: string; path: string }[] };
     expect(report.differences.map((d) => `${d.kind} ${d.path}`)).toEqual([
       "changed clients.smartcloud.scopes",
+      "changed clients.smartcloud.keys.rotateAfterDays",
       "extra clients.smartcloud.accessTokenLifetime",
       "missing clients.smartcloud-krr",
+      "changed apiScopes.regnskap.description",
+      "missing apiScopes.partner",
       "changed systems.smartcloud.rights",
       "extra systems.legacy",
     ]);
@@ -89,6 +97,28 @@ describe("the promotion diff", () => {
       { kind: "changed", path: "requests.s.customers.310000027.rights", from: ["a"], to: ["b"], lacks: ["a"], adds: ["b"] },
       { kind: "missing", path: "requests.s.customers.310000027/two", from: { orgNo: "310000027", externalRef: "two" } },
     ]);
+  });
+
+  test("a scope's consumers are matched by organisation number, written short or in full", () => {
+    const a = 'apiScopes: { s: { prefix: p, subscope: x, consumers: ["974761076", 991825827] } }';
+    const b = 'apiScopes: { s: { prefix: p, subscope: x, consumers: [{ orgNo: "991825827" }, { orgNo: 974761076, name: Partner }] } }';
+    expect(diff(a, b)).toEqual([{ kind: "extra", path: "apiScopes.s.consumers.974761076.name", to: "Partner" }]);
+    expect(diff(a, 'apiScopes: { s: { prefix: p, subscope: x, consumers: ["991825827"] } }')).toEqual([{ kind: "missing", path: "apiScopes.s.consumers.974761076", from: { orgNo: "974761076" } }]);
+    expect(diff(a, 'apiScopes: { s: { prefix: p, subscope: x, consumers: ["310000019"] } }', ["apiScopes.*.consumers"])).toEqual([]);
+  });
+
+  test("public keys are never compared; the generated key's settings are, in either form", () => {
+    const byo = "clients: { c: { type: krr, keys: [{ file: keys/dev.jwk.json }] } }";
+    const other = "clients: { c: { type: krr, keys: [{ kty: RSA, kid: prod-1, n: abc, e: AQAB }] } }";
+    const none = "clients: { c: { type: krr } }";
+    expect(diff(byo, other)).toEqual([]);
+    expect(diff(byo, none)).toEqual([]);
+    const list = "clients: { c: { type: krr, keys: [{ file: keys/dev.jwk.json }, { generate: true, rotateAfterDays: 90 }] } }";
+    const map = "clients: { c: { type: krr, keys: { generate: true, rotateAfterDays: 90 } } }";
+    expect(diff(list, map)).toEqual([]);
+    expect(diff(map, byo)).toEqual([{ kind: "missing", path: "clients.c.keys", from: { generate: true, rotateAfterDays: 90 } }]);
+    expect(diff(list, map.replace("90", "30"))).toEqual([{ kind: "changed", path: "clients.c.keys.rotateAfterDays", from: 90, to: 30 }]);
+    expect(diff(list, map.replace("90", "30"), ["clients.*.keys"])).toEqual([]);
   });
 
   test("a pattern leaves out every value it matches, with * for any one name", () => {

@@ -30,7 +30,7 @@ describe("the catalogue of broken stack files", () => {
   const files = readdirSync(fixtures).filter((f) => f.endsWith(".yaml")).sort();
 
   test("has a fixture for every kind of mistake the issue names", () => {
-    for (const name of ["wrong-types", "unknown-keys", "duplicate-names", "dangling-references", "orgno", "seed-002"]) expect(files).toContain(`${name}.yaml`);
+    for (const name of ["wrong-types", "unknown-keys", "duplicate-names", "dangling-references", "orgno", "seed-002", "api-scopes", "scope-references", "generated-keys"]) expect(files).toContain(`${name}.yaml`);
   });
 
   test.each(files)("%s is refused with exactly its expected problems", (file) => {
@@ -67,7 +67,7 @@ describe("the example stacks", () => {
 
   test("the dev stack, validated for production, is refused for its localhost redirect URI", () => {
     const { problems } = validateStackFile(path.join(root, "stacks/dev.yaml"), { environment: "prod", displayName: "stacks/dev.yaml" });
-    expect(problems.map(formatProblem)).toEqual(['stacks/dev.yaml:41:9 clients.smartcloud-web.redirectUris[1]: production needs https://: "http://localhost:3000/callback"']);
+    expect(problems.map(formatProblem)).toEqual(['stacks/dev.yaml:47:9 clients.smartcloud-web.redirectUris[1]: production needs https://: "http://localhost:3000/callback"']);
   });
 });
 
@@ -76,16 +76,20 @@ describe("a broken copy of the dev stack", () => {
   const broken = dev
     .replace("    clients: [smartcloud]\n", "    clients: [smartclod]\n")
     .replace('{ orgNo: "310000019", name: Testbedrift Nord }', '{ orgNo: "310000018", name: Testbedrift Nord }')
-    .replace("    isVisible: false", "    isVisible: no");
+    .replace("    isVisible: false", "    isVisible: no")
+    .replace('{ orgNo: "974761076", name: Testpartner AS }', '{ orgNo: "974761077", name: Testpartner AS }')
+    .replace("rotateAfterDays: 90, overlapDays: 7,", "rotateAfterDays: 90, overlapDays: 90,");
 
   test("fails with a file:line:col message for each mistake", () => {
     const { problems } = validateStack(new StackSource("stacks/dev.yaml", broken), path.join(root, "stacks"), { environment: "test" });
     expect(problems.map(formatProblem)).toEqual([
-      "stacks/dev.yaml:60:15 systems.smartcloud.clients[0]: no client `smartclod` under `clients`: did you mean `smartcloud`?",
+      "stacks/dev.yaml:33:63 clients.smartcloud-regnskap.keys.overlapDays: must be shorter than rotateAfterDays (90): the previous key must be gone before the next rotation",
+      'stacks/dev.yaml:60:18 apiScopes.regnskap.consumers[1].orgNo: the consumer\'s organisation number: "974761077" is not a valid organisation number: the check digit (mod 11) should be 6 (974761076); check for a typing error',
+      "stacks/dev.yaml:77:15 systems.smartcloud.clients[0]: no client `smartclod` under `clients`: did you mean `smartcloud`?",
       // YAML 1.2 reads `no` as text; the System check then also says which value it needs.
-      "stacks/dev.yaml:77:16 systems.smartcloud-regnskap.isVisible: must be true or false",
-      "stacks/dev.yaml:77:16 systems.smartcloud-regnskap.isVisible: must be false: accessPackages[0] (urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet) is a client package, not assignable, and Altinn refuses a visible system with one (AUTH.VLD-00018). Systems for agent system users are invisible: set isVisible: false",
-      'stacks/dev.yaml:85:18 requests.smartcloud.customers[0].orgNo: the customer\'s organisation number: "310000018" is not a valid organisation number: the check digit (mod 11) should be 9 (310000019); check for a typing error',
+      "stacks/dev.yaml:94:16 systems.smartcloud-regnskap.isVisible: must be true or false",
+      "stacks/dev.yaml:94:16 systems.smartcloud-regnskap.isVisible: must be false: accessPackages[0] (urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet) is a client package, not assignable, and Altinn refuses a visible system with one (AUTH.VLD-00018). Systems for agent system users are invisible: set isVisible: false",
+      'stacks/dev.yaml:102:18 requests.smartcloud.customers[0].orgNo: the customer\'s organisation number: "310000018" is not a valid organisation number: the check digit (mod 11) should be 9 (310000019); check for a typing error',
     ]);
   });
 });
@@ -103,7 +107,7 @@ describe("npm run validate", () => {
   };
 
   test("passes the dev stack and says what it checked", () => {
-    expect(run(["stacks/dev.yaml"])).toEqual({ code: 0, lines: ["stacks/dev.yaml: valid for environment test (from Pulumi.dev.yaml (digdir:environment)): 4 clients, 2 systems, 4 requests"] });
+    expect(run(["stacks/dev.yaml"])).toEqual({ code: 0, lines: ["stacks/dev.yaml: valid for environment test (from Pulumi.dev.yaml (digdir:environment)): 4 clients, 2 systems, 4 requests, 1 API scope (2 consumers)"] });
   });
 
   test("without arguments checks every stack file", () => {
