@@ -420,9 +420,10 @@ export function requestOutputs(kind: RequestKind, key: RequestKey, live: LiveReq
     timedOut: r?.timedOut ?? false,
     created: r?.created,
     systemUserId: live.systemUser?.systemUserId,
-    changeRequestId: cr?.changeRequestId,
-    changeRequestStatus: cr?.status,
-    changeRequestConfirmUrl: cr ? (cr.confirmUrl ?? "") : undefined,
+    // Always present on standard requests ("" when there is none), so a preview does not show them as unknown.
+    changeRequestId: agent ? undefined : (cr?.changeRequestId ?? ""),
+    changeRequestStatus: agent ? undefined : (cr?.status ?? ""),
+    changeRequestConfirmUrl: agent ? undefined : (cr?.confirmUrl ?? ""),
   }) as RequestOutputs;
 }
 

@@ -105,7 +105,9 @@ export function requestProvider(kind: RequestKind): pulumi.dynamic.ResourceProvi
       const live = await readLive(new AltinnApi(context()), key, props?.changeRequestId);
       if (!live.request && !live.systemUser) return { id: "", props: {} };
       const outs = requestOutputs(kind, key, live, props?.status ? props : undefined, fallback);
-      return { id, props: outs, inputs: requestInputsFrom(kind, outs) };
+      // Inputs only for an import (no earlier state): a refresh keeps the declared ones, `systemOffer` included,
+      // which the outputs do not carry.
+      return props?.status ? { id, props: outs } : { id, props: outs, inputs: requestInputsFrom(kind, outs) };
     },
 
     async update(_id, olds: RequestOutputs, news: RequestInputs) {

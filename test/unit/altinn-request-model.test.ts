@@ -297,7 +297,20 @@ describe("request outputs", () => {
 
   test("a new request reports its id, status and the confirm URL Altinn gave, and no undefined values", () => {
     const o = requestOutputs("SystemUserRequest", key, { request }, undefined, fallback);
-    expect(o).toEqual({ ...key, rights: [krav], accessPackages: [], requestId: "r1", status: "New", confirmUrl: "https://am/api-value", timedOut: false, created: "2026-01-01T00:00:00Z" });
+    expect(o).toEqual({
+      ...key,
+      rights: [krav],
+      accessPackages: [],
+      requestId: "r1",
+      status: "New",
+      confirmUrl: "https://am/api-value",
+      timedOut: false,
+      created: "2026-01-01T00:00:00Z",
+      // Present without a change request, so that a preview does not show them as unknown.
+      changeRequestId: "",
+      changeRequestStatus: "",
+      changeRequestConfirmUrl: "",
+    });
     expect(Object.values(o)).not.toContain(undefined);
   });
 

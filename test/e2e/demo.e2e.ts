@@ -1,0 +1,193 @@
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import YAML from "yaml";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { failureText, repo, run, tempDir, type RunResult } from "./support";
+
+/**
+ * `npm run demo` (scripts/demo.sh) as a new user runs it: in a copy of the working tree holding only what a clone
+ * has (no dist/, no .pulumi-state/, no .sim-state/; node_modules as `npm ci` leaves it), with its own PULUMI_HOME.
+ * The copy's Pulumi.local.yaml points at a free port, so a simulator on 8089 does not get in the way.
+ */
+
+const bin = inject("pulumiBin");
+const skipReason = inject("skipReason");
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.on("connect", () => (s.destroy(), resolve(true)));
+    s.on("error", () => resolve(false));
+  });
+}
+
+/** The client ids the demo printed: "  <name>  <uuid>" lines under "Digdir clients". */
+function printedClientIds(stdout: string): Record<string, string> {
+  const section = stdout.split("Digdir clients (client ids):\n")[1]?.split("Altinn systems")[0] ?? "";
+  return Object.fromEntries([...section.matchAll(/^\s+(\S+)\s+([0-9a-f-]{36})$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
+  let dir: string;
+  let clone: string;
+  let port: number;
+  let env: NodeJS.ProcessEnv;
+  let localConfig: string;
+  let firstIds: Record<string, string>;
+  /** From the clone's stacks/local.yaml: its clients, and how many customers are asked. */
+  let clientNames: string[];
+  let customerCount: number;
+
+  const demo = (args: string[], o: { env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {}): Promise<RunResult> =>
+    run("npm", ["run", "--silent", "demo", "--", ...args], { cwd: clone, env: o.env ?? env, allowFailure: o.allowFailure, timeoutMs: 600_000 });
+
+  beforeAll(async () => {
+    dir = tempDir("pulumi-digdir-demo-");
+    clone = path.join(dir, "clone");
+    // What a clone of the working tree has: tracked files plus new ones not ignored.
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: repo, encoding: "utf8" }).split("\0").filter(Boolean);
+    for (const f of files) {
+      const from = path.join(repo, f);
+      if (!fs.existsSync(from)) continue; // deleted in the working tree
+      fs.mkdirSync(path.dirname(path.join(clone, f)), { recursive: true });
+      fs.copyFileSync(from, path.join(clone, f));
+      fs.chmodSync(path.join(clone, f), fs.statSync(from).mode);
+    }
+    expect(fs.existsSync(path.join(clone, "dist"))).toBe(false);
+    fs.symlinkSync(path.join(repo, "node_modules"), path.join(clone, "node_modules"));
+
+    port = await freePort();
+    const configPath = path.join(clone, "Pulumi.local.yaml");
+    localConfig = fs.readFileSync(configPath, "utf8").replace("http://127.0.0.1:8089", `http://127.0.0.1:${port}`);
+    expect(localConfig).toContain(`:${port}`);
+    fs.writeFileSync(configPath, localConfig);
+
+    const stack = YAML.parse(fs.readFileSync(path.join(clone, "stacks/local.yaml"), "utf8")) as {
+      clients?: Record<string, unknown>;
+      requests?: Record<string, { customers: unknown[] }>;
+      agentRequests?: Record<string, { customers: unknown[] }>;
+    };
+    clientNames = Object.keys(stack.clients ?? {}).sort();
+    customerCount = [...Object.values(stack.requests ?? {}), ...Object.values(stack.agentRequests ?? {})].reduce((n, g) => n + g.customers.length, 0);
+    expect(clientNames.length).toBeGreaterThan(0);
+    expect(customerCount).toBeGreaterThan(0);
+
+    env = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PULUMI_") && !k.startsWith("DIGDIR_") && !k.startsWith("npm_")) env[k] = v;
+    env.PULUMI_HOME = path.join(dir, "pulumi-home");
+    env.NO_COLOR = "1";
+  }, 60_000);
+
+  afterAll(() => {
+    if (dir && process.env.E2E_KEEP !== "1") fs.rmSync(dir, { recursive: true, force: true });
+    else if (dir) console.log(`e2e: kept ${dir}`);
+  });
+
+  test("--ci: builds, starts the simulator, up, prints client ids and confirm URLs, preview shows no changes, stops", async () => {
+    const r = await demo(["--ci"]);
+    expect(r.stdout).toContain(`simulator listening on http://127.0.0.1:${port}`);
+    firstIds = printedClientIds(r.stdout);
+    expect(Object.keys(firstIds).sort(), r.stdout).toEqual(clientNames);
+    const urls = [...r.stdout.matchAll(/^\s+(http:\/\/\S+)$/gm)].map((m) => m[1]!);
+    expect(urls).toHaveLength(customerCount);
+    for (const u of urls) expect(u).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/am/accessmanagement/ui/systemuser/(request|agentrequest)\\?id=${UUID.source}&`));
+    // The last pulumi command was `preview --expect-no-changes`, and it passed (the demo exited 0).
+    const preview = r.stdout.split("6/6 pulumi preview --expect-no-changes")[1] ?? "";
+    expect(preview).toMatch(/Resources:\s+\d+ unchanged/);
+    expect(preview).not.toMatch(/to (create|update|delete|replace)/);
+    expect(r.stdout).toContain("Next steps:");
+
+    expect(await portOpen(port), "the simulator stopped").toBe(false);
+    expect(fs.existsSync(path.join(clone, ".sim-state/state.json"))).toBe(true);
+    expect(fs.existsSync(path.join(clone, ".pulumi-state/.pulumi/stacks/pulumi-digdir/local.json"))).toBe(true);
+    // Nothing the user would commit changed: Pulumi.local.yaml is as it was, the state dirs are git-ignored.
+    expect(fs.readFileSync(path.join(clone, "Pulumi.local.yaml"), "utf8")).toBe(localConfig);
+    for (const p of [".pulumi-state/x", ".sim-state/x"]) execFileSync("git", ["check-ignore", "-q", p], { cwd: repo });
+  });
+
+  test("run again (the foreground mode): the same clients, the confirm page served until Ctrl-C", async () => {
+    const child = spawn("npm", ["run", "--silent", "demo"], { cwd: clone, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    try {
+      const deadline = Date.now() + 240_000;
+      while (!stdout.includes("Press Ctrl-C to stop it.") && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(stdout, failureText({ code: child.exitCode, stdout, stderr, command: "npm run demo" })).toContain("Press Ctrl-C to stop it.");
+      expect(printedClientIds(stdout)).toEqual(firstIds);
+      const url = stdout.match(/^\s+(http:\/\/\S+request\?id=\S+)$/m)![1]!;
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<form|<button/i);
+    } finally {
+      // Ctrl-C in a terminal: SIGINT to the whole foreground process group.
+      if (child.exitCode === null) process.kill(-child.pid!, "SIGINT");
+    }
+    const { code, signal } = await exited;
+    // npm itself dies of the SIGINT, as on any Ctrl-C of `npm run`; the script handles it and exits 0.
+    expect(code === 0 || code === 130 || signal === "SIGINT", `${code} ${signal}\n${stdout}${stderr}`).toBe(true);
+    // The script's exit trap stops the simulator, which writes its state (npm may be gone before that ends).
+    for (let i = 0; i < 50 && (await portOpen(port)); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(await portOpen(port), "the simulator stopped").toBe(false);
+    expect(stdout).toContain("demo: stopping the simulator (its state stays in .sim-state/)");
+    expect(fs.existsSync(path.join(clone, ".sim-state/state.json"))).toBe(true);
+  });
+
+  test("after the simulator forgot everything (.sim-state removed), the demo creates it all again", async () => {
+    fs.rmSync(path.join(clone, ".sim-state"), { recursive: true });
+    const r = await demo(["--ci"]);
+    const ids = printedClientIds(r.stdout);
+    expect(Object.keys(ids).sort()).toEqual(Object.keys(firstIds).sort());
+    for (const name of Object.keys(ids)) expect(ids[name]).not.toBe(firstIds[name]);
+    expect(r.stdout.split("4/6 pulumi up")[1]?.split("5/6")[0]).toMatch(/Resources:\s+\+ \d+ created/);
+    expect(r.stdout.split("6/6 pulumi preview --expect-no-changes")[1]).toMatch(/Resources:\s+\d+ unchanged/);
+  });
+
+  test("a taken port: a clear message, nothing started", async () => {
+    const blocker = net.createServer().listen(port, "127.0.0.1");
+    await new Promise((r) => blocker.once("listening", r));
+    try {
+      const r = await demo(["--ci"], { allowFailure: true });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`port ${port} is in use`);
+      expect(r.stderr).toContain("digdir:simulatorUrl in\nPulumi.local.yaml");
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test("no Pulumi CLI and no Go: says plainly what to install", async () => {
+    const dirs = (process.env.PATH ?? "").split(path.delimiter);
+    const hasTool = (d: string) => ["go", "pulumi"].some((t) => fs.existsSync(path.join(d, t)));
+    const nodeDir = path.dirname(process.execPath);
+    if (hasTool(nodeDir)) return console.warn(`skipped: node's directory ${nodeDir} also holds go or pulumi`);
+    const r = await demo(["--ci"], {
+      allowFailure: true,
+      env: { ...env, PATH: dirs.filter((d) => d && !hasTool(d)).join(path.delimiter), PULUMI_DIGDIR_CACHE: path.join(dir, "empty-cache") },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("demo: no Pulumi CLI could be found or built");
+    expect(r.stderr).toContain("https://www.pulumi.com/docs/install/");
+    expect(r.stderr).toMatch(/Go >= 1\.25/);
+    expect(r.stderr).toMatch(/builds pulumi v\d+\.\d+\.\d+ from source/);
+  });
+});
+
+if (!bin) test.skip(`SKIP: ${skipReason}`, () => {});
