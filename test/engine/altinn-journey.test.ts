@@ -4,7 +4,7 @@ import { MaskinportenTokens } from "../../providers/core/auth";
 import { HttpClient } from "../../providers/core/http";
 import { rsaKeyPair } from "../support/keys";
 import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
-import { type ProviderHost, urnOf } from "../support/provider-host";
+import { type GrpcError, type ProviderHost, urnOf } from "../support/provider-host";
 import { control, type Simulator } from "../support/sim";
 
 const customer = "310000019";
@@ -197,5 +197,20 @@ describe("the vendor journey through the provider host", () => {
     expect(updated.outs.changeRequestConfirmUrl).toMatch(new RegExp(`^${sim.url}/am/accessmanagement/ui/systemuser/changerequest\\?id=`));
     await control(sim, "POST", `/systemuser-changerequests/${updated.outs.changeRequestId}/accept`);
     expect((await host.read(urn, first.id, updated.outs)).props.changeRequestStatus).toBe("Accepted");
+  });
+
+  test("a system created whose read-back fails is still recorded in state, with its id", async () => {
+    const urn = urnOf("System", "half");
+    const checked = await host.check(urn, {}, { __provider: P.System, systemId: "991825827_half", name: { nb: "H", nn: "H", en: "H" }, description: { nb: "H", nn: "H", en: "H" }, rights, clientIds: [] });
+    await control(sim, "POST", "/faults", { rules: [{ method: "GET", path: "/systemregister/vendor/991825827_half$", status: 503, times: 20 }] });
+    const half = await host.create(urn, checked.inputs).then(
+      () => undefined,
+      (e: GrpcError) => e,
+    );
+    await control(sim, "DELETE", "/faults");
+    expect(half?.initFailure?.id).toBe("991825827_half");
+    expect(half?.details).toMatch(/recorded in the state/);
+    const read = await host.read(urn, "991825827_half", half!.initFailure!.properties);
+    expect(read.props).toMatchObject({ systemId: "991825827_half" });
   });
 });

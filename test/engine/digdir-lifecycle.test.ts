@@ -4,7 +4,7 @@ import { MaskinportenTokens } from "../../providers/core/auth";
 import { krrScopes } from "../../providers/digdir/client-model";
 import { rsaKeyPair } from "../support/keys";
 import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
-import { type ProviderHost, urnOf } from "../support/provider-host";
+import { type GrpcError, type ProviderHost, urnOf } from "../support/provider-host";
 import { control, type Simulator } from "../support/sim";
 
 const uuid = /^[0-9a-f-]{36}$/;
@@ -173,5 +173,20 @@ describe("Digdir clients through the provider host", () => {
       expect(r.failures.map((f) => f.property), `${kind} ${field}`).toContain(field);
     }
     expect((await control<{ total: number }>(sim, "GET", "/stats")).total).toBe(0);
+  });
+
+  test("a create whose answer is lost is reported with what to do, not retried", async () => {
+    const urn = urnOf("IdportenClient", "lost");
+    const checked = await host.check(urn, {}, { __provider: P.IdportenClient, name: "Tapt svar", clientUri: "https://app.example.no", redirectUris: ["https://app.example.no/cb"] });
+    await control(sim, "GET", "/stats?reset=true");
+    await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: "/samarbeid/api/v1/clients$", commitThenFail: 500, times: 1 }] });
+    const lost = await host.create(urn, checked.inputs).then(
+      () => undefined,
+      (e: GrpcError) => e,
+    );
+    await control(sim, "DELETE", "/faults");
+    expect(lost?.details).toMatch(/POST \/samarbeid\/api\/v1\/clients answered 500/);
+    const stats = await control<{ routes: Record<string, { count: number }> }>(sim, "GET", "/stats");
+    expect(stats.routes["POST /samarbeid/api/v1/clients"].count).toBe(1);
   });
 });
