@@ -4,12 +4,16 @@ import { createInterface } from "node:readline";
 import { configureContext } from "../providers/core/context";
 import { provider as inProcessProvider } from "../providers/runtime";
 import { ProviderHost, serializedProvider, urnOf } from "../test/support/provider-host";
+import { directObjects, enginePass, pulumiCli } from "./engine";
 
 /**
  * `npm run bench`: N objects of each kind created, read, diffed unchanged and deleted through the SDK's provider
  * host over gRPC, and the same provider code making the same HTTP calls in-process (undici directly: no host,
  * no gRPC, no serialization), at the same concurrency, against one simulator process, in the same run.
  * Prints figures and ratios and writes bench/results.json; it asserts nothing (targets are printed beside).
+ * Then, when scripts/pulumi-cli.sh --check finds a CLI, the engine pass (bench/engine.ts): the real `pulumi up`,
+ * `refresh`, `preview --expect-no-changes` and `destroy` on a generated stack file, against the same objects made
+ * in-process (results.json's `engine`). `--engine=off` skips it, `--engine=only` runs only it.
  */
 
 type Props = Record<string, unknown>;
@@ -20,6 +24,8 @@ const N = Number(args.get("n") ?? process.env.BENCH_N ?? 300);
 const C = Number(args.get("concurrency") ?? 16);
 /** A second pass with this delay on every simulated request, standing for the network between a pipeline and Digdir. */
 const LATENCY_MS = Number(args.get("latency-ms") ?? 20);
+/** The pass through the real Pulumi CLI (bench/engine.ts): on by default when one is ready; `--engine=off`, or `--engine=only` to skip the rest. */
+const ENGINE = args.get("engine") ?? "on";
 const customers = ["310000019", "310000027", "310000035", "310000043"];
 const rights = [{ resource: [{ value: "ske-krav-og-betalinger" }] }];
 const agentPackage = "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet";
@@ -196,10 +202,50 @@ function peakRssKiB(pid: number): number {
 async function main(): Promise<void> {
   const { url, proc } = await startSimProcess();
   const config = { "digdir:environment": "local", "digdir:simulatorUrl": url };
+  configureContext({ get: (k) => config[k as keyof typeof config] });
+  const results: Props = ENGINE === "only" ? { when: new Date().toISOString(), n: N, concurrency: C, node: process.version } : await hostPasses(url, config);
+  results.engine = await engine(url);
+  writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
+  console.log("wrote bench/results.json");
+  proc.kill("SIGTERM");
+}
+
+/** The engine pass, or why it was skipped. */
+async function engine(url: string): Promise<Props> {
+  if (ENGINE === "off") return { skipped: "--engine=off" };
+  const bin = pulumiCli();
+  if (!bin) {
+    console.log("\nengine pass: SKIPPED (no Pulumi CLI: scripts/pulumi-cli.sh)");
+    return { skipped: "no Pulumi CLI: scripts/pulumi-cli.sh" };
+  }
+  console.log(`\nengine pass: the real Pulumi CLI (${bin}), loopback, N=${N} MaskinportenClients + N SystemUserRequests, --parallel ${C}`);
+  await sim(url, "DELETE", "/faults");
+  const d = directDriver();
+  // The same objects through the provider code in-process: the System, then create, read, delete of all 2N at concurrency C.
+  const direct = async (): Promise<number> => {
+    const t = performance.now();
+    const system = await d.create("System", "bench", await d.check("System", "bench", directObjects.system));
+    const objects: Array<{ kind: string; id: string; outs: Props }> = [];
+    const props = (i: number): [string, Props] => (i < N ? ["MaskinportenClient", directObjects.client(i)] : ["SystemUserRequest", directObjects.request(i - N, system.id)]);
+    await pool(2 * N, C, async (i) => {
+      const [kind, p] = props(i);
+      objects[i] = { kind, ...(await d.create(kind, `o${i}`, await d.check(kind, `o${i}`, p))) };
+    });
+    await pool(2 * N, C, async (i) => {
+      objects[i].outs = await d.read(objects[i].kind, `o${i}`, objects[i].id, objects[i].outs);
+    });
+    await pool(2 * N, C, async (i) => d.delete(objects[i].kind, `o${i}`, objects[i].id, objects[i].outs));
+    await d.delete("System", "bench", system.id, system.outs);
+    return performance.now() - t;
+  };
+  return enginePass(bin, { url, n: N, c: C, sim, direct });
+}
+
+/** The host and direct passes of every kind, on loopback and with added latency. */
+async function hostPasses(url: string, config: Record<string, string>): Promise<Props> {
   const host = await ProviderHost.start();
   cleanups.push(() => host.close());
   await host.configure(config);
-  configureContext({ get: (k) => config[k as keyof typeof config] });
   const providers: Record<string, string> = {};
   for (const p of plans) providers[p.kind] = await serializedProvider(p.kind);
   providers.MaskinportenClient ??= await serializedProvider("MaskinportenClient");
@@ -277,10 +323,8 @@ async function main(): Promise<void> {
   };
   console.log(`\nhost/direct ratio: ${results.overall.ratioLoopback} on loopback, ${results.overall.ratioWithLatency} with ${LATENCY_MS} ms per request (target ≤ 1.3); host peak RSS ${results.overall.hostPeakRssMiB} MiB; largest serialized provider ${results.overall.maxSerializedProviderBytes} B (target ≤ 8192); HTTP calls for unchanged objects on diff: ${results.overall.unchangedDiffHttpCalls} (target 0)`);
   console.log("token calls count one per credential and scope set: Digdir admin scopes 1; Altinn routes 1 per route scope (system register, request read, request write)");
-  writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
-  console.log("wrote bench/results.json");
   host.close();
-  proc.kill("SIGTERM");
+  return results;
 }
 
 main().catch((e) => {

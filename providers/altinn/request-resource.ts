@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { sharedProviderShim } from "../core/shim";
+import { ShimResource } from "../core/shim";
 import type { AccessPackage } from "./model";
 import type { RequestKind } from "./request-model";
 import type { AccessPackageArg, RightArg, System } from "./system";
@@ -61,7 +61,7 @@ export function requestResourceProps(args: RequestSystemArg & Record<string, unk
   return { ...props, ...rest };
 }
 
-export abstract class SystemUserRequestResource extends pulumi.dynamic.Resource {
+export abstract class SystemUserRequestResource extends ShimResource {
   declare readonly systemId: pulumi.Output<string>;
   declare readonly partyOrgNo: pulumi.Output<string>;
   declare readonly externalRef: pulumi.Output<string>;
@@ -81,6 +81,6 @@ export abstract class SystemUserRequestResource extends pulumi.dynamic.Resource 
   declare readonly systemUserId: pulumi.Output<string | undefined>;
 
   protected constructor(kind: RequestKind, name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
-    super(sharedProviderShim(kind), name, props, opts, "altinn", kind);
+    super("altinn", kind, name, props, opts);
   }
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { context } from "../core/context";
 import { InputError, isApiError } from "../core/errors";
 import { afterCreate } from "../core/partial";
-import { sharedProviderShim } from "../core/shim";
+import { ShimResource } from "../core/shim";
 import { altinnScopes, AltinnApi, withHint } from "./api";
 import type { AccessPackage, LocalizedText, Right } from "./model";
 import {
@@ -65,7 +65,7 @@ const outputNames = ["systemId", "vendorOrgNo", "name", "description", "rights",
  * may act on, and which Maskinporten clients act for it. Delete is Altinn's soft delete: the id stays taken
  * forever, and system users of the system stop getting tokens but are not removed.
  */
-export class System extends pulumi.dynamic.Resource {
+export class System extends ShimResource {
   declare readonly systemId: pulumi.Output<string>;
   declare readonly vendorOrgNo: pulumi.Output<string>;
   declare readonly name: pulumi.Output<LocalizedText>;
@@ -81,7 +81,7 @@ export class System extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: SystemArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = Object.fromEntries(outputNames.map((k) => [k, undefined]));
-    super(sharedProviderShim("System"), name, { ...props, ...args }, opts, "altinn", "System");
+    super("altinn", "System", name, { ...props, ...args }, opts);
   }
 }
 

@@ -1,54 +1,48 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 /**
- * The serialized provider is a shim: a few hundred bytes that name the resource kind and the compiled
- * implementation (`dist/providers/runtime.js`), which the provider host loads by path. Pulumi stores the
- * serialized provider with every resource, so inlining the implementation would put tens of kilobytes into
- * each resource's state; the shim keeps it small and lets a fixed implementation serve resources created by an
- * older one, as a real provider plugin does.
+ * The provider stored with every resource (`__provider`) is a shim: a module of about 700 bytes, written here,
+ * that names the resource kind and the compiled implementation (`dist/providers/runtime.js`), which the provider
+ * host loads by path. Pulumi keeps `__provider` twice per resource (inputs and outputs) and the engine rewrites
+ * the whole state after every step, so its size counts for big stacks: `serializeFunction` would make 3.3 KB of
+ * a closure capturing the same two strings, and inlining the implementation tens of kilobytes. The
+ * implementation lives in the package, so a fixed version serves resources an older one created, as a real
+ * provider plugin does.
  *
- * Serialization rules (pulumi-dynamic-providers.md §6): the shim captures only strings; `require` runs inside
- * the methods, in the host, where relative paths resolve from the host's working directory: the engine gives the
- * host the program's working directory (the folder of Pulumi.yaml's `main`).
+ * The host runs this text with require-from-string and calls `handler()` (pulumi-dynamic-providers.md §4): the
+ * module's `require` resolves relative paths from the host's working directory, which the engine sets to the
+ * program's (the folder of Pulumi.yaml's `main`).
  */
-export function providerShim(kind: string): pulumi.dynamic.ResourceProvider {
-  const runtimePath = runtimeModuleSpecifier();
-  const load = () => {
-    try {
-      return require(runtimePath);
-    } catch (e) {
-      if ((e as { code?: string }).code !== "MODULE_NOT_FOUND") throw e;
-      throw new Error(
-        `pulumi-digdir: the provider implementation ${runtimePath} was not found from ${process.cwd()}. ` +
-          "Run `npm run build` in the project (it compiles providers/ to dist/), then run the command again.",
-      );
-    }
-  };
-  return {
-    async configure(req) {
-      load().configure(kind, req.config);
-    },
-    async check(olds, news) {
-      return load().provider(kind).check(olds, news);
-    },
-    async diff(id, olds, news) {
-      return load().provider(kind).diff(id, olds, news);
-    },
-    async create(inputs) {
-      return load().provider(kind).create(inputs);
-    },
-    async read(id, props) {
-      return load().provider(kind).read(id, props);
-    },
-    async update(id, olds, news) {
-      return load().provider(kind).update(id, olds, news);
-    },
-    async delete(id, props) {
-      return load().provider(kind).delete(id, props);
-    },
-  };
+export function providerModule(kind: string, runtimePath = runtimeModuleSpecifier()): string {
+  const missing = `" was not found from "+process.cwd()+". Run \`npm run build\` in the project (it compiles providers/ to dist/), then run the command again."`;
+  return [
+    `exports.handler=function(){var k=${JSON.stringify(kind)},p=${JSON.stringify(runtimePath)};`,
+    `function l(){try{return require(p)}catch(e){if(e.code!=="MODULE_NOT_FOUND")throw e;throw new Error("pulumi-digdir: the provider implementation "+p+${missing})}}`,
+    `function m(n){return function(){var r=l().provider(k);return r[n].apply(r,arguments)}}`,
+    `return{configure:function(q){l().configure(k,q.config)},check:m("check"),diff:m("diff"),create:m("create"),read:m("read"),update:m("update"),delete:m("delete")}};`,
+  ].join("\n");
+}
+
+const modules = new Map<string, string>();
+
+/** The `__provider` text of a kind, made once per process. */
+export function providerModuleFor(kind: string): string {
+  let text = modules.get(kind);
+  if (!text) modules.set(kind, (text = providerModule(kind)));
+  return text;
+}
+
+/**
+ * What `dynamic.Resource` does, with our own provider module: type `pulumi-nodejs:dynamic/<module>:<kind>`, so
+ * the engine hands it to the SDK's dynamic provider host, and `__provider` in the properties.
+ */
+export abstract class ShimResource extends pulumi.CustomResource {
+  protected constructor(module: string, kind: string, name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
+    if (props.__provider) throw new Error("A dynamic resource must not define the __provider key");
+    super(`pulumi-nodejs:dynamic/${module}:${kind}`, name, { ...props, __provider: providerModuleFor(kind) }, opts);
+  }
 }
 
 /** The package root: the nearest folder above this file whose package.json is ours. */
@@ -69,13 +63,4 @@ export function runtimeModuleSpecifier(cwd = process.cwd()): string {
   const target = path.join(packageRoot(), "dist", "providers", "runtime.js");
   const rel = path.relative(cwd, target).split(path.sep).join("/");
   return rel.startsWith(".") ? rel : `./${rel}`;
-}
-
-const shims = new Map<string, pulumi.dynamic.ResourceProvider>();
-
-/** One shim object per kind, so the SDK's serialization cache (keyed by the object) serializes it once. */
-export function sharedProviderShim(kind: string): pulumi.dynamic.ResourceProvider {
-  let shim = shims.get(kind);
-  if (!shim) shims.set(kind, (shim = providerShim(kind)));
-  return shim;
 }

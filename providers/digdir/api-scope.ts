@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { defined } from "../core/check";
 import { context } from "../core/context";
-import { sharedProviderShim } from "../core/shim";
+import { ShimResource } from "../core/shim";
 import { DigdirScopeApi } from "./api";
 import {
   changedScopeFields,
@@ -45,7 +45,7 @@ export interface ApiScopeArgs {
  * A scope your organisation offers to others (an API in Maskinporten's terms). Deleting it deactivates it at
  * Digdir (which keeps it, and consumers' grants, for audit); declaring it again reactivates it.
  */
-export class ApiScope extends pulumi.dynamic.Resource {
+export class ApiScope extends ShimResource {
   /** `prefix:subscope`, the scope consumers ask for. */
   declare readonly name: pulumi.Output<string>;
   declare readonly prefix: pulumi.Output<string>;
@@ -56,7 +56,7 @@ export class ApiScope extends pulumi.dynamic.Resource {
   declare readonly lastUpdated: pulumi.Output<string>;
 
   constructor(name: string, args: ApiScopeArgs, opts?: pulumi.CustomResourceOptions) {
-    super(sharedProviderShim("ApiScope"), name, { name: undefined, active: undefined, ownerOrgNo: undefined, created: undefined, lastUpdated: undefined, ...args }, opts, "digdir", "ApiScope");
+    super("digdir", "ApiScope", name, { name: undefined, active: undefined, ownerOrgNo: undefined, created: undefined, lastUpdated: undefined, ...args }, opts);
   }
 }
 

@@ -7,7 +7,7 @@ import { context, type Context } from "../core/context";
 import { InputError, isApiError } from "../core/errors";
 import { PartialCreateError } from "../core/partial";
 import { PartialUpdateError } from "../core/partial-update";
-import { sharedProviderShim } from "../core/shim";
+import { ShimResource } from "../core/shim";
 import { DigdirClientApi } from "./api";
 import {
   checkClientKeysInputs,
@@ -81,7 +81,7 @@ export const clientKeysSecretOutputs = ["currentPrivateJwk", "pendingPrivateJwk"
  * The key set registered on one client, with rotation. Digdir replaces the whole set on every change, so this
  * resource owns all keys of its client: declare one ClientKeys per client.
  */
-export class ClientKeys extends pulumi.dynamic.Resource {
+export class ClientKeys extends ShimResource {
   declare readonly clientId: pulumi.Output<string>;
   /** The whole registered set: public JWKs with `exp`. */
   declare readonly keys: pulumi.Output<PublicJwk[]>;
@@ -102,7 +102,7 @@ export class ClientKeys extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ClientKeysArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { kids: undefined, expiresAt: undefined, currentKid: undefined, currentPrivateJwk: undefined, pendingPrivateJwk: undefined, generatedKeys: undefined, rotatedAt: undefined, nextStepAt: undefined };
-    super(sharedProviderShim("ClientKeys"), name, { ...outputs, ...args }, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...clientKeysSecretOutputs] }, "digdir", "ClientKeys");
+    super("digdir", "ClientKeys", name, { ...outputs, ...args }, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...clientKeysSecretOutputs] });
   }
 }
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { sharedProviderShim } from "../core/shim";
+import { ShimResource } from "../core/shim";
 import type { ClientKind } from "./client-model";
 
 /** The outputs every Digdir client resource exposes besides its inputs. */
@@ -15,7 +15,7 @@ export function clientResourceProps(args: object, extraOutputs: readonly string[
   return { ...props, ...args };
 }
 
-export abstract class DigdirClientResource extends pulumi.dynamic.Resource {
+export abstract class DigdirClientResource extends ShimResource {
   /** Digdir's id of the client, the `iss` of its grants. */
   declare readonly clientId: pulumi.Output<string>;
   /** The organisation that owns the client. */
@@ -30,6 +30,6 @@ export abstract class DigdirClientResource extends pulumi.dynamic.Resource {
   declare readonly scopes: pulumi.Output<string[]>;
 
   protected constructor(kind: ClientKind, name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
-    super(sharedProviderShim(kind), name, props, opts, "digdir", kind);
+    super("digdir", kind, name, props, opts);
   }
 }

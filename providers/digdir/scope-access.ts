@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { context } from "../core/context";
-import { sharedProviderShim } from "../core/shim";
+import { ShimResource } from "../core/shim";
 import { DigdirScopeApi } from "./api";
 import {
   activeGrant,
@@ -24,7 +24,7 @@ export interface ScopeAccessArgs {
  * One organisation's access to one of your scopes. Deleting it revokes the access; the organisation's clients
  * then get no more tokens for the scope (MP-250).
  */
-export class ScopeAccess extends pulumi.dynamic.Resource {
+export class ScopeAccess extends ShimResource {
   declare readonly scope: pulumi.Output<string>;
   declare readonly consumerOrgNo: pulumi.Output<string>;
   /** `APPROVED` once granted. */
@@ -32,7 +32,7 @@ export class ScopeAccess extends pulumi.dynamic.Resource {
   declare readonly ownerOrgNo: pulumi.Output<string>;
 
   constructor(name: string, args: ScopeAccessArgs, opts?: pulumi.CustomResourceOptions) {
-    super(sharedProviderShim("ScopeAccess"), name, { state: undefined, ownerOrgNo: undefined, created: undefined, lastUpdated: undefined, ...args }, opts, "digdir", "ScopeAccess");
+    super("digdir", "ScopeAccess", name, { state: undefined, ownerOrgNo: undefined, created: undefined, lastUpdated: undefined, ...args }, opts);
   }
 }
 

@@ -1,16 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as grpc from "@grpc/grpc-js";
-import * as pulumi from "@pulumi/pulumi";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { sharedProviderShim } from "../../providers/core/shim";
+import { providerModuleFor } from "../../providers/core/shim";
 
 /**
  * Drives the SDK's own dynamic provider host (`@pulumi/pulumi/cmd/dynamic-provider`) over gRPC, as the engine
- * does (pulumi-dynamic-providers.md §4-5): the provider serialized as dynamic.Resource serializes it, secrets
+ * does (pulumi-dynamic-providers.md §4-5): the provider text the resource stores in `__provider`, secrets
  * stripped before CRUD calls (the host answers acceptSecrets=false), `__provider` in every property bag.
  */
 
@@ -37,11 +36,9 @@ export class GrpcError extends Error {
   }
 }
 
-/** The text `dynamic.Resource` stores in `__provider` for a kind: the same call the SDK makes. */
+/** The `__provider` text a resource of this kind stores (providers/core/shim.ts), which the host loads. */
 export async function serializedProvider(kind: string): Promise<string> {
-  const provider = sharedProviderShim(kind);
-  const fn = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-  return fn.text;
+  return providerModuleFor(kind);
 }
 
 /** What the engine does with a secret before it reaches a provider that does not accept secrets. */
