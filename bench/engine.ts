@@ -147,6 +147,9 @@ export async function enginePass(bin: string, d: EngineDeps): Promise<Props> {
   const proj = path.join(dir, "project");
   copyProject(proj);
   const env = pulumiEnv(bin, dir, "bench-passphrase");
+  // BENCH_SKIP_CHECKPOINTS=1: the engine writes the state once at the end instead of after every step, to see how
+  // much of `up` and `destroy` the per-step state writes take (never for real stacks: a crash loses the state).
+  if (process.env.BENCH_SKIP_CHECKPOINTS === "1") env.PULUMI_SKIP_CHECKPOINTS = "true";
   const pulumi = (args: string[]): Promise<RunResult> => run("pulumi", [...args, "--stack", "local"], { cwd: proj, env, timeoutMs: 3_600_000 });
   const timed = async (args: string[]): Promise<{ ms: number; stats: Stats; out: RunResult }> => {
     await sim(url, "GET", "/stats?reset=true");
