@@ -34,7 +34,7 @@ export function provider(kind: string): pulumi.dynamic.ResourceProvider {
   let p = providers.get(kind);
   if (!p) {
     const factory = factories[kind];
-    if (!factory) throw new Error(`pulumi-digdir: unknown resource kind ${kind}; the state may come from a newer version of pulumi-digdir`);
+    if (!factory) throw new Error(`pulumi-digdir: unknown resource kind ${kind}; the state was written by a newer pulumi-digdir: update this project's pulumi-digdir and run \`npm run build\``);
     providers.set(kind, (p = factory()));
   }
   return p;
@@ -45,4 +45,3 @@ export function configure(_kind: string, config: ConfigSource): void {
   configureContext(config);
 }
 
-export const kinds = Object.keys(factories);

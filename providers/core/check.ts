@@ -88,11 +88,6 @@ export function failuresFromZod(error: z.ZodError): Failure[] {
   });
 }
 
-/** Throws the failures as one error, for callers outside `check` (the stack loader reports them itself). */
-export function failuresMessage(resource: string, failures: Failure[]): string {
-  return `${resource}: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`;
-}
-
 /** Is the value a set-like array equal to the other, ignoring order and duplicates? */
 export function sameSet(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean {
   const x = [...new Set((a ?? []).map((v) => JSON.stringify(v)))].sort();

@@ -21,8 +21,12 @@ export class Context {
 
   /** The admin client's credential, read once. In `local`, missing credentials come from the simulator. */
   credential(): Promise<Credential> {
-    this.credentialPromise ??= this.loadCredential();
-    this.credentialPromise.catch(() => (this.credentialPromise = undefined));
+    if (!this.credentialPromise) {
+      // A failed load is not kept: the next call reads the settings again.
+      const loading = this.loadCredential();
+      loading.catch(() => (this.credentialPromise = undefined));
+      this.credentialPromise = loading;
+    }
     return this.credentialPromise;
   }
 

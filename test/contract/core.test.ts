@@ -10,7 +10,7 @@ import { HttpClient } from "../../providers/core/http";
 import { DigdirClientApi } from "../../providers/digdir/api";
 import { clientProvider } from "../../providers/digdir/client-provider";
 import { checkClientInputs, krrScopes } from "../../providers/digdir/client-model";
-import { control, localConfig, startSim, type Simulator } from "../support/sim";
+import { control, credentialOf, localConfig, startSim, type Simulator } from "../support/sim";
 
 type Stats = { routes: Record<string, { count: number; statuses: Record<string, number> }> };
 const count = (s: Stats, label: string) => Object.entries(s.routes).filter(([k]) => k.includes(label)).reduce((n, [, v]) => n + v.count, 0);
@@ -60,9 +60,8 @@ describe("core against the simulator", () => {
   });
 
   test("concurrent callers share one token request", async () => {
-    const bootstrap = sim.bootstrap as { clientId: string; kid: string; privateJwk: object };
     const tokens = new MaskinportenTokens(new HttpClient(), ctx.settings.endpoints.maskinportenWellKnown);
-    const credential = { clientId: bootstrap.clientId, kid: bootstrap.kid, key: readPrivateKey(JSON.stringify(bootstrap.privateJwk), "bootstrap").key };
+    const credential = credentialOf(sim.bootstrap);
     const got = await Promise.all(Array.from({ length: 10 }, () => tokens.token(credential, { scopes: ["idporten:dcr.read"] })));
     expect(new Set(got.map((t) => t.accessToken)).size).toBe(1);
     expect([...tokens.requestsByKey.values()]).toEqual([1]);
@@ -129,8 +128,7 @@ describe("core against the simulator", () => {
 
   test("Maskinporten's refusal carries the MP code and a sentence on what to do, never the grant", async () => {
     const tokens = new MaskinportenTokens(new HttpClient(), ctx.settings.endpoints.maskinportenWellKnown);
-    const bootstrap = sim.bootstrap as { clientId: string; kid: string; privateJwk: object };
-    const credential = { clientId: bootstrap.clientId, kid: bootstrap.kid, key: readPrivateKey(JSON.stringify(bootstrap.privateJwk), "bootstrap").key };
+    const credential = credentialOf(sim.bootstrap);
     const e = await failure(tokens.token(credential, { scopes: ["nav:not-on-the-client"] }));
     expect(e.codes).toContain("MP-200");
     expect(e.message).toMatch(/Maskinporten: POST \/maskinporten\/token answered 400 \[MP-200\].*add it to the client's scopes/);

@@ -1,3 +1,4 @@
+import type { BootstrapCredentials } from "../../simulator";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -144,16 +145,8 @@ export function opsByResource(plan: EngineJson): Record<string, string[]> {
 
 // ---------------------------------------------------------------- the simulator's APIs
 
-export interface Bootstrap {
-  url: string;
-  issuer: string;
-  tokenEndpoint: string;
-  orgNo: string;
-  clientId: string;
-  kid: string;
-  privateJwk: JWK & { kid: string };
-  scopes: string[];
-}
+/** The simulator's bootstrap credentials (simulator-contract.md), as the simulator itself types them. */
+export type Bootstrap = BootstrapCredentials;
 
 export interface Reply {
   status: number;

@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ProviderHost, serializedProvider, urnOf } from "../support/provider-host";
-import { control, startSim, type Simulator } from "../support/sim";
+import { ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
+import { type Bootstrap, control, type Simulator, startSim } from "../support/sim";
 
-type Bootstrap = { clientId: string; kid: string; privateJwk: object; orgNo: string };
 
 /** How the provider host gets its credentials: stack config through Configure, else environment variables. */
 describe("provider configuration", () => {
@@ -13,7 +12,7 @@ describe("provider configuration", () => {
   let provider: string;
   beforeAll(async () => {
     sim = await startSim();
-    provider = await serializedProvider("MaskinportenClient");
+    provider = providerTextOf("MaskinportenClient");
   });
   afterAll(async () => {
     await sim?.close();
@@ -44,7 +43,7 @@ describe("provider configuration", () => {
   });
 
   test("credentials from environment variables when the stack config has none", async () => {
-    const boot = sim.bootstrap as Bootstrap;
+    const boot = sim.bootstrap;
     const host = await ProviderHost.start({
       ...process.env,
       DIGDIR_ENVIRONMENT: "local",

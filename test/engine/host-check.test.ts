@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ProviderHost, serializedProvider, urnOf } from "../support/provider-host";
+import { ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
 
 /** Check and diff through the SDK's provider host: offline, so no simulator is needed. */
 describe("offline checks through the provider host", () => {
@@ -8,7 +8,7 @@ describe("offline checks through the provider host", () => {
   beforeAll(async () => {
     host = await ProviderHost.start();
     await host.configure({ "digdir:environment": "test" });
-    provider = await serializedProvider("IdportenClient");
+    provider = providerTextOf("IdportenClient");
   });
   afterAll(() => host?.close());
 

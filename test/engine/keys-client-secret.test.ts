@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ProviderHost, serializedProvider, urnOf } from "../support/provider-host";
+import { ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
 import { control, localConfig, startSim, type Simulator } from "../support/sim";
 
 type Stats = { routes: Record<string, { count: number; statuses: Record<string, number> }> };
@@ -14,7 +14,7 @@ describe("client secret rotation", () => {
     sim = await startSim();
     host = await ProviderHost.start();
     await host.configure(localConfig(sim));
-    provider = await serializedProvider("IdportenClient");
+    provider = providerTextOf("IdportenClient");
   });
   afterAll(async () => {
     host?.close();

@@ -3,7 +3,7 @@ import { MaskinportenTokens, readPrivateKey } from "../../providers/core/auth";
 import { isApiError } from "../../providers/core/errors";
 import { HttpClient } from "../../providers/core/http";
 import { rsaKeyPair } from "../support/keys";
-import { GrpcError, ProviderHost, serializedProvider, urnOf, type DiffAnswer } from "../support/provider-host";
+import { GrpcError, ProviderHost, providerTextOf, urnOf, type DiffAnswer } from "../support/provider-host";
 import { control, localConfig, startSim, type Simulator } from "../support/sim";
 
 type Props = Record<string, unknown>;
@@ -27,7 +27,7 @@ describe("ClientKeys over simulated time", () => {
   beforeAll(async () => {
     sim = await startSim();
     await control(sim, "POST", "/config", { keyActivationDelaySeconds: 0 });
-    P = { MaskinportenClient: await serializedProvider("MaskinportenClient"), ClientKeys: await serializedProvider("ClientKeys") };
+    P = { MaskinportenClient: providerTextOf("MaskinportenClient"), ClientKeys: providerTextOf("ClientKeys") };
   });
   afterAll(async () => {
     await sim?.close();

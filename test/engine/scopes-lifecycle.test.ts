@@ -3,11 +3,10 @@ import { MaskinportenTokens, readPrivateKey } from "../../providers/core/auth";
 import { isApiError } from "../../providers/core/errors";
 import { HttpClient } from "../../providers/core/http";
 import { orgNoCheckDigit } from "../../providers/core/orgno";
-import { GrpcError, ProviderHost, serializedProvider, urnOf } from "../support/provider-host";
-import { control, localConfig, startSim, type Simulator } from "../support/sim";
+import { GrpcError, ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
+import { type Bootstrap, control, localConfig, type Simulator, startSim } from "../support/sim";
 
 type Stats = { total: number; routes: Record<string, { count: number; statuses: Record<string, number> }> };
-type Bootstrap = { clientId: string; kid: string; privateJwk: object; orgNo: string };
 
 const consumerOrgNo = "974761076";
 /** The simulator's vendor owns the prefix `leverandor` (its seed); Digdir assigns prefixes on request. */
@@ -28,7 +27,7 @@ describe("API scopes and access through the provider host", () => {
     owner = await ProviderHost.start();
     await owner.configure(localConfig(sim));
     P = {};
-    for (const kind of ["ApiScope", "ScopeAccess", "MaskinportenClient", "ClientKeys"]) P[kind] = await serializedProvider(kind);
+    for (const kind of ["ApiScope", "ScopeAccess", "MaskinportenClient", "ClientKeys"]) P[kind] = providerTextOf(kind);
   });
   afterAll(async () => {
     owner?.close();

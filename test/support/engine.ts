@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ProviderHost, serializedProvider } from "./provider-host";
+import { ProviderHost, providerTextOf } from "./provider-host";
 import { localConfig, startSim, type Simulator } from "./sim";
 
 /** A simulator, a provider host configured for it, and the serialized providers of the kinds a test uses. */
@@ -16,7 +16,7 @@ export async function engineAgainstSim(kinds: string[], options: Parameters<type
   const host = await ProviderHost.start();
   await host.configure(localConfig(sim));
   const P: Record<string, string> = {};
-  for (const kind of kinds) P[kind] = await serializedProvider(kind);
+  for (const kind of kinds) P[kind] = providerTextOf(kind);
   return {
     sim,
     host,

@@ -37,7 +37,7 @@ export class GrpcError extends Error {
 }
 
 /** The `__provider` text a resource of this kind stores (providers/core/shim.ts), which the host loads. */
-export async function serializedProvider(kind: string): Promise<string> {
+export function providerTextOf(kind: string): string {
   return providerModuleFor(kind);
 }
 

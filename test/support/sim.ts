@@ -1,6 +1,15 @@
-import { startSimulator } from "../../simulator";
+import { readPrivateKey, type Credential } from "../../providers/core/auth";
+import { startSimulator, type BootstrapCredentials } from "../../simulator";
 
 export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+/** The admin credentials of GET /_sim/bootstrap, bootstrap.json and POST /_sim/orgs {vendor: true}. */
+export type Bootstrap = BootstrapCredentials;
+
+/** A Maskinporten credential from the simulator's bootstrap shape. */
+export function credentialOf(b: Bootstrap): Credential {
+  return { clientId: b.clientId, kid: b.kid, key: readPrivateKey(JSON.stringify(b.privateJwk), "the simulator's bootstrap key").key };
+}
 
 /** A fresh simulator on a free port; tests meet both sides here and nowhere else. */
 export function startSim(options: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
