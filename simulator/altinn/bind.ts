@@ -1,6 +1,6 @@
 import { isPlainObject } from "../core/http";
 import { ModelErrors, prop, type Bound } from "./http";
-import type { AttributePair, PackageRef, Right } from "./model";
+import type { AttributePair, PackageRef, Right, SystemRecord } from "./model";
 
 // Model binding of Altinn's request bodies as ASP.NET Core does it (altinn-api.md §2.2, §2.7, §3.2, §4.2, §6):
 // property names case-insensitive, unknown properties ignored, wrong JSON types and missing C# `required`
@@ -130,18 +130,11 @@ export function readPackage(m: ModelErrors, v: unknown, path: string): PackageRe
 
 // --- system register (RegisterSystemRequest) ---
 
-export interface SystemInput {
-  id: string;
+/** What a POST/PUT body binds to: the stored system's own fields, plus `vendor.ID` as sent. */
+export type SystemInput = Pick<SystemRecord, "id" | "name" | "description" | "rights" | "accessPackages" | "clientId" | "isVisible" | "allowedRedirectUrls"> & {
   /** vendor.ID as sent; undefined when vendor has no ID. */
   vendorId?: string;
-  name: Record<string, string>;
-  description: Record<string, string>;
-  rights: Right[];
-  accessPackages: PackageRef[];
-  clientId: string[];
-  isVisible: boolean;
-  allowedRedirectUrls: string[];
-}
+};
 
 const SYSTEM_TYPE = "Altinn.Platform.Authentication.Core.Models.SystemRegisters.RegisterSystemRequest";
 
