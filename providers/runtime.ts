@@ -45,3 +45,17 @@ export function configure(_kind: string, config: ConfigSource): void {
   configureContext(config);
 }
 
+type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
+
+/**
+ * What the shim's `handler()` returns to the host (core/shim.ts): the kind's provider, and `configure`, which the
+ * host calls once with the stack config. `provider` and `configure` above stay exported as they are: the longer
+ * shim that earlier builds wrote into state (test/engine/shim.test.ts keeps its text) calls them.
+ */
+export function shim(kind: string): pulumi.dynamic.ResourceProvider & { configure(req: { config: ConfigSource }): void } {
+  const p = provider(kind);
+  const out: Record<string, unknown> = { configure: (req: { config: ConfigSource }) => configure(kind, req.config) };
+  for (const m of ["check", "diff", "create", "read", "update", "delete"] as Method[]) if (p[m]) out[m] = (p[m] as (...a: unknown[]) => unknown).bind(p);
+  return out as unknown as ReturnType<typeof shim>;
+}
+

@@ -3,26 +3,26 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * The provider stored with every resource (`__provider`) is a shim: a module of about 700 bytes, written here,
+ * The provider stored with every resource (`__provider`) is a shim: a module of about 250 bytes, written here,
  * that names the resource kind and the compiled implementation (`dist/providers/runtime.js`), which the provider
  * host loads by path. Pulumi keeps `__provider` twice per resource (inputs and outputs) and the engine rewrites
  * the whole state after every step, so its size counts for big stacks: `serializeFunction` would make 3.3 KB of
  * a closure capturing the same two strings, and inlining the implementation tens of kilobytes. The
  * implementation lives in the package, so a fixed version serves resources an older one created, as a real
- * provider plugin does.
+ * provider plugin does (the texts earlier versions wrote keep working: runtime.ts).
  *
  * The host runs this text with require-from-string and calls `handler()` (pulumi-dynamic-providers.md §4): the
  * module's `require` resolves relative paths from the host's working directory, which the engine sets to the
- * program's (the folder of Pulumi.yaml's `main`).
+ * program's (the folder of Pulumi.yaml's `main`). The program refuses to run on a missing or stale build
+ * (stacks/build-check.ts), but `pulumi refresh` and `destroy` run no program: then this text's own message says
+ * what to do.
  */
 export function providerModule(kind: string, runtimePath = runtimeModuleSpecifier()): string {
-  const missing = `" was not found from "+process.cwd()+". Run \`npm run build\` in the project (it compiles providers/ to dist/), then run the command again."`;
-  return [
-    `exports.handler=function(){var k=${JSON.stringify(kind)},p=${JSON.stringify(runtimePath)};`,
-    `function l(){try{return require(p)}catch(e){if(e.code!=="MODULE_NOT_FOUND")throw e;throw new Error("pulumi-digdir: the provider implementation "+p+${missing})}}`,
-    `function m(n){return function(){var r=l().provider(k);return r[n].apply(r,arguments)}}`,
-    `return{configure:function(q){l().configure(k,q.config)},check:m("check"),diff:m("diff"),create:m("create"),read:m("read"),update:m("update"),delete:m("delete")}};`,
-  ].join("\n");
+  return (
+    `exports.handler=function(){try{var r=require(${JSON.stringify(runtimePath)})}` +
+    `catch(e){throw Error("pulumi-digdir could not load its providers from "+process.cwd()+" ("+e.message+"): run npm ci and npm run build in the project")}` +
+    `return r.shim(${JSON.stringify(kind)})}`
+  );
 }
 
 const modules = new Map<string, string>();

@@ -62,14 +62,16 @@ export class ProviderHost {
     private readonly proc: ChildProcess,
     private readonly client: providerGrpc.ResourceProviderClient,
     readonly stderr: () => string,
+    /** The loopback port the host listens on (for other clients, e.g. the benchmark's Go one). */
+    readonly port: number,
   ) {}
 
-  /** Starts a host in the project root (whose node_modules and dist/ it resolves from). */
-  static async start(env: NodeJS.ProcessEnv = process.env): Promise<ProviderHost> {
+  /** Starts a host in the project root (whose node_modules and dist/ it resolves from), or in `cwd`. */
+  static async start(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<ProviderHost> {
     // PROVIDER_HOST_NODE_ARGS (e.g. "--cpu-prof"): node flags for the host, for profiling it.
     const nodeArgs = process.env.PROVIDER_HOST_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
     const proc = spawn(process.execPath, [...nodeArgs, require.resolve("@pulumi/pulumi/cmd/dynamic-provider"), "127.0.0.1:1"], {
-      cwd: process.cwd(),
+      cwd,
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -85,7 +87,7 @@ export class ProviderHost {
       proc.once("exit", (code) => reject(new Error(`provider host exited ${code}: ${err}`)));
     });
     const client = new providerGrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return new ProviderHost(proc, client, () => err);
+    return new ProviderHost(proc, client, () => err, port);
   }
 
   /** The host process's pid (its memory is read from /proc by the benchmark). */
