@@ -137,6 +137,25 @@ class HostMemory {
   }
 }
 
+// ---------------------------------------------------------------- the state's size
+
+/** The size of an exported state, and per resource type (short name) its bytes per object and the share of `__provider`, as the backend writes it (indented JSON). */
+export function stateSize(exported: string): { bytes: number; resources: number; perObjectBytes: Record<string, number>; providerBytesPerObject: Record<string, number> } {
+  const resources = (JSON.parse(exported) as { deployment: { resources: Array<{ type: string; inputs?: Props; outputs?: Props }> } }).deployment.resources;
+  const sums = new Map<string, { n: number; bytes: number; provider: number }>();
+  for (const r of resources) {
+    if (!r.type.startsWith("pulumi-nodejs:dynamic/")) continue;
+    const kind = r.type.split(":").pop()!;
+    const sum = sums.get(kind) ?? { n: 0, bytes: 0, provider: 0 };
+    sum.n++;
+    sum.bytes += Buffer.byteLength(JSON.stringify(r, null, 4));
+    for (const bag of [r.inputs, r.outputs]) if (typeof bag?.__provider === "string") sum.provider += Buffer.byteLength(JSON.stringify(bag.__provider));
+    sums.set(kind, sum);
+  }
+  const per = (f: (s: { n: number; bytes: number; provider: number }) => number) => Object.fromEntries([...sums].map(([k, s]) => [k, Math.round(f(s) / s.n)]));
+  return { bytes: Buffer.byteLength(exported), resources: resources.length, perObjectBytes: per((s) => s.bytes), providerBytesPerObject: per((s) => s.provider) };
+}
+
 // ---------------------------------------------------------------- the pass
 
 const routes = (s: Stats): Record<string, number> => Object.fromEntries(Object.entries(s.routes).map(([k, v]) => [k, v.count]));
@@ -181,6 +200,8 @@ export async function enginePass(bin: string, d: EngineDeps): Promise<Props> {
     memory.start();
     const up = await timed(["up", "--yes", ...par]);
     console.log(`  up:      ${Math.round(up.ms)} ms, ${up.stats.total} HTTP calls`);
+    const state = stateSize((await pulumi(["stack", "export"])).stdout);
+    console.log(`  state after up: ${state.bytes} B for ${state.resources} resources; per object ${JSON.stringify(state.perObjectBytes)} B, of which __provider ${JSON.stringify(state.providerBytesPerObject)} B`);
     const refresh = await timed(["refresh", "--yes", ...par]);
     console.log(`  refresh: ${Math.round(refresh.ms)} ms, ${refresh.stats.total} HTTP calls`);
     const preview = await timed(["preview", "--expect-no-changes", ...par]);
@@ -231,6 +252,8 @@ export async function enginePass(bin: string, d: EngineDeps): Promise<Props> {
       previewNoChanges: { httpCalls: preview.stats.total, httpCallsBesidesTokenAndMetadata: nonTokenPreviewCalls, routes: previewRoutes },
       hostPeakRssMiB: memory.maxMiB,
       hostProcessesSeen: memory.peaks.size,
+      /** `pulumi stack export` after `up`: what every checkpoint rewrites. */
+      state,
     };
     console.log(
       `engine/direct ratio: ${result.ratio} (engine ${result.engineMs} ms, direct ${result.directMs} ms, target ≤ 1.3); without the engine's fixed costs (${result.fixedMs} ms): ${result.ratioWithoutFixedCosts}, ` +
