@@ -51,6 +51,10 @@ export interface StartOptions {
   clientCreateStatus?: 200 | 201;
   /** Default "hidden". */
   deletedClients?: "hidden" | "inactive";
+  /** Default "object". */
+  scopeReadShape?: "object" | "list";
+  /** Default "inactive". */
+  deactivatedScopeRead?: "inactive" | "hidden";
   /** Extra modules after the built-in ones (tests, experiments). */
   modules?: SimModule[];
   /** Diagnostics; default stderr. */
@@ -75,6 +79,8 @@ export async function startSimulator(options: StartOptions = {}): Promise<Runnin
     keyActivationDelaySeconds: options.keyActivationDelaySeconds ?? 0,
     clientCreateStatus: options.clientCreateStatus ?? 200,
     deletedClients: options.deletedClients ?? "hidden",
+    scopeReadShape: options.scopeReadShape ?? "object",
+    deactivatedScopeRead: options.deactivatedScopeRead ?? "inactive",
     quirks: options.quirks ?? true,
   };
   const config: SimConfig = { ...startConfig };

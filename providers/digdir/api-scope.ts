@@ -96,7 +96,8 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
 
     /** Gone when Digdir does not list it or it is deactivated. */
     async read(id, props: ApiScopeOutputs) {
-      const live = await new DigdirScopeApi(context()).findScope(id);
+      // Deactivated reads as gone, whether the single read shows it (active: false) or answers 404.
+      const live = await new DigdirScopeApi(context()).getScope(id);
       if (!live || live.active === false) return { id: "", props: {} };
       const outs = defined({ ...scopeOutputs(props ?? {}, live) });
       const inputs: Record<string, unknown> = {};
@@ -106,7 +107,7 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
 
     async update(id, _olds: ApiScopeOutputs, news: ApiScopeInputs) {
       const api = new DigdirScopeApi(context());
-      const live = await api.findScope(id);
+      const live = await api.getScope(id);
       if (!live) throw new Error(`Scope ${id} no longer exists at Digdir: run \`pulumi refresh\`, then \`pulumi up\` creates it again.`);
       const updated = await api.updateScope(id, scopeUpdatePayload(live, news));
       return { outs: defined({ ...scopeOutputs(news, { ...live, ...updated }) }) };

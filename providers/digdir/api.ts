@@ -180,9 +180,23 @@ export class DigdirScopeApi extends SelfServiceApi {
     return Array.isArray(res.body) ? res.body : [];
   }
 
-  /** One owned scope by name, active or not; undefined when the organisation owns no such scope. */
+  /**
+   * One owned scope by name, with `GET /scopes?scope=` (digdir-api.md §2.2), which Digdir documents without its
+   * answer: the scope, or a list holding it, are both read. Undefined on a 404. Whether it shows a deactivated
+   * scope is not documented either: callers for whom that matters use `findScope`.
+   */
+  async getScope(name: string): Promise<WireScope | undefined> {
+    const res = await this.call<unknown>("GET", `/scopes?scope=${encodeURIComponent(name)}`, { ok: [200, 404] });
+    return res.status === 404 ? undefined : scopeNamed(res.body, name);
+  }
+
+  /**
+   * One owned scope by name, deactivated ones included; undefined when the organisation owns no such scope. When
+   * the single read does not show it, the full list with `?inactive=true` is searched: it lists deactivated
+   * scopes (digdir-api.md §2.2), whatever the single read does.
+   */
   async findScope(name: string): Promise<WireScope | undefined> {
-    return (await this.listScopes()).find((s) => (s.name ?? `${s.prefix}:${s.subscope}`) === name);
+    return (await this.getScope(name)) ?? (await this.listScopes()).find((s) => wireScopeName(s) === name);
   }
 
   /** Creates the scope; `conflict` when it exists already (a deactivated scope answers 409 too). */
@@ -226,6 +240,16 @@ export class DigdirScopeApi extends SelfServiceApi {
   async revokeAccess(scope: string, consumerOrgNo: string): Promise<void> {
     await this.call("DELETE", `/scopes/access/${encodeURIComponent(consumerOrgNo)}?scope=${encodeURIComponent(scope)}`, { ok: [200, 204, 404] });
   }
+}
+
+function wireScopeName(s: WireScope): string {
+  return s.name ?? `${s.prefix}:${s.subscope}`;
+}
+
+/** The scope called `name` in an answer to `GET /scopes?scope=`: the scope itself, or a list holding it. */
+export function scopeNamed(body: unknown, name: string): WireScope | undefined {
+  const items = (Array.isArray(body) ? body : [body]) as unknown[];
+  return items.find((s): s is WireScope => !!s && typeof s === "object" && wireScopeName(s as WireScope) === name);
 }
 
 function scopeHint(status: number, name: string, prefix: string): string | undefined {

@@ -93,7 +93,8 @@ export function registerScopeRoutes(ctx: SimContext): void {
     const single = req.query.get("scope");
     if (single !== null) {
       const scope = ownScope(auth.orgNo, single);
-      return scope ? jsonReply(200, scopeView(scope)) : scopeNotFound(single);
+      if (!scope || (!scope.active && ctx.config.deactivatedScopeRead === "hidden")) return scopeNotFound(single);
+      return jsonReply(200, ctx.config.scopeReadShape === "list" ? [scopeView(scope)] : scopeView(scope));
     }
     const withInactive = req.query.get("inactive") === "true";
     const scopes = ctx.registry

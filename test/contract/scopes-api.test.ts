@@ -5,7 +5,7 @@ import { DigdirScopeApi } from "../../providers/digdir/api";
 import { apiScopeProvider } from "../../providers/digdir/api-scope";
 import { checkApiScopeInputs } from "../../providers/digdir/api-scope-model";
 import { scopeAccessProvider } from "../../providers/digdir/scope-access";
-import { localConfig, startSim, type Simulator } from "../support/sim";
+import { control, localConfig, startSim, type Simulator } from "../support/sim";
 
 async function failure(p: Promise<unknown>): Promise<Error> {
   const e = await p.then(
@@ -39,16 +39,28 @@ describe("scope API edges", () => {
     expect(e.message).toMatch(/Digdir refused scope ikke-min:x/);
   });
 
-  test("a scope deactivated outside Pulumi reads as gone; declaring it again reactivates it with the declared fields", async () => {
-    const inputs = checkApiScopeInputs({ prefix: "leverandor", subscope: "contract/outside", description: "Før" }).inputs;
-    const created = await scopes.create(inputs);
-    await api.deactivateScope(created.id);
-    expect((await scopes.read!(created.id, created.outs)).id).toBe("");
-    expect((await api.findScope(created.id))?.active).toBe(false);
-    const again = await scopes.create({ ...inputs, description: "Etter" });
-    expect(again.outs).toMatchObject({ active: true, description: "Etter" });
-    expect((await api.findScope(created.id))?.active).toBe(true);
-    await scopes.delete!(created.id, again.outs);
+  // Digdir documents GET /scopes?scope= without its answer: the scope or a list holding it, a deactivated scope shown or not.
+  test.each([
+    { scopeReadShape: "object", deactivatedScopeRead: "inactive" },
+    { scopeReadShape: "list", deactivatedScopeRead: "inactive" },
+    { scopeReadShape: "object", deactivatedScopeRead: "hidden" },
+    { scopeReadShape: "list", deactivatedScopeRead: "hidden" },
+  ])("a scope deactivated outside Pulumi reads as gone; declaring it again reactivates it with the declared fields ($scopeReadShape, $deactivatedScopeRead)", async (answers) => {
+    await control(sim, "POST", "/config", answers);
+    try {
+      const inputs = checkApiScopeInputs({ prefix: "leverandor", subscope: `contract/outside/${answers.scopeReadShape}/${answers.deactivatedScopeRead}`, description: "Før" }).inputs;
+      const created = await scopes.create(inputs);
+      expect((await scopes.read!(created.id, created.outs)).props).toMatchObject({ name: created.id, active: true, description: "Før" });
+      await api.deactivateScope(created.id);
+      expect((await scopes.read!(created.id, created.outs)).id).toBe("");
+      expect((await api.findScope(created.id))?.active).toBe(false);
+      const again = await scopes.create({ ...inputs, description: "Etter" });
+      expect(again.outs).toMatchObject({ active: true, description: "Etter" });
+      expect((await api.getScope(created.id))?.active).toBe(true);
+      await scopes.delete!(created.id, again.outs);
+    } finally {
+      await control(sim, "POST", "/config", { scopeReadShape: "object", deactivatedScopeRead: "inactive" });
+    }
   });
 
   test("a grant on a scope that is not the organisation's fails naming the scope; a grant of a gone scope reads as gone", async () => {

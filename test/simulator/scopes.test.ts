@@ -186,6 +186,24 @@ describe("scope CRUD", () => {
     expect((await call(sim, "GET", `${API}/scopes`, { token: admin })).body.map((s: any) => s.name)).toContain(scope.name);
   });
 
+  it("GET ?scope= answers as configured: the scope or a list holding it, a deactivated one shown or 404", async () => {
+    const scope = await createScope(admin);
+    try {
+      await call(sim, "POST", "/_sim/config", { json: { scopeReadShape: "list" } });
+      const listed = await call(sim, "GET", `${API}/scopes${q(scope.name)}`, { token: admin });
+      expect(listed.status).toBe(200);
+      expect(listed.body).toEqual([expect.objectContaining({ name: scope.name, active: true })]);
+
+      expect((await call(sim, "DELETE", `${API}/scopes${q(scope.name)}`, { token: admin })).status).toBe(200);
+      await call(sim, "POST", "/_sim/config", { json: { scopeReadShape: "object", deactivatedScopeRead: "hidden" } });
+      expectDigdirError(await call(sim, "GET", `${API}/scopes${q(scope.name)}`, { token: admin }), 404);
+      const all = await call(sim, "GET", `${API}/scopes?inactive=true`, { token: admin });
+      expect(all.body).toContainEqual(expect.objectContaining({ name: scope.name, active: false }));
+    } finally {
+      await call(sim, "POST", "/_sim/config", { json: { scopeReadShape: "object", deactivatedScopeRead: "inactive" } });
+    }
+  });
+
   it("PUT replaces the writable fields, keeps the state, and refuses a changed prefix or subscope", async () => {
     const scope = await createScope(admin, { at_max_age: 60, visibility: "PRIVATE" });
     const put = await call(sim, "PUT", `${API}/scopes${q(scope.name)}`, { token: admin, json: { description: "Changed" } });

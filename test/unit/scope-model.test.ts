@@ -1,3 +1,4 @@
+import { scopeNamed } from "../../providers/digdir/api";
 import { describe, expect, test } from "vitest";
 import { unknownValue } from "../../providers/core/check";
 import {
@@ -118,5 +119,17 @@ describe("scope access", () => {
     expect(activeGrant([{ consumer_orgno: "974761076", state: "APPROVED" }], "974761076")?.state).toBe("APPROVED");
     expect(activeGrant([{ consumer_orgno: "974761076", state: "DENIED" }], "974761076")).toBeUndefined();
     expect(activeGrant(undefined, "974761076")).toBeUndefined();
+  });
+});
+
+describe("reading one scope's answer (GET /scopes?scope=, undocumented shape)", () => {
+  const scope = { prefix: "leverandor", subscope: "a/b", name: "leverandor:a/b", active: true };
+  test("the scope itself, or the one of that name in a list; nothing for another name, an empty list or no body", () => {
+    expect(scopeNamed(scope, "leverandor:a/b")).toBe(scope);
+    expect(scopeNamed([{ ...scope, name: "leverandor:other" }, scope], "leverandor:a/b")).toBe(scope);
+    expect(scopeNamed({ prefix: "leverandor", subscope: "a/b" }, "leverandor:a/b")).toEqual({ prefix: "leverandor", subscope: "a/b" });
+    expect(scopeNamed(scope, "leverandor:other")).toBeUndefined();
+    expect(scopeNamed([], "leverandor:a/b")).toBeUndefined();
+    expect(scopeNamed(undefined, "leverandor:a/b")).toBeUndefined();
   });
 });
