@@ -94,7 +94,7 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
       return { id: name, outs: defined({ ...scopeOutputs(inputs, { ...existing, ...reactivated, active: reactivated.active ?? true }) }) };
     },
 
-    /** Gone when Digdir does not list it or it is deactivated. */
+    /** Gone when Digdir does not know it (404) or it is deactivated. */
     async read(id, props: ApiScopeOutputs) {
       // Deactivated reads as gone, whether the single read shows it (active: false) or answers 404.
       const live = await new DigdirScopeApi(context()).getScope(id);
