@@ -2,7 +2,7 @@ import { apiErrorFrom, type Context } from "../core/context";
 import { ApiError } from "../core/errors";
 import { parseErrorBody, type Method } from "../core/http";
 import type { AccessPackage, LocalizedText, Right } from "./model";
-import type { ChangeRequestBody, LiveChangeRequest, LiveRequest, LiveSystemUser, RequestInputs, RequestKey, RequestKind } from "./request-model";
+import type { ChangeRequestBody, ListedSystemUser, LiveChangeRequest, LiveRequest, LiveSystemUser, RequestInputs, RequestKey, RequestKind } from "./request-model";
 import { systemDeleteOutcome, type LiveSystem, type SystemInputs } from "./system-model";
 
 /**
@@ -80,6 +80,12 @@ export interface WireSystemUser {
   isDeleted?: boolean;
   userType?: string;
   created?: string;
+}
+
+/** The `bysystem` lists' envelope (altinn-api.md Corrections 7): `next` is absent or null on the last page. */
+export interface WirePage<T> {
+  links?: { next?: string | null };
+  data?: T[];
 }
 
 /** A change request (§6). */
@@ -169,12 +175,38 @@ export function requestFromWire(w: WireRequest): LiveRequest {
     accessPackages: packagesFromWire(w.accessPackages),
     status: w.status,
     timedOut: w.timedOut === true,
+    escalated: w.escalated === true,
   };
   if (w.integrationTitle != null) out.integrationTitle = w.integrationTitle;
   if (w.redirectUrl != null && w.redirectUrl !== "") out.redirectUrl = w.redirectUrl;
   if (w.confirmUrl != null && w.confirmUrl !== "") out.confirmUrl = w.confirmUrl;
   if (w.created != null) out.created = w.created;
   return out;
+}
+
+export function systemUserFromWire(w: WireSystemUser): ListedSystemUser {
+  return {
+    systemUserId: w.id,
+    systemId: w.systemId ?? "",
+    partyOrgNo: w.reporteeOrgNo ?? "",
+    externalRef: w.externalRef ?? w.reporteeOrgNo ?? "",
+    userType: w.userType ?? "standard",
+    ...(w.integrationTitle != null ? { integrationTitle: w.integrationTitle } : {}),
+    ...(w.created != null ? { created: w.created } : {}),
+  };
+}
+
+/**
+ * The continuation token of a `links.next` URL. The link is absolute on the host that answered, which behind
+ * Altinn's gateway need not be the one configured, so only its `token` is taken and the configured base used.
+ */
+export function nextPageToken(next: string | null | undefined): string | undefined {
+  if (!next) return undefined;
+  try {
+    return new URL(next, "http://relative.invalid").searchParams.get("token") || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function changeRequestPayload(body: ChangeRequestBody): Record<string, unknown> {
@@ -352,6 +384,47 @@ export class AltinnApi {
   async deleteRequest(requestId: string): Promise<boolean> {
     const res = await this.call(altinnScopes.requestWrite, "DELETE", `/systemuser/request/vendor/${encodeURIComponent(requestId)}`, { ok: [200, 202, 204, 404] });
     return res.status !== 404;
+  }
+
+  /**
+   * Every non-deleted request of the system, of one kind, through the paged `bysystem` list (50 a page in
+   * production): about N/50 calls for N requests. Status, `escalated` and `timedOut` are the stored values;
+   * list items carry no `confirmUrl` (use `confirmUrlFor`). Altinn's request pages may leave out the request
+   * at each page boundary (altinn-api.md §3.3 [observation]), so a caller that must see one particular key
+   * reads it with `getRequestByKey` when the list does not have it. Throws AUTH-00011 for a system that is
+   * unknown or another vendor's.
+   */
+  async listRequests(kind: RequestKind, systemId: string): Promise<LiveRequest[]> {
+    const base = `/systemuser/request/vendor/${kind === "AgentSystemUserRequest" ? "agent/" : ""}bysystem/${encodeURIComponent(systemId)}`;
+    return (await this.pages<WireRequest>(altinnScopes.requestRead, base)).filter((w) => w?.id).map(requestFromWire);
+  }
+
+  /**
+   * Every non-deleted system user of the system (standard and agent), through the paged
+   * `systemuser/vendor/bysystem` list, which needs `systemregister.write`: those from the vendor's requests and
+   * those customers created themselves in Altinn. Consistent pages (ordered by Altinn's sequence number).
+   */
+  async listSystemUsers(systemId: string): Promise<ListedSystemUser[]> {
+    const path = `/systemuser/vendor/bysystem/${encodeURIComponent(systemId)}`;
+    return (await this.pages<WireSystemUser>(altinnScopes.systemRegister, path)).filter((w) => w?.id && !w.isDeleted).map(systemUserFromWire);
+  }
+
+  /**
+   * Follows `links.next` to the end. A token seen before ends the walk (a list that ignores its token would
+   * otherwise loop: the change-request list does, altinn-api.md §6 [observation]).
+   */
+  private async pages<T>(scope: string, path: string): Promise<T[]> {
+    const out: T[] = [];
+    const seen = new Set<string>();
+    let token: string | undefined;
+    for (;;) {
+      const res = await this.call(scope, "GET", path, { ...(token ? { query: { token } } : {}), ok: [200] });
+      const page = this.json<WirePage<T>>(res.text);
+      out.push(...(page?.data ?? []));
+      token = nextPageToken(page?.links?.next);
+      if (!token || seen.has(token)) return out;
+      seen.add(token);
+    }
   }
 
   // -- system users (§5)

@@ -70,6 +70,21 @@ export interface LiveRequest extends RequestKey {
   confirmUrl?: string;
   created?: string;
   timedOut: boolean;
+  /** A customer user without access-manager rights forwarded the request to the organisation's access managers. */
+  escalated: boolean;
+}
+
+/** A system user as the vendor's `systemuser/vendor/bysystem` list shows it (altinn-api.md §5.1). */
+export interface ListedSystemUser {
+  systemUserId: string;
+  systemId: string;
+  /** The owner: the customer (for an agent system user, the facilitator). */
+  partyOrgNo: string;
+  externalRef: string;
+  /** `standard` or `agent`. */
+  userType: string;
+  integrationTitle?: string;
+  created?: string;
 }
 
 export interface LiveSystemUser {
@@ -104,6 +119,11 @@ export interface RequestOutputs extends RequestKey {
   confirmUrl: string;
   /** true when the request is older than Altinn's time-out (180 days); the status is left as it was. */
   timedOut: boolean;
+  /**
+   * true when a customer user without access-manager rights forwarded the request to the organisation's access
+   * managers (Altinn's single reads have been seen to report false: altinn-api.md §3.3).
+   */
+  escalated: boolean;
   created?: string;
   /** The system user, once the customer has accepted. */
   systemUserId?: string;
@@ -418,6 +438,7 @@ export function requestOutputs(kind: RequestKind, key: RequestKey, live: LiveReq
     status,
     confirmUrl: r ? (r.confirmUrl ?? confirmUrlFallback(r.requestId)) : "",
     timedOut: r?.timedOut ?? false,
+    escalated: r?.escalated ?? false,
     created: r?.created,
     systemUserId: live.systemUser?.systemUserId,
     // Always present on standard requests ("" when there is none), so a preview does not show them as unknown.

@@ -42,6 +42,7 @@ const outputNames = [
   "status",
   "confirmUrl",
   "timedOut",
+  "escalated",
   "created",
   "systemUserId",
 ];
@@ -76,6 +77,8 @@ export abstract class SystemUserRequestResource extends ShimResource {
   declare readonly confirmUrl: pulumi.Output<string>;
   /** true once the request is older than Altinn's time-out (180 days); the status stays as it was. */
   declare readonly timedOut: pulumi.Output<boolean>;
+  /** true when a customer user without access-manager rights forwarded the request to the organisation's access managers. */
+  declare readonly escalated: pulumi.Output<boolean>;
   declare readonly created: pulumi.Output<string | undefined>;
   /** The system user's id, once the customer has accepted. */
   declare readonly systemUserId: pulumi.Output<string | undefined>;

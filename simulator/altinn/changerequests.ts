@@ -18,7 +18,7 @@ import {
   type Caller,
 } from "./http";
 import { changeRequestView, type AltinnState, type ChangeRequestRecord } from "./model";
-import { paginate } from "./paging";
+import { pagedReply, pageToken, paginate } from "./paging";
 import { checkRedirectUrl, checkRequestedPackages, checkRequestedRights } from "./validate";
 
 // Change requests on an existing standard system user (altinn-api.md §6): POST with correlation-id and
@@ -128,10 +128,11 @@ export function registerChangeRequests(ctx: SimContext, state: AltinnState): voi
     const all = Object.values(state.changeRequests.value)
       .filter((c) => !c.isDeleted && c.systemId === systemId)
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const token = pageToken(req);
+    if (!token.ok) return token.reply;
     // Quirk: the list ignores the continuation token, so `next` leads back to the first page.
-    const page = paginate(all, (c) => c.id, req.query.get("token"), state.settings.value.pageSize, quirks() ? "ignore-token" : "exact");
-    const path = `${BASE}/vendor/bysystem/${encodeURIComponent(systemId)}`;
-    return okJson(200, { links: page.next ? { next: `${ctx.url()}${path}?token=${encodeURIComponent(page.next)}` } : {}, data: page.items.map((c) => view(c, false)) });
+    const page = paginate(all, (c) => c.id, token.from, state.settings.value.pageSize, quirks() ? "ignore-token" : "exact");
+    return pagedReply(ctx, `${BASE}/vendor/bysystem/${encodeURIComponent(systemId)}`, page.next, page.items.map((c) => view(c, false)));
   });
 
   addRoute(ctx, "GET", `${BASE}/vendor/:requestId`, byId);

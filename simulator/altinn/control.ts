@@ -11,9 +11,14 @@ import { changeRequestView, requestView, systemUserView, type AltinnState } from
 //   POST   /_sim/systemuser-requests/<id>/deny | escalate        status Denied / escalated: true (no real customer action)
 //   POST   /_sim/systemuser-changerequests/<id>/accept | reject  change request
 //   GET    /_sim/systemusers                                   every system user, deleted ones included
+//   POST   /_sim/systemusers {systemId, partyOrgNo, externalRef?, integrationTitle?}
+//                                                              the customer creates a system user without a request
 //   DELETE /_sim/systemusers/<id>                              the customer deletes a system user (and its request)
 //   GET    /_sim/altinn/config  ·  POST {legacyTimeout?, pageSize?}
 
+const SystemUserInput = z
+  .object({ systemId: z.string().min(1), partyOrgNo: z.string().regex(/^\d{9}$/), externalRef: z.string().min(1).max(255).optional(), integrationTitle: z.string().min(1).optional() })
+  .strict();
 const SettingsInput = z.object({ legacyTimeout: z.boolean().optional(), pageSize: z.number().int().min(1).max(1000).optional() }).strict();
 
 export function registerAltinnControl(ctx: SimContext, state: AltinnState, customer: Customer): void {
@@ -39,6 +44,14 @@ export function registerAltinnControl(ctx: SimContext, state: AltinnState, custo
   ctx.router.add("GET", "/_sim/systemusers", () =>
     jsonReply(200, { systemUsers: Object.values(state.systemUsers.value).sort((a, b) => a.sequence - b.sequence).map(fullSystemUser) }),
   );
+  ctx.router.add("POST", "/_sim/systemusers", (req) => {
+    const parsed = parseJsonBody(req);
+    if (!parsed.ok) return jsonReply(400, { error: parsed.message });
+    const input = SystemUserInput.safeParse(parsed.value);
+    if (!input.success) return jsonReply(400, { error: "invalid control request", problems: input.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`) });
+    const outcome = customer.createSystemUser(input.data);
+    return outcome.ok ? jsonReply(201, { systemUser: fullSystemUser(outcome.value) }) : outcome.reply;
+  });
   ctx.router.add("DELETE", "/_sim/systemusers/:id", act((id) => customer.deleteSystemUser(id), (v) => ({ systemUser: fullSystemUser(v.systemUser), deletedRequests: v.deletedRequests })));
 
   ctx.router.add("GET", "/_sim/altinn/config", () => jsonReply(200, { ...state.settings.value }));

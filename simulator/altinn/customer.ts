@@ -104,6 +104,37 @@ export class Customer {
     return found;
   }
 
+  /**
+   * The customer creates a system user in Altinn's portal without any vendor request ("Opprett systemtilgang":
+   * they pick a visible system and get its rights and packages). The vendor sees it only in
+   * `systemuser/vendor/bysystem`; its externalRef is the customer's orgno, as for a request without one.
+   */
+  createSystemUser(input: { systemId: string; partyOrgNo: string; externalRef?: string; integrationTitle?: string }): Outcome<SystemUserRecord> {
+    const system = this.state.system(input.systemId);
+    if (!system || system.isDeleted) return { ok: false, reply: altinnProblem("AUTH-00011") };
+    if (!this.ctx.registry.organisation(input.partyOrgNo)) return { ok: false, reply: altinnProblem("AUTH-00000") };
+    const externalRef = input.externalRef ?? input.partyOrgNo;
+    if (this.state.systemUserByKey(system.id, input.partyOrgNo, externalRef)) return { ok: false, reply: altinnProblem("AUTH-00004") };
+    const user: SystemUserRecord = {
+      id: newUuid(),
+      integrationTitle: input.integrationTitle ?? system.name.nb ?? system.id,
+      systemId: system.id,
+      systemInternalId: system.internalId,
+      reporteeOrgNo: input.partyOrgNo,
+      created: this.ctx.clock.iso(),
+      isDeleted: false,
+      supplierOrgno: system.vendorOrgNo,
+      externalRef,
+      userType: "standard",
+      rights: structuredClone(system.rights),
+      accessPackages: system.accessPackages.map((p) => ({ urn: p.urn })),
+      sequence: this.state.nextSystemUserSequence(),
+    };
+    this.state.systemUsers.value[user.id] = user;
+    this.state.changed();
+    return { ok: true, value: user };
+  }
+
   /** The customer deletes a system user; Altinn also soft-deletes the matching request (§3.5), so a new POST gets 201. */
   deleteSystemUser(id: string): Outcome<{ systemUser: SystemUserRecord; deletedRequests: string[] }> {
     const user = this.state.systemUser(id);

@@ -4,7 +4,7 @@ import type { SimContext } from "../context";
 import { bindRequest } from "./bind";
 import { addRoute, altinnProblem, aspnetProblem, AUTH_BASE, authorize, emptyStatus, guidRouteError, okJson, parseGuid, readJson, SCOPES, type Caller } from "./http";
 import { requestView, type AltinnState, type RequestKind, type RequestRecord, type SystemRecord } from "./model";
-import { paginate } from "./paging";
+import { pagedReply, pageToken, paginate } from "./paging";
 import { checkRedirectUrl, checkRequestedPackages, checkRequestedRights } from "./validate";
 
 // System user requests, vendor side (altinn-api.md §3 standard, §4 agent): create with the §3.4 order and
@@ -15,7 +15,8 @@ const BASE = `${AUTH_BASE}/systemuser/request`;
 export function registerRequests(ctx: SimContext, state: AltinnState): void {
   const quirks = () => ctx.config.quirks;
 
-  const single = (r: RequestRecord) => requestView(ctx, state, r, { withConfirmUrl: true, storedEscalated: false });
+  // Quirk: the vendor single-GET paths do not copy `escalated` (false there); lists carry the stored value.
+  const single = (r: RequestRecord) => requestView(ctx, state, r, { withConfirmUrl: true, storedEscalated: !quirks() });
   const listItem = (r: RequestRecord) => requestView(ctx, state, r, { withConfirmUrl: false, storedEscalated: true });
 
   // --- create (§3.4, §4.3) ---
@@ -134,10 +135,12 @@ export function registerRequests(ctx: SimContext, state: AltinnState): void {
     const all = Object.values(state.requests.value)
       .filter((r) => !r.isDeleted && r.kind === kind && r.systemId === systemId)
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const token = pageToken(req);
+    if (!token.ok) return token.reply;
     const path = `${BASE}/vendor/${kind === "agent" ? "agent/" : ""}bysystem/${encodeURIComponent(systemId)}`;
     // Quirk: the next page asks for "id greater than" the first id of that page, skipping it.
-    const page = paginate(all, (r) => r.id, req.query.get("token"), state.settings.value.pageSize, quirks() ? "skip-boundary" : "exact");
-    return okJson(200, { links: page.next ? { next: `${ctx.url()}${path}?token=${encodeURIComponent(page.next)}` } : {}, data: page.items.map(listItem) });
+    const page = paginate(all, (r) => r.id, token.from, state.settings.value.pageSize, quirks() ? "skip-boundary" : "exact");
+    return pagedReply(ctx, path, page.next, page.items.map(listItem));
   };
 
   // Literal segments first, so "agent", "byexternalref" and "bysystem" never bind as ids.

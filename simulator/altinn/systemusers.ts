@@ -16,7 +16,7 @@ import {
   SCOPES,
 } from "./http";
 import { systemUserView, type AltinnState } from "./model";
-import { paginate, sequenceKey } from "./paging";
+import { pagedReply, pageToken, paginate, sequenceKey } from "./paging";
 
 // System users seen from the vendor (altinn-api.md §5.1), system user tokens at Maskinporten (§5.2, the
 // urn:altinn:systemuser authorization_details type), and the Maskinporten → Altinn token exchange (§1.2).
@@ -36,9 +36,10 @@ export function registerSystemUsers(ctx: SimContext, state: AltinnState): void {
     const all = Object.values(state.systemUsers.value)
       .filter((u) => !u.isDeleted && u.systemId === systemId)
       .sort((a, b) => a.sequence - b.sequence);
-    const page = paginate(all, (u) => sequenceKey(u.sequence), req.query.get("token"), state.settings.value.pageSize, "exact");
-    const path = `${AUTH_BASE}/systemuser/vendor/bysystem/${encodeURIComponent(systemId)}`;
-    return okJson(200, { links: page.next ? { next: `${ctx.url()}${path}?token=${page.next}` } : {}, data: page.items.map(systemUserView) });
+    const token = pageToken(req);
+    if (!token.ok) return token.reply;
+    const page = paginate(all, (u) => sequenceKey(u.sequence), token.from, state.settings.value.pageSize, "exact");
+    return pagedReply(ctx, `${AUTH_BASE}/systemuser/vendor/bysystem/${encodeURIComponent(systemId)}`, page.next, page.items.map(systemUserView));
   });
 
   // --- GET systemuser/vendor/byquery?system-id&orgno&external-ref: request.write (a GET that needs the write scope) ---

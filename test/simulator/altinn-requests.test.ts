@@ -225,7 +225,9 @@ describe("read and delete (§3.1, §3.7)", () => {
     try {
       const first = await call(sim, "GET", `${REQUESTS}/bysystem/${listSys.id}`, { token: admin });
       expect(first.body.data.map((r: any) => r.id)).toEqual([ids[0]]);
-      expect(first.body.links.next).toBe(`${sim.url}${REQUESTS}/bysystem/${listSys.id}?token=${ids[1]}`);
+      // The token is opaque (an Opaque<Guid> at Altinn): clients follow links.next and never build one.
+      expect(first.body.links.next).toMatch(new RegExp(`^${sim.url}${REQUESTS}/bysystem/${listSys.id}\\?token=[A-Za-z0-9_-]+$`));
+      expect(first.body.links.next).not.toContain(ids[1]);
       const second = await call(sim, "GET", first.body.links.next.slice(sim.url.length), { token: admin });
       expect(second.body.data.map((r: any) => r.id)).toEqual([ids[2]]);
       expect(second.body.links).toEqual({});
@@ -249,8 +251,11 @@ describe("read and delete (§3.1, §3.7)", () => {
     await call(plain, "POST", "/_sim/altinn/config", { json: { pageSize: 50 } });
   });
 
-  it("answers a list for another vendor's system with AUTH-00011", async () => {
+  it("answers a list for another vendor's system with AUTH-00011, a token it did not make with a framework 400", async () => {
     problem(await call(sim, "GET", `${REQUESTS}/bysystem/${sys.id}`, { token: otherVendor }), 404, "AUTH-00011");
+    const bad = await call(sim, "GET", `${REQUESTS}/bysystem/${sys.id}?token=not%20a%20token`, { token: admin });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.token).toBeDefined();
   });
 });
 
@@ -374,6 +379,14 @@ describe("the customer's side", () => {
     expect((await call(sim, "GET", `${REQUESTS}/bysystem/${listSys.id}`, { token: admin })).body.data[0]).toMatchObject({ escalated: true, status: "New" });
   });
 
+  it("without quirks the single GETs report escalated as stored", async () => {
+    const plainSys = await createSystem(plain, plainAdmin, { clientId: [] });
+    const created = await createRequest(plain, plainAdmin, standard({ systemId: plainSys.id }));
+    await call(plain, "POST", `/_sim/systemuser-requests/${created.body.id}/escalate`);
+    expect((await call(plain, "GET", `${REQUESTS}/${created.body.id}`, { token: plainAdmin })).body).toMatchObject({ escalated: true, status: "New" });
+    expect((await call(plain, "GET", `${REQUESTS}/byexternalref/${plainSys.id}/${CUSTOMER}/${created.body.externalRef}`, { token: plainAdmin })).body.escalated).toBe(true);
+  });
+
   it("deleting the system user as the customer also deletes its request: a new POST gets 201", async () => {
     const body = standard();
     const created = await createRequest(sim, admin, body);
@@ -410,6 +423,23 @@ describe("system users (§5.1)", () => {
       await call(sim, "POST", "/_sim/altinn/config", { json: { pageSize: 50 } });
     }
     problem(await call(sim, "GET", `${A}/systemuser/vendor/bysystem/${listSys.id}`, { token: otherVendor }), 404, "AUTH-00011");
+  });
+
+  it("lists system users customers created themselves in Altinn, beside those from requests", async () => {
+    const listSys = await createSystem(sim, admin, { clientId: [] });
+    const fromRequest = await createRequest(sim, admin, standard({ systemId: listSys.id }));
+    const accepted = (await accept(sim, fromRequest.body.id)).body.systemUser;
+    const own = await call(sim, "POST", "/_sim/systemusers", { json: { systemId: listSys.id, partyOrgNo: CUSTOMER_2 } });
+    expect(own.status).toBe(201);
+    expect(own.body.systemUser).toMatchObject({ systemId: listSys.id, reporteeOrgNo: CUSTOMER_2, externalRef: CUSTOMER_2, userType: "standard" });
+    const list = await call(sim, "GET", `${A}/systemuser/vendor/bysystem/${listSys.id}`, { token: admin });
+    expect(list.body.data.map((u: any) => u.id)).toEqual([accepted.id, own.body.systemUser.id]);
+    // No request stands behind it, and its key now blocks one.
+    problem(await call(sim, "GET", `${REQUESTS}/byexternalref/${listSys.id}/${CUSTOMER_2}/${CUSTOMER_2}`, { token: admin }), 404, "AUTH-00010");
+    problem(await createRequest(sim, admin, standard({ systemId: listSys.id, partyOrgNo: CUSTOMER_2, externalRef: CUSTOMER_2 })), 400, "AUTH-00004");
+    problem(await call(sim, "POST", "/_sim/systemusers", { json: { systemId: listSys.id, partyOrgNo: CUSTOMER_2 } }), 400, "AUTH-00004");
+    problem(await call(sim, "POST", "/_sim/systemusers", { json: { systemId: "991825827_nope", partyOrgNo: CUSTOMER_2 } }), 404, "AUTH-00011");
+    expect((await call(sim, "POST", "/_sim/systemusers", { json: { systemId: listSys.id } })).status).toBe(400);
   });
 
   it("byquery: 404 when none or another vendor's, 400 without system-id/orgno", async () => {

@@ -4,10 +4,12 @@ import {
   altinnHint,
   altinnScopes,
   changeRequestPayload,
+  nextPageToken,
   requestFromWire,
   requestPayload,
   systemFromWire,
   systemPayload,
+  systemUserFromWire,
   withHint,
 } from "../../providers/altinn/api";
 import { checkSystemInputs, systemIdTakenHint } from "../../providers/altinn/system-model";
@@ -73,7 +75,7 @@ describe("the request payloads", () => {
   });
 
   test("an answer maps to the request, externalRef defaulting to the orgno and empty strings dropped", () => {
-    expect(requestFromWire({ id: "r1", systemId: "s", partyOrgNo: "310000019", status: "New", redirectUrl: "", confirmUrl: "https://am/x", timedOut: true })).toEqual({
+    expect(requestFromWire({ id: "r1", systemId: "s", partyOrgNo: "310000019", status: "New", redirectUrl: "", confirmUrl: "https://am/x", timedOut: true, escalated: true })).toEqual({
       requestId: "r1",
       systemId: "s",
       partyOrgNo: "310000019",
@@ -83,7 +85,29 @@ describe("the request payloads", () => {
       status: "New",
       confirmUrl: "https://am/x",
       timedOut: true,
+      escalated: true,
     });
+  });
+
+  test("a page's next link gives its token alone, absolute or relative; none on the last page", () => {
+    expect(nextPageToken("https://internal.host/authentication/api/v1/systemuser/request/vendor/bysystem/s?token=AbC_-1")).toBe("AbC_-1");
+    expect(nextPageToken("/authentication/api/v1/systemuser/vendor/bysystem/s?token=x%2By")).toBe("x+y");
+    expect(nextPageToken(null)).toBeUndefined();
+    expect(nextPageToken(undefined)).toBeUndefined();
+    expect(nextPageToken("https://h/p")).toBeUndefined();
+  });
+
+  test("a listed system user maps to the key it answers to", () => {
+    expect(systemUserFromWire({ id: "u1", systemId: "s", reporteeOrgNo: "310000019", externalRef: "k", userType: "agent", integrationTitle: "T", created: "2026-01-01T00:00:00Z" })).toEqual({
+      systemUserId: "u1",
+      systemId: "s",
+      partyOrgNo: "310000019",
+      externalRef: "k",
+      userType: "agent",
+      integrationTitle: "T",
+      created: "2026-01-01T00:00:00Z",
+    });
+    expect(systemUserFromWire({ id: "u2", systemId: "s", reporteeOrgNo: "310000019" })).toMatchObject({ externalRef: "310000019", userType: "standard" });
   });
 
   test("a change request sends all four lists, empty ones included", () => {

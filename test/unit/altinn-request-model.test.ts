@@ -210,6 +210,7 @@ describe("what to do with a changed request, given its status", () => {
     accessPackages: [],
     status,
     timedOut: false,
+    escalated: false,
     confirmUrl: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/request?id=r1&DONTCHOOSEREPORTEE=true",
     ...over,
   });
@@ -293,7 +294,7 @@ describe("what to do with a changed request, given its status", () => {
 describe("request outputs", () => {
   const fallback = (id: string) => confirmUrlFor("SystemUserRequest", "https://am.ui.tt02.altinn.no", id);
   const key = { systemId: standard.systemId, partyOrgNo: standard.partyOrgNo, externalRef: standard.externalRef };
-  const request: LiveRequest = { requestId: "r1", ...key, rights: [krav], accessPackages: [], status: "New", timedOut: false, created: "2026-01-01T00:00:00Z", confirmUrl: "https://am/api-value" };
+  const request: LiveRequest = { requestId: "r1", ...key, rights: [krav], accessPackages: [], status: "New", timedOut: false, escalated: false, created: "2026-01-01T00:00:00Z", confirmUrl: "https://am/api-value" };
 
   test("a new request reports its id, status and the confirm URL Altinn gave, and no undefined values", () => {
     const o = requestOutputs("SystemUserRequest", key, { request }, undefined, fallback);
@@ -305,6 +306,7 @@ describe("request outputs", () => {
       status: "New",
       confirmUrl: "https://am/api-value",
       timedOut: false,
+      escalated: false,
       created: "2026-01-01T00:00:00Z",
       // Present without a change request, so that a preview does not show them as unknown.
       changeRequestId: "",

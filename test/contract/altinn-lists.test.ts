@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { AltinnApi } from "../../providers/altinn/api";
+import type { RequestInputs } from "../../providers/altinn/request-model";
+import { Context } from "../../providers/core/context";
+import { resolveSettings } from "../../providers/core/settings";
+import { control, localConfig, startSim, type Simulator } from "../support/sim";
+
+type Stats = { total: number; routes: Record<string, { count: number }> };
+
+const VENDOR = "991825827";
+const CUSTOMER = "310000019";
+const FACILITATOR = "310000043";
+const CUSTOMER_OWN = "310000027";
+const rights = [{ resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] }];
+const CLIENT_PKG = "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet";
+
+/**
+ * The paged vendor lists (altinn-api.md Corrections 7) read through the provider's Altinn client against the
+ * simulator, with and without the simulator's quirks: requests, agent requests and system users, a refresh of
+ * N requests costing about N/page-size calls.
+ */
+describe.each([
+  ["quirks", true],
+  ["no quirks", false],
+])("the paged bysystem lists (%s)", (_name, quirks) => {
+  let sim: Simulator;
+  let ctx: Context;
+  let api: AltinnApi;
+  const systemId = `${VENDOR}_lists_${quirks ? "q" : "p"}`;
+  const agentSystemId = `${systemId}_agent`;
+  const requestIds: string[] = [];
+
+  const request = (n: number): RequestInputs => ({ systemId, partyOrgNo: CUSTOMER, externalRef: `kunde-${n}`, rights, accessPackages: [] });
+
+  beforeAll(async () => {
+    sim = await startSim({ quirks });
+    ctx = new Context(resolveSettings({ get: (k) => localConfig(sim)[k] }));
+    api = new AltinnApi(ctx);
+    const text = { nb: "Lister", nn: "Lister", en: "Lists" };
+    await api.createSystem({ systemId, vendorOrgNo: VENDOR, name: text, description: text, rights, accessPackages: [], clientIds: [], allowedRedirectUrls: [], isVisible: true });
+    await api.createSystem({
+      systemId: agentSystemId,
+      vendorOrgNo: VENDOR,
+      name: text,
+      description: text,
+      rights: [],
+      accessPackages: [{ urn: CLIENT_PKG }],
+      clientIds: [],
+      allowedRedirectUrls: [],
+      isVisible: false,
+    });
+    for (let n = 0; n < 7; n++) requestIds.push((await api.createRequest("SystemUserRequest", request(n))).request.requestId);
+    for (let n = 0; n < 3; n++) {
+      await api.createRequest("AgentSystemUserRequest", { systemId: agentSystemId, partyOrgNo: FACILITATOR, externalRef: `byra-${n}`, accessPackages: [{ urn: CLIENT_PKG }] });
+    }
+    await control(sim, "POST", "/altinn/config", { pageSize: 2 });
+  });
+  afterAll(async () => {
+    await ctx?.http.close();
+    await sim?.close();
+  });
+
+  test("requests: every page followed, about N/page-size calls; statuses, escalated and timedOut as stored", async () => {
+    await control(sim, "POST", `/systemuser-requests/${requestIds[0]}/accept`);
+    await control(sim, "POST", `/systemuser-requests/${requestIds[1]}/reject`);
+    await control(sim, "POST", `/systemuser-requests/${requestIds[2]}/escalate`);
+    await control(sim, "GET", "/stats?reset=true");
+    const listed = await api.listRequests("SystemUserRequest", systemId);
+    const stats = await control<Stats>(sim, "GET", "/stats");
+    const pages = stats.routes["GET /altinn/authentication/api/v1/systemuser/request/vendor/bysystem/:systemId"]?.count ?? 0;
+    const sorted = [...requestIds].sort();
+    if (quirks) {
+      // Altinn's next page asks for ids greater than the token, which is the first id of that page: one
+      // request per page boundary is never listed ([observation]).
+      expect(listed.map((r) => r.requestId)).toEqual(sorted.filter((_, i) => i % 3 !== 2));
+      expect(pages).toBe(3);
+    } else {
+      expect(listed.map((r) => r.requestId)).toEqual(sorted);
+      expect(pages).toBe(4);
+    }
+    const byId = new Map(listed.map((r) => [r.requestId, r]));
+    expect([0, 1, 2, 3].filter((i) => byId.has(requestIds[i]!)).length).toBeGreaterThanOrEqual(2);
+    const seen = (id: string) => byId.get(id) ?? { status: "not listed", escalated: "not listed" };
+    for (const [i, status] of [[0, "Accepted"], [1, "Rejected"], [3, "New"]] as const) {
+      if (byId.has(requestIds[i]!)) expect(seen(requestIds[i]!).status).toBe(status);
+    }
+    if (byId.has(requestIds[2]!)) expect(seen(requestIds[2]!)).toMatchObject({ status: "New", escalated: true });
+    expect(listed.every((r) => r.timedOut === false && r.confirmUrl === undefined && r.externalRef.startsWith("kunde-"))).toBe(true);
+  });
+
+  test("agent requests have their own list", async () => {
+    const listed = await api.listRequests("AgentSystemUserRequest", agentSystemId);
+    expect(listed.length).toBe(quirks ? 2 : 3);
+    expect(listed.every((r) => r.partyOrgNo === FACILITATOR && r.accessPackages[0]?.urn === CLIENT_PKG)).toBe(true);
+    expect(await api.listRequests("AgentSystemUserRequest", systemId)).toEqual([]);
+  });
+
+  test("system users: from requests and those the customer created in Altinn, in consistent pages", async () => {
+    await control(sim, "POST", `/systemuser-requests/${requestIds[3]}/accept`);
+    await control(sim, "POST", "/systemusers", { systemId, partyOrgNo: CUSTOMER_OWN });
+    await control(sim, "POST", `/systemuser-requests/${requestIds[4]}/accept`);
+    const users = await api.listSystemUsers(systemId);
+    expect(users.map((u) => u.externalRef)).toEqual(["kunde-0", "kunde-3", CUSTOMER_OWN, "kunde-4"]);
+    expect(users[2]).toMatchObject({ systemId, partyOrgNo: CUSTOMER_OWN, userType: "standard", integrationTitle: "Lister" });
+  });
+
+  test("another vendor's or an unknown system is AUTH-00011", async () => {
+    await expect(api.listRequests("SystemUserRequest", `${VENDOR}_nope`)).rejects.toThrow(/AUTH-00011/);
+    await expect(api.listSystemUsers(`${VENDOR}_nope`)).rejects.toThrow(/AUTH-00011/);
+  });
+});
