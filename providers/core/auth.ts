@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
-import { ApiError, InputError } from "./errors";
+import { ApiError, formatDuration, InputError } from "./errors";
 import { parseErrorBody, type HttpClient, type HttpResponse } from "./http";
 
 /** A Maskinporten client's signing credential: a registered key (`kid`) or a business certificate (`x5c`). */
@@ -210,7 +210,12 @@ export class MaskinportenTokens {
         path: new URL(this.wellKnownUrl).pathname,
         status: res.status,
         ...parseErrorBody(res.text),
-        hint: "Maskinporten's metadata could not be read: check digdir:environment (and digdir:simulatorUrl for local).",
+        attempts: res.attempts,
+        elapsedMs: res.elapsedMs,
+        hint:
+          res.status === 429 || res.status >= 500
+            ? "Maskinporten is unavailable (an outage at Digdir): check Digdir's status page (status.digdir.no) and try again later."
+            : "Maskinporten's metadata could not be read: check digdir:environment (and digdir:simulatorUrl for local).",
       });
     }
     const meta = JSON.parse(res.text) as AuthorizationServer;
@@ -256,6 +261,8 @@ export class MaskinportenTokens {
     if (res.status !== 200) {
       const parsed = parseErrorBody(res.text);
       const mp = parsed.codes.find((c) => c.startsWith("MP-"));
+      // A 429 or 5xx says nothing about the grant: the token endpoint is down or overloaded.
+      const outage = res.status === 429 || res.status >= 500;
       throw new ApiError({
         service: "maskinporten",
         method: "POST",
@@ -263,7 +270,11 @@ export class MaskinportenTokens {
         status: res.status,
         ...parsed,
         problems: [...parsed.problems, { message: `client ${credential.clientId}, scopes ${req.scopes.join(" ")}` }],
-        hint: (mp && mpHints[mp]) ?? "Maskinporten refused the grant: check the client id, key and scopes.",
+        attempts: res.attempts,
+        elapsedMs: res.elapsedMs,
+        hint: outage
+          ? `Maskinporten's token endpoint is unavailable (an outage or overload at Digdir, not a problem with the client, key or scopes)${res.attempts > 1 ? ` on every one of ${res.attempts} attempts over ${formatDuration(res.elapsedMs ?? 0)}` : ""}: check Digdir's status page (status.digdir.no) and run \`pulumi up\` again later.`
+          : ((mp && mpHints[mp]) ?? "Maskinporten refused the grant: check the client id, key and scopes."),
       });
     }
     const body = JSON.parse(res.text) as { access_token: string; expires_in: number; scope?: string };

@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { decodeJwt } from "jose";
 import { MaskinportenTokens, readCertificateChain, readPrivateKey, type Credential, type TokenRequest } from "./auth";
-import { ApiError, InputError, type Service } from "./errors";
+import { ApiError, formatDuration, InputError, type Service } from "./errors";
 import { HttpClient, parseErrorBody, type HttpRequest, type HttpResponse } from "./http";
 import { environmentSource, layered, resolveSettings, settingsFingerprint, type ConfigSource, type Settings, type SimulatorBootstrap } from "./settings";
 
@@ -10,12 +10,13 @@ import { environmentSource, layered, resolveSettings, settingsFingerprint, type 
  * host calls `configure` once per provider kind; all kinds configured alike share one context.
  */
 export class Context {
-  readonly http = new HttpClient();
+  readonly http: HttpClient;
   readonly tokens: MaskinportenTokens;
   private credentialPromise?: Promise<Credential>;
   private vendor?: string;
 
   constructor(readonly settings: Settings) {
+    this.http = new HttpClient(settings.http);
     this.tokens = new MaskinportenTokens(this.http, settings.endpoints.maskinportenWellKnown);
   }
 
@@ -142,16 +143,33 @@ export function apiErrorFrom(service: Service, req: Pick<HttpRequest, "method" |
     path: new URL(req.url).pathname,
     status: res.status,
     ...parseErrorBody(res.text),
-    hint: hint ?? defaultHint(res.status),
+    hint: hint ?? defaultHint(res.status, res),
+    attempts: res.attempts,
+    elapsedMs: res.elapsedMs,
   });
 }
 
-export function defaultHint(status: number): string {
+/** What to do about a status; `res` says how often it was tried, so that the sentence tells what happened. */
+export function defaultHint(status: number, res?: Pick<HttpResponse, "attempts" | "elapsedMs" | "retryAfterRefused">): string {
+  const attempts = res?.attempts ?? 1;
+  if (res?.retryAfterRefused !== undefined) {
+    return `The service asked to be called again in ${formatDuration(res.retryAfterRefused)}, longer than the longest wait allowed (digdir:httpMaxWaitSeconds): run \`pulumi up\` again later, or raise that setting.`;
+  }
+  if (status === 429 || status === 503) {
+    return attempts > 1
+      ? `The service was busy or unavailable on every one of ${attempts} attempts over ${formatDuration(res?.elapsedMs ?? 0)}: try again later (digdir:httpMaxRetries allows more attempts).`
+      : "The service was busy or unavailable and retries are turned off (digdir:httpMaxRetries is 0): try again later.";
+  }
+  if (status === 500 || status === 502 || status === 504) {
+    return attempts > 1
+      ? `The service failed on every one of ${attempts} attempts over ${formatDuration(res?.elapsedMs ?? 0)}: check its status page and try again later.`
+      : "The service failed while handling the request, which may have been carried out, so it was not sent again: run `pulumi up` again, which looks for what it may have made before making anything.";
+  }
   if (status === 400) return "Correct the input named above; nothing was changed.";
   if (status === 401) return "The admin token was refused: check digdir:clientId, digdir:privateKey and digdir:environment.";
   if (status === 403) return "The admin client lacks a scope or does not own this object: ask Digdir (or Altinn) for the scope, or check the organisation.";
   if (status === 404) return "It does not exist (any more): run `pulumi refresh` to bring the state up to date.";
   if (status === 409) return "It conflicts with an existing object: import or adopt it, or choose another name.";
-  if (status === 429 || status >= 500) return "The service is busy or failing and retries did not help: try again later.";
+  if (status >= 500) return "The service failed: check its status page and try again later.";
   return "Unexpected answer: check the service's status page and try again.";
 }

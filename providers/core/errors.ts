@@ -31,6 +31,11 @@ export interface ApiErrorInit {
   /** One sentence on what to do. */
   hint: string;
   cause?: unknown;
+  /** How many times the request was sent, and over how long (waits included); shown when more than one. */
+  attempts?: number;
+  elapsedMs?: number;
+  /** No answer came after the request was sent: it may have been carried out. */
+  inDoubt?: boolean;
 }
 
 /**
@@ -46,6 +51,8 @@ export class ApiError extends Error {
   readonly correlationId?: string;
   readonly problems: FieldProblem[];
   readonly hint: string;
+  readonly attempts: number;
+  readonly inDoubt: boolean;
 
   constructor(init: ApiErrorInit) {
     super(redact(formatApiError(init)), init.cause === undefined ? undefined : { cause: init.cause });
@@ -58,6 +65,8 @@ export class ApiError extends Error {
     this.correlationId = init.correlationId;
     this.problems = init.problems ?? [];
     this.hint = init.hint;
+    this.attempts = init.attempts ?? 1;
+    this.inDoubt = init.inDoubt ?? false;
   }
 
   hasCode(code: string): boolean {
@@ -68,12 +77,19 @@ export class ApiError extends Error {
 function formatApiError(init: ApiErrorInit): string {
   const what = `${serviceNames[init.service]}: ${init.method} ${init.path}`;
   const status = init.status === undefined ? "got no answer" : `answered ${init.status}`;
+  const attempts = (init.attempts ?? 1) > 1 ? ` (${init.attempts} attempts over ${formatDuration(init.elapsedMs ?? 0)})` : "";
   const codes = init.codes?.length ? ` [${init.codes.join(", ")}]` : "";
   const correlation = init.correlationId ? ` (correlation id ${init.correlationId})` : "";
   const problems = (init.problems ?? [])
     .map((p) => `${p.field ? `${p.field}: ` : ""}${p.message}${p.code && !init.codes?.includes(p.code) ? ` (${p.code})` : ""}`)
     .join("; ");
-  return `${what} ${status}${codes}${correlation}${problems ? `: ${problems}` : ""}. ${init.hint}`;
+  return `${what} ${status}${attempts}${codes}${correlation}${problems ? `: ${problems}` : ""}. ${init.hint}`;
+}
+
+/** 12 s, 1.5 s, 250 ms. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
 
 export function isApiError(e: unknown): e is ApiError {

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { createHash } from "node:crypto";
 import { endpointsFor, environmentNames, type EnvironmentName, type Endpoints } from "./environments";
 import { InputError } from "./errors";
+import { defaultHttpOptions, type HttpOptions } from "./http";
 
 /** Where settings come from: the stack's config (`digdir:` keys) through `configure`, then the environment. */
 export interface ConfigSource {
@@ -23,6 +24,9 @@ export const settingKeys = {
   certificateChain: { config: "digdir:certificateChain", env: "DIGDIR_CERTIFICATE_CHAIN", secret: false },
   orgNo: { config: "digdir:orgNo", env: "DIGDIR_ORG_NO", secret: false },
   adminScopes: { config: "digdir:adminScopes", env: "DIGDIR_ADMIN_SCOPES", secret: false },
+  httpMaxRetries: { config: "digdir:httpMaxRetries", env: "DIGDIR_HTTP_MAX_RETRIES", secret: false },
+  httpMaxWaitSeconds: { config: "digdir:httpMaxWaitSeconds", env: "DIGDIR_HTTP_MAX_WAIT_SECONDS", secret: false },
+  httpTimeoutSeconds: { config: "digdir:httpTimeoutSeconds", env: "DIGDIR_HTTP_TIMEOUT_SECONDS", secret: false },
 } as const;
 
 export type SettingName = keyof typeof settingKeys;
@@ -42,6 +46,8 @@ export interface Settings {
   orgNo?: string;
   /** Overrides the Digdir admin scopes requested (default: dcr.read, dcr.write, dcr.modify). */
   adminScopes?: string[];
+  /** Retry caps and the time-out, where set (the rest keep `defaultHttpOptions`). */
+  http: Partial<HttpOptions>;
 }
 
 /** The shape of the simulator's `GET /_sim/bootstrap` and `<state dir>/bootstrap.json` (simulator-contract.md). */
@@ -129,7 +135,32 @@ export function resolveSettings(source: ConfigSource): Settings {
     certificateChain: get("certificateChain"),
     orgNo,
     adminScopes: get("adminScopes")?.split(/[\s,]+/).filter(Boolean),
+    http: httpOptions(get),
   };
+}
+
+/** digdir:httpMaxRetries (0–20), digdir:httpMaxWaitSeconds (0–3600), digdir:httpTimeoutSeconds (1–600). */
+function httpOptions(get: (name: SettingName) => string | undefined): Partial<HttpOptions> {
+  const number = (name: SettingName, min: number, max: number): number | undefined => {
+    const v = get(name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) {
+      throw new InputError(`${settingKeys[name].config} is "${v}"; expected a whole number from ${min} to ${max}.`);
+    }
+    return n;
+  };
+  const out: Partial<HttpOptions> = {};
+  const retries = number("httpMaxRetries", 0, 20);
+  const wait = number("httpMaxWaitSeconds", 0, 3600);
+  const timeout = number("httpTimeoutSeconds", 1, 600);
+  if (retries !== undefined) out.maxRetries = retries;
+  if (wait !== undefined) {
+    out.maxDelayMs = wait * 1000;
+    out.maxTotalDelayMs = Math.max(defaultHttpOptions.maxTotalDelayMs, wait * 3000);
+  }
+  if (timeout !== undefined) out.timeoutMs = timeout * 1000;
+  return out;
 }
 
 /** Identifies a configuration without keeping key material readable. */

@@ -81,6 +81,12 @@ export class DigdirClientApi extends SelfServiceApi {
     return res.body;
   }
 
+  /** The organisation's clients (active ones; Digdir lists deleted ones only with `?inactive=true`). */
+  async listClients(): Promise<WireClient[]> {
+    const res = await this.call<WireClient[]>("GET", "/clients");
+    return Array.isArray(res.body) ? res.body : [];
+  }
+
   async createClient(body: WireClient): Promise<WireClient> {
     const res = await this.call<WireClient>("POST", "/clients", { json: body });
     if (!res.body?.client_id) throw new Error("Digdir self-service API: POST /clients answered without a client_id");

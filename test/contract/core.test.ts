@@ -77,13 +77,45 @@ describe("core against the simulator", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
   });
 
-  test("a create answered 503 is not sent again, and the error says so", async () => {
-    await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: "/samarbeid/api/v1/clients$", status: 503, times: 1 }] });
+  test("a create answered 429 with Retry-After is sent again after the wait, and makes one client", async () => {
+    await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: "/samarbeid/api/v1/clients$", status: 429, retryAfter: 1, times: 2 }] });
     await control(sim, "GET", "/stats?reset=true");
-    const e = await failure(newClient("no-retry"));
+    const before = (await api.listClients()).length;
+    const started = Date.now();
+    const id = await newClient("retry-429-create");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    expect(count(await control<Stats>(sim, "GET", "/stats"), "POST /samarbeid/api/v1/clients")).toBe(3);
+    const after = await api.listClients();
+    expect(after.length).toBe(before + 1);
+    expect(after.filter((c) => c.client_name === "retry-429-create").map((c) => c.client_id)).toEqual([id]);
+  });
+
+  test("a create answered 503 every time fails after the capped attempts, saying how many and over how long", async () => {
+    await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: "/samarbeid/api/v1/clients$", status: 503 }] });
+    await control(sim, "GET", "/stats?reset=true");
+    const e = await failure(newClient("always-503"));
     expect(e.status).toBe(503);
-    expect(e.message).toMatch(/answered 503.*try again later/);
-    expect(count(await control<Stats>(sim, "GET", "/stats"), "POST /samarbeid/api/v1/clients")).toBe(1);
+    expect(e.attempts).toBe(5);
+    expect(e.message).toMatch(/answered 503 \(5 attempts over \d+(\.\d)? m?s\).*busy or unavailable on every one of 5 attempts over .*try again later/);
+    expect(e.message).not.toMatch(/retries did not help/);
+    expect(count(await control<Stats>(sim, "GET", "/stats"), "POST /samarbeid/api/v1/clients")).toBe(5);
+  });
+
+  test("a Retry-After longer than the longest wait allowed is not waited out, and the error says what was asked", async () => {
+    await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: "/samarbeid/api/v1/clients$", status: 429, retryAfter: 3600, times: 1 }] });
+    const started = Date.now();
+    const e = await failure(newClient("long-retry-after"));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(e.message).toMatch(/answered 429.*asked to be called again in 3600 s, longer than the longest wait allowed \(digdir:httpMaxWaitSeconds\)/);
+  });
+
+  test("a token endpoint outage is named as an outage, not as a bad key", async () => {
+    const tokens = new MaskinportenTokens(new HttpClient({ baseDelayMs: 10 }), ctx.settings.endpoints.maskinportenWellKnown);
+    await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: "/maskinporten/token$", status: 503 }] });
+    const e = await failure(tokens.token(credentialOf(sim.bootstrap), { scopes: ["idporten:dcr.read"] }));
+    expect(e.status).toBe(503);
+    expect(e.message).toMatch(/token endpoint is unavailable \(an outage or overload at Digdir, not a problem with the client, key or scopes\) on every one of 5 attempts/);
+    expect(e.message).not.toMatch(/refused the grant|check the client id/);
   });
 
   test("an update whose answer is lost after it was carried out is sent again and succeeds", async () => {
@@ -107,7 +139,7 @@ describe("core against the simulator", () => {
       () => undefined,
       (x: Error) => x,
     );
-    expect(e?.message).toMatch(/Could not reach 127\.0\.0\.1:1 after \d attempts: check the network/);
+    expect(e?.message).toMatch(/got no answer \(5 attempts over .*\).*Could not reach 127\.0\.0\.1:1: check the network/);
     configureContext({ get: (k) => localConfig(sim)[k] });
   });
 

@@ -130,3 +130,14 @@ describe("settings", () => {
     expect(s.endpoints.altinnBase).toBe("https://platform.tt02.altinn.no");
   });
 });
+
+describe("HTTP settings", () => {
+  test("retry caps and the time-out are read from the stack config, and bad values are refused naming the key", async () => {
+    const { resolveSettings } = await import("../../providers/core/settings");
+    const src = (o: Record<string, string>) => ({ get: (k: string) => o[k] });
+    const s = resolveSettings(src({ "digdir:httpMaxRetries": "2", "digdir:httpMaxWaitSeconds": "5", "digdir:httpTimeoutSeconds": "3" }));
+    expect(s.http).toMatchObject({ maxRetries: 2, maxDelayMs: 5000, timeoutMs: 3000 });
+    expect(resolveSettings(src({})).http).toEqual({});
+    expect(() => resolveSettings(src({ "digdir:httpMaxRetries": "many" }))).toThrow(/digdir:httpMaxRetries is "many"; expected a whole number from 0 to 20/);
+  });
+});
