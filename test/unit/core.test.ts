@@ -132,8 +132,8 @@ describe("settings", () => {
 });
 
 describe("HTTP settings", () => {
-  test("retry caps and the time-out are read from the stack config, and bad values are refused naming the key", async () => {
-    const { resolveSettings } = await import("../../providers/core/settings");
+  test("retry caps and the time-out are read from the stack config, and bad values are refused naming the key", () => {
+
     const src = (o: Record<string, string>) => ({ get: (k: string) => o[k] });
     const s = resolveSettings(src({ "digdir:httpMaxRetries": "2", "digdir:httpMaxWaitSeconds": "5", "digdir:httpTimeoutSeconds": "3" }));
     expect(s.http).toMatchObject({ maxRetries: 2, maxDelayMs: 5000, timeoutMs: 3000 });
