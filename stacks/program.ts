@@ -23,6 +23,7 @@ import {
 } from "../providers";
 import { environmentNames, type EnvironmentName } from "../providers/core/environments";
 import { staleBuildMessage, staleBuildReason } from "./build-check";
+import { consequences, manifestFrom, manifestOf, type Manifest } from "./manifest";
 import { formatProblem } from "./source";
 import { validateStackFile, type PlannedRequest, type StackPlan } from "./validate";
 
@@ -41,7 +42,12 @@ export interface ProgramOptions {
   config: { get(key: string): string | undefined };
   /** Skip the check of the compiled providers (tests that build nothing). */
   skipBuildCheck?: boolean;
-  warn?: (message: string) => void;
+  warn?: (message: string, resource?: pulumi.Resource) => void;
+  /**
+   * The stack's outputs as the last update left them (stacks/manifest.ts, `readOwnOutputs`), or why they could not
+   * be read: their `manifest` says what this run deletes, replaces or changes.
+   */
+  last?: { outputs?: Record<string, unknown>; problem?: string };
 }
 
 /** Validates the stack's file and declares its resources; throws one error listing every problem. */
@@ -68,11 +74,28 @@ export function runStack(opts: ProgramOptions): StackOutputs {
   if (problems.length) {
     throw new pulumi.RunError(`${shown} has ${problems.length} problem${problems.length > 1 ? "s" : ""}; nothing was changed:\n${problems.map(formatProblem).join("\n")}`);
   }
+  const warn = opts.warn ?? ((m: string, r?: pulumi.Resource) => void pulumi.log.warn(m, r));
   if (environment === "local") {
     const warning = simulatorMismatch(opts.root, opts.config.get("simulatorUrl") ?? process.env.DIGDIR_SIMULATOR_URL);
-    if (warning) (opts.warn ?? ((m) => pulumi.log.warn(m)))(warning);
+    if (warning) warn(warning);
   }
-  return defineStack(plan);
+  // A stack deployed for the first time has no outputs: everything is new. One deployed before manifests existed
+  // has outputs without one: nothing is known of what it holds.
+  const outputs = opts.last?.outputs;
+  const previous: Manifest | undefined = outputs && !Object.keys(outputs).length ? manifestOf({ ...plan, clients: [], apiScopes: [], systems: [], requests: [] }) : manifestFrom(outputs);
+  if (opts.last?.problem) warn(`${opts.last.problem}: what this run deletes or replaces is not checked against protection here (Pulumi's own protect still applies)`);
+  const { refusals, warnings } = consequences(previous, plan, shown);
+  if (refusals.length) {
+    throw new pulumi.RunError(`${refusals.length === 1 ? "a protected object" : `${refusals.length} protected objects`} would be deleted or replaced; nothing was changed:\n${refusals.map((r) => `  - ${r}`).join("\n")}`);
+  }
+  const byObject = new Map<string, string[]>();
+  for (const w of warnings) {
+    if (w.object === "") warn(w.message);
+    else byObject.set(w.object, [...(byObject.get(w.object) ?? []), w.message]);
+  }
+  return defineStack(plan, (key, resource) => {
+    for (const m of byObject.get(key) ?? []) warn(m, resource);
+  });
 }
 
 /**
@@ -148,6 +171,8 @@ export interface StackOutputs {
   awaitingApproval: pulumi.Output<Record<string, AwaitingCustomer[]>>;
   /** Status (New, Accepted, Rejected, ...) → request names. */
   requestsByStatus: pulumi.Output<Record<string, string[]>>;
+  /** What this run declared (stacks/manifest.ts): the next run reads it back to tell what it deletes or changes. */
+  manifest: pulumi.Output<Manifest>;
 }
 
 export interface AwaitingCustomer {
@@ -165,15 +190,20 @@ export interface AwaitingCustomer {
 type ClientResource = MaskinportenClient | KrrClient | IdportenClient;
 
 /** One resource per planned object; references by name become outputs, so the engine orders and wires them. */
-export function defineStack(plan: StackPlan): StackOutputs {
+export function defineStack(plan: StackPlan, registered: (key: string, resource: pulumi.Resource) => void = () => {}): StackOutputs {
   // Scopes first: a client that lists one of them is registered after it and after the organisation's own grant.
   const scopes = new Map<string, { scope: ApiScope; grants: Map<string, ScopeAccess> }>();
   const apiScopes: Record<string, ApiScopeOutput> = {};
   for (const s of plan.apiScopes) {
     const scope = new ApiScope(s.name, s.args as unknown as ApiScopeArgs, { protect: s.protect });
+    registered(`ApiScope::${s.name}`, scope);
     const grants = new Map<string, ScopeAccess>();
     // `scope.name` is an output: each grant waits for its scope.
-    for (const c of s.consumers) grants.set(c.orgNo, new ScopeAccess(c.resourceName, { scope: scope.name, consumerOrgNo: c.orgNo }, { protect: c.protect }));
+    for (const c of s.consumers) {
+      const grant = new ScopeAccess(c.resourceName, { scope: scope.name, consumerOrgNo: c.orgNo }, { protect: c.protect });
+      registered(`ScopeAccess::${c.resourceName}`, grant);
+      grants.set(c.orgNo, grant);
+    }
     scopes.set(s.name, { scope, grants });
     apiScopes[s.name] = { scope: scope.name, consumers: Object.fromEntries([...grants].map(([orgNo, g]) => [orgNo, g.state])) };
   }
@@ -195,11 +225,13 @@ export function defineStack(plan: StackPlan): StackOutputs {
           ? new KrrClient(c.name, c.args as unknown as KrrClientArgs, opts)
           : new IdportenClient(c.name, c.args as unknown as IdportenClientArgs, opts);
     clients.set(c.name, client);
+    registered(`${c.kind}::${c.name}`, client);
     // Protected with its client: otherwise removing a protected client from the file would delete its keys
     // (dependents go first) and then stop at the client, leaving it without keys.
     if (c.keySet) {
       const args: ClientKeysArgs = { ...(c.keySet.policy as Partial<ClientKeysArgs>), clientId: client.clientId, keys: c.keySet.keys as unknown as PublicJwkArg[] };
       const keys = new ClientKeys(c.name, args, { protect: c.protect });
+      registered(`ClientKeys::${c.name}`, keys);
       clientKeys[c.name] = { currentKid: keys.currentKid, kids: keys.kids, expiresAt: keys.expiresAt, nextStepAt: keys.nextStepAt };
       // The provider lists it as a secret output already; pulumi.secret keeps it one whatever reads it.
       if (c.keySet.policy.generate === true) privateKeys[c.name] = pulumi.secret(keys.currentPrivateJwk);
@@ -211,7 +243,9 @@ export function defineStack(plan: StackPlan): StackOutputs {
     const literal = Array.isArray(s.args.clientIds) ? (s.args.clientIds as string[]) : [];
     const args = { ...s.args } as unknown as SystemArgs;
     if (s.clients.length || s.args.clientIds !== undefined) args.clientIds = [...literal, ...s.clients.map((n) => clients.get(n)!.clientId)];
-    systems.set(s.name, new System(s.name, args, { protect: s.protect }));
+    const system = new System(s.name, args, { protect: s.protect });
+    registered(`System::${s.name}`, system);
+    systems.set(s.name, system);
   }
 
   const requests: Record<string, RequestOutput> = {};
@@ -221,8 +255,10 @@ export function defineStack(plan: StackPlan): StackOutputs {
       r.kind === "SystemUserRequest"
         ? new SystemUserRequest(r.name, { system, ...(r.args as object) } as SystemUserRequestArgs)
         : new AgentSystemUserRequest(r.name, { system, ...(r.args as object) } as AgentSystemUserRequestArgs);
+    registered(`${r.kind}::${r.name}`, resource);
     requests[r.name] = requestOutput(r, resource);
   }
+  const statuses = pulumi.all(Object.fromEntries(Object.entries(requests).map(([n, r]) => [n, r.status])));
 
   return {
     environment: plan.environment,
@@ -234,6 +270,9 @@ export function defineStack(plan: StackPlan): StackOutputs {
     requests,
     awaitingApproval: awaitingApproval(requests),
     requestsByStatus: byStatus(requests),
+    // Nothing in it is secret: a secret output only so that Pulumi shows it as one line (`[secret]`) instead of
+    // printing the whole manifest under Outputs whenever one entry changes.
+    manifest: pulumi.secret(statuses.apply((st) => manifestOf(plan, st))),
   };
 }
 

@@ -427,3 +427,49 @@ describe("a broken stack file", () => {
     );
   });
 });
+
+describe("the last run's manifest", () => {
+  const project = (extra: string[] = []): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), "stack-"));
+    mkdirSync(path.join(dir, "stacks"));
+    writeFileSync(path.join(dir, "stacks", "prod.yaml"), ['organisation: { orgNo: "991825827" }', "clients:", "  mp:", "    type: maskinporten", "    scopes: [a:b]", ...extra].join("\n"));
+    return dir;
+  };
+
+  test("a protected system the file no longer declares stops the program before any resource is registered", async () => {
+    const registered: string[] = [];
+    await pulumi.runtime.setMocks({ newResource: (a) => (registered.push(a.name), { id: a.name, state: a.inputs }), call: () => ({}) }, "pulumi-digdir", "prod", false);
+    const manifest = { version: 1, clients: { mp: { kind: "MaskinportenClient", protect: true } }, apiScopes: {}, systems: { smartcloud: { systemId: "991825827_smartcloud", protect: true } }, requests: {} };
+    expect(() =>
+      runStack({ stack: "prod", root: project(), config: { get: (k) => (k === "environment" ? "prod" : undefined) }, skipBuildCheck: true, last: { outputs: { manifest } } }),
+    ).toThrow(/^a protected object would be deleted or replaced; nothing was changed:\n {2}- system smartcloud \(991825827_smartcloud\) is protected, and stacks\/prod.yaml no longer declares it/);
+    expect(registered).toEqual([]);
+  });
+
+  test("a warning about a declared object is given once, on its resource; one about a removed object on the stack", async () => {
+    await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: { ...a.inputs, clientId: "id" } }), call: () => ({}) }, "pulumi-digdir", "prod", false);
+    const manifest = { version: 1, clients: {}, apiScopes: {}, systems: { gone: { systemId: "991825827_gone" } }, requests: {} };
+    const warned: [string, string | undefined][] = [];
+    const out = runStack({
+      stack: "prod",
+      root: project(["apiScopes:", "  s:", "    prefix: smartcloud", "    subscope: s.read", "    description: S", '    consumers: ["974761076"]']),
+      config: { get: () => undefined },
+      skipBuildCheck: true,
+      last: { outputs: { manifest } },
+      warn: (m, r) => warned.push([m, r ? (r as unknown as { __name?: string }).__name : undefined]),
+    });
+    expect(warned).toEqual([
+      ["system gone is deleted: Altinn never releases a system id, so 991825827_gone can never be registered again", undefined],
+      ["smartcloud:s.read is granted to another organisation, 974761076: its clients can get tokens for the scope", "s/974761076"],
+    ]);
+    const written = await new Promise((resolve) => out.manifest.apply(resolve));
+    expect(written).toEqual({
+      version: 1,
+      clients: { mp: { kind: "MaskinportenClient" } },
+      apiScopes: { s: { scope: "smartcloud:s.read", consumers: { "974761076": {} } } },
+      systems: {},
+      requests: {},
+    });
+    expect(await out.manifest.isSecret).toBe(true);
+  });
+});
