@@ -470,6 +470,6 @@ describe("the last run's manifest", () => {
       systems: {},
       requests: {},
     });
-    expect(await out.manifest.isSecret).toBe(true);
+    expect(await (out.manifest as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
   });
 });
