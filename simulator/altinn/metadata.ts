@@ -24,10 +24,21 @@ export function registerMetadata(ctx: SimContext): void {
   });
 }
 
-export function resourceTitle(r: SeedResource | undefined, identifier: string): string {
-  const title = r?.title;
-  if (title && typeof title === "object" && typeof (title as Record<string, unknown>).nb === "string") return (title as Record<string, string>).nb!;
-  return identifier;
+export type Language = "nb" | "nn" | "en";
+
+/** A seed text in one language: a string, or `{nb, nn, en}` (the Resource Registry's shape), nb as the fallback. */
+function localized(v: unknown, lang: Language): string | undefined {
+  if (typeof v === "string" && v) return v;
+  if (v && typeof v === "object") {
+    const t = v as Record<string, unknown>;
+    for (const l of [lang, "nb", "en", "nn"]) if (typeof t[l] === "string" && t[l]) return t[l] as string;
+  }
+  return undefined;
+}
+
+/** The resource's title from the seed in `lang`, else its identifier. */
+export function resourceTitle(r: SeedResource | undefined, identifier: string, lang: Language = "nb"): string {
+  return localized(r?.title, lang) ?? identifier;
 }
 
 export function resourceView(r: SeedResource): Record<string, unknown> {
@@ -42,8 +53,9 @@ export function resourceView(r: SeedResource): Record<string, unknown> {
   };
 }
 
-export function packageName(p: SeedAccessPackage): string {
-  return typeof p.name === "string" ? p.name : p.urn.slice("urn:altinn:accesspackage:".length);
+/** The package's name from the seed in `lang` (Access Management answers it in the caller's language), else its urn's last part. */
+export function packageName(p: SeedAccessPackage, lang: Language = "nb"): string {
+  return localized(p.name, lang) ?? p.urn.slice("urn:altinn:accesspackage:".length);
 }
 
 export function packageMetaView(p: SeedAccessPackage): Record<string, unknown> {
@@ -51,5 +63,5 @@ export function packageMetaView(p: SeedAccessPackage): Record<string, unknown> {
   // A stable id per urn, as Access Management's package ids are fixed UUIDs.
   const hex = createHash("sha256").update(urn).digest("hex");
   const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-  return { id, urn, name: packageName(p), description: "", isDelegable: delegable, isAssignable: assignable, ...extra };
+  return { id, urn, description: "", isDelegable: delegable, isAssignable: assignable, ...extra, name: packageName(p) };
 }

@@ -74,8 +74,8 @@ describe("vendor journey", () => {
     expect(html).toContain("ske-krav-og-betalinger");
     expect(html).toContain(PKG);
     expect(html).toContain("Kunde En AS");
-    expect(html).toMatch(/<button[^>]*>Approve<\/button>/);
-    expect(html).toMatch(/<button[^>]*>Reject<\/button>/);
+    expect(html).toMatch(/<button[^>]*>Godkjenn<\/button>/);
+    expect(html).toMatch(/<button[^>]*>Avvis<\/button>/);
 
     // ... and approves: back to the vendor's redirectUrl.
     const approved = await fetch(request.body.confirmUrl, {

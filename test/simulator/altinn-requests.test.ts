@@ -323,9 +323,11 @@ describe("agent requests (§4)", () => {
     const page = await fetch(r.body.confirmUrl);
     const html = await page.text();
     expect(html).toContain(CLIENT_PKG);
-    const post = await fetch(r.body.confirmUrl, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "action=approve" });
-    expect(post.status).toBe(200);
-    expect(await post.text()).toContain("Approved");
+    const post = await fetch(r.body.confirmUrl, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "action=approve", redirect: "manual" });
+    // Without a redirectUrl Altinn logs the customer out and shows its logged-out page.
+    expect(post.status).toBe(302);
+    expect(post.headers.get("location")).toBe(`${sim.url}/am/loggedout?lang=nb`);
+    expect(await (await fetch(`${sim.url}/am/loggedout?lang=nb`)).text()).toContain("logget ut");
     const user = await call(sim, "GET", `${A}/systemuser/vendor/byquery?system-id=${agentSys.id}&orgno=${CUSTOMER}&external-ref=${body.externalRef}`, { token: admin });
     expect(user.body.userType).toBe("agent");
     problem(await createRequest(sim, admin, { systemId: agentSys.id, partyOrgNo: CUSTOMER, externalRef: body.externalRef, accessPackages: [{ urn: ASSIGN_ONLY }] }), 400, "AUTH-00004");
