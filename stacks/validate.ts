@@ -354,6 +354,7 @@ class Validator {
 
   private clients(entries: Record<string, unknown>): void {
     const kids = new Map<string, string>();
+    const adopted = new Map<string, string>();
     for (const [name, raw] of Object.entries(entries)) {
       this.clientTypes.set(name, isRecord(raw) ? raw.type : undefined);
       const base: Path = ["clients", name];
@@ -361,7 +362,8 @@ class Validator {
       const decl = this.parse(clientSchema, raw, base);
       if (!decl) continue;
       const kind = clientKinds[decl.type];
-      const fields: string[] = fieldsOf("IdportenClient");
+      // clientId: an existing client to take over (adoption), not a field sent to Digdir.
+      const fields: string[] = [...fieldsOf("IdportenClient"), "clientId"];
       const allowed = [...clientStackKeys, ...fields];
       const args: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(decl)) {
@@ -374,6 +376,11 @@ class Validator {
       const checked = checkClientInputs(kind, args, this.opts.environment);
       this.failures(checked.failures, new Origins(base));
       if (!checked.failures.length) this.checkedClients.set(name, checked.inputs);
+      if (typeof args.clientId === "string") {
+        const first = adopted.get(args.clientId);
+        if (first) this.at([...base, "clientId"], `client ${args.clientId} is taken over by \`${first}\` already: one client, one entry`);
+        else adopted.set(args.clientId, name);
+      }
 
       const keySet = decl.keys === undefined || decl.keys === null ? undefined : this.clientKeys(name, decl.keys, kids);
       this.plan.clients.push({ name, kind, args, ...(keySet && { keySet }), usesScopes: [], protect: decl.protect ?? this.opts.environment === "prod" });

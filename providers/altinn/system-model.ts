@@ -302,12 +302,6 @@ export function systemIdTakenHint(systemId: string, live: Pick<LiveSystem, "isDe
       `deletion, and cannot undelete: this id can never be used again. Choose a new systemId (e.g. ${systemId}-2).`
     );
   }
-  if (live) {
-    return (
-      `A system with the id ${systemId} exists already, but not in this stack's state (made elsewhere, or by an earlier run whose ` +
-      `answer was lost). Adopt it with the resource option \`import: "${systemId}"\`, or choose another systemId.`
-    );
-  }
   return `The system id ${systemId} is taken (system ids are never released, not even after deletion): choose another systemId.`;
 }
 

@@ -12,6 +12,7 @@ import {
   systemInputsFrom,
   systemOutputs,
   systemReplaces,
+  type LiveSystem,
   type SystemInputs,
   type SystemOutputs,
 } from "./system-model";
@@ -94,6 +95,16 @@ export function configuredVendor(): string | undefined {
   }
 }
 
+/** The existing system brought to the declared fields: one full PUT when they differ, none when they match. */
+async function adoptSystem(api: AltinnApi, inputs: SystemInputs, live: LiveSystem) {
+  const id = inputs.systemId;
+  if (changedSystemFields(systemOutputs(live), inputs).length === 0) return { id, outs: systemOutputs(live, inputs) };
+  await api.updateSystem(inputs);
+  const after = await api.getSystem(id);
+  if (!after) throw new Error(`Altinn updated system ${id} but GET answers 404 for it: run \`pulumi refresh\``);
+  return { id, outs: systemOutputs(after, inputs) };
+}
+
 export function systemProvider(): pulumi.dynamic.ResourceProvider {
   return {
     async check(_olds, news) {
@@ -124,6 +135,9 @@ export function systemProvider(): pulumi.dynamic.ResourceProvider {
       } catch (e) {
         if (isApiError(e) && e.hasCode("AUTH.VLD-00002")) {
           const live = await api.getSystem(id).catch(() => undefined);
+          // A live system of this vendor under the declared id is taken over (adoption by id, providers/README.md);
+          // a deleted one has used its id up for good.
+          if (live && !live.isDeleted) return adoptSystem(api, inputs, live);
           throw withHint(e, systemIdTakenHint(id, live));
         }
         throw e;

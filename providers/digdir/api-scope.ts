@@ -73,8 +73,9 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
     },
 
     /**
-     * POST; a 409 means the name exists: when it is one of ours and deactivated (deleted earlier), it is
-     * reactivated with a PUT carrying the declared fields; an active one is someone else's to manage.
+     * POST; a 409 means the name exists. One of the organisation's own scopes is taken over (adoption by name,
+     * providers/README.md): a deactivated one is reactivated, and either is brought to the declared fields with one
+     * PUT when they differ. A name the organisation's scopes do not include belongs to another organisation.
      */
     async create(inputs: ApiScopeInputs) {
       const api = new DigdirScopeApi(context());
@@ -85,13 +86,12 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
       if (!existing) {
         throw new Error(`Scope ${name} exists at Digdir but not among your organisation's scopes: another organisation owns the name. Choose another subscope, or check the prefix.`);
       }
-      if (existing.active !== false) {
-        throw new Error(
-          `Scope ${name} exists already and is active: it is managed elsewhere (another stack, or Samarbeidsportalen). Remove it there, or choose another subscope; Pulumi does not take over an active scope.`,
-        );
+      const active = existing.active !== false;
+      if (active && changedScopeFields(scopeOutputs({}, existing), inputs).length === 0) {
+        return { id: name, outs: defined({ ...scopeOutputs(inputs, existing) }) };
       }
-      const reactivated = await api.updateScope(name, scopeUpdatePayload(existing, inputs));
-      return { id: name, outs: defined({ ...scopeOutputs(inputs, { ...existing, ...reactivated, active: reactivated.active ?? true }) }) };
+      const updated = await api.updateScope(name, scopeUpdatePayload(existing, inputs));
+      return { id: name, outs: defined({ ...scopeOutputs(inputs, { ...existing, ...updated, active: updated.active ?? true }) }) };
     },
 
     /** Gone when Digdir does not know it (404) or it is deactivated. */

@@ -81,6 +81,12 @@ export class DigdirClientApi extends SelfServiceApi {
     return res.body;
   }
 
+  /** The client as Digdir shows it, deactivated ones included (`active: false`); undefined for a 404. */
+  async lookupClient(clientId: string): Promise<WireClient | undefined> {
+    const res = await this.call<WireClient>("GET", `/clients/${encodeURIComponent(clientId)}`, { ok: [200, 404] });
+    return res.status === 404 ? undefined : res.body;
+  }
+
   /** The organisation's clients (active ones; Digdir lists deleted ones only with `?inactive=true`). */
   async listClients(): Promise<WireClient[]> {
     const res = await this.call<WireClient[]>("GET", "/clients");

@@ -41,6 +41,11 @@ export interface ClientInputs {
    * with a date or a version to rotate on a schedule. Secret-based ID-porten clients only.
    */
   rotationTrigger?: string;
+  /**
+   * An existing client to take over instead of creating one (adoption, providers/README.md): its Digdir client id.
+   * Not sent. Another organisation's client, or a deactivated one, is refused in `check`. Left out: a new client.
+   */
+  clientId?: string;
 }
 
 /** Input field ↔ wire field, for every field a resource manages. */
@@ -63,7 +68,7 @@ export const wireNames = {
   refreshTokenUsage: "refresh_token_usage",
   ssoDisabled: "sso_disabled",
   codeChallengeMethod: "code_challenge_method",
-} as const satisfies Record<Exclude<keyof ClientInputs, "rotationTrigger">, string>;
+} as const satisfies Record<Exclude<keyof ClientInputs, "rotationTrigger" | "clientId">, string>;
 
 type Field = keyof typeof wireNames;
 
@@ -96,6 +101,9 @@ const lifetime = (max: number) => z.number().int("must be a whole number of seco
 const scopeName = z.string().regex(/^[a-z0-9_.-]+:[A-Za-z0-9_./:-]+$/, "must be a scope name of the form prefix:subscope, e.g. krr:global/kontaktinformasjon.read");
 const loginScope = z.string().regex(/^[A-Za-z0-9_./:-]+$/, "must be a scope name without spaces");
 
+/** Digdir's client ids are UUIDs; older ones other text without spaces or slashes. */
+const adoptedClientId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, "must be the Digdir client id of an existing client of your organisation (a UUID, as Samarbeidsportalen shows it)");
+
 const schemas = new Map<ClientKind, ReturnType<typeof buildSchema>>();
 
 /** Built once per kind: building a zod schema costs more than using it. */
@@ -111,6 +119,7 @@ function buildSchema(kind: ClientKind) {
     description: z.string().trim().min(1, "must not be empty").optional(),
     clientUri: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     accessTokenLifetime: lifetime(3600).optional(),
+    clientId: adoptedClientId.optional(),
   };
   if (kind === "MaskinportenClient") {
     return z.strictObject({ ...common, scopes: z.array(scopeName).min(1, "a Maskinporten client needs at least one scope") });
@@ -190,7 +199,12 @@ function fixedFor(kind: ClientKind): Record<"integrationType" | "applicationType
 }
 
 function completeInputs(kind: ClientKind, v: Partial<ClientInputs>): ClientInputs {
-  const base = { name: v.name!, description: v.description ?? v.name!, ...(v.clientUri !== undefined && { clientUri: v.clientUri }) };
+  const base = {
+    ...(v.clientId !== undefined && { clientId: v.clientId }),
+    name: v.name!,
+    description: v.description ?? v.name!,
+    ...(v.clientUri !== undefined && { clientUri: v.clientUri }),
+  };
   if (kind !== "IdportenClient") {
     return {
       ...base,
@@ -385,4 +399,36 @@ export function rotationTriggerChanged(olds: Partial<ClientInputs>, news: Partia
 /** `integrationType` is immutable at Digdir: a change needs a new client. */
 export function needsReplacement(changed: Field[]): Field[] {
   return changed.filter((f) => f === "integrationType");
+}
+
+/**
+ * A declared `clientId` other than the client in the state names another client: taking that one over is a
+ * replacement (the one in the state is deleted afterwards). Equal, or not declared: no change.
+ */
+export function adoptedClientChanged(olds: Partial<ClientOutputs>, news: Partial<ClientInputs>): boolean {
+  if (news.clientId === undefined) return false;
+  return isUnknown(news.clientId) || news.clientId !== olds.clientId;
+}
+
+/** What a live client is, for adoption: whether it may be taken over by a client resource of `kind`. */
+export function adoptionRefusal(kind: ClientKind, clientId: string, live: WireClient | undefined, orgNo: string | undefined): string | undefined {
+  const remedy = "remove clientId to create a new client instead";
+  if (!live) {
+    return (
+      `Digdir knows no client ${clientId} in your organisation${orgNo ? ` (${orgNo})` : ""}; another organisation's clients read as unknown. ` +
+      `Check the id in Samarbeidsportalen, or ${remedy}.`
+    );
+  }
+  if (orgNo && live.client_orgno && live.client_orgno !== orgNo) {
+    return `client ${clientId} belongs to organisation ${live.client_orgno}, not to yours (${orgNo}): an organisation can manage only its own clients. Ask its owner, or ${remedy}.`;
+  }
+  if (live.active === false) {
+    return `client ${clientId} is deactivated (deleted) at Digdir and cannot be taken over or reactivated: ${remedy}.`;
+  }
+  const expected = kind === "MaskinportenClient" ? ["maskinporten"] : kind === "KrrClient" ? ["krr"] : ["idporten", "api_klient", "ansattporten"];
+  if (live.integration_type && !expected.includes(live.integration_type)) {
+    const type = live.integration_type === "krr" ? "krr" : live.integration_type === "maskinporten" ? "maskinporten" : "idporten";
+    return `client ${clientId} is a ${live.integration_type} client, not a ${kind}: declare it with type ${type} (stack file) or as the matching resource class.`;
+  }
+  return undefined;
 }

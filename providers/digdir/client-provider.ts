@@ -2,8 +2,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import { defined } from "../core/check";
 import { context, type Context } from "../core/context";
 import { afterCreate } from "../core/partial";
-import { DigdirClientApi, type WireClient } from "./api";
+import { defaultAdminScopes, DigdirClientApi, type WireClient } from "./api";
+import { InputError } from "../core/errors";
 import {
+  adoptedClientChanged,
+  adoptionRefusal,
   changedFields,
   checkClientInputs,
   desiredClientPayload,
@@ -41,23 +44,61 @@ function outputsFrom(kind: ClientKind, live: WireClient, issuer: Awaited<ReturnT
   }) as ClientOutputs;
 }
 
+/** Why the client `clientId` cannot be taken over by a `kind` resource, or undefined when it can. */
+async function adoptionCheck(ctx: Context, kind: ClientKind, clientId: string): Promise<string | undefined> {
+  const live = await new DigdirClientApi(ctx).lookupClient(clientId);
+  return adoptionRefusal(kind, clientId, live, await ownOrgNo(ctx));
+}
+
+/** The organisation the admin client acts for (digdir:orgNo, else its token's). */
+function ownOrgNo(ctx: Context): Promise<string | undefined> {
+  return ctx.orgNo(ctx.settings.adminScopes ?? defaultAdminScopes).catch(() => ctx.settings.orgNo);
+}
+
+/**
+ * Takes over the existing client `inputs.clientId`: nothing is created; where the declared fields differ from
+ * the live client, one PUT brings it to them (the preview showed the resource as new, so a difference is not
+ * visible there: `npm run export` writes files that match). A secret-based client keeps its secret, which Digdir
+ * never shows: `clientSecret` stays empty until `rotationTrigger` gets a new one.
+ */
+async function adopt(ctx: Context, kind: ClientKind, inputs: ClientInputs) {
+  const api = new DigdirClientApi(ctx);
+  const id = inputs.clientId!;
+  const live = await api.lookupClient(id);
+  const refusal = adoptionRefusal(kind, id, live, await ownOrgNo(ctx));
+  if (refusal) throw new InputError(`${kind}: ${refusal}`);
+  const differs = changedFields(kind, inputsFromLive(kind, live!), inputs).length > 0;
+  const updated = differs ? await api.updateClient(id, updatePayload(kind, live!, inputs)) : live!;
+  return { id, outs: { ...outputsFrom(kind, { ...live!, ...updated }, await issuerOutputs(ctx, kind), undefined, inputs.rotationTrigger) } };
+}
+
 /** check/diff/create/read/update/delete for one kind of Digdir client. */
 export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvider {
   return {
-    async check(_olds, news) {
-      const { inputs, failures } = checkClientInputs(kind, news, context().settings.environment);
-      return failures.length ? { inputs: news, failures } : { inputs };
+    async check(olds: Partial<ClientInputs>, news) {
+      const ctx = context();
+      const { inputs, failures } = checkClientInputs(kind, news, ctx.settings.environment);
+      if (failures.length) return { inputs: news, failures };
+      // A client to take over is judged before anything is planned, so a preview already says what is wrong. Only
+      // once: when the state holds that client already there is nothing to ask Digdir.
+      if (typeof inputs.clientId === "string" && olds?.clientId !== inputs.clientId) {
+        const refusal = await adoptionCheck(ctx, kind, inputs.clientId);
+        if (refusal) return { inputs: news, failures: [{ property: "clientId", reason: refusal }] };
+      }
+      return { inputs };
     },
 
     async diff(_id, olds: ClientOutputs, news: ClientInputs) {
       const changed = changedFields(kind, olds, news);
       const rotate = kind === "IdportenClient" && rotationTriggerChanged(olds, news);
-      return { changes: changed.length > 0 || rotate, replaces: needsReplacement(changed), deleteBeforeReplace: false };
+      const replaces = [...needsReplacement(changed), ...(adoptedClientChanged(olds, news) ? ["clientId"] : [])];
+      return { changes: changed.length > 0 || rotate || replaces.length > 0, replaces, deleteBeforeReplace: false };
     },
 
     async create(inputs: ClientInputs) {
       const ctx = context();
       const api = new DigdirClientApi(ctx);
+      if (inputs.clientId !== undefined) return adopt(ctx, kind, inputs);
       const live = await api.createClient(desiredClientPayload(kind, inputs));
       const id = live.client_id!;
       return afterCreate(id, { clientId: id }, async () => {
@@ -72,7 +113,8 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
       const live = await new DigdirClientApi(ctx).getClient(id);
       if (!live) return { id: "", props: {} };
       const outs = outputsFrom(kind, live, await issuerOutputs(ctx, kind), props?.clientSecret, props?.rotationTrigger);
-      const inputs = defined({ ...inputsFromLive(kind, live), rotationTrigger: props?.rotationTrigger });
+      // clientId among the inputs: a declared one equal to it is then no adoption to check again.
+      const inputs = defined({ ...inputsFromLive(kind, live), clientId: id, rotationTrigger: props?.rotationTrigger });
       return { id, props: outs, inputs };
     },
 

@@ -3,6 +3,11 @@ import { clientProvider } from "./client-provider";
 import { clientResourceProps, DigdirClientResource } from "./client-resource";
 
 export interface MaskinportenClientArgs {
+  /**
+   * Take over this existing client of your organisation (its Digdir client id) instead of creating one; left out,
+   * a new client is created. Another organisation's client or a deactivated one is refused in preview.
+   */
+  clientId?: pulumi.Input<string>;
   /** `client_name`: shown in Samarbeidsportalen. */
   name: pulumi.Input<string>;
   /** Free text; defaults to `name`. */

@@ -61,9 +61,10 @@ describe("API scopes and access through the provider host", () => {
     const renamed = await owner.check(urn, changed.inputs, { ...declared, subscope: "engine/orders.write" });
     expect(await owner.diff(urn, created.id, afterUpdate.props, renamed.inputs)).toMatchObject({ changes: "some", replaces: ["subscope"] });
 
-    // Declared twice while active: a clear refusal, not a silent takeover.
-    const twice = await failed(owner.create(urnOf("ApiScope", "orders-again"), changed.inputs));
-    expect(twice?.details).toMatch(/exists already and is active/);
+    // Declared again while active (another resource name, no state): taken over by name, nothing created.
+    const twice = await owner.create(urnOf("ApiScope", "orders-again"), changed.inputs);
+    expect(twice.id).toBe(created.id);
+    expect(twice.outs).toMatchObject({ name: created.id, active: true, description: "Ordrer, lesing" });
 
     await owner.delete(urn, created.id, afterUpdate.props);
     expect((await owner.read(urn, created.id, afterUpdate.props)).id).toBe("");

@@ -243,10 +243,6 @@ describe("burned ids and the delete quirk", () => {
     );
   });
 
-  test("an id taken by a live system outside the stack points to import", () => {
-    expect(systemIdTakenHint("991825827_smartcloud", { isDeleted: false })).toMatch(/import: "991825827_smartcloud"/);
-  });
-
   test("a 200 delete is done without a follow-up read", () => {
     expect(systemDeleteOutcome(200, "not read")).toBe("deleted");
   });
