@@ -9,3 +9,4 @@ export { System, type SystemArgs, type LocalizedTextArg, type RightArg, type Acc
 export { SystemUserRequest, type SystemUserRequestArgs } from "./altinn/system-user-request";
 export { AgentSystemUserRequest, type AgentSystemUserRequestArgs } from "./altinn/agent-system-user-request";
 export type { SystemOfferArg } from "./altinn/request-resource";
+export { SystemUserRequestGroup, AgentSystemUserRequestGroup, type RequestGroupArgs, type GroupCustomerArg } from "./altinn/request-group";

@@ -4,6 +4,7 @@ import type { ConfigSource } from "./core/settings";
 import { agentSystemUserRequestProvider } from "./altinn/agent-system-user-request";
 import { systemProvider } from "./altinn/system";
 import { systemUserRequestProvider } from "./altinn/system-user-request";
+import { agentSystemUserRequestGroupProvider, systemUserRequestGroupProvider } from "./altinn/request-group";
 import { apiScopeProvider } from "./digdir/api-scope";
 import { clientKeysProvider } from "./digdir/client-keys";
 import { idportenClientProvider } from "./digdir/idporten-client";
@@ -26,6 +27,8 @@ const factories: Record<string, () => pulumi.dynamic.ResourceProvider> = {
   System: systemProvider,
   SystemUserRequest: systemUserRequestProvider,
   AgentSystemUserRequest: agentSystemUserRequestProvider,
+  SystemUserRequestGroup: systemUserRequestGroupProvider,
+  AgentSystemUserRequestGroup: agentSystemUserRequestGroupProvider,
 };
 
 const providers = new Map<string, pulumi.dynamic.ResourceProvider>();

@@ -41,28 +41,7 @@ export function requestProvider(kind: RequestKind): pulumi.dynamic.ResourceProvi
 
   /** Carries out the plan for the key and answers the outputs. */
   async function reconcile(api: AltinnApi, key: RequestKey, live: LiveRequestState, desired: RequestInputs, asked?: Partial<RequestOutputs>): Promise<RequestOutputs> {
-    const plan = planRequest(kind, live, desired, asked && asked.accessPackages ? { rights: asked.rights, accessPackages: asked.accessPackages } : undefined);
-    const next: LiveRequestState = { ...live };
-    switch (plan.action) {
-      case "none":
-        break;
-      case "create":
-        next.request = (await api.createRequest(kind, desired)).request;
-        break;
-      case "recreate":
-        // A repeated POST would answer the stored request unchanged (§0 #14): delete it, then ask again.
-        await api.deleteRequest(plan.requestId);
-        next.request = (await api.createRequest(kind, desired)).request;
-        next.changeRequest = undefined;
-        break;
-      case "changeRequest":
-        if (plan.deletePending) await api.deleteChangeRequest(plan.deletePending);
-        next.changeRequest = await api.createChangeRequest(plan.systemUserId, randomUUID(), plan.body);
-        break;
-      case "blocked":
-        throw new Error(`${kind} ${requestResourceId(key)}: ${plan.reason}.`);
-    }
-    return requestOutputs(kind, key, next, desired, fallback);
+    return requestOutputs(kind, key, await reconcileRequest(api, kind, live, desired, asked), desired, fallback);
   }
 
   return {
@@ -79,22 +58,9 @@ export function requestProvider(kind: RequestKind): pulumi.dynamic.ResourceProvi
       const api = new AltinnApi(context());
       const key = keyOf(inputs);
       const id = requestResourceId(key);
-      let live: LiveRequestState;
-      try {
-        const posted = await api.createRequest(kind, inputs);
-        if (posted.created) return { id, outs: requestOutputs(kind, key, { request: posted.request }, inputs, fallback) };
-        // 200: a request with this key exists, and Altinn ignored the body. Adopt it, then bring it to the desired state.
-        live = { request: posted.request };
-        if (posted.request.status === "Accepted") live.systemUser = await api.getSystemUser(key);
-      } catch (e) {
-        if (!(isApiError(e) && e.hasCode("AUTH-00004"))) throw e;
-        // A system user exists for the key (the customer accepted earlier): adopt it.
-        const [systemUser, request] = await Promise.all([api.getSystemUser(key), api.getRequestByKey(kind, key)]);
-        if (!systemUser) {
-          throw withHint(e, `Altinn says a system user exists for ${id}, but cannot show it to this vendor: check that the system belongs to the configured vendor, then run \`pulumi up\` again.`);
-        }
-        live = { systemUser, request };
-      }
+      const posted = await postOrAdopt(api, kind, inputs);
+      if (posted.created) return { id, outs: requestOutputs(kind, key, posted.live, inputs, fallback) };
+      const live = posted.live;
       const adopted = requestOutputs(kind, key, live, inputs, fallback);
       return afterCreate(id, adopted as unknown as Record<string, unknown>, async () => ({ id, outs: await reconcile(api, key, live, inputs) }));
     },
@@ -132,4 +98,53 @@ export function requestProvider(kind: RequestKind): pulumi.dynamic.ResourceProvi
       if (notice) pulumi.log.warn(notice);
     },
   };
+}
+
+/**
+ * Posts the request for a key. 201: created. 200: a request with the key exists, and Altinn ignored the body
+ * (§0 #14): it is answered as it is, to be brought to the desired state. 400 AUTH-00004: a system user exists for
+ * the key (the customer accepted earlier): it is adopted, with its request if one is still there.
+ */
+export async function postOrAdopt(api: AltinnApi, kind: RequestKind, desired: RequestInputs): Promise<{ created: boolean; live: LiveRequestState }> {
+  const key: RequestKey = { systemId: desired.systemId, partyOrgNo: desired.partyOrgNo, externalRef: desired.externalRef };
+  try {
+    const posted = await api.createRequest(kind, desired);
+    if (posted.created) return { created: true, live: { request: posted.request } };
+    const live: LiveRequestState = { request: posted.request };
+    if (posted.request.status === "Accepted") live.systemUser = await api.getSystemUser(key);
+    return { created: false, live };
+  } catch (e) {
+    if (!(isApiError(e) && e.hasCode("AUTH-00004"))) throw e;
+    const [systemUser, request] = await Promise.all([api.getSystemUser(key), api.getRequestByKey(kind, key)]);
+    if (!systemUser) {
+      throw withHint(e, `Altinn says a system user exists for ${requestResourceId(key)}, but cannot show it to this vendor: check that the system belongs to the configured vendor, then run \`pulumi up\` again.`);
+    }
+    return { created: false, live: { systemUser, request } };
+  }
+}
+
+/** Carries out `planRequest` for one key and answers what Altinn has afterwards. */
+export async function reconcileRequest(api: AltinnApi, kind: RequestKind, live: LiveRequestState, desired: RequestInputs, asked?: Partial<Pick<RequestOutputs, "rights" | "accessPackages">>): Promise<LiveRequestState> {
+  const plan = planRequest(kind, live, desired, asked && asked.accessPackages ? { rights: asked.rights, accessPackages: asked.accessPackages } : undefined);
+  const next: LiveRequestState = { ...live };
+  switch (plan.action) {
+    case "none":
+      break;
+    case "create":
+      next.request = (await api.createRequest(kind, desired)).request;
+      break;
+    case "recreate":
+      // A repeated POST would answer the stored request unchanged (§0 #14): delete it, then ask again.
+      await api.deleteRequest(plan.requestId);
+      next.request = (await api.createRequest(kind, desired)).request;
+      next.changeRequest = undefined;
+      break;
+    case "changeRequest":
+      if (plan.deletePending) await api.deleteChangeRequest(plan.deletePending);
+      next.changeRequest = await api.createChangeRequest(plan.systemUserId, randomUUID(), plan.body);
+      break;
+    case "blocked":
+      throw new Error(`${kind} ${requestResourceId(desired)}: ${plan.reason}.`);
+  }
+  return next;
 }

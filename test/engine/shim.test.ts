@@ -33,7 +33,7 @@ describe("the provider text each resource stores (__provider)", () => {
   });
 
   test("is a couple of hundred bytes naming the kind and the compiled providers, for every kind", () => {
-    for (const kind of ["MaskinportenClient", "KrrClient", "IdportenClient", "ClientKeys", "ApiScope", "ScopeAccess", "System", "SystemUserRequest", "AgentSystemUserRequest"]) {
+    for (const kind of ["MaskinportenClient", "KrrClient", "IdportenClient", "ClientKeys", "ApiScope", "ScopeAccess", "System", "SystemUserRequest", "AgentSystemUserRequest", "SystemUserRequestGroup", "AgentSystemUserRequestGroup"]) {
       const text = providerTextOf(kind);
       expect(Buffer.byteLength(text), kind).toBeLessThanOrEqual(300);
       expect(text).toContain(`r.shim(${JSON.stringify(kind)})`);

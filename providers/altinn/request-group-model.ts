@@ -1,0 +1,327 @@
+import { createHash } from "node:crypto";
+import { containsUnknown, defined, isUnknown, sameSet, type Failure } from "../core/check";
+import { checkAccessPackages, checkRights, checkString, Failures, isPlainObject, normaliseRedirectUrl, rightKey, unknownFields, type AccessPackage, type Right } from "./model";
+import { checkRequestInputs, confirmUrlFor, type LiveRequestState, type RequestInputs, type RequestKey, type RequestKind, type SystemOffer } from "./request-model";
+import { systemIdProblems } from "./system-model";
+
+/**
+ * Pure decisions about a request group: many customers' system user requests for one system in one resource
+ * (providers/altinn/README.md, "Request groups"). The inputs hold the customers in a map keyed by organisation
+ * number (and externalRef), so the engine's own property diff names each customer that changes; the group's
+ * fields are the default of every customer, and a customer's own field replaces the group's.
+ */
+
+export type GroupKind = "SystemUserRequestGroup" | "AgentSystemUserRequestGroup";
+
+export function requestKindOf(kind: GroupKind): RequestKind {
+  return kind === "AgentSystemUserRequestGroup" ? "AgentSystemUserRequest" : "SystemUserRequest";
+}
+
+/** What a customer may set; each replaces the group's field of the same name. */
+export interface CustomerFields {
+  /** For readers and reports; never sent. */
+  name?: string;
+  integrationTitle?: string;
+  rights?: Right[];
+  accessPackages?: AccessPackage[];
+  redirectUrl?: string;
+}
+
+export interface GroupInputs {
+  systemId: string;
+  systemOffer?: SystemOffer;
+  integrationTitle?: string;
+  rights?: Right[];
+  accessPackages?: AccessPackage[];
+  redirectUrl?: string;
+  /** Customers handled at once, per provider host (default 16). */
+  concurrency?: number;
+  /** `<orgNo>` (externalRef = orgNo) or `<orgNo>/<externalRef>` → the customer's own fields. */
+  customers: Record<string, CustomerFields>;
+}
+
+/** Where one customer stands at Altinn, as the group records it. */
+export interface CustomerState {
+  /** Altinn's request id ("" when a system user was adopted without a request, or nothing was posted yet). */
+  requestId: string;
+  /** New, Accepted, Rejected, Denied (Timedout from older builds); "" when nothing is known yet. */
+  status: string;
+  systemUserId?: string;
+  created?: string;
+  timedOut?: boolean;
+  escalated?: boolean;
+  changeRequestId?: string;
+  changeRequestStatus?: string;
+  /** Why the last `pulumi up` failed for this customer; the next one tries again. */
+  error?: string;
+}
+
+export interface GroupOutputs extends GroupInputs {
+  /** Customer key → where it stands. `customers` (inherited) is what was last asked of each. */
+  requests: Record<string, CustomerState>;
+  /** The confirm page of a request: `{id}` is the request id. */
+  confirmUrlTemplate: string;
+  /** The confirm page of a change request (standard groups). */
+  changeRequestUrlTemplate?: string;
+}
+
+export const defaultConcurrency = 16;
+const groupFields = ["systemId", "systemOffer", "integrationTitle", "rights", "accessPackages", "redirectUrl", "concurrency", "customers"] as const;
+const customerFieldNames = ["name", "integrationTitle", "rights", "accessPackages", "redirectUrl"] as const;
+const contentFields = ["integrationTitle", "rights", "accessPackages", "redirectUrl"] as const;
+
+/** A customer's key in the group: `<orgNo>`, or `<orgNo>/<externalRef>` when the reference is another. */
+export function customerKey(orgNo: string, externalRef?: string): string {
+  return externalRef === undefined || externalRef === orgNo ? orgNo : `${orgNo}/${externalRef}`;
+}
+
+/** The customer's organisation number and externalRef from its key (an externalRef holds no `/`). */
+export function parseCustomerKey(key: string): { partyOrgNo: string; externalRef: string } {
+  const slash = key.indexOf("/");
+  return slash < 0 ? { partyOrgNo: key, externalRef: key } : { partyOrgNo: key.slice(0, slash), externalRef: key.slice(slash + 1) };
+}
+
+/**
+ * The shard of a customer: the first 32 bits of SHA-256 of `<orgNo>/<externalRef>`, modulo the shard count. It
+ * depends on the customer alone, so adding or removing customers never moves another. Never change it: every
+ * customer would move.
+ */
+export function shardOf(orgNo: string, externalRef: string | undefined, shards: number): number {
+  return createHash("sha256").update(`${orgNo}/${externalRef ?? orgNo}`).digest().readUInt32BE(0) % shards;
+}
+
+/** One customer's request inputs: its own fields over the group's. */
+export function effectiveInputs(g: Pick<GroupInputs, "systemId" | "systemOffer" | (typeof contentFields)[number]>, key: string, c: CustomerFields): RequestInputs {
+  const { partyOrgNo, externalRef } = parseCustomerKey(key);
+  const pick = <K extends (typeof contentFields)[number]>(k: K) => (c[k] !== undefined ? c[k] : g[k]);
+  return defined({
+    systemId: g.systemId,
+    partyOrgNo,
+    externalRef,
+    integrationTitle: pick("integrationTitle"),
+    rights: pick("rights"),
+    accessPackages: pick("accessPackages") ?? [],
+    redirectUrl: pick("redirectUrl"),
+  }) as RequestInputs;
+}
+
+/**
+ * Validates and completes a group's inputs offline: the group's own fields, then every customer's request as
+ * `checkRequestInputs` judges it. A failure on a customer's request names the customer (`customers["310000019"]
+ * .rights[0]`) when the field is the customer's own, else the group's field, once.
+ */
+export function checkGroupInputs(kind: GroupKind, raw: Record<string, unknown>, opts: { configuredVendor?: string } = {}): { inputs: GroupInputs; failures: Failure[] } {
+  const agent = kind === "AgentSystemUserRequestGroup";
+  const rkind = requestKindOf(kind);
+  const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
+  const f = new Failures();
+  unknownFields(f, news, groupFields, "");
+  const systemId = checkString(f, news.systemId, "systemId", { required: true, what: "the System's systemId" });
+  if (typeof systemId === "string" && !isUnknown(systemId)) systemIdProblems(systemId).forEach((p) => f.add(p.property, p.reason));
+
+  const own = (v: Record<string, unknown>, prefix: string): CustomerFields => {
+    const out: CustomerFields = {};
+    if (v.integrationTitle !== undefined && v.integrationTitle !== null) {
+      const t = checkString(f, v.integrationTitle, `${prefix}integrationTitle`);
+      out.integrationTitle = typeof t === "string" && !isUnknown(t) ? t.trim() : t;
+    }
+    if (v.rights !== undefined && v.rights !== null) out.rights = checkRights(new Failures(), v.rights, "rights") ?? (v.rights as Right[]);
+    if (v.accessPackages !== undefined && v.accessPackages !== null) out.accessPackages = checkAccessPackages(new Failures(), v.accessPackages, "accessPackages", false) ?? (v.accessPackages as AccessPackage[]);
+    if (v.redirectUrl !== undefined && v.redirectUrl !== null) out.redirectUrl = v.redirectUrl as string;
+    return out;
+  };
+  const group = own(news, "");
+  let concurrency: number | undefined;
+  if (news.concurrency !== undefined && news.concurrency !== null && !isUnknown(news.concurrency)) {
+    if (typeof news.concurrency !== "number" || !Number.isInteger(news.concurrency) || news.concurrency < 1 || news.concurrency > 256) {
+      f.add("concurrency", "must be a whole number from 1 to 256: how many customers are handled at once");
+    } else concurrency = news.concurrency;
+  }
+
+  const customers: Record<string, CustomerFields> = {};
+  const rawCustomers = news.customers;
+  if (isUnknown(rawCustomers)) {
+    // Not known yet (a preview): judged when it is.
+  } else if (!isPlainObject(rawCustomers)) {
+    f.add("customers", 'must be a map of customers: "<orgNo>" or "<orgNo>/<externalRef>" → {name, rights, ...}');
+  } else {
+    const reported = new Set<string>();
+    const offer = news.systemOffer as SystemOffer | undefined;
+    for (const [key, value] of Object.entries(rawCustomers)) {
+      const at = `customers[${JSON.stringify(key)}]`;
+      if (!isPlainObject(value)) {
+        f.add(at, "must be a map of the customer's own fields ({} when it has none)");
+        continue;
+      }
+      unknownFields(f, value, customerFieldNames, at);
+      const c: CustomerFields = own(value, `${at}.`);
+      if (value.name !== undefined && value.name !== null) {
+        if (typeof value.name === "string") c.name = value.name;
+        else if (!isUnknown(value.name)) f.add(`${at}.name`, "must be text (the customer's name, for readers)");
+      }
+      const { partyOrgNo, externalRef } = parseCustomerKey(key);
+      const checked = checkRequestInputs(
+        rkind,
+        {
+          systemId: systemId ?? "",
+          systemOffer: offer,
+          partyOrgNo,
+          externalRef,
+          ...Object.fromEntries(contentFields.filter((k) => !(agent && k === "rights")).map((k) => [k, value[k] ?? news[k]]).filter(([, v]) => v !== undefined && v !== null)),
+          ...(agent && (value.rights ?? news.rights) !== undefined ? { rights: value.rights ?? news.rights } : {}),
+        },
+        opts,
+      );
+      for (const failure of checked.failures) {
+        if (failure.property === "systemId" || failure.property.startsWith("systemOffer")) {
+          if (!reported.has(failure.property)) f.add(failure.property, failure.reason);
+          reported.add(failure.property);
+          continue;
+        }
+        const field = /^[a-zA-Z]+/.exec(failure.property)?.[0] ?? "";
+        if (field === "partyOrgNo" || field === "externalRef") {
+          f.add(at, `${field === "partyOrgNo" ? `the organisation number ${partyOrgNo}` : `the externalRef ${externalRef}`}: ${failure.reason}`);
+        } else if ((contentFields as readonly string[]).includes(field) && value[field] === undefined) {
+          // The group's own field: said once, for the first customer it fails for.
+          const id = `${failure.property}\u0000${failure.reason}`;
+          if (!reported.has(id)) f.add(failure.property, `${failure.reason} (for every customer that does not set its own ${field})`);
+          reported.add(id);
+        } else f.add(`${at}.${failure.property}`, failure.reason);
+      }
+      customers[key] = defined(c as Record<string, unknown>) as CustomerFields;
+    }
+    // One request per key: "310000019" and "310000019/310000019" are the same customer.
+    const seen = new Map<string, string>();
+    for (const key of Object.keys(customers)) {
+      const { partyOrgNo, externalRef } = parseCustomerKey(key);
+      const canonical = customerKey(partyOrgNo, externalRef);
+      const other = seen.get(canonical);
+      if (other !== undefined) f.add(`customers[${JSON.stringify(key)}]`, `is the same customer and externalRef as ${JSON.stringify(other)}: Altinn keeps one request per system, customer and externalRef; remove one`);
+      seen.set(canonical, key);
+    }
+  }
+
+  const inputs = defined({
+    systemId,
+    systemOffer: news.systemOffer as SystemOffer | undefined,
+    ...group,
+    concurrency,
+    customers: isUnknown(rawCustomers) ? (rawCustomers as unknown as Record<string, CustomerFields>) : customers,
+  }) as GroupInputs;
+  return { inputs, failures: f.list };
+}
+
+/** What is compared per customer: the request's contents and the customer's name. */
+function contentKey(r: RequestInputs, agent: boolean, accepted: boolean, name?: string): string {
+  return JSON.stringify([
+    agent ? null : (r.rights ?? []).map(rightKey).sort(),
+    (r.accessPackages ?? []).map((p) => p.urn).sort(),
+    // Once accepted, the title and redirect URL no longer matter (a system user cannot be renamed).
+    accepted ? null : (r.integrationTitle ?? null),
+    accepted ? null : r.redirectUrl === undefined ? null : normaliseRedirectUrl(r.redirectUrl),
+    name ?? null,
+  ]);
+}
+
+export interface GroupChanges {
+  added: string[];
+  removed: string[];
+  /** Customers whose request differs from what was asked, or whose last attempt failed. */
+  changed: string[];
+}
+
+/** Which customers an `up` has to act on: added, removed, changed or failed last time; nothing else is touched. */
+export function groupChanges(kind: GroupKind, olds: Partial<GroupOutputs>, news: GroupInputs): GroupChanges {
+  const agent = kind === "AgentSystemUserRequestGroup";
+  const before = olds.customers ?? {};
+  const states = olds.requests ?? {};
+  const added: string[] = [];
+  const changed: string[] = [];
+  for (const [key, c] of Object.entries(news.customers)) {
+    const old = before[key];
+    const state = states[key];
+    if (!old || !state) {
+      added.push(key);
+      continue;
+    }
+    if (state.error || containsUnknown(c)) {
+      changed.push(key);
+      continue;
+    }
+    const accepted = state.status === "Accepted";
+    const want = contentKey(effectiveInputs(news, key, c), agent, accepted, c.name);
+    const had = contentKey(effectiveInputs(olds as GroupInputs, key, old), agent, accepted, old.name);
+    if (want !== had) changed.push(key);
+  }
+  const removed = Object.keys(before).filter((k) => !(k in news.customers));
+  // A state without its customer entry (never happens by our hand) is removed too.
+  for (const k of Object.keys(states)) if (!(k in news.customers) && !(k in before)) removed.push(k);
+  return { added, removed, changed };
+}
+
+export function groupDiff(kind: GroupKind, olds: Partial<GroupOutputs>, news: GroupInputs): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+  const replaces = isUnknown(news.systemId) || olds.systemId !== news.systemId ? ["systemId"] : [];
+  if (replaces.length) return { changes: true, replaces, deleteBeforeReplace: true };
+  if (isUnknown(news.customers) || !isPlainObject(news.customers)) return { changes: true, replaces: [], deleteBeforeReplace: true };
+  const c = groupChanges(kind, olds, news);
+  const settings = (olds.concurrency ?? null) !== (news.concurrency ?? null);
+  return { changes: settings || c.added.length + c.removed.length + c.changed.length > 0, replaces: [], deleteBeforeReplace: true };
+}
+
+/** A customer's recorded state from what Altinn has (its request, system user and our latest change request). */
+export function customerState(live: LiveRequestState, previous?: CustomerState): CustomerState {
+  const r = live.request;
+  const status = live.systemUser ? "Accepted" : (r?.status ?? "");
+  const cr = live.changeRequest;
+  return defined({
+    requestId: r?.requestId ?? (live.systemUser ? "" : (previous?.requestId ?? "")),
+    status,
+    systemUserId: live.systemUser?.systemUserId,
+    created: r?.created,
+    timedOut: r?.timedOut ? true : undefined,
+    escalated: r?.escalated ? true : undefined,
+    changeRequestId: cr?.changeRequestId,
+    changeRequestStatus: cr?.status,
+  }) as CustomerState;
+}
+
+/** The confirm pages' templates: `{id}` stands for the request's (or change request's) id. */
+export function urlTemplates(kind: GroupKind, uiBase: string): Pick<GroupOutputs, "confirmUrlTemplate" | "changeRequestUrlTemplate"> {
+  const rkind = requestKindOf(kind);
+  const template = (k: Parameters<typeof confirmUrlFor>[0]) => confirmUrlFor(k, uiBase, "{id}").replace(encodeURIComponent("{id}"), "{id}");
+  return defined({ confirmUrlTemplate: template(rkind), changeRequestUrlTemplate: rkind === "SystemUserRequest" ? template("ChangeRequest") : undefined }) as Pick<GroupOutputs, "confirmUrlTemplate" | "changeRequestUrlTemplate">;
+}
+
+/** The confirm page of a customer's request ("" when there is none). */
+export function confirmUrlOf(template: string, state: Pick<CustomerState, "requestId"> | undefined): string {
+  return state?.requestId ? template.replace("{id}", encodeURIComponent(state.requestId)) : "";
+}
+
+/** What the asked-for contents were, as the change-request baseline needs them. */
+export function askedOf(g: Partial<GroupInputs>, key: string, c: CustomerFields | undefined): Pick<RequestInputs, "rights" | "accessPackages"> | undefined {
+  if (!c || !g.systemId) return undefined;
+  const e = effectiveInputs(g as GroupInputs, key, c);
+  return { rights: e.rights, accessPackages: e.accessPackages };
+}
+
+/**
+ * The customer's fields to record as asked: the same contents as `asked` (effective), written against the group
+ * fields `g` (only what differs from them), so that a customer whose update failed keeps what it was asked before.
+ */
+export function recordAgainst(g: GroupInputs, key: string, asked: RequestInputs, name: string | undefined): CustomerFields {
+  const base = effectiveInputs(g, key, {});
+  const out: CustomerFields = {};
+  if (name !== undefined) out.name = name;
+  if ((asked.integrationTitle ?? null) !== (base.integrationTitle ?? null)) out.integrationTitle = asked.integrationTitle;
+  if (!sameSet((asked.rights ?? []).map(rightKey), (base.rights ?? []).map(rightKey))) out.rights = asked.rights;
+  if (!sameSet(asked.accessPackages.map((p) => p.urn), base.accessPackages.map((p) => p.urn))) out.accessPackages = asked.accessPackages;
+  if ((asked.redirectUrl ?? null) !== (base.redirectUrl ?? null)) out.redirectUrl = asked.redirectUrl;
+  return defined(out as Record<string, unknown>) as CustomerFields;
+}
+
+/** The key of a request or system user that Altinn lists. */
+export function listKey(partyOrgNo: string, externalRef: string | undefined): string {
+  return customerKey(partyOrgNo, externalRef || partyOrgNo);
+}
+
+export type { RequestKey };
