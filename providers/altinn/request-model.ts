@@ -208,6 +208,8 @@ export function checkRequestInputs(kind: RequestKind, raw: Record<string, unknow
   }
   subsetFailures(f, { rights, accessPackages, redirectUrl }, systemOffer);
 
+  // The system's offer is judged here and then left out: the inputs (what the state records, what a preview's
+  // diff shows, what a saved plan holds) say what is asked of the customer, not everything the system offers.
   const inputs = defined({
     systemId,
     partyOrgNo,
@@ -216,7 +218,6 @@ export function checkRequestInputs(kind: RequestKind, raw: Record<string, unknow
     rights,
     accessPackages,
     redirectUrl,
-    systemOffer,
   }) as RequestInputs;
   return { inputs, failures: f.list };
 }
@@ -305,12 +306,13 @@ function sameRedirect(a: string | undefined, b: string | undefined): boolean {
 
 /**
  * The diff: a changed key is another request (a replacement; the old one is deleted first, so a forced
- * replacement of the same key works). Rights and packages are sets. Once accepted, the title and redirect URL
+ * replacement of the same key works); a key not known yet (a preview) is a change, never on its own a
+ * replacement (providers/README.md, "What a preview knows"). Rights and packages are sets. Once accepted, the title and redirect URL
  * no longer matter (a system user has no API to rename it), so changes to them are not reported.
  */
 export function requestDiff(olds: Partial<RequestOutputs>, news: Partial<RequestInputs>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
-  const replaces = keyFields.filter((k) => isUnknown(news[k]) || olds[k] !== news[k]);
-  const changed: string[] = [];
+  const replaces = keyFields.filter((k) => !isUnknown(news[k]) && olds[k] !== news[k]);
+  const changed: string[] = keyFields.filter((k) => isUnknown(news[k]));
   if (containsUnknown(news.rights) || !sameRights(olds.rights, news.rights)) changed.push("rights");
   if (containsUnknown(news.accessPackages) || !samePackages(olds.accessPackages, news.accessPackages)) changed.push("accessPackages");
   if (olds.status !== "Accepted") {

@@ -71,8 +71,8 @@ export function requestProvider(kind: RequestKind): pulumi.dynamic.ResourceProvi
       const live = await readLive(new AltinnApi(context()), key, props?.changeRequestId);
       if (!live.request && !live.systemUser) return { id: "", props: {} };
       const outs = requestOutputs(kind, key, live, props?.status ? props : undefined, fallback);
-      // Inputs only for an import (no earlier state): a refresh keeps the declared ones, `systemOffer` included,
-      // which the outputs do not carry.
+      // Inputs only for an import (no earlier state): a refresh keeps the declared ones (an accepted request's
+      // outputs keep what was asked last, not what the customer's system user holds).
       return props?.status ? { id, props: outs } : { id, props: outs, inputs: requestInputsFrom(kind, outs) };
     },
 

@@ -260,8 +260,9 @@ export function changedSystemFields(olds: Partial<SystemOutputs>, news: Partial<
  * A system id cannot change (no rename API), and an id is never released: a changed id is a new system under the
  * new id, created before the old one is deleted (the two ids never collide).
  */
-export function systemReplaces(changed: SystemField[]): SystemField[] {
-  return changed.filter((f) => f === "systemId" || f === "vendorOrgNo");
+export function systemReplaces(changed: SystemField[], news: Partial<SystemInputs> = {}): SystemField[] {
+  // One not known yet (a preview) is a change, never on its own a replacement (providers/README.md).
+  return changed.filter((f) => (f === "systemId" || f === "vendorOrgNo") && !isUnknown(news[f]));
 }
 
 /** The outputs: the live system, with the declared `isAssignable` hints carried over for packages still there. */

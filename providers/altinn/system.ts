@@ -115,7 +115,7 @@ export function systemProvider(): pulumi.dynamic.ResourceProvider {
     async diff(_id, olds: SystemOutputs, news: SystemInputs) {
       const changed = changedSystemFields(olds, news);
       // A new id never collides with the old one, so the new system is created before the old is deleted.
-      return { changes: changed.length > 0, replaces: systemReplaces(changed), deleteBeforeReplace: false };
+      return { changes: changed.length > 0, replaces: systemReplaces(changed, news), deleteBeforeReplace: false };
     },
 
     async create(inputs: SystemInputs) {

@@ -146,6 +146,7 @@ export function changedScopeFields(olds: Partial<ApiScopeInputs>, news: Partial<
   });
 }
 
-export function scopeReplacements(changed: ScopeField[]): ScopeField[] {
-  return changed.filter((f) => immutableScopeFields.includes(f));
+/** Immutable fields that change; one not known yet (a preview) is a change, never on its own a replacement. */
+export function scopeReplacements(changed: ScopeField[], news: Partial<ApiScopeInputs> = {}): ScopeField[] {
+  return changed.filter((f) => immutableScopeFields.includes(f) && !isUnknown(news[f]));
 }

@@ -46,8 +46,11 @@ export interface ApiScopeArgs {
  * Digdir (which keeps it, and consumers' grants, for audit); declaring it again reactivates it.
  */
 export class ApiScope extends ShimResource {
-  /** `prefix:subscope`, the scope consumers ask for. */
-  declare readonly name: pulumi.Output<string>;
+  /**
+   * `prefix:subscope`, the scope consumers ask for: the resource's id, so it stays known in the preview of an
+   * update (a description changed), and the grants that use it see no change (providers/README.md).
+   */
+  readonly name: pulumi.Output<string>;
   declare readonly prefix: pulumi.Output<string>;
   declare readonly subscope: pulumi.Output<string>;
   declare readonly active: pulumi.Output<boolean>;
@@ -56,7 +59,8 @@ export class ApiScope extends ShimResource {
   declare readonly lastUpdated: pulumi.Output<string>;
 
   constructor(name: string, args: ApiScopeArgs, opts?: pulumi.CustomResourceOptions) {
-    super("digdir", "ApiScope", name, { name: undefined, active: undefined, ownerOrgNo: undefined, created: undefined, lastUpdated: undefined, ...args }, opts);
+    super("digdir", "ApiScope", name, { active: undefined, ownerOrgNo: undefined, created: undefined, lastUpdated: undefined, ...args }, opts);
+    this.name = this.id;
   }
 }
 
@@ -69,7 +73,7 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
 
     async diff(_id, olds: ApiScopeOutputs, news: ApiScopeInputs) {
       const changed = changedScopeFields(olds, news);
-      return { changes: changed.length > 0, replaces: scopeReplacements(changed), deleteBeforeReplace: false };
+      return { changes: changed.length > 0, replaces: scopeReplacements(changed, news), deleteBeforeReplace: false };
     },
 
     /**

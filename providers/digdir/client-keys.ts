@@ -260,6 +260,16 @@ async function verifyScopeOf(api: DigdirClientApi, clientId: string): Promise<st
   return scope;
 }
 
+/** Is the set asked for on another client than the stored one (or one not known yet)? */
+function movesTo(olds: Partial<ClientKeysOutputs>, news: ClientKeysInputs): boolean {
+  return isUnknown(news.clientId) || (olds.clientId !== undefined && olds.clientId !== news.clientId);
+}
+
+/** The client the stored set is on: its `clientId` output, else (an import) the id. */
+function clientOf(id: string, props: Partial<ClientKeysOutputs> | undefined): string {
+  return typeof props?.clientId === "string" && props.clientId ? props.clientId : id;
+}
+
 export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
   return {
     async check(_olds, news) {
@@ -276,8 +286,9 @@ export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
      * renewal is a change even when the inputs are unchanged, so that `pulumi up` performs it.
      */
     async diff(_id, olds: ClientKeysOutputs, news: ClientKeysInputs) {
-      const replaces = isUnknown(news.clientId) || olds.clientId !== news.clientId ? ["clientId"] : [];
-      if (replaces.length || containsUnknown(news) || policyChanged(olds, news)) return { changes: true, replaces, deleteBeforeReplace: false };
+      // Another client (or one not known yet: a client being created or replaced) is an update, which moves
+      // the set: never a replacement on an unknown alone, and the same step whether the preview knew the id.
+      if (movesTo(olds, news) || containsUnknown(news) || policyChanged(olds, news)) return { changes: true, replaces: [], deleteBeforeReplace: false };
       const plan = planKeys(stateOf(olds).state, news, seconds(await context().serverNow()));
       return { changes: plan.steps.length > 0, replaces: [], deleteBeforeReplace: false };
     },
@@ -286,20 +297,33 @@ export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
       return { id: inputs.clientId, outs: await carryOut(context(), inputs.clientId, undefined, inputs, "create") };
     },
 
-    /** Refresh: the registered set as Digdir has it; the rest (generated keys, private JWKs, policy) as stored. */
+    /**
+     * Refresh: the registered set as Digdir has it; the rest (generated keys, private JWKs, policy) as stored.
+     * The client is the stored `clientId` (the id names the client the set was created on; see update).
+     */
     async read(id, props: ClientKeysOutputs) {
-      const live = await new DigdirClientApi(context()).getJwks(id);
+      const clientId = clientOf(id, props);
+      const live = await new DigdirClientApi(context()).getJwks(clientId);
       if (!live || live.keys.length === 0) return { id: "", props: {} };
       const registered = publicKeysFrom(live);
-      return { id, props: { ...props, clientId: id, keys: registered, kids: registered.map((k) => k.kid), expiresAt: expiryOf(registered) } };
+      return { id, props: { ...props, clientId, keys: registered, kids: registered.map((k) => k.kid), expiresAt: expiryOf(registered) } };
     },
 
+    /**
+     * On another client (the old one replaced, or the set moved), the set is registered there as on a create
+     * (a generated key is generated anew: it was the old client's), then removed from the old client. The
+     * resource keeps its id, the client it was created on; `clientId` says where the set is.
+     */
     async update(id, olds: ClientKeysOutputs, news: ClientKeysInputs) {
-      return { outs: await carryOut(context(), id, olds, news, "update") };
+      const ctx = context();
+      if (!movesTo(olds, news)) return { outs: await carryOut(ctx, news.clientId, olds, news, "update") };
+      const outs = await carryOut(ctx, news.clientId, undefined, news, "update");
+      await new DigdirClientApi(ctx).deleteJwks(clientOf(id, olds));
+      return { outs };
     },
 
-    async delete(id) {
-      await new DigdirClientApi(context()).deleteJwks(id);
+    async delete(id, props: ClientKeysOutputs) {
+      await new DigdirClientApi(context()).deleteJwks(clientOf(id, props));
     },
   };
 }

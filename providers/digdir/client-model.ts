@@ -396,9 +396,12 @@ export function rotationTriggerChanged(olds: Partial<ClientInputs>, news: Partia
   return isUnknown(news.rotationTrigger) || (olds.rotationTrigger ?? null) !== (news.rotationTrigger ?? null);
 }
 
-/** `integrationType` is immutable at Digdir: a change needs a new client. */
-export function needsReplacement(changed: Field[]): Field[] {
-  return changed.filter((f) => f === "integrationType");
+/**
+ * `integrationType` is immutable at Digdir: a change needs a new client. One not known yet (a preview) is a
+ * change, never on its own a replacement (providers/README.md, "What a preview knows").
+ */
+export function needsReplacement(changed: Field[], news: Partial<ClientInputs> = {}): Field[] {
+  return changed.filter((f) => f === "integrationType" && !isUnknown(news[f]));
 }
 
 /**

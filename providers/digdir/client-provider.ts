@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { defined } from "../core/check";
+import { defined, isUnknown } from "../core/check";
 import { context, type Context } from "../core/context";
 import { afterCreate } from "../core/partial";
 import { defaultAdminScopes, DigdirClientApi, type WireClient } from "./api";
@@ -91,8 +91,9 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
     async diff(_id, olds: ClientOutputs, news: ClientInputs) {
       const changed = changedFields(kind, olds, news);
       const rotate = kind === "IdportenClient" && rotationTriggerChanged(olds, news);
-      const replaces = [...needsReplacement(changed), ...(adoptedClientChanged(olds, news) ? ["clientId"] : [])];
-      return { changes: changed.length > 0 || rotate || replaces.length > 0, replaces, deleteBeforeReplace: false };
+      // A declared clientId not known yet (a preview) is a change, never on its own a replacement.
+      const replaces = [...needsReplacement(changed, news), ...(adoptedClientChanged(olds, news) && !isUnknown(news.clientId) ? ["clientId"] : [])];
+      return { changes: changed.length > 0 || rotate || adoptedClientChanged(olds, news), replaces, deleteBeforeReplace: false };
     },
 
     async create(inputs: ClientInputs) {

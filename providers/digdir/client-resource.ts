@@ -2,8 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { ShimResource } from "../core/shim";
 import type { ClientKind } from "./client-model";
 
-/** The outputs every Digdir client resource exposes besides its inputs. */
-export const clientOutputNames = ["clientId", "clientOrgNo", "issuer", "tokenEndpoint", "wellKnownUrl", "created", "lastUpdated", "integrationType"] as const;
+/**
+ * The outputs every Digdir client resource exposes besides its inputs. `clientId` is not among them: the
+ * resource's id is Digdir's client id, and taken from `id` it stays known in the preview of an update (below).
+ */
+export const clientOutputNames = ["clientOrgNo", "issuer", "tokenEndpoint", "wellKnownUrl", "created", "lastUpdated", "integrationType"] as const;
 
 /**
  * Registers a client resource: type `pulumi-nodejs:dynamic/digdir:<kind>`, the kind's shim as provider, and
@@ -16,8 +19,13 @@ export function clientResourceProps(args: object, extraOutputs: readonly string[
 }
 
 export abstract class DigdirClientResource extends ShimResource {
-  /** Digdir's id of the client, the `iss` of its grants. */
-  declare readonly clientId: pulumi.Output<string>;
+  /**
+   * Digdir's id of the client, the `iss` of its grants: the resource's id. A preview of an update keeps the id,
+   * but gives every output that is not an input as unknown (the SDK's provider host answers no preview of its
+   * own); taken from the id, the client id stays known, and so do the key set and systems that use it
+   * (providers/README.md, "What a preview knows").
+   */
+  readonly clientId: pulumi.Output<string>;
   /** The organisation that owns the client. */
   declare readonly clientOrgNo: pulumi.Output<string>;
   /** The authorization server the client gets tokens from (its `aud` for grants). */
@@ -31,5 +39,6 @@ export abstract class DigdirClientResource extends ShimResource {
 
   protected constructor(kind: ClientKind, name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
     super("digdir", kind, name, props, opts);
+    this.clientId = this.id;
   }
 }

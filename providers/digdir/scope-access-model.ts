@@ -67,6 +67,10 @@ export function scopeAccessOutputs(i: ScopeAccessInputs, row: WireConsumer | und
   };
 }
 
-export function scopeAccessReplacements(olds: Partial<ScopeAccessInputs>, news: ScopeAccessInputs): string[] {
+/**
+ * The fields whose change moves the grant (an update: grant the new, revoke the old), whether known or not yet
+ * (a preview of a scope being replaced): the same step in preview and up, never a replacement on an unknown.
+ */
+export function scopeAccessMoves(olds: Partial<ScopeAccessInputs>, news: ScopeAccessInputs): string[] {
   return (["scope", "consumerOrgNo"] as const).filter((f) => isUnknown(news[f]) || olds[f] !== news[f]);
 }

@@ -8,7 +8,7 @@ import {
   parseScopeAccessId,
   scopeAccessId,
   scopeAccessOutputs,
-  scopeAccessReplacements,
+  scopeAccessMoves,
   type ScopeAccessInputs,
   type ScopeAccessOutputs,
 } from "./scope-access-model";
@@ -44,8 +44,19 @@ export function scopeAccessProvider(): pulumi.dynamic.ResourceProvider {
     },
 
     async diff(_id, olds: ScopeAccessOutputs, news: ScopeAccessInputs) {
-      const replaces = scopeAccessReplacements(olds, news);
-      return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+      return { changes: scopeAccessMoves(olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
+    },
+
+    /**
+     * Another scope or consumer (a scope replaced under the grant): grant the new, then revoke the old. The
+     * resource keeps its id; read and delete go by the stored `scope` and `consumerOrgNo`.
+     */
+    async update(id, olds: ScopeAccessOutputs, news: ScopeAccessInputs) {
+      const api = new DigdirScopeApi(context());
+      const row = await api.grantAccess(news.scope, news.consumerOrgNo);
+      const old = olds?.scope && olds?.consumerOrgNo ? { scope: olds.scope, consumerOrgNo: olds.consumerOrgNo } : parseScopeAccessId(id);
+      if (old.scope !== news.scope || old.consumerOrgNo !== news.consumerOrgNo) await api.revokeAccess(old.scope, old.consumerOrgNo);
+      return { outs: scopeAccessOutputs(news, row) };
     },
 
     /** PUT grants (and re-grants a revoked, DENIED row); a 400 names the consumer and what to do. */

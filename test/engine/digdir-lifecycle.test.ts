@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { HttpClient } from "../../providers/core/http";
 import { MaskinportenTokens } from "../../providers/core/auth";
 import { krrScopes } from "../../providers/digdir/client-model";
+import { unknownValue } from "../../providers/core/check";
+import { SAMARBEID, SimApi } from "../e2e/support";
 import { rsaKeyPair } from "../support/keys";
 import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
 import { type GrpcError, type ProviderHost, urnOf } from "../support/provider-host";
@@ -135,13 +137,38 @@ describe("Digdir clients through the provider host", () => {
     await host.delete(urn, created.id, created.outs);
   });
 
-  test("a key set moved to another client is a replacement", async () => {
+  test("a key set on another client (or one not known yet) is an update that moves it; read and delete follow it", async () => {
     const key = rsaKeyPair();
-    const urn = urnOf("ClientKeys", "k");
-    const a = await host.check(urn, {}, { __provider: P.ClientKeys, clientId: "client-a", keys: [key.publicJwk] });
-    const b = await host.check(urn, a.inputs, { __provider: P.ClientKeys, clientId: "client-b", keys: [key.publicJwk] });
-    const outsA = { ...a.inputs, kids: [key.kid], expiresAt: {} };
-    expect(await host.diff(urn, "client-a", outsA, b.inputs)).toEqual({ changes: "some", replaces: ["clientId"], deleteBeforeReplace: false });
+    const client = async (name: string) => {
+      const urn = urnOf("MaskinportenClient", name);
+      return { urn, ...(await host.create(urn, (await host.check(urn, {}, { __provider: P.MaskinportenClient, name, scopes: ["altinn:authentication/systemuser.request.read"] })).inputs)) };
+    };
+    const [a, b] = [await client("move-a"), await client("move-b")];
+    // What Digdir has, as the vendor's admin client reads it.
+    const admin = await SimApi.connect(sim.url);
+    const kidsOn = async (id: string) => ((await admin.ok("GET", `${SAMARBEID}/clients/${id}/jwks`)) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    const urn = urnOf("ClientKeys", "moving");
+    const onA = await host.check(urn, {}, { __provider: P.ClientKeys, clientId: a.id, keys: [key.publicJwk] });
+    const created = await host.create(urn, onA.inputs);
+    expect(created.id).toBe(a.id);
+
+    // A preview of the move sees the new client's id unknown: a change, not a replacement; so does up, knowing it.
+    const onUnknown = { ...onA.inputs, clientId: unknownValue };
+    expect(await host.diff(urn, created.id, created.outs, onUnknown)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    const onB = await host.check(urn, onA.inputs, { __provider: P.ClientKeys, clientId: b.id, keys: [key.publicJwk] });
+    expect(await host.diff(urn, created.id, created.outs, onB.inputs)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+
+    const moved = await host.update(urn, created.id, created.outs, onB.inputs);
+    expect(moved.outs).toMatchObject({ clientId: b.id, kids: [key.kid] });
+    expect(await kidsOn(b.id)).toEqual([key.kid]);
+    expect(await kidsOn(a.id)).toEqual([]);
+    // The id stays the first client's; refresh and delete go by the stored clientId.
+    const refreshed = await host.read(urn, created.id, moved.outs);
+    expect(refreshed.props).toMatchObject({ clientId: b.id, kids: [key.kid] });
+    expect(await host.diff(urn, created.id, refreshed.props, onB.inputs)).toMatchObject({ changes: "none" });
+    await host.delete(urn, created.id, moved.outs);
+    expect(await kidsOn(b.id)).toEqual([]);
+    for (const c of [a, b]) await host.delete(c.urn, c.id, c.outs);
   });
 
   test("an upstream refusal reaches the engine with Digdir's message and what to do, and no token", async () => {

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { MaskinportenTokens, readPrivateKey } from "../../providers/core/auth";
 import { isApiError } from "../../providers/core/errors";
 import { HttpClient } from "../../providers/core/http";
+import { unknownValue } from "../../providers/core/check";
 import { orgNoCheckDigit } from "../../providers/core/orgno";
+import { SAMARBEID, SimApi } from "../e2e/support";
 import { GrpcError, ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
 import { type Bootstrap, control, localConfig, type Simulator, startSim } from "../support/sim";
 
@@ -125,6 +127,34 @@ describe("API scopes and access through the provider host", () => {
     await owner.delete(accessUrn, regranted.id, regranted.outs);
     await owner.delete(scopeUrn, scope.id, scope.outs);
     expect(owner.stderr()).not.toContain((JSON.parse(jwk) as { d: string }).d);
+  });
+
+  test("a grant whose scope is replaced (not known in the preview) is an update that grants the new scope and revokes the old", async () => {
+    const scopeOf = async (sub: string) => {
+      const u = urnOf("ApiScope", sub);
+      return owner.create(u, (await owner.check(u, {}, { __provider: P.ApiScope, prefix, subscope: `engine/${sub}`, description: sub })).inputs);
+    };
+    const [a, b] = [await scopeOf("moves-a"), await scopeOf("moves-b")];
+    const urn = urnOf("ScopeAccess", "moving");
+    const onA = await owner.check(urn, {}, { __provider: P.ScopeAccess, scope: a.outs.name, consumerOrgNo });
+    const granted = await owner.create(urn, onA.inputs);
+    const onB = await owner.check(urn, onA.inputs, { __provider: P.ScopeAccess, scope: b.outs.name, consumerOrgNo });
+    for (const news of [{ ...onA.inputs, scope: unknownValue }, onB.inputs]) {
+      expect(await owner.diff(urn, granted.id, granted.outs, news)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    }
+    const moved = await owner.update(urn, granted.id, granted.outs, onB.inputs);
+    expect(moved.outs).toMatchObject({ scope: b.outs.name, consumerOrgNo, state: "APPROVED" });
+    // The consumer's row per scope, as the owner's admin client reads it at Digdir.
+    const admin = await SimApi.connect(sim.url);
+    const stateOn = async (scope: unknown) =>
+      ((await admin.ok("GET", `${SAMARBEID}/scopes/access?scope=${encodeURIComponent(String(scope))}`)) as { consumer_orgno: string; state: string }[]).find((r) => r.consumer_orgno === consumerOrgNo)?.state;
+    expect(await stateOn(b.outs.name)).toBe("APPROVED");
+    expect(await stateOn(a.outs.name)).toBe("DENIED");
+    // Read and delete follow the stored scope, not the id the grant was created under.
+    expect((await owner.read(urn, granted.id, moved.outs)).props).toMatchObject({ scope: b.outs.name });
+    await owner.delete(urn, granted.id, moved.outs);
+    expect(await stateOn(b.outs.name)).toBe("DENIED");
+    for (const s of [a, b]) await owner.delete(urnOf("ApiScope", "x"), s.id, s.outs);
   });
 
   test("a consumer Digdir does not accept is a clear failure naming the organisation number; a malformed one fails in check", async () => {

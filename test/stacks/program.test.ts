@@ -82,7 +82,8 @@ async function runUnderMocks(stack: string, config: Record<string, string>, prog
           // One accepted customer is asked to approve changed rights.
           if (args.name === "smartcloud/310000019") Object.assign(state, { changeRequestStatus: "New", changeRequestConfirmUrl: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=c1" });
         }
-        return { id: `${args.name}-id`, state };
+        // As the providers answer: a client's id is its client id, a scope's its name.
+        return { id: /:ApiScope$/.test(args.type) ? (state.name as string) : `${args.name}-id`, state };
       },
       call: () => ({}),
     },

@@ -30,7 +30,8 @@ describe("system user request inputs: what check refuses before any call", () =>
   test("a valid request passes and keeps its explicit externalRef", () => {
     const r = checkRequestInputs("SystemUserRequest", { ...standard, systemOffer: offer });
     expect(r.failures).toEqual([]);
-    expect(r.inputs).toEqual({ ...standard, accessPackages: [], systemOffer: offer });
+    // The system's offer is judged, then left out: the inputs say what the customer is asked, nothing more.
+    expect(r.inputs).toEqual({ ...standard, accessPackages: [] });
   });
 
   test("seed 002's request is refused: its partyOrgNo 57623423 has 8 digits, and the system allows no redirect URL", () => {
@@ -149,7 +150,7 @@ describe("agent system user request inputs", () => {
   test("a request for client packages passes", () => {
     const r = checkRequestInputs("AgentSystemUserRequest", { ...agentRequest, systemOffer: agentOffer });
     expect(r.failures).toEqual([]);
-    expect(r.inputs).toEqual({ ...agentRequest, externalRef: "310000027", systemOffer: agentOffer });
+    expect(r.inputs).toEqual({ ...agentRequest, externalRef: "310000027" });
   });
 
   test("rights are refused: agent system users get access packages only", () => {
@@ -182,7 +183,8 @@ describe("request key and diff", () => {
 
   test("a changed key is a replacement, deleting the old request first", () => {
     expect(requestDiff(olds, { ...standard, externalRef: "kunde-2", accessPackages: [] })).toEqual({ changes: true, replaces: ["externalRef"], deleteBeforeReplace: true });
-    expect(requestDiff(olds, { ...standard, partyOrgNo: unknownValue, accessPackages: [] }).replaces).toEqual(["partyOrgNo"]);
+    // A key not known yet (a preview): a change, never on its own a replacement.
+    expect(requestDiff(olds, { ...standard, partyOrgNo: unknownValue, accessPackages: [] })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
   });
 
   test("rights in another order are no change; other rights are an update", () => {

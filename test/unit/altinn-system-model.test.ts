@@ -214,7 +214,11 @@ describe("system diff", () => {
     const olds = systemOutputs(live, inputs);
     const changed = changedSystemFields(olds, { ...inputs, systemId: "991825827_smartcloud2", isVisible: false });
     expect(changed).toEqual(["systemId", "isVisible"]);
-    expect(systemReplaces(changed)).toEqual(["systemId"]);
+    expect(systemReplaces(changed, { systemId: "991825827_smartcloud2" })).toEqual(["systemId"]);
+    // Not known yet (a preview): a change, never on its own a replacement.
+    const unknownId = { ...inputs, systemId: unknownValue };
+    expect(changedSystemFields(olds, unknownId)).toEqual(["systemId"]);
+    expect(systemReplaces(["systemId"], unknownId)).toEqual([]);
     expect(systemReplaces(changedSystemFields(olds, { ...inputs, name: { ...inputs.name, en: "SmartCloud 2" } }))).toEqual([]);
   });
 

@@ -176,8 +176,12 @@ describe("payloads and diff", () => {
     const news: ClientInputs = { ...olds, integrationType: "api_klient", name: "nytt navn" };
     const changed = changedFields("IdportenClient", olds, news);
     expect(changed.sort()).toEqual(["integrationType", "name"]);
-    expect(needsReplacement(changed)).toEqual(["integrationType"]);
-    expect(needsReplacement(["name", "scopes", "redirectUris"])).toEqual([]);
+    expect(needsReplacement(changed, news)).toEqual(["integrationType"]);
+    expect(needsReplacement(["name", "scopes", "redirectUris"], news)).toEqual([]);
+    // Not known yet (a preview): a change, never on its own a replacement.
+    const unknownType = { ...olds, integrationType: unknownValue } as unknown as ClientInputs;
+    expect(changedFields("IdportenClient", olds, unknownType)).toEqual(["integrationType"]);
+    expect(needsReplacement(["integrationType"], unknownType)).toEqual([]);
   });
 
   test("an unknown value is a change", () => {

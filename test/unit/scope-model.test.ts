@@ -10,7 +10,7 @@ import {
   scopeReplacements,
   scopeUpdatePayload,
 } from "../../providers/digdir/api-scope-model";
-import { activeGrant, checkScopeAccessInputs, parseScopeAccessId, scopeAccessId, scopeAccessReplacements } from "../../providers/digdir/scope-access-model";
+import { activeGrant, checkScopeAccessInputs, parseScopeAccessId, scopeAccessId, scopeAccessMoves } from "../../providers/digdir/scope-access-model";
 
 const reasons = (r: { failures: { property: string; reason: string }[] }) => Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
 
@@ -83,7 +83,11 @@ describe("API scopes", () => {
     expect(changedScopeFields(olds, described)).toEqual(["description", "allowedIntegrationTypes"]);
     expect(scopeReplacements(changedScopeFields(olds, described))).toEqual([]);
     const renamed = checkApiScopeInputs({ ...declared, subscope: "api/orders.write" }).inputs;
-    expect(scopeReplacements(changedScopeFields(olds, renamed))).toEqual(["subscope"]);
+    expect(scopeReplacements(changedScopeFields(olds, renamed), renamed)).toEqual(["subscope"]);
+    // Not known yet (a preview): a change, never on its own a replacement.
+    const unknownName = { ...same, subscope: unknownValue };
+    expect(changedScopeFields(olds, unknownName)).toEqual(["subscope"]);
+    expect(scopeReplacements(changedScopeFields(olds, unknownName), unknownName)).toEqual([]);
     // Order carries no meaning in allowed integration types.
     const a = scopeOutputs(described, { prefix: "acme", subscope: "api/orders.read", allowed_integration_types: ["api_klient", "maskinporten"] });
     expect(changedScopeFields(a, described)).toEqual([]);
@@ -107,12 +111,12 @@ describe("scope access", () => {
     expect(checkScopeAccessInputs({ scope: unknownValue, consumerOrgNo: unknownValue }).failures).toEqual([]);
   });
 
-  test("the id names the grant and reads back; either part changing replaces it", () => {
+  test("the id names the grant and reads back; either part changing, known or not yet, moves it (an update)", () => {
     const i = { scope: "acme:api/v1:orders", consumerOrgNo: "974761076" };
     expect(parseScopeAccessId(scopeAccessId(i))).toEqual(i);
-    expect(scopeAccessReplacements(i, i)).toEqual([]);
-    expect(scopeAccessReplacements(i, { ...i, consumerOrgNo: "310000019" })).toEqual(["consumerOrgNo"]);
-    expect(scopeAccessReplacements(i, { ...i, scope: unknownValue })).toEqual(["scope"]);
+    expect(scopeAccessMoves(i, i)).toEqual([]);
+    expect(scopeAccessMoves(i, { ...i, consumerOrgNo: "310000019" })).toEqual(["consumerOrgNo"]);
+    expect(scopeAccessMoves(i, { ...i, scope: unknownValue })).toEqual(["scope"]);
   });
 
   test("a revoked (DENIED) row counts as no grant", () => {
