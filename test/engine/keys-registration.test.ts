@@ -8,7 +8,11 @@ describe("key and scope resources as registered", () => {
 
   beforeAll(async () => {
     registrations = await captureRegistrations(
-      (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, clientId: `${args.name}-id`, name: `${args.inputs.prefix}:${args.inputs.subscope}` } }),
+      // As the providers answer: a scope's id is its name (prefix:subscope), a client's its client id.
+      (args) => {
+        const id = /:ApiScope$/.test(args.type) ? `${args.inputs.prefix}:${args.inputs.subscope}` : `${args.name}-id`;
+        return { id, state: { ...args.inputs, clientId: `${args.name}-id`, name: id } };
+      },
       async () => {
         const mp = new MaskinportenClient("mp", { name: "mp", scopes: ["a:b"] });
         new ClientKeys("mp-keys", { clientId: mp.clientId, generate: true, rotateAfterDays: 90 }, { additionalSecretOutputs: ["keys"] });
