@@ -4,7 +4,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { startSimulator } from "../../simulator/index";
-import { copyProject, parseJson, pulumiEnv, run, shortUrn, SimApi, tempDir, type RunResult } from "./support";
+import { copyProject, parseJson, pulumiEnv, run, shortUrn, SimApi, tempDir, type EngineJson, type RunResult } from "./support";
 
 /**
  * What `pulumi preview` shows is what `pulumi up` does. A catalogue of the edits users make, applied one after
@@ -44,6 +44,8 @@ export interface CatalogueEdit {
   edit?: (doc: YAML.Document, t: CatalogueContext) => void;
   /** The steps the edit calls for, by resource (`Kind::name`): what preview and up must both show. */
   changes: Record<string, string[]>;
+  /** More to check of the preview's JSON. */
+  verify?: (preview: EngineJson) => void;
 }
 
 /** `- "310000019"` or `- {orgNo: ...}`: the index of a customer in a request group. */
@@ -103,6 +105,19 @@ export const catalogue: CatalogueEdit[] = [
       "SystemUserRequest::smartcloud/310000027": ["update"],
       "SystemUserRequest::smartcloud/310000035/skattegrunnlag": ["delete"],
       "SystemUserRequest::smartcloud/310000043": ["create"],
+    },
+    // A new request shows what the customer is asked, not the system's whole offer.
+    verify: (preview) => {
+      const created = preview.steps.find((s) => s.urn.endsWith("SystemUserRequest::smartcloud/310000043"))!;
+      const { __provider: _p, ...inputs } = created.newState!.inputs!;
+      expect(inputs).toEqual({
+        systemId: `${ORG}_smartcloud`,
+        partyOrgNo: "310000043",
+        externalRef: "310000043",
+        rights: [{ resource: [{ id: "urn:altinn:resource", value: "ske-innrapportering-boligselskap" }] }],
+        accessPackages: [],
+        redirectUrl: "https://smartcloud.example/receipt",
+      });
     },
   },
   {
@@ -224,6 +239,7 @@ describe.skipIf(!bin)("preview equals up, for each edit of the catalogue", () =>
       expect(preview.diagnostics?.filter((d) => d.severity === "error") ?? []).toEqual([]);
       const planned = changesOf(preview.steps);
       expect(planned, "what the preview plans").toEqual(entry.changes);
+      entry.verify?.(preview);
 
       const up = await t.pulumi(["up", "--yes", "--skip-preview", "--plan", planFile, "--json"], { allowFailure: true });
       expect(up.code, `up --plan failed:\n${errorsOf(up).join("\n")}\n${up.stderr}`).toBe(0);
@@ -231,7 +247,8 @@ describe.skipIf(!bin)("preview equals up, for each edit of the catalogue", () =>
     });
   }
 
-  test("after the catalogue, a preview plans no change", async () => {
+  test("after the catalogue and a refresh, a preview plans no change", async () => {
+    await t.pulumi(["refresh", "--yes", "--skip-preview"]);
     await t.pulumi(["preview", "--expect-no-changes"]);
   });
 });

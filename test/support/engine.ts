@@ -45,10 +45,11 @@ type RegisterRequest = {
 
 /**
  * Runs a program under the SDK's mocks and records every registration, including what the mocks' own
- * arguments leave out (additionalSecretOutputs).
+ * arguments leave out (additionalSecretOutputs). `preview`: as `pulumi preview` runs it (outputs the engine does
+ * not give are unknown).
  */
-export async function captureRegistrations(newResource: pulumi.runtime.Mocks["newResource"], program: () => Promise<void>): Promise<Registration[]> {
-  await pulumi.runtime.setMocks({ newResource, call: () => ({}) }, "pulumi-digdir", "test", false);
+export async function captureRegistrations(newResource: pulumi.runtime.Mocks["newResource"], program: () => Promise<void>, opts: { preview?: boolean } = {}): Promise<Registration[]> {
+  await pulumi.runtime.setMocks({ newResource, call: () => ({}) }, "pulumi-digdir", "test", opts.preview ?? false);
   const registrations: Registration[] = [];
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: RegisterRequest, cb: unknown) => unknown };
   const original = monitor.registerResource.bind(monitor);
