@@ -99,6 +99,7 @@ describe("ClientKeys over simulated time", () => {
   const advance = (days: number) => control(sim, "POST", "/clock", { advanceSeconds: Math.round(days * day) });
   const expSeconds = (outs: Props, kid: string) => Date.parse((outs.expiresAt as Record<string, string>)[kid]) / 1000;
 
+  // A dozen `up`s, each in a provider host of its own as each `pulumi up` is: over the default 30 s on a busy machine.
   test("create → renew → rotate → both keys work during the overlap → the old one stops → renew again, with a token at every step", async () => {
     const clientId = await newClient("rotating");
     const declared = { clientId, generate: true, rotateAfterDays: 60, overlapDays: 5, keyLifetimeDays: 45, renewBeforeDays: 10 };
@@ -178,7 +179,7 @@ describe("ClientKeys over simulated time", () => {
     // Day 111: past K2's first exp (day 106), and it still gets tokens.
     await advance(15);
     expect(await tokenWith(clientId, k2Jwk)).toBe("ok");
-  });
+  }, 120_000);
 
   test("a new key is exposed only after it gets a token, retrying through Digdir's activation delay", async () => {
     const clientId = await newClient("verified");
