@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { unknownValue } from "../../providers/core/check";
 import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
 import { ProviderHost, urnOf, type GrpcError } from "../support/provider-host";
 import { control, type Bootstrap, type Simulator } from "../support/sim";
@@ -70,6 +71,8 @@ describe("adoption through the provider host", () => {
 
     // Another clientId declared on a managed client names another client: a replacement.
     expect((await host.diff(urn, adopted.id, adopted.outs, { ...checked.inputs, clientId: "00000000-0000-4000-8000-000000000000" })).replaces).toEqual(["clientId"]);
+    // One not known yet (a preview) is a change, never on its own a replacement (providers/README.md).
+    expect(await host.diff(urn, adopted.id, adopted.outs, { ...checked.inputs, clientId: unknownValue })).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
   });
 
   test("adopting another organisation's client, a deactivated one, one of another type or an unknown id is refused in check", async () => {
