@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isUnknown } from "../core/check";
 import { context } from "../core/context";
 import { InputError, isApiError } from "../core/errors";
 import { afterCreate } from "../core/partial";
@@ -107,9 +108,16 @@ async function adoptSystem(api: AltinnApi, inputs: SystemInputs, live: LiveSyste
 
 export function systemProvider(): pulumi.dynamic.ResourceProvider {
   return {
-    async check(_olds, news) {
+    async check(olds: Partial<SystemInputs>, news) {
       const { inputs, failures } = checkSystemInputs(news, { configuredVendor: configuredVendor() });
-      return failures.length ? { inputs: news, failures } : { inputs };
+      if (failures.length) return { inputs: news, failures };
+      // A system new to the state whose id was used up by a deleted system can never be created: said in the
+      // preview. A live one is taken over by create (adoption); an answer that says neither leaves it to create.
+      if (typeof inputs.systemId === "string" && !isUnknown(inputs.systemId) && olds?.systemId !== inputs.systemId) {
+        const live = await new AltinnApi(context()).getSystem(inputs.systemId).catch(() => undefined);
+        if (live?.isDeleted) return { inputs: news, failures: [{ property: "systemId", reason: systemIdTakenHint(inputs.systemId, live) }] };
+      }
+      return { inputs };
     },
 
     async diff(_id, olds: SystemOutputs, news: SystemInputs) {

@@ -144,9 +144,16 @@ describe("adoption through the provider host", () => {
     expect(visible.outs).toMatchObject({ systemId: first.id, isVisible: false });
     expect(await statuses("PUT /altinn/authentication/api/v1/systemregister/vendor/:systemId")).toEqual({ "200": 1 });
 
-    // A system id used up by a deleted system cannot be taken over.
+    // A system id used up by a deleted system cannot be taken over: check says so (a preview fails), and so does create.
     await host.delete(first.urn, first.id, first.outs);
-    const usedUp = await failed(made("System", "system-again", system));
+    const again = urnOf("System", "system-again");
+    const refused = await host.check(again, {}, { __provider: P.System, ...system });
+    expect(refused.failures).toEqual([{ property: "systemId", reason: expect.stringMatching(/991825827_byhand belonged to a system that was deleted.*can never be used again\. Choose a new systemId/) }]);
+    const usedUp = await failed(host.create(again, { __provider: P.System, ...adopted.inputs }));
     expect(usedUp?.details).toMatch(/991825827_byhand belonged to a system that was deleted.*can never be used again\. Choose a new systemId/);
+    // In the state already, check asks Altinn nothing.
+    await control(sim, "GET", "/stats?reset=true");
+    expect((await host.check(adopted.urn, adopted.inputs, { __provider: P.System, ...system })).failures).toEqual([]);
+    expect(await statuses("GET /altinn/authentication/api/v1/systemregister/vendor/:systemId")).toBeUndefined();
   });
 });
