@@ -385,11 +385,14 @@ export function changedFields(kind: ClientKind, olds: Partial<ClientInputs>, new
 
 /**
  * Does the update need a new client secret? When the client moves to a secret method (Digdir deleted the old
- * secret, or there never was one), when the state lost it, or when `rotationTrigger` changed.
+ * secret, or there never was one), when the state lost it, or when `rotationTrigger` changed. A client taken over
+ * by `clientId` has a secret the state never held (Digdir does not show it, and its applications use it): only
+ * its `rotationTrigger` or a move to a secret method gets it a new one, never an unrelated change.
  */
 export function secretRotationNeeded(olds: Partial<ClientOutputs>, news: Partial<ClientInputs>): boolean {
   if (!usesClientSecret(news.tokenEndpointAuthMethod)) return false;
-  return !usesClientSecret(olds.tokenEndpointAuthMethod) || !olds.clientSecret || rotationTriggerChanged(olds, news);
+  const lost = !olds.clientSecret && news.clientId === undefined;
+  return !usesClientSecret(olds.tokenEndpointAuthMethod) || lost || rotationTriggerChanged(olds, news);
 }
 
 export function rotationTriggerChanged(olds: Partial<ClientInputs>, news: Partial<ClientInputs>): boolean {

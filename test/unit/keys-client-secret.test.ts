@@ -29,4 +29,11 @@ describe("client secret rotation", () => {
     expect(secretRotationNeeded(olds, { tokenEndpointAuthMethod: "private_key_jwt", rotationTrigger: "2" })).toBe(false);
     expect(rotationTriggerChanged(olds, { rotationTrigger: unknownValue })).toBe(true);
   });
+
+  test("an adopted client (clientId declared) keeps the secret its applications use until its rotationTrigger changes", () => {
+    const adopted = { tokenEndpointAuthMethod: "client_secret_basic", clientId: "c1" };
+    expect(secretRotationNeeded(adopted, { ...adopted, name: "Nytt navn" })).toBe(false);
+    expect(secretRotationNeeded(adopted, { ...adopted, rotationTrigger: "2026-Q1" })).toBe(true);
+    expect(secretRotationNeeded({ ...adopted, tokenEndpointAuthMethod: "private_key_jwt" }, adopted)).toBe(true);
+  });
 });
