@@ -117,9 +117,17 @@ export async function main(argv: string[], out = (s: string) => process.stdout.w
       out(`not recorded in the stack's state${a["no-state"] ? " (--no-state)" : ` (the stack reads stacks/${stack}.yaml)`}: the first \`pulumi up\` takes the objects over by their keys\n`);
       return 0;
     }
-    const { recorded } = recordInState(pulumi, root, stack, entriesFor(validation.plan, result));
-    out(`recorded ${recorded} resources in the state of ${stack}; next: npm run validate -- stacks/${stack}.yaml && pulumi preview --stack ${stack}\n`);
-    return 0;
+    try {
+      const { recorded } = recordInState(pulumi, root, stack, entriesFor(validation.plan, result));
+      out(`recorded ${recorded} resources in the state of ${stack}; next: npm run validate -- stacks/${stack}.yaml && pulumi preview --stack ${stack}\n`);
+      return 0;
+    } catch (e) {
+      err(
+        `the file is written, but the objects were not recorded in the state of ${stack}: ${(e as Error).message}\n` +
+          "Fix that and export again with --force, or keep the file: the first `pulumi up` then takes each object over by its key (shown as creates).\n",
+      );
+      return 1;
+    }
   } catch (e) {
     err(`export failed: ${(e as Error).message}\n`);
     return 1;

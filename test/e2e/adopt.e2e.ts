@@ -199,4 +199,15 @@ describe.skipIf(!bin)("adopting an organisation made by hand: export, validate, 
     expect(some.stdout).toContain(`client ${late.client_id} (maskinporten, "Laget etterpå")`);
     expect(some.stdout).toMatch(/^1 live object of 991825827/);
   });
+
+  test("a second export overwrites nothing without --force, and records nothing in a stack that manages resources", async () => {
+    const before = fs.readFileSync(stackFile(), "utf8");
+    const refused = await node(["dist/stacks/export/cli.js", "--stack", "local"], true);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/stacks\/local\.yaml exists: nothing was written/);
+    expect(fs.readFileSync(stackFile(), "utf8")).toBe(before);
+    const forced = await node(["dist/stacks/export/cli.js", "--stack", "local", "--force"], true);
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toMatch(/the stack local manages 18 resources already, so the export recorded nothing in its state/);
+  });
 });
