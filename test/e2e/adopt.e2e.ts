@@ -171,14 +171,17 @@ describe.skipIf(!bin)("adopting an organisation made by hand: export, validate, 
   test("an edit of the exported file is an ordinary update", async () => {
     const doc = YAML.parseDocument(fs.readFileSync(stackFile(), "utf8"));
     doc.setIn(["systems", "regnskap", "description", "en"], "Accounting in the cloud");
+    doc.setIn(["apiScopes", "leverandor-adopt.read", "description"], "Regnskapsdata, lesing");
     doc.setIn(["clients", "regnskap-api", "accessTokenLifetime"], 600);
     fs.writeFileSync(stackFile(), doc.toString());
     const plan = parseJson(await pulumi(["preview", "--json"]));
     const changed = Object.fromEntries(Object.entries(opsByResource(plan)).filter(([, o]) => o.join() !== "same"));
-    expect(changed).toEqual({ "System::regnskap": ["update"], "MaskinportenClient::regnskap-api": ["update"] });
+    expect(changed).toEqual({ "System::regnskap": ["update"], "MaskinportenClient::regnskap-api": ["update"], "ApiScope::leverandor-adopt.read": ["update"] });
     await pulumi(["up", "--yes", "--skip-preview"]);
     expect((await api.ok("GET", `${SAMARBEID}/clients/${made.clients["Regnskap API"]}`)).access_token_lifetime).toBe(600);
     expect((await api.ok("GET", `${ALTINN}/systemregister/vendor/${ORG}_regnskap`)).description.en).toBe("Accounting in the cloud");
+    const scopes = (await api.ok("GET", `${SAMARBEID}/scopes`)) as { name: string; description: string }[];
+    expect(scopes.find((x) => x.name === SCOPE)?.description).toBe("Regnskapsdata, lesing");
     await pulumi(["preview", "--expect-no-changes"]);
   });
 
