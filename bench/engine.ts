@@ -39,7 +39,7 @@ export function pulumiCli(): string | undefined {
  * What `pulumi` needs of the project, copied (timestamps kept). A copy of test/e2e/support.ts's copyProject, whose
  * `repo` is relative to its own file and so points into dist/ once compiled by bench/tsconfig.json.
  */
-function copyProject(dest: string): void {
+export function copyProject(dest: string): void {
   fs.mkdirSync(dest, { recursive: true });
   for (const entry of ["providers", "stacks", "dist", "Pulumi.yaml", "Pulumi.local.yaml", "package.json", "tsconfig.json", "tsconfig.build.json"]) {
     fs.cpSync(path.join(repoRoot, entry), path.join(dest, entry), { recursive: true, preserveTimestamps: true });
@@ -85,7 +85,7 @@ export const directObjects = {
 // ---------------------------------------------------------------- the provider host's memory
 
 /** Samples VmHWM of every `dynamic-provider` node process below this one (not in `exclude`) every 200 ms. */
-class HostMemory {
+export class HostMemory {
   /** pid → its last VmHWM in KiB (VmHWM only grows, so the last sample before exit is the peak). */
   readonly peaks = new Map<number, number>();
   private timer?: NodeJS.Timeout;

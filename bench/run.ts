@@ -7,6 +7,7 @@ import { configureContext } from "../providers/core/context";
 import { provider as inProcessProvider } from "../providers/runtime";
 import { ProviderHost, providerTextOf, urnOf } from "../test/support/provider-host";
 import { directObjects, enginePass, pulumiCli } from "./engine";
+import { csvValidationPass, scalePass } from "./scale";
 
 /**
  * `npm run bench`: N objects of each kind created, read, diffed unchanged and deleted through the SDK's provider
@@ -296,7 +297,11 @@ function peakRssKiB(pid: number): number {
   return m ? Number(m[1]) : NaN;
 }
 
+/** `--scale` (or `--scale=1000,10000`): only the scale pass of request groups (bench/scale.ts). */
+const SCALE = args.has("scale") ? (args.get("scale") || "1000,10000").split(",").map(Number) : undefined;
+
 async function main(): Promise<void> {
+  if (SCALE) return scaleMain(SCALE);
   const { url, proc } = await startSimProcess();
   const config = { "digdir:environment": "local", "digdir:simulatorUrl": url };
   configureContext({ get: (k) => config[k as keyof typeof config] });
@@ -305,6 +310,23 @@ async function main(): Promise<void> {
   writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
   console.log("wrote bench/results.json");
   proc.kill("SIGTERM");
+}
+
+async function scaleMain(sizes: number[]): Promise<void> {
+  const bin = pulumiCli();
+  if (!bin) {
+    console.log("scale pass: SKIPPED (no Pulumi CLI: scripts/pulumi-cli.sh); the CSV validation alone:");
+    csvValidationPass(Math.max(...sizes));
+    return;
+  }
+  const { url, proc } = await startSimProcess();
+  try {
+    const results = await scalePass(bin, sizes, { url, sim }, LATENCY_MS, C);
+    writeFileSync("bench/results-scale.json", `${JSON.stringify({ when: new Date().toISOString(), node: process.version, ...results }, null, 2)}\n`);
+    console.log("wrote bench/results-scale.json");
+  } finally {
+    proc.kill("SIGTERM");
+  }
 }
 
 /** The engine pass, or why it was skipped. */

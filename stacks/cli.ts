@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError, findProjectRoot, stackConfigFor, type StackConfig } from "./config";
+import { inlineCustomerFiles } from "./csv";
 import { builtInIgnore, builtInLeftOut, formatDifferences, promotionDiff } from "./promote";
 import { formatProblem, StackSource } from "./source";
 import { validateStackFile, type ValidationResult } from "./validate";
@@ -107,7 +108,8 @@ export function promoteCommand(argv: string[], out: (line: string) => void): num
   }
   const [from, to] = sides.map((s) => s.config.stack) as [string, string];
   const ignore = [...new Set([...sides[0]!.result.plan.promotionIgnore, ...sides[1]!.result.plan.promotionIgnore])];
-  const data = [fromFile, toFile].map((f) => new StackSource(f, readFileSync(f, "utf8")).data());
+  // A group's customersFile is read into its customers: both environments' customers are compared, not file names.
+  const data = [fromFile, toFile].map((f) => inlineCustomerFiles(new StackSource(f, readFileSync(f, "utf8")).data(), path.dirname(path.resolve(f))));
   const diffs = promotionDiff(data[0], data[1], ignore);
   if (args.flags.json) {
     out(JSON.stringify({ from: fromFile, to: toFile, ignored: [...builtInIgnore, ...ignore], differences: diffs }, null, 2));

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  AgentSystemUserRequest,
   ApiScope,
   ClientKeys,
   IdportenClient,
@@ -10,8 +9,6 @@ import {
   MaskinportenClient,
   ScopeAccess,
   System,
-  SystemUserRequest,
-  type AgentSystemUserRequestArgs,
   type ApiScopeArgs,
   type ClientKeysArgs,
   type IdportenClientArgs,
@@ -19,13 +16,13 @@ import {
   type MaskinportenClientArgs,
   type PublicJwkArg,
   type SystemArgs,
-  type SystemUserRequestArgs,
 } from "../providers";
 import { environmentNames, type EnvironmentName } from "../providers/core/environments";
 import { staleBuildMessage, staleBuildReason } from "./build-check";
 import { consequences, manifestFrom, manifestOf, type Manifest } from "./manifest";
+import { defineGroups, type RequestOutput } from "./groups";
 import { formatProblem } from "./source";
-import { validateStackFile, type PlannedRequest, type StackPlan } from "./validate";
+import { validateStackFile, type StackPlan } from "./validate";
 
 /**
  * The Pulumi program: `stacks/<stack>.yaml` in, one resource per declared object, the outputs people use.
@@ -117,20 +114,7 @@ export function simulatorMismatch(root: string, configured: string | undefined):
   return undefined;
 }
 
-export interface RequestOutput {
-  system: string;
-  customer: string;
-  /** The customer's name as the stack file gives it. */
-  name?: string;
-  externalRef: pulumi.Output<string>;
-  agent: boolean;
-  status: pulumi.Output<string>;
-  confirmUrl: pulumi.Output<string>;
-  timedOut: pulumi.Output<boolean>;
-  /** After acceptance, a change of rights goes to the customer as a change request (standard requests only). */
-  changeRequestStatus?: pulumi.Output<string | undefined>;
-  changeRequestConfirmUrl?: pulumi.Output<string | undefined>;
-}
+export type { RequestOutput } from "./groups";
 
 export interface ClientKeysOutput {
   /** The key to sign with: the current generated key, else the last declared key. */
@@ -166,7 +150,7 @@ export interface StackOutputs {
   /** System name → Altinn's system id. */
   systemIds: Record<string, pulumi.Output<string>>;
   /** Request name (`<system>/<customer>[/<externalRef>]`) → where it stands. */
-  requests: Record<string, RequestOutput>;
+  requests: Record<string, pulumi.Output<RequestOutput>>;
   /** System name → the customers who have not answered a request or change request yet, with the page to send each. */
   awaitingApproval: pulumi.Output<Record<string, AwaitingCustomer[]>>;
   /** Status (New, Accepted, Rejected, ...) → request names. */
@@ -248,17 +232,9 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
     systems.set(s.name, system);
   }
 
-  const requests: Record<string, RequestOutput> = {};
-  for (const r of plan.requests) {
-    const system = systems.get(r.system)!;
-    const resource =
-      r.kind === "SystemUserRequest"
-        ? new SystemUserRequest(r.name, { system, ...(r.args as object) } as SystemUserRequestArgs)
-        : new AgentSystemUserRequest(r.name, { system, ...(r.args as object) } as AgentSystemUserRequestArgs);
-    registered(`${r.kind}::${r.name}`, resource);
-    requests[r.name] = requestOutput(r, resource);
-  }
-  const statuses = pulumi.all(Object.fromEntries(Object.entries(requests).map(([n, r]) => [n, r.status])));
+  // Requests in groups: a bounded number of resources whatever the number of customers (stacks/groups.ts).
+  const requests = defineGroups(plan, systems, registered);
+  const statuses = pulumi.all(Object.fromEntries(Object.entries(requests).map(([n, r]) => [n, r.apply((x) => x.status)])));
 
   return {
     environment: plan.environment,
@@ -276,51 +252,32 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
   };
 }
 
-function requestOutput(r: PlannedRequest, resource: SystemUserRequest | AgentSystemUserRequest): RequestOutput {
-  return {
-    system: r.system,
-    customer: r.customer.orgNo,
-    ...(r.customer.name !== undefined && { name: r.customer.name }),
-    externalRef: resource.externalRef,
-    agent: r.kind === "AgentSystemUserRequest",
-    status: resource.status,
-    confirmUrl: resource.confirmUrl,
-    timedOut: resource.timedOut,
-    ...(resource instanceof SystemUserRequest && { changeRequestStatus: resource.changeRequestStatus, changeRequestConfirmUrl: resource.changeRequestConfirmUrl }),
-  };
-}
-
 /** Per system, the customers to remind: requests still `New`, and accepted ones with a change request still `New`. */
-function awaitingApproval(requests: Record<string, RequestOutput>): pulumi.Output<Record<string, AwaitingCustomer[]>> {
-  const entries = Object.values(requests).map((r) =>
-    pulumi
-      .all([r.status, r.confirmUrl, r.externalRef, r.timedOut, r.changeRequestStatus, r.changeRequestConfirmUrl])
-      .apply(([status, confirmUrl, externalRef, timedOut, changeStatus, changeUrl]) => ({ r, status, confirmUrl, externalRef, timedOut, changeStatus, changeUrl })),
-  );
-  return pulumi.all(entries).apply((all) => {
+function awaitingApproval(requests: Record<string, pulumi.Output<RequestOutput>>): pulumi.Output<Record<string, AwaitingCustomer[]>> {
+  return pulumi.all(Object.values(requests)).apply((all) => {
     const out: Record<string, AwaitingCustomer[]> = {};
-    for (const { r, status, confirmUrl, externalRef, timedOut, changeStatus, changeUrl } of all) {
-      const change = status === "Accepted" && changeStatus === "New" && !!changeUrl;
-      if (status !== "New" && !change) continue;
+    for (const r of all) {
+      const change = r.status === "Accepted" && r.changeRequestStatus === "New" && !!r.changeRequestConfirmUrl;
+      if (r.status !== "New" && !change) continue;
       (out[r.system] ??= []).push({
         customer: r.customer,
         ...(r.name !== undefined && { name: r.name }),
-        externalRef,
+        externalRef: r.externalRef,
         agent: r.agent,
         changeRequest: change,
-        confirmUrl: change ? changeUrl! : confirmUrl,
-        timedOut: !change && !!timedOut,
+        confirmUrl: change ? r.changeRequestConfirmUrl! : r.confirmUrl,
+        timedOut: !change && r.timedOut,
       });
     }
     return out;
   });
 }
 
-function byStatus(requests: Record<string, RequestOutput>): pulumi.Output<Record<string, string[]>> {
-  const entries = Object.entries(requests).map(([name, r]) => r.status.apply((status) => [name, status] as const));
-  return pulumi.all(entries).apply((all) => {
+function byStatus(requests: Record<string, pulumi.Output<RequestOutput>>): pulumi.Output<Record<string, string[]>> {
+  const names = Object.keys(requests);
+  return pulumi.all(Object.values(requests)).apply((all) => {
     const out: Record<string, string[]> = {};
-    for (const [name, status] of all) (out[status || "unknown"] ??= []).push(name);
+    all.forEach((r, i) => (out[r.status || "unknown"] ??= []).push(names[i]!));
     return out;
   });
 }

@@ -121,7 +121,13 @@ export const requestGroupSchema = z.strictObject({
   /** The system the requests are for; defaults to the group's name. */
   system: z.string({ error: "must be the name of a system under `systems`" }).optional(),
   ...requestContent,
-  customers: z.array(z.unknown(), { error: "must be a list of customers (organisation numbers, or {orgNo, ...})" }),
+  customers: z.array(z.unknown(), { error: "must be a list of customers (organisation numbers, or {orgNo, ...})" }).optional(),
+  /** A CSV file of more customers, relative to the stack file (stacks/csv.ts). */
+  customersFile: z.string({ error: "must be the path of a CSV file beside the stack file, e.g. customers/smartcloud.csv" }).min(1).optional(),
+  /** How many resources the group's customers are spread over; fixed for the group's life (stacks/groups.ts). */
+  shards: z.number({ error: "must be a whole number from 1 to 64" }).int({ error: "must be a whole number from 1 to 64" }).min(1, { error: "must be a whole number from 1 to 64" }).max(64, { error: "must be a whole number from 1 to 64" }).optional(),
+  /** Customers handled at once per provider host. */
+  concurrency: z.number({ error: "must be a whole number from 1 to 256" }).int({ error: "must be a whole number from 1 to 256" }).min(1, { error: "must be a whole number from 1 to 256" }).max(256, { error: "must be a whole number from 1 to 256" }).optional(),
 });
 
 export const promotionSchema = z.strictObject({

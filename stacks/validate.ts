@@ -36,6 +36,7 @@ import {
   type CustomerDecl,
   type RequestGroupDecl,
 } from "./schema";
+import { readCustomersFile, type CsvColumn, type CsvCustomer } from "./csv";
 import { parsePath, pathString, sortProblems, StackSource, type Path, type Problem } from "./source";
 import { didYouMean, nearest } from "./suggest";
 
@@ -122,6 +123,21 @@ export interface PlannedRequest {
   customer: { orgNo: string; name?: string };
   /** Request inputs without `systemId` and `systemOffer`, which come from the system. */
   args: Record<string, unknown>;
+  /** The fields of `args` the customer sets itself (the rest are the group's): a group resource records only these. */
+  own: string[];
+}
+
+/** A request group as declared: one `SystemUserRequestGroup` (or agent group) per non-empty shard (stacks/groups.ts). */
+export interface PlannedRequestGroup {
+  /** `requests` or `agentRequests`. */
+  section: "requests" | "agentRequests";
+  name: string;
+  kind: RequestKind;
+  system: string;
+  /** The group's own fields as request inputs (`integrationTitle`, `rights`, `accessPackages`, `redirectUrl`). */
+  args: Record<string, unknown>;
+  shards?: number;
+  concurrency?: number;
 }
 
 export interface StackPlan {
@@ -131,6 +147,7 @@ export interface StackPlan {
   apiScopes: PlannedApiScope[];
   systems: PlannedSystem[];
   requests: PlannedRequest[];
+  requestGroups: PlannedRequestGroup[];
   promotionIgnore: string[];
 }
 
@@ -159,7 +176,7 @@ export function validateStack(src: StackSource, dir: string, opts: ValidateOptio
 }
 
 function emptyPlan(environment: EnvironmentName): StackPlan {
-  return { environment, organisation: { orgNo: "" }, clients: [], apiScopes: [], systems: [], requests: [], promotionIgnore: [] };
+  return { environment, organisation: { orgNo: "" }, clients: [], apiScopes: [], systems: [], requests: [], requestGroups: [], promotionIgnore: [] };
 }
 
 /** Maps a resource's failure properties back to where the value came from in the stack file. */
@@ -732,7 +749,7 @@ class Validator {
   private requestGroups(sectionName: "requests" | "agentRequests", entries: Record<string, unknown>): void {
     const agent = sectionName === "agentRequests";
     const kind: RequestKind = agent ? "AgentSystemUserRequest" : "SystemUserRequest";
-    const seen = new Map<string, Path>();
+    const seen = new Map<string, Path | string>();
     for (const [group, raw] of Object.entries(entries)) {
       const base: Path = [sectionName, group];
       const decl = this.parse(requestGroupSchema, raw, base);
@@ -753,15 +770,37 @@ class Validator {
         );
       }
       const ctx: GroupContext = { kind, group, groupAt: base, decl, systemName, system, systemAt };
-      decl.customers.forEach((raw, i) => {
+      (decl.customers ?? []).forEach((raw, i) => {
         const at: Path = [...base, "customers", i];
         const c = this.parse(customerSchema, raw, at);
         if (c) this.request(ctx, c, at, isRecord(raw), seen);
       });
+      if (decl.customersFile !== undefined) this.customersFile(ctx, decl.customersFile, seen);
+      if (isRecord(raw) && raw.customers === undefined && raw.customersFile === undefined) this.at(base, "a group needs `customers:` (a list), `customersFile:` (a CSV file beside the stack file), or both", "key");
+      const groupArgs: Record<string, unknown> = {};
+      const scratch = new Origins(base);
+      for (const field of ["integrationTitle", "rights", "accessPackages", "redirectUrl"] as const) {
+        const value = (decl as Record<string, unknown>)[field];
+        if (value === undefined) continue;
+        groupArgs[field] = field === "rights" ? compactRights(value, base, scratch, field) : field === "accessPackages" ? compactPackages(value, base, scratch, field) : value;
+      }
+      this.plan.requestGroups.push({ section: sectionName, name: group, kind, system: systemName, args: groupArgs, ...(decl.shards !== undefined && { shards: decl.shards }), ...(decl.concurrency !== undefined && { concurrency: decl.concurrency }) });
     }
   }
 
-  private request(ctx: GroupContext, customer: CustomerDecl, at: Path, objectForm: boolean, seen: Map<string, Path>): void {
+  /** A group's customers from its CSV file: each row judged as a customer entry, problems at the file's cells. */
+  private customersFile(ctx: GroupContext, file: string, seen: Map<string, Path | string>): void {
+    const shown = path.join(path.dirname(this.src.file), file);
+    const { customers, problems } = readCustomersFile(path.resolve(this.dir, file), shown);
+    this.problems.push(...problems);
+    for (const row of customers) {
+      const c = customerSchema.safeParse(row.decl);
+      if (!c.success) continue; // the CSV reader gives text cells only: nothing zod could refuse
+      this.request(ctx, c.data, [...ctx.groupAt, "customersFile"], true, seen, { file: shown, row });
+    }
+  }
+
+  private request(ctx: GroupContext, customer: CustomerDecl, at: Path, objectForm: boolean, seen: Map<string, Path | string>, csv?: { file: string; row: CsvCustomer }): void {
     const { kind, groupAt, systemName, system } = ctx;
     const origins = new Origins(at)
       .map("systemId", ctx.systemAt, false)
@@ -788,18 +827,32 @@ class Validator {
     }
 
     const { failures } = checkRequestInputs(kind, { ...args, systemId: system?.systemId ?? unknownValue, ...(system?.offer && { systemOffer: system.offer }) }, {});
-    this.failures(failures, origins);
+    // A CSV row's own cells: its problems at the cell; the group's fields (and the system) stay in the YAML.
+    const cellOf = (property: string) => {
+      const field = /^[a-zA-Z]+/.exec(property)?.[0];
+      const column: CsvColumn | undefined = field === "partyOrgNo" ? "orgNo" : (field as CsvColumn | undefined);
+      return csv && column ? csv.row.cells[column] : undefined;
+    };
+    for (const f of failures) {
+      const cell = cellOf(f.property);
+      if (cell && csv) this.problems.push({ file: csv.file, line: cell.line, col: cell.col, path: "", message: `${f.property === "partyOrgNo" ? "orgNo" : f.property}: ${f.reason}` });
+      else this.at(origins.resolve(f.property), f.reason);
+    }
     this.guardUrl(typeof args.redirectUrl === "string" ? args.redirectUrl : undefined, origins.resolve("redirectUrl"));
 
     const orgNoValid = !failures.some((f) => f.property === "partyOrgNo");
     const externalRef = typeof customer.externalRef === "string" ? customer.externalRef : customer.orgNo;
     const key = `${systemName}\u0000${customer.orgNo}\u0000${externalRef}`;
     const first = seen.get(key);
+    const here = csv ? `${csv.file}:${csv.row.line}` : at;
     if (first && orgNoValid) {
-      this.at(at, `customer ${customer.orgNo} (externalRef ${externalRef}) of system \`${systemName}\` is also requested at line ${this.src.locate(first).line}: Altinn keeps one request per system, customer and externalRef; remove one, or give each its own externalRef`);
+      const where = typeof first === "string" ? first : `line ${this.src.locate(first).line}`;
+      const message = `customer ${customer.orgNo} (externalRef ${externalRef}) of system \`${systemName}\` is also requested at ${where}: Altinn keeps one request per system, customer and externalRef; remove one, or give each its own externalRef`;
+      if (csv) this.problems.push({ file: csv.file, line: csv.row.line, col: 1, path: "", message });
+      else this.at(at, message);
       return;
     }
-    seen.set(key, at);
+    seen.set(key, here);
     const name = `${systemName}/${customer.orgNo}${customer.externalRef !== undefined ? `/${String(customer.externalRef)}` : ""}`;
     this.plan.requests.push({
       name,
@@ -808,6 +861,7 @@ class Validator {
       group: ctx.group,
       customer: { orgNo: customer.orgNo, ...(customer.name !== undefined && { name: customer.name }) },
       args,
+      own: ["externalRef", "integrationTitle", "rights", "accessPackages", "redirectUrl"].filter((k) => (customer as Record<string, unknown>)[k] !== undefined),
     });
   }
 

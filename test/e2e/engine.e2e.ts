@@ -98,10 +98,11 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
         `ScopeAccess::regnskap/${OTHER_VENDOR}`,
         "System::smartcloud",
         "System::smartcloud-regnskap",
-        "SystemUserRequest::smartcloud/310000019",
-        "SystemUserRequest::smartcloud/310000027",
-        "SystemUserRequest::smartcloud/310000035/skattegrunnlag",
-        "AgentSystemUserRequest::smartcloud-regnskap/310000043",
+        // Requests in groups, each customer in the shard its key hashes to (stacks/groups.ts).
+        "SystemUserRequestGroup::smartcloud/10", // 310000019
+        "SystemUserRequestGroup::smartcloud/01", // 310000027
+        "SystemUserRequestGroup::smartcloud/07", // 310000035/skattegrunnlag
+        "AgentSystemUserRequestGroup::smartcloud-regnskap/03", // 310000043
       ].sort(),
     );
     expect(new Set(Object.values(changesIn(plan)).flat())).toEqual(new Set(["create"]));
@@ -210,14 +211,14 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
       "System::smartcloud": ["update"],
       "IdportenClient::smartcloud-login": ["replace"],
       "ClientKeys::smartcloud": ["delete"],
-      "SystemUserRequest::smartcloud/310000027": ["delete"],
+      "SystemUserRequestGroup::smartcloud/01": ["delete"], // its only customer removed
       [`ScopeAccess::regnskap/${OTHER_VENDOR}`]: ["delete"],
       "MaskinportenClient::smartcloud-regnskap": ["delete"],
       "ClientKeys::smartcloud-regnskap": ["delete"],
       "MaskinportenClient::smartcloud-agent": ["create"],
       "ClientKeys::smartcloud-agent": ["create"],
       "System::smartcloud-regnskap": ["update"],
-      "SystemUserRequest::smartcloud/310000019": ["update"],
+      "SystemUserRequestGroup::smartcloud/10": ["update"], // 310000019's rights
     });
     expect(plan.steps.find((s) => s.urn.endsWith("System::smartcloud-regnskap"))!.newState?.inputs?.clientIds).toEqual([UNKNOWN]);
   });

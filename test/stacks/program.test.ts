@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { defineStack, runStack, type StackOutputs } from "../../stacks/program";
 import type { EnvironmentName } from "../../providers/core/environments";
 import { StackSource } from "../../stacks/source";
+import { planShards } from "../../stacks/groups";
 import { validateStack, validateStackFile, type StackPlan } from "../../stacks/validate";
 
 /**
@@ -44,7 +45,7 @@ const short = (urn: string) => {
 /** How many resources a plan declares: what the program must register. */
 function resourceCount(plan: StackPlan): number {
   const consumers = plan.apiScopes.reduce((n, s) => n + s.consumers.length, 0);
-  return plan.clients.length + plan.clients.filter((c) => c.keySet).length + plan.apiScopes.length + consumers + plan.systems.length + plan.requests.length;
+  return plan.clients.length + plan.clients.filter((c) => c.keySet).length + plan.apiScopes.length + consumers + plan.systems.length + planShards(plan).length;
 }
 
 /**
@@ -73,14 +74,20 @@ async function runUnderMocks(stack: string, config: Record<string, string>, prog
             ...(generated && { currentPrivateJwk: JSON.stringify({ kty: "RSA", kid: generated, n: "n", e: "AQAB", d: `private-d-of-${args.name}` }) }),
           });
         }
-        if (/SystemUserRequest$/.test(args.type)) {
-          const orgNo = String(args.inputs.partyOrgNo);
-          state.externalRef = args.inputs.externalRef ?? orgNo;
-          state.status = mockStatus[orgNo] ?? "New";
-          state.confirmUrl = `https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/request?id=${encodeURIComponent(args.name)}&DONTCHOOSEREPORTEE=true`;
-          state.timedOut = false;
-          // One accepted customer is asked to approve changed rights.
-          if (args.name === "smartcloud/310000019") Object.assign(state, { changeRequestStatus: "New", changeRequestConfirmUrl: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=c1" });
+        if (/RequestGroup$/.test(args.type)) {
+          // What the provider answers: per customer its request's id and status; confirm pages from the templates.
+          const requests: Record<string, Record<string, unknown>> = {};
+          for (const key of Object.keys(args.inputs.customers as object)) {
+            const orgNo = key.split("/")[0]!;
+            requests[key] = { requestId: `${args.name}:${key}`, status: mockStatus[orgNo] ?? "New", created: "2026-12-01T00:00:00Z" };
+            // One accepted customer is asked to approve changed rights.
+            if (key === "310000019" && /:SystemUserRequestGroup$/.test(args.type)) Object.assign(requests[key]!, { systemUserId: "su-1", changeRequestId: "c1", changeRequestStatus: "New" });
+          }
+          Object.assign(state, {
+            requests,
+            confirmUrlTemplate: `https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/${/Agent/.test(args.type) ? "agentrequest" : "request"}?id={id}&DONTCHOOSEREPORTEE=true`,
+            ...(/Agent/.test(args.type) ? {} : { changeRequestUrlTemplate: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id={id}&DONTCHOOSEREPORTEE=true" }),
+          });
         }
         // As the providers answer: a client's id is its client id, a scope's its name.
         return { id: /:ApiScope$/.test(args.type) ? (state.name as string) : `${args.name}-id`, state };
@@ -148,10 +155,11 @@ describe("the dev stack under mocks", () => {
         "ScopeAccess::regnskap/974761076",
         "System::smartcloud",
         "System::smartcloud-regnskap",
-        "SystemUserRequest::smartcloud/310000019",
-        "SystemUserRequest::smartcloud/310000027",
-        "SystemUserRequest::smartcloud/310000035/borettslag-35",
-        "AgentSystemUserRequest::smartcloud-regnskap/310000043",
+        // Requests in groups: each customer in the shard its orgNo and externalRef hash to (stacks/groups.ts).
+        "SystemUserRequestGroup::smartcloud/01",
+        "SystemUserRequestGroup::smartcloud/04",
+        "SystemUserRequestGroup::smartcloud/10",
+        "AgentSystemUserRequestGroup::smartcloud-regnskap/03",
       ].sort(),
     );
   });
@@ -162,8 +170,8 @@ describe("the dev stack under mocks", () => {
     expect(deps("ClientKeys::smartcloud-regnskap")).toEqual(["MaskinportenClient::smartcloud-regnskap"]);
     expect(deps("System::smartcloud")).toEqual(["MaskinportenClient::smartcloud"]);
     expect(deps("System::smartcloud-regnskap")).toEqual(["MaskinportenClient::smartcloud-regnskap"]);
-    expect(deps("SystemUserRequest::smartcloud/310000019")).toEqual(["System::smartcloud"]);
-    expect(deps("AgentSystemUserRequest::smartcloud-regnskap/310000043")).toEqual(["System::smartcloud-regnskap"]);
+    expect(deps("SystemUserRequestGroup::smartcloud/10")).toEqual(["System::smartcloud"]);
+    expect(deps("AgentSystemUserRequestGroup::smartcloud-regnskap/03")).toEqual(["System::smartcloud-regnskap"]);
     expect(deps("MaskinportenClient::smartcloud")).toEqual([]);
   });
 
@@ -229,12 +237,15 @@ describe("the dev stack under mocks", () => {
     expect(system.accessPackages).toEqual([{ urn: "urn:altinn:accesspackage:skattegrunnlag" }]);
   });
 
-  test("a customer's own rights replace the group's; the others get the group's", () => {
+  test("a group's shard holds the group's fields and each customer's own; a customer's own rights replace the group's", () => {
     const inputs = (n: string) => run.registrations.find((r) => r.name === n)!.inputs;
-    expect(inputs("smartcloud/310000019").rights).toEqual([{ resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] }]);
-    expect((inputs("smartcloud/310000027").rights as unknown[]).length).toBe(2);
-    expect(inputs("smartcloud/310000035/borettslag-35")).toMatchObject({ partyOrgNo: "310000035", externalRef: "borettslag-35", rights: [], accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }] });
-    expect(inputs("smartcloud/310000019")).toMatchObject({ systemId: "991825827_smartcloud", redirectUrl: "https://app.test.smartcloud.example/systemuser/receipt" });
+    const groupRight = { resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] };
+    expect(inputs("smartcloud/10")).toMatchObject({ systemId: "991825827_smartcloud", rights: [groupRight], redirectUrl: "https://app.test.smartcloud.example/systemuser/receipt" });
+    expect(inputs("smartcloud/10").customers).toEqual({ "310000019": { name: "Testbedrift Nord" } });
+    expect(inputs("smartcloud/01").customers).toEqual({ "310000027": { name: "Testbedrift Sør", rights: [groupRight, { resource: [{ id: "urn:altinn:resource", value: "ske-innrapportering-boligselskap" }] }] } });
+    expect(inputs("smartcloud/04").customers).toEqual({ "310000035/borettslag-35": { name: "Testborettslag", rights: [], accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }] } });
+    // What the System declares, for the provider's offline checks.
+    expect(inputs("smartcloud/10").systemOffer).toMatchObject({ rights: expect.any(Array), accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }] });
   });
 
   test("client ids are outputs per client", () => {
@@ -251,13 +262,13 @@ describe("the dev stack under mocks", () => {
           externalRef: "310000019",
           agent: false,
           changeRequest: true,
-          confirmUrl: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=c1",
+          confirmUrl: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=c1&DONTCHOOSEREPORTEE=true",
           timedOut: false,
         },
-        { customer: "310000027", name: "Testbedrift Sør", externalRef: "310000027", agent: false, changeRequest: false, confirmUrl: expect.stringContaining("id=smartcloud%2F310000027&"), timedOut: false },
+        { customer: "310000027", name: "Testbedrift Sør", externalRef: "310000027", agent: false, changeRequest: false, confirmUrl: expect.stringContaining("id=smartcloud%2F01%3A310000027&"), timedOut: false },
         { customer: "310000035", name: "Testborettslag", externalRef: "borettslag-35", agent: false, changeRequest: false, confirmUrl: expect.stringContaining("/systemuser/request?"), timedOut: false },
       ],
-      "smartcloud-regnskap": [{ customer: "310000043", name: "Testregnskap AS", externalRef: "310000043", agent: true, changeRequest: false, confirmUrl: expect.any(String), timedOut: false }],
+      "smartcloud-regnskap": [{ customer: "310000043", name: "Testregnskap AS", externalRef: "310000043", agent: true, changeRequest: false, confirmUrl: expect.stringContaining("/systemuser/agentrequest?id="), timedOut: false }],
     });
     expect(run.outputs.requestsByStatus).toEqual({
       Accepted: ["smartcloud/310000019"],
@@ -272,8 +283,10 @@ describe("the dev stack under mocks", () => {
       status: "Accepted",
       confirmUrl: expect.any(String),
       timedOut: false,
+      escalated: false,
+      systemUserId: "su-1",
       changeRequestStatus: "New",
-      changeRequestConfirmUrl: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=c1",
+      changeRequestConfirmUrl: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=c1&DONTCHOOSEREPORTEE=true",
     });
   });
 
@@ -311,7 +324,7 @@ describe("the prod stack under mocks", () => {
   });
 
   test("with no customers yet, no request is registered and none awaits approval", () => {
-    expect(run.registrations.filter((r) => /Request$/.test(r.type))).toEqual([]);
+    expect(run.registrations.filter((r) => /Request(Group)?$/.test(r.type))).toEqual([]);
     expect(run.outputs.awaitingApproval).toEqual({});
   });
 });
@@ -358,11 +371,11 @@ describe("the local stack under mocks", () => {
     const config = { "digdir:environment": "local", "digdir:simulatorUrl": "http://127.0.0.1:8089" };
     const run = await stackRun("local", config);
     expect(run.outputs.environment).toBe("local");
-    expect(run.registrations.filter((r) => /Request$/.test(r.type)).map(kind).sort()).toEqual([
-      "AgentSystemUserRequest::smartcloud-regnskap/310000043",
-      "SystemUserRequest::smartcloud/310000019",
-      "SystemUserRequest::smartcloud/310000027",
-      "SystemUserRequest::smartcloud/310000035/skattegrunnlag",
+    expect(run.registrations.filter((r) => /RequestGroup$/.test(r.type)).map(kind).sort()).toEqual([
+      "AgentSystemUserRequestGroup::smartcloud-regnskap/03",
+      "SystemUserRequestGroup::smartcloud/01",
+      "SystemUserRequestGroup::smartcloud/07",
+      "SystemUserRequestGroup::smartcloud/10",
     ]);
     const keys = run.registrations.find((r) => kind(r) === "ClientKeys::smartcloud")!.inputs.keys as Record<string, unknown>[];
     expect(keys[0]).toMatchObject({ kty: "RSA", kid: "smartcloud-local-1" });
@@ -380,7 +393,7 @@ describe("the local stack under mocks", () => {
 });
 
 describe("the quick start under mocks", () => {
-  test("declares a client, a system with that client, and one request per customer", async () => {
+  test("declares a client, a system with that client, and the customers' requests in groups", async () => {
     const file = path.join(root, "stacks/examples/quickstart.yaml");
     const { problems, plan } = validateStackFile(file, { environment: "test" });
     expect(problems).toEqual([]);
@@ -388,8 +401,8 @@ describe("the quick start under mocks", () => {
     expect(run.registrations.map((r) => ({ what: kind(r), dependsOn: r.dependsOn }))).toEqual([
       { what: "MaskinportenClient::smartcloud", dependsOn: [] },
       { what: "System::smartcloud", dependsOn: ["MaskinportenClient::smartcloud"] },
-      { what: "SystemUserRequest::smartcloud/310000019", dependsOn: ["System::smartcloud"] },
-      { what: "SystemUserRequest::smartcloud/310000027", dependsOn: ["System::smartcloud"] },
+      { what: "SystemUserRequestGroup::smartcloud/01", dependsOn: ["System::smartcloud"] },
+      { what: "SystemUserRequestGroup::smartcloud/10", dependsOn: ["System::smartcloud"] },
     ]);
     expect(run.registrations[0]!.inputs).toMatchObject({ name: "smartcloud", scopes: ["altinn:authentication/systemuser.request.read"] });
   });
