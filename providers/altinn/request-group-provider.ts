@@ -258,7 +258,7 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
         const user = listing.systemUsers.get(key);
         let live: LiveRequestState = { request: listed, systemUser: user && { systemUserId: user.systemUserId } };
         // Left out of the request list (at a page boundary), or not yet listed: read by key.
-        if (!listed && !user && (old.requestId || old.systemUserId)) live = await readOne(api, { ...effectiveInputs(props, key, props.customers?.[key] ?? {}) }, old);
+        if (!listed && !user && (old.requestId || old.systemUserId || old.status)) live = await readOne(api, { ...effectiveInputs(props, key, props.customers?.[key] ?? {}) }, old);
         else if (old.changeRequestId && old.changeRequestStatus === "New" && rkind === "SystemUserRequest") live.changeRequest = await api.getChangeRequest(old.changeRequestId);
         else if (old.changeRequestId) live.changeRequest = { changeRequestId: old.changeRequestId, status: old.changeRequestStatus ?? "" };
         if (!live.request && !live.systemUser && !old.error) return; // gone: the next `up` asks again
@@ -268,7 +268,7 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
       });
       // Keep the order of the state (a refresh that changes nothing writes the same state).
       const ordered = (o: Record<string, unknown>, like: Record<string, unknown>) => Object.fromEntries(Object.keys(like).filter((k) => k in o).map((k) => [k, o[k]]));
-      return { id, props: { ...props, customers: ordered(customers, props.customers ?? {}), requests: ordered(requests, props.requests) } };
+      return { id, props: { ...props, customers: ordered(customers, props.customers ?? {}), requests: ordered(requests, props.requests), ...templates() } };
     },
 
     async delete(id, props: GroupOutputs) {

@@ -1,10 +1,12 @@
 import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { providerModule, runtimeModuleSpecifier } from "../../providers/core/shim";
 import { checkClientKeysInputs } from "../../providers/digdir/client-keys-model";
+import { planShards } from "../groups";
 import type { StackPlan } from "../validate";
 import type { ExportResult } from "./stack-file";
 
@@ -107,17 +109,18 @@ export function entriesFor(plan: StackPlan, result: ExportResult): Entry[] {
     const clientIds = [...(Array.isArray(s.args.clientIds) ? (s.args.clientIds as string[]) : []), ...s.clients.map((n) => clientIdOf.get(n)!).filter(Boolean)];
     entries.push({ kind: "System", module: "altinn", name: s.name, id, declared: { ...s.args, systemId: id, clientIds } });
   }
-  for (const r of plan.requests) {
-    const systemId = systemIdOf.get(r.system);
+  // Requests in groups (stacks/groups.ts): one entry per shard, recording each customer Altinn has; the refresh
+  // below reads their statuses from the system's lists, and a customer without a request is asked at the next up.
+  for (const shard of planShards(plan)) {
+    const systemId = systemIdOf.get(shard.group.system);
     if (!systemId) continue;
-    const partyOrgNo = r.customer.orgNo;
-    const externalRef = typeof r.args.externalRef === "string" ? r.args.externalRef : partyOrgNo;
-    const live = result.ids.requests.find((x) => x.kind === r.kind && x.systemId === systemId && x.partyOrgNo === partyOrgNo && x.externalRef === externalRef);
-    if (!live) continue;
-    // What the request asked for, as the provider records it: a read of an accepted system user keeps it (the
-    // vendor cannot read what a system user holds).
-    const asked = { systemId, partyOrgNo, externalRef, ...(live.rights && { rights: live.rights }), accessPackages: live.accessPackages, ...(live.integrationTitle && { integrationTitle: live.integrationTitle }), ...(live.redirectUrl && { redirectUrl: live.redirectUrl }) };
-    entries.push({ kind: r.kind, module: "altinn", name: r.name, id: `${systemId}/${partyOrgNo}/${externalRef}`, declared: { ...asked, status: live.status } });
+    const requests: Record<string, { requestId: string; status: string }> = {};
+    for (const { request: r, key } of shard.members) {
+      const externalRef = typeof r.args.externalRef === "string" ? r.args.externalRef : r.customer.orgNo;
+      const live = result.ids.requests.find((x) => x.kind === r.kind && x.systemId === systemId && x.partyOrgNo === r.customer.orgNo && x.externalRef === externalRef);
+      if (live) requests[key] = { requestId: "", status: live.status };
+    }
+    entries.push({ kind: `${shard.group.kind}Group`, module: "altinn", name: shard.name, id: `${systemId}/${randomUUID()}`, declared: { ...shard.args, systemId, requests } });
   }
   return entries;
 }
@@ -143,7 +146,7 @@ export function recordInState(pulumi: Pulumi, root: string, stack: string, entri
   for (const e of entries) {
     const type = `pulumi-nodejs:dynamic/${e.module}:${e.kind}`;
     const __provider = providerModule(e.kind, runtime);
-    const { status, ...inputs } = e.declared;
+    const { status, requests: _requests, ...inputs } = e.declared;
     resources.push({
       urn: `urn:pulumi:${stack}::${project.name}::${type}::${e.name}`,
       custom: true,
