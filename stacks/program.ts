@@ -76,6 +76,16 @@ export function runStack(opts: ProgramOptions): StackOutputs {
     const warning = simulatorMismatch(opts.root, opts.config.get("simulatorUrl") ?? process.env.DIGDIR_SIMULATOR_URL);
     if (warning) warn(warning);
   }
+  // A stack whose requests were one resource per customer must move to groups first, or this run would delete
+  // every customer's request after the groups adopted them (stacks/README.md, "Migrating to request groups").
+  const lastRequests = opts.last?.outputs?.requests;
+  if (lastRequests && typeof lastRequests === "object" && Object.keys(lastRequests).length && opts.last?.outputs?.requestGroups !== true) {
+    throw new pulumi.RunError(
+      `the stack ${opts.stack} holds one request resource per customer, from before request groups; this version declares them in groups, and ` +
+        `running as is would delete every customer's request at Altinn. Nothing was changed. Move the state first, which deletes and posts nothing: ` +
+        `\`npm run migrate-requests -- --stack ${opts.stack}\`, then \`pulumi up\` (stacks/README.md, "Migrating to request groups").`,
+    );
+  }
   // A stack deployed for the first time has no outputs: everything is new. One deployed before manifests existed
   // has outputs without one: nothing is known of what it holds.
   const outputs = opts.last?.outputs;
@@ -157,6 +167,8 @@ export interface StackOutputs {
   requestsByStatus: pulumi.Output<Record<string, string[]>>;
   /** What this run declared (stacks/manifest.ts): the next run reads it back to tell what it deletes or changes. */
   manifest: pulumi.Output<Manifest>;
+  /** The stack's requests are in groups (the migration's mark: stacks/migrate.ts). */
+  requestGroups: true;
 }
 
 export interface AwaitingCustomer {
@@ -249,6 +261,7 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
     // Nothing in it is secret: a secret output only so that Pulumi shows it as one line (`[secret]`) instead of
     // printing the whole manifest under Outputs whenever one entry changes.
     manifest: pulumi.secret(statuses.apply((st) => manifestOf(plan, st))),
+    requestGroups: true,
   };
 }
 
