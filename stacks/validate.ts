@@ -181,12 +181,13 @@ function emptyPlan(environment: EnvironmentName): StackPlan {
 
 /** Maps a resource's failure properties back to where the value came from in the stack file. */
 class Origins {
-  private readonly entries: { prop: (string | number)[]; path: Path; deep: boolean }[] = [];
+  // Parsed when a failure is resolved: most objects have none, and a vendor's file has thousands of customers.
+  private readonly entries: { prop: string; path: Path; deep: boolean }[] = [];
   constructor(private readonly base: Path) {}
 
   /** Failures on `prop` (and below it, when `deep`) are reported at `path`. */
   map(prop: string, at: Path, deep = true): this {
-    this.entries.push({ prop: parsePath(prop), path: at, deep });
+    this.entries.push({ prop, path: at, deep });
     return this;
   }
 
@@ -194,7 +195,8 @@ class Origins {
     const segs = parsePath(property);
     let best: { prop: (string | number)[]; path: Path; deep: boolean } = { prop: [], path: this.base, deep: true };
     for (const e of this.entries) {
-      if (e.prop.length >= best.prop.length && e.prop.every((s, i) => segs[i] === s)) best = e;
+      const prop = parsePath(e.prop);
+      if (prop.length >= best.prop.length && prop.every((s, i) => segs[i] === s)) best = { prop, path: e.path, deep: e.deep };
     }
     return best.deep ? [...best.path, ...segs.slice(best.prop.length)] : best.path;
   }

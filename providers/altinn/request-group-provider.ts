@@ -156,7 +156,9 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
     // (by per-customer resources before a migration, or by hand) are adopted as they are: nothing posted again.
     const listing = create ? await listingOf(api, rkind, news.systemId) : undefined;
     forgetListing(rkind, news.systemId);
-    const anyListed = !!listing && (listing.requests.size > 0 || listing.systemUsers.size > 0);
+    // Only when Altinn lists some of this group's own customers can a missing one be a request the list left out;
+    // requests of other groups or shards of the system say nothing about them.
+    const anyListed = !!listing && Object.keys(news.customers).some((k) => listing.requests.has(k) || listing.systemUsers.has(k));
 
     const work = await settleAll(limiter, [...touched], async (key): Promise<Outcome> => {
       const c = news.customers[key]!;

@@ -201,6 +201,18 @@ describe("SystemUserRequestGroup through the provider host", () => {
     await host.delete(urnOf(G, "r"), created.id, read.props);
   });
 
+  test("a new group beside another of the same system posts its customers without reading each first", async () => {
+    const first = await host.create(urnOf(G, "a"), await checked({ customers: customers(15, 400) }, "a"));
+    await calls(sim);
+    const second = await host.create(urnOf(G, "b"), await checked({ customers: customers(15, 500) }, "b"));
+    const c = await calls(sim);
+    expect(c.POST).toBe(15);
+    // The two lists (their pages), no read by key: the other group's requests say nothing about this one's customers.
+    expect(c.routes["GET /altinn/authentication/api/v1/systemuser/request/vendor/byexternalref/:systemId/:orgNo/:externalRef"]).toBeUndefined();
+    await host.delete(urnOf(G, "a"), first.id, first.outs);
+    await host.delete(urnOf(G, "b"), second.id, second.outs);
+  });
+
   test("a new group adopts the requests Altinn has (a migration): nothing deleted, nothing posted", async () => {
     // Per-customer resources made the requests first.
     const made: Record<string, string> = {};
