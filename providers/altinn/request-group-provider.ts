@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { defined } from "../core/check";
 import { context } from "../core/context";
+import { isApiError } from "../core/errors";
 import { Limiter, settleAll } from "../core/limit";
 import { PartialUpdateError } from "../core/partial-update";
 import { AltinnApi } from "./api";
@@ -252,7 +253,14 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
     async read(id, props: GroupOutputs) {
       if (!props?.systemId || !props.requests) throw new Error(`${kind}: "${id}" cannot be imported; declare the group, and \`pulumi up\` adopts the requests Altinn has for its customers`);
       const api = new AltinnApi(context());
-      const listing = await listingOf(api, rkind, props.systemId);
+      let listing: Listing;
+      try {
+        listing = await listingOf(api, rkind, props.systemId);
+      } catch (e) {
+        // The system is gone (AUTH-00011), and with it every request of the group: the next `up` asks again.
+        if (isApiError(e) && e.status === 404) return { id: "", props: {} };
+        throw e;
+      }
       const requests: Record<string, CustomerState> = {};
       const customers: Record<string, CustomerFields> = {};
       await settleAll(limiter, Object.entries(props.requests), async ([key, old]) => {

@@ -201,6 +201,12 @@ describe("SystemUserRequestGroup through the provider host", () => {
     await host.delete(urnOf(G, "r"), created.id, read.props);
   });
 
+  test("a refresh of a group whose system Altinn no longer knows drops the group: the next up creates it again", async () => {
+    const props = { __provider: P[G], systemId: "991825827_forgotten", customers: { "310000019": {} }, requests: { "310000019": { requestId: "x", status: "New" } } };
+    const read = await host.read(urnOf(G, "gone"), "991825827_forgotten/1", props);
+    expect(read.id).toBe("");
+  });
+
   test("a new group beside another of the same system posts its customers without reading each first", async () => {
     const first = await host.create(urnOf(G, "a"), await checked({ customers: customers(15, 400) }, "a"));
     await calls(sim);
