@@ -23,12 +23,13 @@ export function scaleFiles(n: number, concurrency: number): { yaml: string; csv:
   const yaml = [
     'organisation: { orgNo: "991825827" }',
     "systems:",
-    "  scale:",
+    // One system per size: Altinn (and the simulator) never release a deleted system's id.
+    `  scale-${n}:`,
     "    name: { nb: Scale, nn: Scale, en: Scale }",
     "    description: { nb: Benchmark, nn: Benchmark, en: Benchmark }",
     "    rights: [ske-krav-og-betalinger]",
     "requests:",
-    "  scale:",
+    `  scale-${n}:`,
     "    rights: [ske-krav-og-betalinger]",
     `    concurrency: ${concurrency}`,
     "    customersFile: scale-customers.csv",
