@@ -1,7 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError, findProjectRoot, stackConfigFor, type StackConfig } from "./config";
 import { inlineCustomerFiles } from "./csv";
+import { formatJson, formatMarkdown, formatText, reviewPlan, type PreviewJson } from "./plan-text";
 import { builtInIgnore, builtInLeftOut, formatDifferences, promotionDiff } from "./promote";
 import { formatProblem, StackSource } from "./source";
 import { validateStackFile, type ValidationResult } from "./validate";
@@ -11,12 +13,15 @@ import { validateStackFile, type ValidationResult } from "./validate";
  * offline, as `file:line:col path: message`; exit 1 when there is any.
  * `npm run promote -- <from> <to> [--json] [--exit-code]`: what the `to` stack lacks or has different from the
  * `from` stack, leaving out what is meant to differ per environment; exit 1 with `--exit-code` when anything does.
- * Usage errors exit 2.
+ * `npm run plan -- --stack <stack> [--markdown | --json] [--save-plan <file>] [--refresh]`: `pulumi preview` of the
+ * stack in the domain's words (stacks/plan-text.ts); exit 0 no changes, 2 changes, 1 an error.
+ * Usage errors exit 2 (`plan`: 1, as its 2 means changes).
  */
 
 const usage = [
   "usage: npm run validate -- [stacks/<stack>.yaml ...] [--environment test|prod|local]",
   "       npm run promote -- <from stack> <to stack> [--json] [--exit-code]",
+  "       npm run plan -- --stack <stack> [--markdown | --json] [--save-plan <file>] [--refresh]",
 ].join("\n");
 
 class UsageError extends Error {}
@@ -127,12 +132,62 @@ export function promoteCommand(argv: string[], out: (line: string) => void): num
   return args.flags["exit-code"] && diffs.length ? 1 : 0;
 }
 
+/**
+ * Runs `pulumi preview --json` (the `pulumi` on the PATH, with the caller's backend and secrets settings) and
+ * prints what it will change. The stack file is validated first: a broken file is reported as `npm run validate`
+ * does, without starting the engine.
+ */
+export function planCommand(argv: string[], out: (line: string) => void, err: (line: string) => void = out): number {
+  const args = parseArgs(argv, ["stack", "save-plan"]);
+  for (const f of Object.keys(args.flags)) if (!["stack", "markdown", "json", "save-plan", "refresh"].includes(f)) throw new UsageError(`unknown option --${f}`);
+  const stack = args.flags.stack;
+  if (typeof stack !== "string" || args.positional.length) throw new UsageError("plan needs the stack: npm run plan -- --stack <stack>");
+  if (args.flags.markdown && args.flags.json) throw new UsageError("--markdown or --json, not both");
+  const { config, result } = validateOne(stackFile(stack));
+  if (result.problems.length) {
+    for (const p of result.problems) err(formatProblem(p));
+    err(`no plan: correct the problems above first (npm run validate)`);
+    return 1;
+  }
+  const pulumiArgs = ["preview", "--json", "--stack", stack, ...(typeof args.flags["save-plan"] === "string" ? ["--save-plan", args.flags["save-plan"]] : []), ...(args.flags.refresh ? ["--refresh"] : [])];
+  const run = spawnSync("pulumi", pulumiArgs, { encoding: "utf8", maxBuffer: 1 << 30, cwd: findProjectRoot(process.cwd()) ?? process.cwd() });
+  if (run.error) {
+    err(`could not run pulumi (${run.error.message}): put the Pulumi CLI on the PATH (eval "$(scripts/pulumi-cli.sh --env)")`);
+    return 1;
+  }
+  let preview: PreviewJson;
+  try {
+    preview = JSON.parse(run.stdout) as PreviewJson;
+  } catch {
+    err(`pulumi ${pulumiArgs.join(" ")} exited ${run.status} without a plan:`);
+    for (const line of `${run.stderr}\n${run.stdout}`.trim().split("\n").slice(-30)) err(`  ${line}`);
+    return 1;
+  }
+  const plan = reviewPlan(preview, { stack, environment: config.environment, orgNo: result.plan.organisation.orgNo });
+  if (run.status !== 0 && !plan.errors.length) plan.errors.push(`pulumi preview exited ${run.status}: ${run.stderr.trim().split("\n").slice(-5).join(" ") || "no message"}`);
+  const lines = args.flags.json ? [formatJson(plan)] : args.flags.markdown ? formatMarkdown(plan) : formatText(plan);
+  for (const line of lines) out(line);
+  return plan.errors.length ? 1 : plan.changes.length ? 2 : 0;
+}
+
 export function main(argv: string[]): number {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const [command, ...rest] = argv;
     if (command === "validate") return validateCommand(rest, out);
     if (command === "promote") return promoteCommand(rest, out);
+    if (command === "plan") {
+      try {
+        return planCommand(rest, out, (line) => process.stderr.write(`${line}\n`));
+      } catch (e) {
+        // 2 means "changes" for plan: a usage error is an error.
+        if (e instanceof UsageError || e instanceof ConfigError) {
+          process.stderr.write(`${e.message}\n${usage}\n`);
+          return 1;
+        }
+        throw e;
+      }
+    }
     throw new UsageError(command ? `unknown command ${command}` : "which command?");
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
