@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The steps of a CI/CD pipeline for the stacks, in one place: examples/pipelines/ (GitHub Actions, GitLab CI) call
+# this script and nothing else, and test/e2e/pipeline.e2e.ts runs it against the simulator.
+#
+#   scripts/pipeline.sh validate                    every stack file, offline (npm run validate)
+#   scripts/pipeline.sh plan <stack> <dir>          the plan for review: <dir>/plan.md (the pull-request comment),
+#                                                   <dir>/plan.json, and Pulumi's plan <dir>/pulumi-plan.json;
+#                                                   exit 0 no changes, 2 changes, 1 an error
+#   scripts/pipeline.sh apply <stack> <dir>         pulumi up --plan <dir>/pulumi-plan.json: exactly what was approved
+#   scripts/pipeline.sh refresh <stack>             pulumi up --refresh: rotations and renewals that fell due, the
+#                                                   customers' answers (run daily)
+#   scripts/pipeline.sh promote-gate <from> <to>    fails while <to> lacks or differs from <from> (npm run promote)
+#
+# It uses what the pipeline gives it: PULUMI_BACKEND_URL (file://, s3://, azblob://, or the Pulumi Cloud when
+# unset), PULUMI_CONFIG_PASSPHRASE or a cloud KMS's credentials, DIGDIR_* for the admin client; PULUMI_SECRETS_PROVIDER,
+# if set, is used when a stack is created here (stacks/README.md, "Pipelines"). The Pulumi CLI: one on the PATH, else
+# scripts/pulumi-cli.sh's. No committed file is left changed: Pulumi.<stack>.yaml is put back as it was after each
+# step (Pulumi writes an encryption salt or key into it when a stack is created; the state keeps it too, which
+# PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER reads).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 1; }
+die() { echo "pipeline: $*" >&2; exit 1; }
+[ $# -ge 1 ] || usage
+step="$1"
+shift
+
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true
+export NO_COLOR="${NO_COLOR:-1}"
+
+need_pulumi() {
+  command -v pulumi >/dev/null 2>&1 || eval "$(scripts/pulumi-cli.sh --env)" || die "no Pulumi CLI: install it (https://www.pulumi.com/docs/install/) or put one on the PATH"
+}
+
+# Committed stack configs, put back as they were when the step ends, however it ends.
+saved="$(mktemp -d)"
+keep_configs() {
+  local f
+  for f in Pulumi.*.yaml; do [ -e "$f" ] && cp -p "$f" "$saved/$f"; done
+  return 0
+}
+restore_configs() {
+  local f
+  for f in Pulumi.*.yaml; do
+    [ -e "$f" ] || continue
+    if [ -e "$saved/$f" ]; then cmp -s "$f" "$saved/$f" || cp -p "$saved/$f" "$f"; else rm -f "$f"; fi
+  done
+  rm -rf "$saved"
+}
+keep_configs
+trap restore_configs EXIT
+
+build() { node node_modules/typescript/bin/tsc -p tsconfig.build.json; }
+
+select_stack() { # <stack>: select it, creating it the first time
+  local stack="$1"
+  [ -f "stacks/$stack.yaml" ] || die "no stack file stacks/$stack.yaml"
+  if ! pulumi stack select "$stack" >/dev/null 2>&1; then
+    echo "pipeline: creating the stack $stack" >&2
+    pulumi stack init "$stack" ${PULUMI_SECRETS_PROVIDER:+--secrets-provider "$PULUMI_SECRETS_PROVIDER"} >/dev/null
+  fi
+}
+
+case "$step" in
+  validate)
+    [ $# -eq 0 ] || usage
+    build
+    node dist/stacks/cli.js validate
+    ;;
+  plan)
+    [ $# -eq 2 ] || usage
+    stack="$1" dir="$2"
+    need_pulumi
+    build
+    select_stack "$stack"
+    mkdir -p "$dir"
+    status=0
+    node dist/stacks/cli.js plan --stack "$stack" --json --save-plan "$dir/pulumi-plan.json" >"$dir/plan.json" || status=$?
+    # The Markdown from the same plan (one preview): the comment to post, errors included.
+    if node -e '
+      const { formatMarkdown } = require("./dist/stacks/plan-text");
+      process.stdout.write(formatMarkdown(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))).join("\n") + "\n");
+    ' "$dir/plan.json" >"$dir/plan.md" 2>/dev/null; then
+      if [ "$status" -eq 1 ]; then cat "$dir/plan.md" >&2; else cat "$dir/plan.md"; fi
+    else
+      rm -f "$dir/plan.md"
+    fi
+    [ "$status" -ne 1 ] || die "no plan for $stack (above)"
+    exit "$status"
+    ;;
+  apply)
+    [ $# -eq 2 ] || usage
+    stack="$1" dir="$2"
+    [ -f "$dir/pulumi-plan.json" ] || die "no approved plan $dir/pulumi-plan.json: run \`scripts/pipeline.sh plan $stack $dir\` (on the pull request) first"
+    need_pulumi
+    build
+    select_stack "$stack"
+    # Only the steps of the approved plan; Pulumi refuses the run when anything else would change (another merge
+    # since, drift): plan again and have that reviewed.
+    pulumi up --yes --skip-preview --plan "$dir/pulumi-plan.json" --stack "$stack"
+    ;;
+  refresh)
+    [ $# -eq 1 ] || usage
+    stack="$1"
+    need_pulumi
+    build
+    select_stack "$stack"
+    pulumi up --refresh --yes --skip-preview --stack "$stack"
+    ;;
+  promote-gate)
+    [ $# -eq 2 ] || usage
+    build
+    node dist/stacks/cli.js promote "$1" "$2" --exit-code
+    ;;
+  -h|--help) usage ;;
+  *) echo "pipeline: unknown step $step" >&2; usage ;;
+esac
