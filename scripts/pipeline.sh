@@ -99,8 +99,28 @@ case "$step" in
     need_pulumi
     build
     select_stack "$stack"
-    # Only the steps of the approved plan; Pulumi refuses the run when anything else would change (another merge
-    # since, drift): plan again and have that reviewed.
+    # Pulumi's --plan refuses a step the plan lacks only when it gets there, after the planned steps before it were
+    # applied. So first the preview again: anything other than the approved changes (another merge since, drift,
+    # a due rotation) stops here, before any change; plan again and have that reviewed.
+    now="$(mktemp)"
+    status=0
+    node dist/stacks/cli.js plan --stack "$stack" --json >"$now" || status=$?
+    [ "$status" -ne 1 ] || { cat "$now" >&2; die "the preview failed: nothing applied"; }
+    node -e '
+      const fs = require("fs");
+      const steps = (f) => (JSON.parse(fs.readFileSync(f, "utf8")).changes ?? []).map((c) => `${c.op} ${c.resource}: ${c.sentence}`).sort();
+      const [approved, now] = [steps(process.argv[1]), steps(process.argv[2])];
+      const gone = approved.filter((s) => !now.includes(s));
+      const extra = now.filter((s) => !approved.includes(s));
+      if (gone.length || extra.length) {
+        console.error("the approved plan is stale: nothing applied. Plan again and have that reviewed.");
+        for (const s of extra) console.error(`  not approved: ${s}`);
+        for (const s of gone) console.error(`  approved, no longer planned: ${s}`);
+        process.exit(1);
+      }
+    ' "$dir/plan.json" "$now" || exit 1
+    rm -f "$now"
+    # Only the steps of the approved plan (the engine checks each against it).
     pulumi up --yes --skip-preview --plan "$dir/pulumi-plan.json" --stack "$stack"
     ;;
   refresh)

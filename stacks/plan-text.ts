@@ -250,7 +250,7 @@ export function describeStep(step: PreviewStep, ctx: PlanContext): Change[] {
   }
 
   // A resource that holds many customers (a request group): one sentence per customer whose request changes.
-  const perCustomer = customerChanges(oldIn, newIn, step.oldState?.outputs, op);
+  const perCustomer = customerChanges(oldIn, newIn, oldOut, op);
   if (perCustomer) {
     const system = str(newIn?.system) ?? str(oldIn?.system) ?? str(newIn?.systemName) ?? name.split("/")[0]!;
     const agent = /agent/i.test(kind);
@@ -283,7 +283,7 @@ function requestChange(f: RequestFacts, make: (group: Group, sentence: string, s
     case "delete":
       return make(
         g,
-        `withdraws the request to ${who} for ${f.system}${f.status === "Accepted" ? ` (${who} accepted: its system user stays)` : ""}`,
+        `withdraws the request to ${who} for ${f.system}${f.status === "Accepted" ? " (accepted: the customer's system user stays)" : ""}`,
         `withdraws {n} requests for ${f.system}`,
       );
     case "replace":
@@ -299,15 +299,27 @@ function requestChange(f: RequestFacts, make: (group: Group, sentence: string, s
   }
 }
 
-/** A customer of a resource that holds many: keyed by orgNo and externalRef. */
-function customersOf(v: unknown): Map<string, Record<string, unknown>> | undefined {
+/**
+ * The customers of a resource that holds many (providers/altinn/request-group.ts: `customers` maps `"<orgNo>"` or
+ * `"<orgNo>/<externalRef>"` to the customer's own fields, each replacing the group's), with what each is asked for.
+ * A list of `{orgNo, externalRef, ...}` is read the same way.
+ */
+function customersOf(inputs: Record<string, unknown> | undefined): Map<string, Record<string, unknown>> | undefined {
+  const v = inputs?.customers;
   const out = new Map<string, Record<string, unknown>>();
   const add = (key: string | undefined, c: unknown) => {
-    if (!c || typeof c !== "object") return;
-    const r = c as Record<string, unknown>;
-    const orgNo = str(r.orgNo) ?? str(r.partyOrgNo) ?? key?.split("/")[0];
+    const r = (c && typeof c === "object" ? c : {}) as Record<string, unknown>;
+    const [keyOrgNo, keyRef] = key?.split("/") ?? [];
+    const orgNo = str(r.orgNo) ?? str(r.partyOrgNo) ?? keyOrgNo;
     if (!orgNo) return;
-    out.set(key ?? `${orgNo}/${str(r.externalRef) ?? orgNo}`, { ...r, orgNo });
+    const externalRef = str(r.externalRef) ?? keyRef;
+    out.set(key ?? `${orgNo}${externalRef && externalRef !== orgNo ? `/${externalRef}` : ""}`, {
+      ...r,
+      orgNo,
+      ...(externalRef && { externalRef }),
+      rights: r.rights ?? inputs?.rights,
+      accessPackages: r.accessPackages ?? inputs?.accessPackages,
+    });
   };
   if (Array.isArray(v)) v.forEach((c) => add(undefined, c));
   else if (v && typeof v === "object") for (const [k, c] of Object.entries(v)) add(k, c);
@@ -321,19 +333,22 @@ function customerChanges(
   oldOut: Record<string, unknown> | undefined,
   op: string,
 ): Omit<RequestFacts, "agent" | "system">[] | undefined {
-  const was = oldIn && op !== "create" ? customersOf(oldIn.customers) : new Map<string, Record<string, unknown>>();
-  const is = newIn && op !== "delete" ? customersOf(newIn.customers) : new Map<string, Record<string, unknown>>();
-  if (!was || !is || (!oldIn?.customers && !newIn?.customers)) return undefined;
-  const statusOut = customersOf(oldOut?.customers) ?? new Map();
+  if (!oldIn?.customers && !newIn?.customers) return undefined;
+  const was = op === "create" ? new Map<string, Record<string, unknown>>() : customersOf(oldIn);
+  const is = op === "delete" ? new Map<string, Record<string, unknown>>() : customersOf(newIn);
+  if (!was || !is) return undefined;
+  // Where each stood at the last refresh: the group's `requests` output (or a `status` beside each customer).
+  const states = (oldOut?.requests && typeof oldOut.requests === "object" ? oldOut.requests : {}) as Record<string, { status?: unknown }>;
+  const statusOf = (key: string, c: Record<string, unknown>) => str(states[key]?.status) ?? str(c.status);
+  const comparable = (c: Record<string, unknown>) => ({ ...c, status: undefined, name: undefined });
   const out: Omit<RequestFacts, "agent" | "system">[] = [];
-  const ref = (c: Record<string, unknown>) => str(c.externalRef);
   for (const [key, c] of is) {
     const before = was.get(key);
-    const base = { customer: String(c.orgNo), externalRef: ref(c), is: c, status: str(statusOut.get(key)?.status) };
+    const base = { customer: String(c.orgNo), externalRef: str(c.externalRef), is: c };
     if (!before) out.push({ ...base, op: "create" });
-    else if (!same(asked(before), asked(c)) || !same({ ...before, status: undefined }, { ...c, status: undefined })) out.push({ ...base, op: "update", was: before });
+    else if (!same(comparable(before), comparable(c))) out.push({ ...base, op: "update", was: before, status: statusOf(key, before) });
   }
-  for (const [key, c] of was) if (!is.has(key)) out.push({ customer: String(c.orgNo), externalRef: ref(c), op: "delete", was: c, status: str(statusOut.get(key)?.status) });
+  for (const [key, c] of was) if (!is.has(key)) out.push({ customer: String(c.orgNo), externalRef: str(c.externalRef), op: "delete", was: c, status: statusOf(key, c) });
   return out;
 }
 
@@ -346,7 +361,8 @@ export function reviewPlan(preview: PreviewJson, ctx: PlanContext): ReviewPlan {
   for (const d of preview.diagnostics ?? []) {
     const [kind, name] = d.urn ? kindAndName(d.urn) : ["", ""];
     const where = d.urn && kind !== "Stack" ? `${kind} ${name}: ` : "";
-    const text = `${where}${d.message.trim()}`;
+    // The engine's JSON repeats the severity at the start of the message.
+    const text = `${where}${d.message.trim().replace(/^(warning|error|info): /, "")}`;
     if (d.severity === "error") errors.push(text);
     else if (d.severity === "warning" && !seen.has(text)) {
       seen.add(text);

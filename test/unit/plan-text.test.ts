@@ -124,7 +124,7 @@ const table: Row[] = [
   [
     "an accepted request withdrawn",
     step("delete", "SystemUserRequest", "smartcloud/310000043/avd-bergen", { was: { ...request([]), externalRef: "avd-bergen" }, out: { status: "Accepted" } }),
-    "withdraws the request to 310000043 (externalRef avd-bergen) for smartcloud (310000043 (externalRef avd-bergen) accepted: its system user stays)",
+    "withdraws the request to 310000043 (externalRef avd-bergen) for smartcloud (accepted: the customer's system user stays)",
     [risks.prodDelete],
   ],
   ["a resource of another kind", step("create", "Widget", "w", { is: { a: 1 } }), "creates Widget w", []],
@@ -153,28 +153,41 @@ describe("each kind of step, in the domain's words, with its risky marks (prod)"
 });
 
 describe("a resource that holds many customers (a request group)", () => {
-  const group = (customers: Record<string, unknown>[]) => ({ system: "smartcloud", customers });
-  const c = (orgNo: string, rights: string[], externalRef?: string) => ({ orgNo, ...(externalRef && { externalRef }), rights: rights.map(right), accessPackages: [] });
+  // As providers/altinn/request-group.ts declares it: the group's defaults, customers keyed "<orgNo>[/<externalRef>]".
+  const group = (customers: Record<string, unknown>, rights = ["a"]) => ({ systemId: `${ORG}_smartcloud`, rights: rights.map(right), customers });
 
   test("one sentence per customer whose request changes, none for the others", () => {
-    const was = group([c("310000019", ["a"]), c("310000027", ["a"]), c("310000035", ["a"], "bergen")]);
-    const is = group([c("310000019", ["a"]), c("310000027", ["a", "b"]), c("310000043", ["a"])]);
+    const was = group({ "310000019": {}, "310000027": {}, "310000035/bergen": {} });
+    const is = group({ "310000019": { name: "Bakeriet AS" }, "310000027": { rights: [right("a"), right("b")] }, "310000043": {} });
     const s: PreviewStep = {
       op: "update",
       urn: urn("SystemUserRequestGroup", "smartcloud"),
-      oldState: { inputs: was, outputs: { ...was, customers: [{ ...c("310000027", ["a"]), status: "Accepted" }, { ...c("310000035", ["a"], "bergen"), status: "Accepted" }] } },
+      oldState: { inputs: was, outputs: { ...was, requests: { "310000027": { status: "Accepted" }, "310000035/bergen": { status: "Accepted" } } } },
       newState: { inputs: is },
     };
     expect(describeStep(s, { stack: "prod", environment: "prod", orgNo: ORG }).map((x) => [x.sentence, x.risks])).toEqual([
       ["sends 310000027 a change request for smartcloud: +b", [risks.rights]],
       ["asks 310000043 for a system user for smartcloud with a", [risks.rights]],
-      ["withdraws the request to 310000035 (externalRef bergen) for smartcloud (310000035 (externalRef bergen) accepted: its system user stays)", []],
+      ["withdraws the request to 310000035 (externalRef bergen) for smartcloud (accepted: the customer's system user stays)", []],
     ]);
   });
 
-  test("customers keyed in a map work the same", () => {
-    const s: PreviewStep = { op: "create", urn: urn("SystemUserRequestGroup", "smartcloud"), newState: { inputs: { system: "smartcloud", customers: { "310000019/310000019": c("310000019", ["a"]) } } } };
-    expect(describeStep(s, { stack: "dev", environment: "test" }).map((x) => x.sentence)).toEqual(["asks 310000019 for a system user for smartcloud with a"]);
+  test("the group's rights changed: a sentence for each customer without rights of its own", () => {
+    const s: PreviewStep = {
+      op: "update",
+      urn: urn("AgentSystemUserRequestGroup", "smartcloud"),
+      oldState: { inputs: group({ "310000019": {}, "310000027": { rights: [right("x")] } }), outputs: { requests: { "310000019": { status: "New" } } } },
+      newState: { inputs: group({ "310000019": {}, "310000027": { rights: [right("x")] } }, ["a", "c"]) },
+    };
+    expect(describeStep(s, { stack: "dev", environment: "test" }).map((x) => x.sentence)).toEqual(["asks 310000019 again for smartcloud: +c"]);
+  });
+
+  test("a new group: every customer asked, one sentence each", () => {
+    const s: PreviewStep = { op: "create", urn: urn("SystemUserRequestGroup", "smartcloud"), newState: { inputs: group({ "310000019": {}, "310000027/avd": { rights: [] } }) } };
+    expect(describeStep(s, { stack: "dev", environment: "test" }).map((x) => x.sentence)).toEqual([
+      "asks 310000019 for a system user for smartcloud with a",
+      "asks 310000027 (externalRef avd) for a system user for smartcloud",
+    ]);
   });
 });
 
@@ -246,7 +259,7 @@ describe("the formats", () => {
   });
 
   test("errors of the preview are the plan's errors", () => {
-    const plan = reviewPlan({ steps: [], diagnostics: [{ urn: "urn:pulumi:dev::pulumi-digdir::pulumi:pulumi:Stack::pulumi-digdir-dev", message: "a protected object would be deleted\n  - system x", severity: "error" }] }, { stack: "dev", environment: "test" });
+    const plan = reviewPlan({ steps: [], diagnostics: [{ urn: "urn:pulumi:dev::pulumi-digdir::pulumi:pulumi:Stack::pulumi-digdir-dev", message: "error: a protected object would be deleted\n  - system x", severity: "error" }] }, { stack: "dev", environment: "test" });
     expect(plan.errors).toEqual(["a protected object would be deleted\n  - system x"]);
     expect(formatMarkdown(plan)).toContain("- a protected object would be deleted - system x");
   });
