@@ -169,7 +169,7 @@ describe.skipIf(!bin)("the pipeline script, against the simulator", () => {
     expect(r.stderr).toContain("system ci (991825827_ci) is protected, and stacks/ci.yaml no longer declares it");
     expect(r.stderr).toContain("set `protect: false` on systems.ci in stacks/ci.yaml");
     expect(await requestsAtAltinn()).toBe(101);
-    expect((await api.ok("GET", `${ALTINN}/systemregister/vendor/${ORG}_ci`)).systemId).toBe(`${ORG}_ci`);
+    expect((await api.ok("GET", `${ALTINN}/systemregister/vendor/${ORG}_ci`)).id).toBe(`${ORG}_ci`);
     writeStack("ci", stackFile(101));
   });
 
