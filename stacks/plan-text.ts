@@ -134,12 +134,15 @@ export function describeStep(step: PreviewStep, ctx: PlanContext): Change[] {
   const newIn = step.newState?.inputs;
   const oldOut = step.oldState?.outputs;
   const resource = `${kind}::${name}`;
-  const make = (group: Group, sentence: string, summary: string, extra: Risk[] = []): Change => {
-    const r: Risk[] = [...extra];
-    if (c.prod && op === "delete") r.unshift(risks.prodDelete);
-    if (c.prod && op === "replace") r.unshift(risks.prodReplace);
-    return { group, resource, op, sentence, risks: [...new Set(r)], summary };
-  };
+  const makeFor =
+    (stepOp: string) =>
+    (group: Group, sentence: string, summary: string, extra: Risk[] = []): Change => {
+      const r: Risk[] = [...extra];
+      if (c.prod && stepOp === "delete") r.unshift(risks.prodDelete);
+      if (c.prod && stepOp === "replace") r.unshift(risks.prodReplace);
+      return { group, resource, op: stepOp, sentence, risks: [...new Set(r)], summary };
+    };
+  const make = makeFor(op);
 
   if (clientKinds[kind]) {
     const what = clientKinds[kind];
@@ -254,7 +257,8 @@ export function describeStep(step: PreviewStep, ctx: PlanContext): Change[] {
   if (perCustomer) {
     const system = str(newIn?.system) ?? str(oldIn?.system) ?? str(newIn?.systemName) ?? name.split("/")[0]!;
     const agent = /agent/i.test(kind);
-    return perCustomer.map((p) => requestChange({ ...p, agent, system }, make));
+    // Each customer's own operation: adding one to a group is a create, whatever the group's step.
+    return perCustomer.map((p) => requestChange({ ...p, agent, system }, makeFor(p.op)));
   }
   const verb = { create: "creates", delete: "deletes", replace: "replaces", update: "updates", import: "imports" }[op] ?? op;
   return [make("Other", withParts(`${verb} ${kind} ${name}`, op === "update" ? changedFields(oldIn, newIn) : []), `${verb} {n} ${kind} resources`)];

@@ -165,10 +165,10 @@ describe("a resource that holds many customers (a request group)", () => {
       oldState: { inputs: was, outputs: { ...was, requests: { "310000027": { status: "Accepted" }, "310000035/bergen": { status: "Accepted" } } } },
       newState: { inputs: is },
     };
-    expect(describeStep(s, { stack: "prod", environment: "prod", orgNo: ORG }).map((x) => [x.sentence, x.risks])).toEqual([
-      ["sends 310000027 a change request for smartcloud: +b", [risks.rights]],
-      ["asks 310000043 for a system user for smartcloud with a", [risks.rights]],
-      ["withdraws the request to 310000035 (externalRef bergen) for smartcloud (accepted: the customer's system user stays)", []],
+    expect(describeStep(s, { stack: "prod", environment: "prod", orgNo: ORG }).map((x) => [x.op, x.sentence, x.risks])).toEqual([
+      ["update", "sends 310000027 a change request for smartcloud: +b", [risks.rights]],
+      ["create", "asks 310000043 for a system user for smartcloud with a", [risks.rights]],
+      ["delete", "withdraws the request to 310000035 (externalRef bergen) for smartcloud (accepted: the customer's system user stays)", [risks.prodDelete]],
     ]);
   });
 
