@@ -46,6 +46,12 @@ export interface CatalogueEdit {
   changes: Record<string, string[]>;
   /** More to check of the preview's JSON. */
   verify?: (preview: EngineJson) => void;
+  /**
+   * The edit must be refused: preview and up both fail with this text before any step, `changes` is empty, and the
+   * stack file is put back afterwards. `after` checks the services kept everything.
+   */
+  refused?: string;
+  after?: (t: CatalogueContext) => Promise<void>;
 }
 
 /** `- "310000019"` or `- {orgNo: ...}`: the index of a customer in a request group. */
@@ -161,6 +167,27 @@ export const catalogue: CatalogueEdit[] = [
       "MaskinportenClient::smartcloud": ["delete"],
     },
   },
+  {
+    name: "a system protected in the stack file: only the state's protect flag changes",
+    edit: (doc) => doc.setIn(["systems", "smartcloud-regnskap", "protect"], true),
+    changes: {},
+  },
+  {
+    name: "a protected system removed, with its agent request: refused in preview and in up before any change",
+    edit: (doc) => {
+      doc.deleteIn(["systems", "smartcloud-regnskap"]);
+      doc.delete("agentRequests");
+    },
+    changes: {},
+    refused: "system smartcloud-regnskap (991825827_smartcloud-regnskap) is protected, and stacks/local.yaml no longer declares it",
+    after: async (t) => {
+      const system = await t.api.ok("GET", `/altinn/authentication/api/v1/systemregister/vendor/${ORG}_smartcloud-regnskap`);
+      expect(system.isDeleted ?? false).toBe(false);
+      const request = await t.api.call("GET", `/altinn/authentication/api/v1/systemuser/request/vendor/agent/byexternalref/${ORG}_smartcloud-regnskap/310000043/310000043`);
+      expect(request.status).toBe(200);
+      expect((await t.outputs()).requests["smartcloud-regnskap/310000043"]).toBeTruthy();
+    },
+  },
 ];
 
 /** A step's operation as the user reads it: the replacement's own three steps count as its one `replace`. */
@@ -229,10 +256,24 @@ describe.skipIf(!bin)("preview equals up, for each edit of the catalogue", () =>
   for (const [i, entry] of catalogue.entries()) {
     test(entry.name, async () => {
       await entry.before?.(t);
+      const before = fs.readFileSync(stackFile, "utf8");
       if (entry.edit) {
         const doc = YAML.parseDocument(fs.readFileSync(stackFile, "utf8"));
         entry.edit(doc, t);
         fs.writeFileSync(stackFile, doc.toString());
+      }
+      if (entry.refused) {
+        const preview = await t.pulumi(["preview", "--json"], { allowFailure: true });
+        expect(preview.code, "the preview is refused").not.toBe(0);
+        expect(preview.stdout + preview.stderr).toContain(entry.refused);
+        const up = await t.pulumi(["up", "--yes", "--skip-preview", "--json"], { allowFailure: true });
+        expect(up.code, "the up is refused").not.toBe(0);
+        expect(errorsOf(up).join("\n")).toContain(entry.refused);
+        const steps = up.stdout.split("\n").filter((l) => l.includes('"resourcePreEvent"')).map((l) => (JSON.parse(l) as { resourcePreEvent: { metadata: { op: string; urn: string } } }).resourcePreEvent.metadata);
+        expect(changesOf(steps), "what up did").toEqual(entry.changes);
+        await entry.after?.(t);
+        fs.writeFileSync(stackFile, before);
+        return;
       }
       const planFile = path.join(dir, `plan-${i}.json`);
       const preview = parseJson(await t.pulumi(["preview", "--json", "--save-plan", planFile]));
