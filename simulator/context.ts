@@ -19,9 +19,7 @@ export interface SimConfig {
   clientCreateStatus: 200 | 201;
   /** After DELETE of a client: "hidden" (404 on GET, absent from the list) or "inactive" (still listed, active:false). */
   deletedClients: "hidden" | "inactive";
-  /** The answer to GET /scopes?scope= (its shape is UNDOCUMENTED): the scope itself, or a list holding it. */
-  scopeReadShape: "object" | "list";
-  /** A deactivated scope at GET /scopes?scope= (UNDOCUMENTED): "inactive" (shown, active:false) or "hidden" (404). */
+  /** A deactivated scope at GET /scopes/scope?scope= (UNDOCUMENTED): "inactive" (shown, active:false) or "hidden" (404). */
   deactivatedScopeRead: "inactive" | "hidden";
   /** Reproduce behaviours the references mark as [observation] (unintended-looking). Off with --no-quirks. */
   quirks: boolean;

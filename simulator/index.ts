@@ -51,8 +51,6 @@ export interface StartOptions {
   clientCreateStatus?: 200 | 201;
   /** Default "hidden". */
   deletedClients?: "hidden" | "inactive";
-  /** Default "object". */
-  scopeReadShape?: "object" | "list";
   /** Default "inactive". */
   deactivatedScopeRead?: "inactive" | "hidden";
   /** Extra modules after the built-in ones (tests, experiments). */
@@ -79,7 +77,6 @@ export async function startSimulator(options: StartOptions = {}): Promise<Runnin
     keyActivationDelaySeconds: options.keyActivationDelaySeconds ?? 0,
     clientCreateStatus: options.clientCreateStatus ?? 200,
     deletedClients: options.deletedClients ?? "hidden",
-    scopeReadShape: options.scopeReadShape ?? "object",
     deactivatedScopeRead: options.deactivatedScopeRead ?? "inactive",
     quirks: options.quirks ?? true,
   };

@@ -219,6 +219,22 @@ export function changeRequestPayload(body: ChangeRequestBody): Record<string, un
   };
 }
 
+/** Whether a change-request answer is the one just posted: same id, system user and lists ("NoChangeNeeded" is). */
+export function answersChangeRequest(w: WireChangeRequest, correlationId: string, systemUserId: string, body: ChangeRequestBody): boolean {
+  if (w.status === "NoChangeNeeded") return true;
+  if ((w.id || correlationId).toLowerCase() !== correlationId.toLowerCase()) return false;
+  if (w.systemUserId && w.systemUserId.toLowerCase() !== systemUserId.toLowerCase()) return false;
+  const rightsKey = (rs: WireRight[] | undefined) => JSON.stringify((rs ?? []).map((r) => r.resource.map((a) => `${a.id}=${a.value}`).sort().join("&")).sort());
+  const urns = (ps: WireAccessPackage[] | undefined) => JSON.stringify((ps ?? []).map((p) => p.urn).sort());
+  const sent = changeRequestPayload(body) as { requiredRights: WireRight[]; unwantedRights: WireRight[]; requiredAccessPackages: WireAccessPackage[]; unwantedAccessPackages: WireAccessPackage[] };
+  return (
+    rightsKey(w.requiredRights) === rightsKey(sent.requiredRights) &&
+    rightsKey(w.unwantedRights) === rightsKey(sent.unwantedRights) &&
+    urns(w.requiredAccessPackages) === urns(sent.requiredAccessPackages) &&
+    urns(w.unwantedAccessPackages) === urns(sent.unwantedAccessPackages)
+  );
+}
+
 export function changeRequestFromWire(w: WireChangeRequest): LiveChangeRequest {
   return { changeRequestId: w.id, status: w.status, ...(w.confirmUrl ? { confirmUrl: w.confirmUrl } : {}) };
 }
@@ -257,7 +273,7 @@ const codeHints: Record<string, string> = {
   "AUTH-00026": "The system has no allowedRedirectUrls: add redirectUrl to the System's allowedRedirectUrls, or leave redirectUrl out.",
   "AUTH-00058": "An agent request needs at least one access package.",
   "AUTH-00059": "A request needs at least one right or access package.",
-  "AUTH-00061": "A change request with this correlation id is no longer New: run `pulumi up` again (each attempt uses a new id).",
+  "AUTH-00061": "The correlation id belongs to a change request of another vendor's system: run `pulumi up` again (each attempt uses a new id).",
   "AUTH-00063": "A requested access package is not declared on the system: add it to the System's accessPackages first.",
   "AUTH-00064": "A requested access package is not assignable (a client package): a standard system user cannot get it; use an AgentSystemUserRequest.",
   "AUTH-00065": "A requested access package cannot be delegated to an agent system user: agent system users take client packages (regnskapsfører, revisor, forretningsfører).",
@@ -442,8 +458,13 @@ export class AltinnApi {
 
   // -- change requests (§6)
 
-  /** Posts a change request under a fresh correlation id; repeating it answers the same one, so it is retried. */
-  async createChangeRequest(systemUserId: string, correlationId: string, body: ChangeRequestBody): Promise<LiveChangeRequest> {
+  /**
+   * Posts a change request under a fresh correlation id; repeating it answers the same one, so it is retried.
+   * Altinn answers 200 with the stored change request for any id already used on the caller's systems, whatever
+   * its status or system user (altinn-api.md Corrections 6): an answer that is not this change request (another
+   * id, system user or content) is marked `older`, and the caller asks again under a new id.
+   */
+  async createChangeRequest(systemUserId: string, correlationId: string, body: ChangeRequestBody): Promise<LiveChangeRequest & { older?: boolean }> {
     const res = await this.call(altinnScopes.requestWrite, "POST", "/systemuser/changerequest/vendor", {
       query: { "correlation-id": correlationId, "system-user-id": systemUserId },
       json: changeRequestPayload(body),
@@ -451,7 +472,9 @@ export class AltinnApi {
       ok: [200, 201],
     });
     const w = this.json<WireChangeRequest>(res.text);
-    return w ? changeRequestFromWire({ ...w, id: w.id || correlationId }) : { changeRequestId: correlationId, status: "New" };
+    if (!w) return { changeRequestId: correlationId, status: "New" };
+    const answer = changeRequestFromWire({ ...w, id: w.id || correlationId });
+    return res.status === 200 && !answersChangeRequest(w, correlationId, systemUserId, body) ? { ...answer, older: true } : answer;
   }
 
   async getChangeRequest(id: string): Promise<LiveChangeRequest | undefined> {

@@ -14,6 +14,8 @@ import {
   requestInputsFrom,
   requestOutputs,
   requestResourceId,
+  type ChangeRequestBody,
+  type LiveChangeRequest,
   type LiveRequestState,
   type RequestInputs,
   type RequestKey,
@@ -21,6 +23,28 @@ import {
   type RequestOutputs,
 } from "./request-model";
 import { configuredVendor } from "./system";
+
+/**
+ * A change request under a fresh correlation id. A correlation id is never reused expecting an error: Altinn
+ * answers 200 with whatever change request already holds an id (altinn-api.md Corrections 6), so an answer that
+ * is another change request is recognised and the request made again under a new id.
+ */
+export async function postChangeRequest(api: AltinnApi, systemUserId: string, body: ChangeRequestBody, newId: () => string = randomUUID): Promise<LiveChangeRequest> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const { older, ...answer } = await api.createChangeRequest(systemUserId, newId(), body);
+    if (!older) return answer;
+  }
+  throw new Error(`Altinn answered three fresh correlation ids for system user ${systemUserId} with other change requests: run \`pulumi up\` again; if it persists, report it.`);
+}
+
+/** What to do when an agent request's key is held by a standard request (AUTH-00006/7/8/9 by its status). */
+export function agentKeyHeldHint(id: string, code: string): string {
+  const status = { "AUTH-00006": "an accepted", "AUTH-00007": "a pending", "AUTH-00008": "a denied", "AUTH-00009": "a rejected" }[code] ?? "a";
+  return (
+    `Altinn refuses this agent request: ${status} standard SystemUserRequest holds the same key ${id} (system, customer and externalRef), and Altinn keys agent and standard requests together. ` +
+    "Give the AgentSystemUserRequest another externalRef, or delete the standard request first."
+  );
+}
 
 /**
  * check/diff/create/read/update/delete for both kinds of system user request. The resource's id is the key
@@ -114,6 +138,11 @@ export async function postOrAdopt(api: AltinnApi, kind: RequestKind, desired: Re
     if (posted.request.status === "Accepted") live.systemUser = await api.getSystemUser(key);
     return { created: false, live };
   } catch (e) {
+    const held = ["AUTH-00006", "AUTH-00007", "AUTH-00008", "AUTH-00009"].find((c) => isApiError(e) && e.hasCode(c));
+    if (kind === "AgentSystemUserRequest" && held && isApiError(e)) {
+      // Altinn refuses an agent request while a standard request holds the same key (altinn-api.md Corrections 1).
+      throw withHint(e, agentKeyHeldHint(requestResourceId(key), held));
+    }
     if (!(isApiError(e) && e.hasCode("AUTH-00004"))) throw e;
     const [systemUser, request] = await Promise.all([api.getSystemUser(key), api.getRequestByKey(kind, key)]);
     if (!systemUser) {
@@ -141,7 +170,7 @@ export async function reconcileRequest(api: AltinnApi, kind: RequestKind, live: 
       break;
     case "changeRequest":
       if (plan.deletePending) await api.deleteChangeRequest(plan.deletePending);
-      next.changeRequest = await api.createChangeRequest(plan.systemUserId, randomUUID(), plan.body);
+      next.changeRequest = await postChangeRequest(api, plan.systemUserId, plan.body);
       break;
     case "blocked":
       throw new Error(`${kind} ${requestResourceId(desired)}: ${plan.reason}.`);

@@ -62,8 +62,10 @@ export const immutableScopeFields: ScopeField[] = ["prefix", "subscope"];
 const readOnlyScopeWire = ["name", "owner_orgno", "created", "last_updated"];
 
 const schema = z.strictObject({
-  prefix: z.string().regex(/^[a-z0-9_-]+$/, "must be the prefix Digdir assigned to your organisation: lower-case letters, digits, '-' or '_' (e.g. nav, skatteetaten)"),
-  subscope: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9_./:-]*$/, "must be letters, digits and '_', '-', '.', '/' or ':' (e.g. api/v1.read)").max(200),
+  // No public source gives a syntax (digdir-api.md Corrections 8): a prefix is valid when Digdir has assigned it
+  // to the organisation, which create checks against GET /prefix. Only what cannot be part of one scope is refused.
+  prefix: z.string().regex(/^[^\s:"\\]+$/, "must be the prefix Digdir assigned to your organisation (see GET /prefix), without spaces or ':'"),
+  subscope: z.string().regex(/^[^\s"\\]+$/, "must be the rest of the scope's name after prefix: (e.g. api/v1.read), without spaces").max(200),
   description: z.string().trim().min(1, "must not be empty: consumers see it in Samarbeidsportalen"),
   longDescription: z.string().optional(),
   visibility: z.enum(["PUBLIC", "PRIVATE"], { error: "must be PUBLIC (listed for everyone) or PRIVATE (seen only by you and the organisations you grant access)" }).default("PUBLIC"),

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { defined } from "../core/check";
 import { context } from "../core/context";
+import { InputError } from "../core/errors";
 import { ShimResource } from "../core/shim";
 import { DigdirScopeApi } from "./api";
 import {
@@ -84,6 +85,7 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
     async create(inputs: ApiScopeInputs) {
       const api = new DigdirScopeApi(context());
       const name = scopeNameOf(inputs);
+      await checkPrefixAssigned(api, inputs.prefix);
       const { created, conflict } = await api.createScope(desiredScopePayload(inputs));
       if (created) return { id: name, outs: defined({ ...scopeOutputs(inputs, created) }) };
       const existing = conflict ? await api.findScope(name) : undefined;
@@ -121,4 +123,18 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
       await new DigdirScopeApi(context()).deactivateScope(id);
     },
   };
+}
+
+/**
+ * A scope's prefix must be one Digdir has assigned to the organisation: checked against `GET /prefix` before
+ * anything is created (no public source gives a syntax for prefixes: digdir-api.md Corrections 8). When the list
+ * cannot be read (an older API), Digdir's own answer to the POST decides.
+ */
+export async function checkPrefixAssigned(api: DigdirScopeApi, prefix: string): Promise<void> {
+  const prefixes = await api.listPrefixes();
+  if (!prefixes || prefixes.includes(prefix)) return;
+  const have = prefixes.length ? `its prefixes are ${prefixes.map((p) => `"${p}"`).join(", ")}` : "it has no prefix yet";
+  throw new InputError(
+    `ApiScope prefix "${prefix}" is not assigned to your organisation (${have}, by Digdir's GET /prefix): use one of them, or ask Digdir (servicedesk@digdir.no) to assign "${prefix}". Nothing was created.`,
+  );
 }

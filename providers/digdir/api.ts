@@ -51,6 +51,27 @@ export interface WireJwks {
 /** Digdir admin scopes: digdirator PUTs with dcr.write alone, the docs name dcr.modify; ask for both. */
 export const defaultAdminScopes = ["idporten:dcr.read", "idporten:dcr.write", "idporten:dcr.modify"];
 
+/** The admin scope a self-service route asks for (the self-service API's OpenAPI; digdir-api.md §2.1). */
+export function routeScope(method: Method, path: string): string {
+  const p = path.split("?")[0]!;
+  if (p.startsWith("/scopes") || p.startsWith("/prefix")) return "idporten:scopes.write";
+  if (method === "GET") return "idporten:dcr.read";
+  if (method === "PUT") return "idporten:dcr.modify (or idporten:dcr.write)";
+  return "idporten:dcr.write";
+}
+
+/**
+ * A 403 from the self-service API: a valid admin token without the route's scope, or another organisation's
+ * object (digdir-api.md Corrections 1-2). The hint names the scope to ask Digdir for.
+ */
+export function forbiddenHint(method: Method, path: string): string {
+  const scope = routeScope(method, path);
+  return (
+    `Digdir refused ${method} ${path.split("?")[0]}: the admin client lacks ${scope}, or the object belongs to another organisation. ` +
+    `Ask Digdir (servicedesk@digdir.no) to give the admin client ${scope.split(" ")[0]}, then add it to digdir:adminScopes if you set that; or check that the id is your organisation's.`
+  );
+}
+
 /** The self-service API's request helper: the admin token for the class's scopes, errors as ApiError. */
 abstract class SelfServiceApi {
   constructor(protected readonly ctx: Context) {}
@@ -62,7 +83,7 @@ abstract class SelfServiceApi {
     const res = await this.ctx.authorized(this.scopes, { service: "digdir", method, url, json: opts.json, idempotent: opts.idempotent });
     const ok = opts.ok ?? [200, 201, 204];
     if (!ok.includes(res.status) && !(res.status >= 200 && res.status < 300)) {
-      throw apiErrorFrom("digdir", { method, url }, res, opts.hint?.(res.status));
+      throw apiErrorFrom("digdir", { method, url }, res, opts.hint?.(res.status) ?? (res.status === 403 ? forbiddenHint(method, path) : undefined));
     }
     return { status: res.status, body: res.text.trim() ? (JSON.parse(res.text) as T) : undefined };
   }
@@ -193,12 +214,12 @@ export class DigdirScopeApi extends SelfServiceApi {
   }
 
   /**
-   * One owned scope by name, with `GET /scopes?scope=` (digdir-api.md §2.2), which Digdir documents without its
-   * answer: the scope, or a list holding it, are both read. Undefined on a 404. Whether it shows a deactivated
-   * scope is not documented either: callers for whom that matters use `findScope`.
+   * One owned scope by name, with `GET /scopes/scope?scope=` (an object: digdir-api.md Corrections 7; a list
+   * holding it is read too). Undefined on a 404. Whether it shows a deactivated scope is not documented:
+   * callers for whom that matters use `findScope`.
    */
   async getScope(name: string): Promise<WireScope | undefined> {
-    const res = await this.call<unknown>("GET", `/scopes?scope=${encodeURIComponent(name)}`, { ok: [200, 404] });
+    const res = await this.call<unknown>("GET", `/scopes/scope?scope=${encodeURIComponent(name)}`, { ok: [200, 404] });
     return res.status === 404 ? undefined : scopeNamed(res.body, name);
   }
 
@@ -209,6 +230,18 @@ export class DigdirScopeApi extends SelfServiceApi {
    */
   async findScope(name: string): Promise<WireScope | undefined> {
     return (await this.getScope(name)) ?? (await this.listScopes()).find((s) => wireScopeName(s) === name);
+  }
+
+  /**
+   * The prefixes Digdir has assigned to the organisation (`GET /prefix`, digdir-api.md Corrections 8), or
+   * undefined when the API does not answer the list (an older build: 404), so that the caller lets Digdir judge.
+   */
+  async listPrefixes(): Promise<string[] | undefined> {
+    const res = await this.call<unknown>("GET", "/prefix", { ok: [200, 404] });
+    if (res.status === 404 || !Array.isArray(res.body)) return undefined;
+    return res.body
+      .map((p) => (typeof p === "string" ? p : p && typeof p === "object" && typeof (p as { prefix?: unknown }).prefix === "string" ? (p as { prefix: string }).prefix : undefined))
+      .filter((p): p is string => !!p);
   }
 
   /** Creates the scope; `conflict` when it exists already (a deactivated scope answers 409 too). */
@@ -258,7 +291,7 @@ function wireScopeName(s: WireScope): string {
   return s.name ?? `${s.prefix}:${s.subscope}`;
 }
 
-/** The scope called `name` in an answer to `GET /scopes?scope=`: the scope itself, or a list holding it. */
+/** The scope called `name` in an answer to `GET /scopes/scope?scope=`: the scope itself, or a list holding it. */
 export function scopeNamed(body: unknown, name: string): WireScope | undefined {
   const items = (Array.isArray(body) ? body : [body]) as unknown[];
   return items.find((s): s is WireScope => !!s && typeof s === "object" && wireScopeName(s as WireScope) === name);

@@ -134,6 +134,10 @@ export function readPackage(m: ModelErrors, v: unknown, path: string): PackageRe
 export type SystemInput = Pick<SystemRecord, "id" | "name" | "description" | "rights" | "accessPackages" | "clientId" | "isVisible" | "allowedRedirectUrls"> & {
   /** vendor.ID as sent; undefined when vendor has no ID. */
   vendorId?: string;
+  /** `rights: null` was sent: the service dereferences it (a 500; altinn-api.md Corrections 3). */
+  rightsNull: boolean;
+  /** `accessPackages: null` was sent: accepted and stored as NULL, which GET then leaves out (Corrections 3). */
+  accessPackagesNull: boolean;
 };
 
 const SYSTEM_TYPE = "Altinn.Platform.Authentication.Core.Models.SystemRegisters.RegisterSystemRequest";
@@ -154,8 +158,6 @@ export function bindSystem(raw: unknown): Bound<SystemInput> {
     ["vendor", "Vendor"],
     ["name", "Name"],
     ["description", "Description"],
-    ["rights", "Rights"],
-    ["accessPackages", "AccessPackages"],
     ["clientId", "ClientId"],
     ["allowedRedirectUrls", "AllowedRedirectUrls"],
   ] as const) {
@@ -178,6 +180,8 @@ export function bindSystem(raw: unknown): Bound<SystemInput> {
       description: description ?? {},
       rights: rights ?? [],
       accessPackages: accessPackages ?? [],
+      rightsNull: prop(r.o, "rights") === null,
+      accessPackagesNull: prop(r.o, "accessPackages") === null,
       clientId: (clientId ?? []).map((c) => c.trim()),
       isVisible: isVisible ?? true,
       allowedRedirectUrls: (allowedRedirectUrls ?? []).map((u) => u.trim()),

@@ -77,9 +77,12 @@ export function registerChangeRequests(ctx: SimContext, state: AltinnState): voi
     if (existing) {
       // A deleted change request still holds its id (primary key): storing another under it fails.
       if (existing.isDeleted) return altinnProblem("AUTH-00012");
-      if (existing.systemUserId !== user.id) return altinnProblem("AUTH-00007");
-      if (state.readStatus(existing) === "New") return okJson(200, view(existing));
-      return altinnProblem("AUTH-00061");
+      // An id used for one of the caller's own systems: 200 with the stored change request, whatever its status
+      // and whichever system user it was for (ChangeRequestSystemUserController.CreateChangeRequest;
+      // GetChangeRequestById has no status filter: altinn-api.md Corrections 6). Only another vendor's id is refused.
+      const owner = state.system(existing.systemId);
+      if (owner && owner.vendorOrgNo === auth.caller.orgNo) return okJson(200, view(existing));
+      return altinnProblem(state.readStatus(existing) === "New" ? "AUTH-00007" : "AUTH-00061");
     }
     if (user.userType === "agent") return altinnProblem("AUTH-00015");
     if (system.isDeleted && !quirks()) return altinnProblem("AUTH-00011");

@@ -40,6 +40,8 @@ export interface SystemRecord {
   description: Record<string, string>;
   rights: Right[];
   accessPackages: PackageRef[];
+  /** Stored as NULL (sent as `null`): GET leaves `accessPackages` out. */
+  accessPackagesNull?: boolean;
   clientId: string[];
   isVisible: boolean;
   allowedRedirectUrls: string[];
@@ -260,7 +262,7 @@ export function systemView(s: SystemRecord): Record<string, unknown> {
     name: { ...s.name },
     description: { ...s.description },
     rights: s.rights.map(rightView),
-    accessPackages: s.accessPackages.map(packageView),
+    ...(s.accessPackagesNull ? {} : { accessPackages: s.accessPackages.map(packageView) }),
     isVisible: s.isVisible,
     isDeleted: s.isDeleted,
     clientId: [...s.clientId],
@@ -277,7 +279,7 @@ export function systemListItem(s: SystemRecord): Record<string, unknown> {
     name: { ...s.name },
     description: { ...s.description },
     rights: s.rights.map(rightView),
-    accessPackages: s.accessPackages.map(packageView),
+    ...(s.accessPackagesNull ? {} : { accessPackages: s.accessPackages.map(packageView) }),
     isVisible: s.isVisible,
   };
 }
@@ -293,7 +295,8 @@ export function requestView(ctx: SimContext, state: AltinnState, r: RequestRecor
   const agent = r.kind === "agent";
   return {
     id: r.id,
-    ...(r.integrationTitle != null ? { integrationTitle: r.integrationTitle } : {}),
+    // A NULL column reads back as "" (altinn-api.md Corrections 5).
+    integrationTitle: r.integrationTitle ?? "",
     externalRef: r.externalRef,
     systemId: r.systemId,
     partyOrgNo: r.partyOrgNo,

@@ -2,7 +2,8 @@ import type { SimReply, SimRequest } from "../core/http";
 import { newUuid } from "../core/ids";
 import type { SimContext } from "../context";
 import { bindRequest } from "./bind";
-import { addRoute, altinnProblem, aspnetProblem, AUTH_BASE, authorize, emptyStatus, guidRouteError, okJson, parseGuid, readJson, SCOPES, type Caller } from "./http";
+import { isPlainObject } from "../core/http";
+import { addRoute, altinnProblem, aspnetProblem, aspnetValidationProblem, AUTH_BASE, authorize, emptyStatus, guidRouteError, okJson, parseGuid, readJson, SCOPES, type Caller } from "./http";
 import { requestView, type AltinnState, type RequestKind, type RequestRecord, type SystemRecord } from "./model";
 import { pagedReply, pageToken, paginate } from "./paging";
 import { checkRedirectUrl, checkRequestedPackages, checkRequestedRights } from "./validate";
@@ -25,6 +26,12 @@ export function registerRequests(ctx: SimContext, state: AltinnState): void {
     if (!auth.ok) return auth.reply;
     const json = readJson(req, kind === "agent" ? "createAgentRequest" : "createRequest");
     if (!json.ok) return json.reply;
+    // `AccessPackages` is [Required] on the agent model (CreateAgentRequestSystemUser.cs): absent or null is the
+    // framework's model-validation 400; only an empty list reaches AUTH-00058 (altinn-api.md Corrections 2).
+    if (kind === "agent" && isPlainObject(json.value)) {
+      const key = Object.keys(json.value).find((k) => k.toLowerCase() === "accesspackages");
+      if (key === undefined || json.value[key] === null) return aspnetValidationProblem({ AccessPackages: ["The AccessPackages field is required."] });
+    }
     const bound = bindRequest(json.value, kind === "agent");
     if (!bound.ok) return bound.reply;
     const input = bound.value;
@@ -47,8 +54,16 @@ export function registerRequests(ctx: SimContext, state: AltinnState): void {
 
     // 5. Validation, in order.
     if (!system || (system.isDeleted && !quirks())) return altinnProblem("AUTH-00011");
+    const conflictOf = (r: RequestRecord) => ({ Accepted: "AUTH-00006", New: "AUTH-00007", Denied: "AUTH-00008", Rejected: "AUTH-00009", Timedout: undefined })[state.readStatus(r)];
     if (existing) {
-      const conflict = { Accepted: "AUTH-00006", New: "AUTH-00007", Denied: "AUTH-00008", Rejected: "AUTH-00009", Timedout: undefined }[state.readStatus(existing)];
+      const conflict = conflictOf(existing);
+      if (conflict) return altinnProblem(conflict);
+    }
+    // An agent request is refused while a standard request holds the key; not the reverse
+    // (RequestSystemUserService.CreateAgentRequest → ValidateExternalRequestId: altinn-api.md Corrections 1).
+    if (kind === "agent") {
+      const standard = state.requestByKey("standard", input.systemId, input.partyOrgNo, checkRef);
+      const conflict = standard ? conflictOf(standard) : undefined;
       if (conflict) return altinnProblem(conflict);
     }
     if (system.vendorOrgNo !== vendor) return altinnProblem("AUTH-00011");
@@ -71,7 +86,9 @@ export function registerRequests(ctx: SimContext, state: AltinnState): void {
       externalRef: storedRef,
       systemId: input.systemId,
       partyOrgNo: input.partyOrgNo,
-      ...(input.integrationTitle ? { integrationTitle: input.integrationTitle } : {}),
+      // Not sent: the system's nb name, stored and answered so (CreateRequest, CreateAgentRequest; test
+      // Dont_Set_IntegrationTitle_Success: altinn-api.md Corrections 5).
+      integrationTitle: input.integrationTitle || system.name.nb || "",
       rights: kind === "standard" ? (input.rights ?? []) : [],
       accessPackages: input.accessPackages ?? [],
       status: "New",

@@ -76,6 +76,8 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     const bound = bindSystem(json.value);
     if (!bound.ok) return bound.reply;
     const input = bound.value;
+    // `rights: null` is dereferenced in the service (a 500 the controller catches); without quirks the framework's 400.
+    if (input.rightsNull) return quirks() ? aspnetProblem(500) : aspnetValidationProblem({ Rights: ["The Rights field is required."] });
 
     // 1. vendor.ID must be an ISO 6523 0192 identifier; checked alone and answered at once.
     if (input.vendorId === undefined) {
@@ -120,6 +122,7 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
       description: { ...input.description },
       rights: input.rights,
       accessPackages: input.accessPackages,
+      ...(input.accessPackagesNull ? { accessPackagesNull: true } : {}),
       clientId: input.clientId,
       isVisible: input.isVisible,
       allowedRedirectUrls: input.allowedRedirectUrls.map(normaliseUrl),
@@ -160,6 +163,8 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     const bound = bindSystem(json.value);
     if (!bound.ok) return bound.reply;
     const input = bound.value;
+    // `rights: null` is dereferenced in the service (a 500 the controller catches); without quirks the framework's 400.
+    if (input.rightsNull) return quirks() ? aspnetProblem(500) : aspnetValidationProblem({ Rights: ["The Rights field is required."] });
     const systemId = req.params.systemId!;
 
     const system = state.system(systemId);
@@ -186,6 +191,8 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     system.description = { ...input.description };
     system.rights = input.rights;
     system.accessPackages = input.accessPackages;
+    if (input.accessPackagesNull) system.accessPackagesNull = true;
+    else delete system.accessPackagesNull;
     system.clientId = input.clientId;
     system.isVisible = input.isVisible;
     system.allowedRedirectUrls = input.allowedRedirectUrls.map(normaliseUrl);
@@ -234,6 +241,7 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     const errors = validateSystemPackages(state, bound.value, target.system.isVisible);
     if (errors.length > 0) return validationProblem(errors);
     target.system.accessPackages = bound.value;
+    delete target.system.accessPackagesNull;
     log(target.system, auth.caller, "accesspackageupdate", json.value);
     state.changed();
     return okJson(200, { succeeded: true });
@@ -250,8 +258,9 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     // commits either way.
     const touchedMappings = !system.isDeleted && system.clientId.length > 0;
     const wasDeleted = system.isDeleted;
+    // Only the client-id mapping rows are freed: GET still shows the old list (SetDeleteRegisteredSystemById;
+    // altinn-api.md Corrections 4), and the ids are free for other systems (deleted systems are not looked at).
     system.isDeleted = true;
-    system.clientId = [];
     if (!wasDeleted) log(system, auth.caller, "delete", null);
     state.changed();
     if (!touchedMappings && quirks()) return aspnetProblem(400);

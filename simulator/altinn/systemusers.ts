@@ -61,7 +61,14 @@ export function registerSystemUsers(ctx: SimContext, state: AltinnState): void {
   // --- Maskinporten: authorization_details of type urn:altinn:systemuser (§5.2) ---
   ctx.maskinporten.registerAuthorizationDetailsType(SYSTEMUSER_TYPE, ({ detail, client, orgNo }): AuthorizationDetailsResult => {
     const malformed = (why: string): AuthorizationDetailsResult => ({ ok: false, status: 400, error: "invalid_authorization_details", description: `MP-303 ${why}` });
+    // An unknown field in the entry is MP-302 (docs.digdir.no maskinporten_feilsoking; digdir-api.md Corrections 12).
+    const unknown = Object.keys(detail).filter((k) => !["type", "systemuser_org", "externalRef"].includes(k));
+    if (unknown.length) {
+      return { ok: false, status: 400, error: "invalid_authorization_details", description: `MP-302 unknown field ${unknown.join(", ")} in the ${SYSTEMUSER_TYPE} entry` };
+    }
     const org = detail.systemuser_org;
+    // One party per grant: a systemuser_org naming two organisations (a list) is refused.
+    if (Array.isArray(org)) return malformed("systemuser_org names one organisation: {authority, ID}, not a list");
     if (!isPlainObject(org)) return malformed("systemuser_org is required: {authority: iso6523-actorid-upis, ID: 0192:<orgno>}");
     if (org.authority !== undefined && org.authority !== CONSUMER_AUTHORITY) return malformed(`systemuser_org.authority must be ${CONSUMER_AUTHORITY}`);
     const id = typeof org.ID === "string" ? org.ID : typeof org.id === "string" ? org.id : undefined;

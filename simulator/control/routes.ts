@@ -23,7 +23,6 @@ const ConfigInput = z
     keyActivationDelaySeconds: z.number().int().min(0).optional(),
     clientCreateStatus: z.union([z.literal(200), z.literal(201)]).optional(),
     deletedClients: z.enum(["hidden", "inactive"]).optional(),
-    scopeReadShape: z.enum(["object", "list"]).optional(),
     deactivatedScopeRead: z.enum(["inactive", "hidden"]).optional(),
     quirks: z.boolean().optional(),
   })

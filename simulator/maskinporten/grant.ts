@@ -38,8 +38,9 @@ export type JtiStore = Slice<Record<string, number>>;
 const invalidRequest = (description: string): TokenError => ({ status: 400, error: "invalid_request", description });
 const invalidGrant = (description: string): TokenError => ({ status: 400, error: "invalid_grant", description });
 const invalidScope = (description: string): TokenError => ({ status: 400, error: "invalid_scope", description });
-// MP-250/251 are listed under "Forbidden" in Digdir's docs: 403 (UNCERTAIN in the reference).
-const accessDenied = (description: string): TokenError => ({ status: 403, error: "access_denied", description });
+// MP-250/251 answer `error: "forbidden"` (docs.digdir.no maskinporten_feilsoking; real answers quoted in
+// oslokommune/okdata-maskinporten-api doc/sos.md), status 403 (listed under "Forbidden").
+const forbidden = (description: string): TokenError => ({ status: 403, error: "forbidden", description });
 
 class GrantRejected extends Error {
   constructor(readonly err: TokenError) {
@@ -166,8 +167,9 @@ function findClient(ctx: SimContext, iss: unknown, now: number): ClientRecord {
 async function verifyWithRegisteredKey(client: ClientRecord, kid: unknown, alg: string, assertion: string, now: number): Promise<void> {
   if (typeof kid !== "string") reject(invalidRequest("MP-011 Invalid assertion: kid must be a string"));
   const key = client.jwks?.keys.find((k) => k.jwk.kid === kid);
-  // A key inside its activation delay is as unknown to Maskinporten as a key never registered.
-  if (!key || key.activeFrom > now) reject(invalidGrant(`MP-121 Invalid client: no active key with kid ${kid} is registered on the client`));
+  // A key inside its activation delay is as unknown to Maskinporten as a key never registered. An unknown kid is
+  // reported as such; MP-121 is the expired key (digdir-api.md Corrections 14, after okdata-maskinporten-api).
+  if (!key || key.activeFrom > now) reject(invalidGrant(`Unknown key identifier (kid): no active key with kid ${kid} is registered on the client`));
   if (key.exp !== undefined && key.exp <= now) {
     reject(invalidGrant(`MP-121 The key with kid ${kid} expired at ${new Date(key.exp * 1000).toISOString()}; re-post the key set to renew it`));
   }
@@ -242,7 +244,7 @@ function checkScopes(ctx: SimContext, client: ClientRecord, scopes: string[]): v
   for (const s of scopes) {
     if (handGranted.includes(s)) continue;
     if (!ctx.registry.mayConsume(client.client_orgno, s)) {
-      reject(accessDenied(`MP-250 Consumer ${client.client_orgno} has not been granted access to the scope ${s}`));
+      reject(forbidden(`MP-250 Consumer ${client.client_orgno} has not been granted access to the scope ${s}`));
     }
   }
 }
@@ -254,7 +256,7 @@ function checkConsumerOrg(claims: JWTPayload, orgNo: string): void {
   if (claims.iss_onbehalfof !== undefined) reject(invalidRequest("MP-011 Invalid assertion: consumer_org and iss_onbehalfof cannot be combined"));
   if (consumerOrg === orgNo) reject(invalidRequest("MP-011 Invalid assertion: consumer_org must not be the client's own organisation"));
   // The simulator keeps no Altinn API delegations (and they do not apply in TT02).
-  reject(accessDenied(`MP-251 ${consumerOrg} has not delegated the requested scopes to ${orgNo} in Altinn`));
+  reject(forbidden(`MP-251 ${consumerOrg} has not delegated the requested scopes to ${orgNo} in Altinn`));
 }
 
 async function resolveAuthorizationDetails(
@@ -269,6 +271,11 @@ async function resolveAuthorizationDetails(
     reject({ status: 400, error: "invalid_authorization_details", description: "MP-303 authorization_details must be a non-empty array" });
   }
   const out: Record<string, unknown>[] = [];
+  // One party per grant (docs.digdir.no maskinporten_func_systembruker): two system user entries are refused.
+  const systemUserEntries = (raw as unknown[]).filter((e) => typeof e === "object" && e !== null && (e as { type?: unknown }).type === "urn:altinn:systemuser");
+  if (systemUserEntries.length > 1) {
+    reject({ status: 400, error: "invalid_authorization_details", description: "MP-303 a token can be for one system user only: send one urn:altinn:systemuser entry per grant" });
+  }
   for (const entry of raw) {
     if (typeof entry !== "object" || entry === null || Array.isArray(entry) || typeof (entry as { type?: unknown }).type !== "string") {
       reject({ status: 400, error: "invalid_authorization_details", description: "MP-303 each authorization_details entry must be an object with a type" });

@@ -284,6 +284,18 @@ export class Registry {
     return this.organisations().find((o) => o.scopePrefixes?.includes(prefix))?.orgNo;
   }
 
+  /** The prefixes assigned to an organisation. */
+  prefixesOf(orgNo: string): string[] {
+    return [...(this.organisation(orgNo)?.scopePrefixes ?? [])].sort();
+  }
+
+  /** Every assigned prefix with its organisation. */
+  allPrefixes(): { prefix: string; owner: string }[] {
+    return this.organisations()
+      .flatMap((o) => (o.scopePrefixes ?? []).map((prefix) => ({ prefix, owner: o.orgNo })))
+      .sort((a, b) => a.prefix.localeCompare(b.prefix));
+  }
+
   apiScope(name: string): ScopeRecord | undefined {
     return this.apiScopesSlice.value[name];
   }

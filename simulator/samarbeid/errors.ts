@@ -38,14 +38,15 @@ export function digdirErrorReply(ctx: SimContext, status: number, errors: Digdir
 export type Authorized = { ok: true; orgNo: string } | { ok: false; reply: SimReply };
 
 /**
- * The caller's organisation from a Maskinporten token holding one of `anyScope`. Digdir answers 401 both for a
- * bad token and for a token without the admin scope (docs FAQ).
+ * The caller's organisation from a Maskinporten token holding one of `anyScope`: 401 for a missing, expired or
+ * invalid token, 403 for a valid token without the route's scope (the self-service API's OpenAPI, and Digdir's
+ * own API test collections; digdir-api.md Corrections 1).
  */
 export async function authorizeAdmin(ctx: SimContext, req: SimRequest, anyScope: readonly string[]): Promise<Authorized> {
   const check = await ctx.maskinporten.checkBearer(req, anyScope);
   if (check.ok) return { ok: true, orgNo: check.token.orgNo };
-  const message = check.status === 403 ? `Unauthorized: the access token lacks the scope ${anyScope.join(" or ")}` : `Unauthorized: ${check.reason}`;
-  return { ok: false, reply: digdirErrorReply(ctx, 401, [{ errorMessage: message }], { "www-authenticate": check.wwwAuthenticate }) };
+  if (check.status === 403) return { ok: false, reply: digdirErrorReply(ctx, 403, [{ errorMessage: `Forbidden: the access token lacks the scope ${anyScope.join(" or ")}` }]) };
+  return { ok: false, reply: digdirErrorReply(ctx, 401, [{ errorMessage: `Unauthorized: ${check.reason}` }], { "www-authenticate": check.wwwAuthenticate }) };
 }
 
 /** The JSON request body: 415 for another content type, 400 when it does not parse. */

@@ -3,16 +3,16 @@ import { isPlainObject } from "../core/http";
 import type { ClientJwks, PublicJwk, RegisteredKey } from "../registry/registry";
 import type { DigdirError } from "./errors";
 
-// A client's key set (digdir-api.md §2.4): POST and PUT replace the whole set; at most 5 keys; RSA, at least
-// 2048 bits, alg RS256 (the admin-API page allows only RS256; the client-registration page also lists RS384/512:
-// the stricter page wins here), `use: "sig"` mandatory, kid of [A-Za-z0-9._-], public members only. `exp`
+// A client's key set (digdir-api.md §2.4 and Corrections 6): POST and PUT replace the whole set, PUT and DELETE
+// of /jwks/{kid} one key; at most 5 keys; RSA, at least 2048 bits, alg RS256 or RS512 (the self-service API's
+// OpenAPI), `use: "sig"` mandatory, kid of [A-Za-z0-9._-], public members only. `exp`
 // (epoch seconds) is optional: default now + 1 year, never more than 1 year ahead, never in the past.
 // Re-posting a key renews its exp; a key that keeps its kid and modulus keeps its activation time.
 
 export const MAX_KEYS = 5;
 export const MAX_KEY_LIFETIME_SECONDS = 365 * 24 * 3600;
 const MIN_RSA_BITS = 2048;
-const ALLOWED_ALGS = ["RS256"];
+const ALLOWED_ALGS = ["RS256", "RS512"];
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 const KID_PATTERN = /^[A-Za-z0-9._-]{1,255}$/;
 

@@ -1,16 +1,16 @@
 import { createHash, randomBytes } from "node:crypto";
-import { emptyReply, jsonReply, type SimReply, type SimRequest } from "../core/http";
+import { emptyReply, isPlainObject, jsonReply, type SimReply, type SimRequest } from "../core/http";
 import { newUuid } from "../core/ids";
 import type { SimContext, SimModule } from "../context";
 import type { ClientRecord } from "../registry/registry";
 import { isSecretAuthMethod, validateClientBody } from "./client-validation";
 import { authorizeAdmin, digdirErrorReply, jsonRequestBody, type Authorized } from "./errors";
-import { jwksResponse, validateJwks } from "./jwks";
+import { jwksResponse, MAX_KEYS, validateJwks } from "./jwks";
 import { registerScopeRoutes } from "./scopes";
 
-// /samarbeid/api/v1: Digdir's self-service client API (digdir-api.md §2). Every call needs a Maskinporten
-// token from this simulator with the admin scopes; a client is visible only to the organisation in the
-// token's `consumer` claim (its owner), others get 404 as for an unknown id. The scopes API (/scopes,
+// /samarbeid/api/v1: Digdir's self-service client API (digdir-api.md §2 and its Corrections). Every call needs a
+// Maskinporten token from this simulator with the admin scopes (403 without the route's scope); a client belongs
+// to the organisation in the token's `consumer` claim (its owner), and another organisation's client is 403. The scopes API (/scopes,
 // /scopes/access, /delegationsources) is in scopes.ts.
 
 const BASE = "/samarbeid/api/v1/clients";
@@ -24,14 +24,22 @@ export const samarbeidModule: SimModule = {
     const authorize = (req: SimRequest, anyScope: string[]): Promise<Authorized> => authorizeAdmin(ctx, req, anyScope);
 
     const notFound = (id: string) => digdirErrorReply(ctx, 404, [{ errorMessage: `Client ${id} not found` }]);
+    const forbidden = (id: string) => digdirErrorReply(ctx, 403, [{ errorMessage: `Forbidden: client ${id} belongs to another organisation` }]);
 
-    /** The owner's client, visible per the deletedClients setting; `forWrite` never yields a deleted client. */
-    const ownedClient = (orgNo: string, id: string, forWrite: boolean): ClientRecord | undefined => {
+    /**
+     * The owner's client, or the reply: 403 for another organisation's, 404 for an unknown one. A deleted
+     * (inactive) client is read per the deletedClients setting; writes never see it, except a PUT, which may set
+     * `active` again.
+     */
+    const ownedClient = (orgNo: string, id: string, use: "read" | "write" | "put"): { ok: true; client: ClientRecord } | { ok: false; reply: SimReply } => {
       const client = ctx.registry.client(id);
-      if (!client || client.client_orgno !== orgNo) return undefined;
-      if (!client.active && (forWrite || ctx.config.deletedClients === "hidden")) return undefined;
-      return client;
+      if (!client) return { ok: false, reply: notFound(id) };
+      if (client.client_orgno !== orgNo) return { ok: false, reply: forbidden(id) };
+      if (!client.active && (use === "write" || (use === "read" && ctx.config.deletedClients === "hidden"))) return { ok: false, reply: notFound(id) };
+      return { ok: true, client };
     };
+    /** `active` in a POST or PUT body (writable, default true); anything but a boolean leaves it as it is. */
+    const activeIn = (body: unknown): boolean | undefined => (isPlainObject(body) && typeof body.active === "boolean" ? body.active : undefined);
 
     const jsonBody = (req: SimRequest) => jsonRequestBody(ctx, req);
 
@@ -55,9 +63,11 @@ export const samarbeidModule: SimModule = {
     ctx.router.add("GET", BASE, async (req) => {
       const auth = await authorize(req, READ);
       if (!auth.ok) return auth.reply;
+      // Deleted (inactive) clients only with ?inactive=true, as `active: false` (Digdir's "Inaktive entiteter").
+      const withInactive = req.query.get("inactive") === "true";
       const visible = ctx.registry
         .clientsOwnedBy(auth.orgNo)
-        .filter((c) => c.active || ctx.config.deletedClients === "inactive")
+        .filter((c) => c.active || withInactive)
         .sort((a, b) => a.created.localeCompare(b.created));
       return jsonReply(200, visible.map((c) => registration(c)));
     });
@@ -76,7 +86,7 @@ export const samarbeidModule: SimModule = {
         fields: result.fields,
         created: now,
         last_updated: now,
-        active: true,
+        active: activeIn(body.value) ?? true,
         activeFrom: ctx.clock.nowSeconds() + ctx.config.keyActivationDelaySeconds,
         admin: false,
       };
@@ -88,20 +98,22 @@ export const samarbeidModule: SimModule = {
     ctx.router.add("GET", `${BASE}/:id`, async (req) => {
       const auth = await authorize(req, READ);
       if (!auth.ok) return auth.reply;
-      const client = ownedClient(auth.orgNo, req.params.id!, false);
-      return client ? jsonReply(200, registration(client)) : notFound(req.params.id!);
+      const owned = ownedClient(auth.orgNo, req.params.id!, "read");
+      return owned.ok ? jsonReply(200, registration(owned.client)) : owned.reply;
     });
 
     ctx.router.add("PUT", `${BASE}/:id`, async (req) => {
       const auth = await authorize(req, MODIFY);
       if (!auth.ok) return auth.reply;
-      const client = ownedClient(auth.orgNo, req.params.id!, true);
-      if (!client) return notFound(req.params.id!);
+      const owned = ownedClient(auth.orgNo, req.params.id!, "put");
+      if (!owned.ok) return owned.reply;
+      const client = owned.client;
       const body = jsonBody(req);
       if (!body.ok) return body.reply;
       const result = validateClientBody(ctx, body.value, auth.orgNo, client, client.client_id);
       if (!result.ok) return digdirErrorReply(ctx, 400, result.errors);
       client.fields = result.fields;
+      client.active = activeIn(body.value) ?? client.active;
       // The secret survives a PUT, but not a switch away from the client_secret_* methods.
       if (!isSecretAuthMethod(client.fields.token_endpoint_auth_method)) delete client.secretHash;
       client.last_updated = ctx.clock.iso();
@@ -112,8 +124,9 @@ export const samarbeidModule: SimModule = {
     ctx.router.add("DELETE", `${BASE}/:id`, async (req) => {
       const auth = await authorize(req, WRITE);
       if (!auth.ok) return auth.reply;
-      const client = ownedClient(auth.orgNo, req.params.id!, true);
-      if (!client) return notFound(req.params.id!);
+      const owned = ownedClient(auth.orgNo, req.params.id!, "write");
+      if (!owned.ok) return owned.reply;
+      const client = owned.client;
       // Digdir deactivates rather than deletes (kept for audit).
       client.active = false;
       client.last_updated = ctx.clock.iso();
@@ -124,8 +137,9 @@ export const samarbeidModule: SimModule = {
     ctx.router.add("POST", `${BASE}/:id/secret`, async (req) => {
       const auth = await authorize(req, WRITE);
       if (!auth.ok) return auth.reply;
-      const client = ownedClient(auth.orgNo, req.params.id!, true);
-      if (!client) return notFound(req.params.id!);
+      const owned = ownedClient(auth.orgNo, req.params.id!, "write");
+      if (!owned.ok) return owned.reply;
+      const client = owned.client;
       if (!isSecretAuthMethod(client.fields.token_endpoint_auth_method)) {
         return digdirErrorReply(ctx, 400, [
           { errorMessage: "Only clients with token_endpoint_auth_method client_secret_basic or client_secret_post have a secret", fieldIdentifier: "token_endpoint_auth_method" },
@@ -140,15 +154,16 @@ export const samarbeidModule: SimModule = {
     ctx.router.add("GET", `${BASE}/:id/jwks`, async (req) => {
       const auth = await authorize(req, READ);
       if (!auth.ok) return auth.reply;
-      const client = ownedClient(auth.orgNo, req.params.id!, false);
-      return client ? jsonReply(200, jwksResponse(client.jwks)) : notFound(req.params.id!);
+      const owned = ownedClient(auth.orgNo, req.params.id!, "read");
+      return owned.ok ? jsonReply(200, jwksResponse(owned.client.jwks)) : owned.reply;
     });
 
     const replaceJwks = async (req: SimRequest, scopes: string[]): Promise<SimReply> => {
       const auth = await authorize(req, scopes);
       if (!auth.ok) return auth.reply;
-      const client = ownedClient(auth.orgNo, req.params.id!, true);
-      if (!client) return notFound(req.params.id!);
+      const owned = ownedClient(auth.orgNo, req.params.id!, "write");
+      if (!owned.ok) return owned.reply;
+      const client = owned.client;
       const body = jsonBody(req);
       if (!body.ok) return body.reply;
       const result = validateJwks(body.value, ctx.clock.nowSeconds(), ctx.config.keyActivationDelaySeconds, client.jwks);
@@ -161,11 +176,64 @@ export const samarbeidModule: SimModule = {
     ctx.router.add("POST", `${BASE}/:id/jwks`, (req) => replaceJwks(req, WRITE));
     ctx.router.add("PUT", `${BASE}/:id/jwks`, (req) => replaceJwks(req, MODIFY));
 
+    // --- one key at a time (digdir-api.md Corrections 6): the other keys keep their exp and activation ---
+
+    const keyNotFound = (id: string, kid: string) => digdirErrorReply(ctx, 404, [{ errorMessage: `Key ${kid} not found on client ${id}`, objectName: "Jwks" }]);
+
+    ctx.router.add("GET", `${BASE}/:id/jwks/:kid`, async (req) => {
+      const auth = await authorize(req, READ);
+      if (!auth.ok) return auth.reply;
+      const owned = ownedClient(auth.orgNo, req.params.id!, "read");
+      if (!owned.ok) return owned.reply;
+      const key = owned.client.jwks?.keys.find((k) => k.jwk.kid === req.params.kid);
+      return key ? jsonReply(200, key.exp === undefined ? { ...key.jwk } : { ...key.jwk, exp: key.exp }) : keyNotFound(req.params.id!, req.params.kid!);
+    });
+
+    ctx.router.add("PUT", `${BASE}/:id/jwks/:kid`, async (req) => {
+      const auth = await authorize(req, MODIFY);
+      if (!auth.ok) return auth.reply;
+      const owned = ownedClient(auth.orgNo, req.params.id!, "write");
+      if (!owned.ok) return owned.reply;
+      const client = owned.client;
+      const body = jsonBody(req);
+      if (!body.ok) return body.reply;
+      const kid = req.params.kid!;
+      if (!isPlainObject(body.value) || (body.value.kid !== undefined && body.value.kid !== kid)) {
+        return digdirErrorReply(ctx, 400, [{ errorMessage: `The body must be one JWK whose kid is ${kid}, the key in the path`, fieldIdentifier: "kid", objectName: "Jwks" }]);
+      }
+      const others = (client.jwks?.keys ?? []).filter((k) => k.jwk.kid !== kid);
+      if (others.length + 1 > MAX_KEYS) {
+        return digdirErrorReply(ctx, 400, [{ errorMessage: `a client can have at most ${MAX_KEYS} keys; delete one first`, fieldIdentifier: "keys", objectName: "Jwks" }]);
+      }
+      const result = validateJwks({ keys: [{ ...body.value, kid }] }, ctx.clock.nowSeconds(), ctx.config.keyActivationDelaySeconds, client.jwks);
+      if (!result.ok) return digdirErrorReply(ctx, 400, result.errors);
+      const now = ctx.clock.iso();
+      client.jwks = { keys: [...others, ...result.keys], created: client.jwks?.created ?? now, last_updated: now };
+      ctx.registry.putClient(client);
+      return jsonReply(200, jwksResponse(client.jwks));
+    });
+
+    ctx.router.add("DELETE", `${BASE}/:id/jwks/:kid`, async (req) => {
+      const auth = await authorize(req, WRITE);
+      if (!auth.ok) return auth.reply;
+      const owned = ownedClient(auth.orgNo, req.params.id!, "write");
+      if (!owned.ok) return owned.reply;
+      const client = owned.client;
+      const kid = req.params.kid!;
+      if (!client.jwks?.keys.some((k) => k.jwk.kid === kid)) return keyNotFound(client.client_id, kid);
+      const keys = client.jwks.keys.filter((k) => k.jwk.kid !== kid);
+      if (keys.length === 0) delete client.jwks;
+      else client.jwks = { ...client.jwks, keys, last_updated: ctx.clock.iso() };
+      ctx.registry.putClient(client);
+      return emptyReply(200);
+    });
+
     ctx.router.add("DELETE", `${BASE}/:id/jwks`, async (req) => {
       const auth = await authorize(req, WRITE);
       if (!auth.ok) return auth.reply;
-      const client = ownedClient(auth.orgNo, req.params.id!, true);
-      if (!client) return notFound(req.params.id!);
+      const owned = ownedClient(auth.orgNo, req.params.id!, "write");
+      if (!owned.ok) return owned.reply;
+      const client = owned.client;
       delete client.jwks;
       ctx.registry.putClient(client);
       return emptyReply(200);

@@ -1,5 +1,5 @@
 import { isPlainObject } from "../core/http";
-import { INTEGRATION_TYPES, SCOPE_PREFIX_PATTERN, type IntegrationType } from "../seed/schema";
+import { INTEGRATION_TYPES, type IntegrationType } from "../seed/schema";
 import type { ScopeRecord, ScopeTokenType, ScopeVisibility } from "../registry/registry";
 import type { DigdirError } from "./errors";
 
@@ -9,8 +9,12 @@ import type { DigdirError } from "./errors";
 // fields a GET-modify-PUT carries along (`name` when it agrees, `owner_orgno` when it is the owner, `created`,
 // `last_updated`) are accepted and ignored; unknown fields are ignored. `null` counts as absent.
 
-/** A subscope: segments of letters, digits, `_` and `-`, joined by `.`, `/` or `:` (e.g. `api/some.scope.read`). */
-export const SUBSCOPE_PATTERN = /^[A-Za-z0-9_-]+([./:][A-Za-z0-9_-]+)*$/;
+/**
+ * No public source gives a syntax for prefixes or subscopes (docs: "no specific rules"; digdir-api.md
+ * Corrections 8): a prefix is valid when it is assigned to the organisation, and a subscope needs only to be a
+ * part of one OAuth scope token (no whitespace; RFC 6749 §3.3 scope-tokens are space-separated).
+ */
+const SUBSCOPE_PATTERN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const VISIBILITIES: readonly ScopeVisibility[] = ["PUBLIC", "PRIVATE", "INTERNAL"];
 const TOKEN_TYPES: readonly ScopeTokenType[] = ["SELF_CONTAINED", "OPAQUE"];
 
@@ -79,16 +83,14 @@ export function validateScopeBody(body: unknown, v: ScopeValidationContext): Sco
     prefix = existing.prefix;
     subscope = existing.subscope;
   } else {
-    if (prefix !== undefined && !SCOPE_PREFIX_PATTERN.test(prefix)) fieldError("prefix", "prefix may contain only lower-case letters and digits");
-    else if (prefix !== undefined && v.prefixOwner(prefix) !== v.owner) {
+    if (prefix !== undefined && v.prefixOwner(prefix) !== v.owner) {
       fieldError("prefix", `prefix ${prefix} is not assigned to organisation ${v.owner}; Digdir assigns prefixes on request`);
     }
     if (subscope !== undefined && !SUBSCOPE_PATTERN.test(subscope)) {
-      fieldError("subscope", "subscope may contain letters, digits, '_' and '-', in parts joined by '.', '/' or ':'");
+      fieldError("subscope", "subscope may not contain spaces, quotes or backslashes (it is part of an OAuth scope)");
     }
   }
-  const name = prefix !== undefined && subscope !== undefined ? `${prefix}:${subscope}` : undefined;
-  if (present("name") && name !== undefined && body.name !== name) fieldError("name", `name is read-only and must be ${name} (prefix:subscope)`);
+  // `name` is read-only and ignored, whatever it says (Digdir's test collections; digdirator sends "").
   if (present("owner_orgno") && body.owner_orgno !== v.owner) fieldError("owner_orgno", "owner_orgno is read-only: the scope belongs to the organisation that creates it");
 
   const description = str("description", true);

@@ -11,10 +11,13 @@ import type { SeedScope } from "../seed/schema";
 import { authorizeAdmin, digdirErrorReply, jsonRequestBody } from "./errors";
 import { validateScopeBody } from "./scopes-validation";
 
-// The scopes API of Digdir's self-service API (digdir-api.md §2.2, §2.5, §2.6, §6), below /samarbeid/api/v1:
+// The scopes API of Digdir's self-service API (digdir-api.md §2.2, §2.5, §2.6, §6 and Corrections 7-9, from the
+// self-service API's OpenAPI), below /samarbeid/api/v1:
 //
-//   GET    /scopes[?inactive=true]              the caller's own API scopes (deactivated ones with inactive=true)
-//   GET    /scopes?scope=<name>                 one own scope (active or not)
+//   GET    /scopes[?inactive=true]              the caller's own API scopes (deactivated ones with inactive=true);
+//                                               always the whole list (a `scope` parameter is ignored)
+//   GET    /scopes/scope?scope=<name>           one own scope, an object (deactivated: per deactivatedScopeRead)
+//   GET    /prefix  ·  /prefix/all              the prefixes assigned to the caller · to every organisation
 //   POST   /scopes                              create a scope under a prefix assigned to the caller (409 if it exists)
 //   PUT    /scopes?scope=<name>                 replace its fields; `active: true` re-activates it
 //   DELETE /scopes?scope=<name>                 deactivate it (consumers keep their access rows)
@@ -90,18 +93,34 @@ export function registerScopeRoutes(ctx: SimContext): void {
   ctx.router.add("GET", `${API}/scopes`, async (req) => {
     const auth = await authorizeAdmin(ctx, req, PROVIDER);
     if (!auth.ok) return auth.reply;
-    const single = req.query.get("scope");
-    if (single !== null) {
-      const scope = ownScope(auth.orgNo, single);
-      if (!scope || (!scope.active && ctx.config.deactivatedScopeRead === "hidden")) return scopeNotFound(single);
-      return jsonReply(200, ctx.config.scopeReadShape === "list" ? [scopeView(scope)] : scopeView(scope));
-    }
     const withInactive = req.query.get("inactive") === "true";
     const scopes = ctx.registry
       .apiScopes()
       .filter((s) => s.owner_orgno === auth.orgNo && (s.active || withInactive))
       .sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
     return jsonReply(200, scopes.map(scopeView));
+  });
+
+  ctx.router.add("GET", `${API}/scopes/scope`, async (req) => {
+    const auth = await authorizeAdmin(ctx, req, PROVIDER);
+    if (!auth.ok) return auth.reply;
+    const param = scopeParam(req);
+    if (!param.ok) return param.reply;
+    const scope = ownScope(auth.orgNo, param.name);
+    if (!scope || (!scope.active && ctx.config.deactivatedScopeRead === "hidden")) return scopeNotFound(param.name);
+    return jsonReply(200, scopeView(scope));
+  });
+
+  // The prefixes Digdir has assigned (by hand, on request): the caller's, and everyone's.
+  ctx.router.add("GET", `${API}/prefix`, async (req) => {
+    const auth = await authorizeAdmin(ctx, req, PROVIDER);
+    if (!auth.ok) return auth.reply;
+    return jsonReply(200, ctx.registry.prefixesOf(auth.orgNo).map((prefix) => ({ prefix, owner_orgno: auth.orgNo })));
+  });
+  ctx.router.add("GET", `${API}/prefix/all`, async (req) => {
+    const auth = await authorizeAdmin(ctx, req, PROVIDER);
+    if (!auth.ok) return auth.reply;
+    return jsonReply(200, ctx.registry.allPrefixes().map(({ prefix, owner }) => ({ prefix, owner_orgno: owner })));
   });
 
   ctx.router.add("POST", `${API}/scopes`, async (req) => {

@@ -18,9 +18,9 @@ const OrgNo = z
   .regex(/^\d{9}$/, "must be 9 digits")
   .refine(isValidOrgNo, "has a wrong check digit (mod 11)");
 
-/** A scope prefix: lower-case letters and digits (e.g. `nav`, `skatteetaten`). */
-export const SCOPE_PREFIX_PATTERN = /^[a-z0-9]+$/;
-const ScopePrefix = z.string().regex(SCOPE_PREFIX_PATTERN, "must be lower-case letters and digits");
+/** A scope prefix: no syntax is documented (digdir-api.md Corrections 8), only what cannot be part of a scope name. */
+export const SCOPE_PREFIX_PATTERN = /^[^\s:"\\]+$/;
+const ScopePrefix = z.string().regex(SCOPE_PREFIX_PATTERN, "must be non-empty, without spaces or ':'");
 
 const Organisation = z
   .object({

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { randomUUID } from "node:crypto";
 import { AltinnApi } from "../../providers/altinn/api";
+import { postChangeRequest } from "../../providers/altinn/request-provider";
 import type { RequestInputs } from "../../providers/altinn/request-model";
 import { Context } from "../../providers/core/context";
 import { resolveSettings } from "../../providers/core/settings";
@@ -107,5 +109,50 @@ describe.each([
   test("another vendor's or an unknown system is AUTH-00011", async () => {
     await expect(api.listRequests("SystemUserRequest", `${VENDOR}_nope`)).rejects.toThrow(/AUTH-00011/);
     await expect(api.listSystemUsers(`${VENDOR}_nope`)).rejects.toThrow(/AUTH-00011/);
+  });
+});
+
+/** Change-request correlation ids (altinn-api.md Corrections 6): an id in use answers 200 with the stored one. */
+describe("change requests under a correlation id already used", () => {
+  let sim: Simulator;
+  let ctx: Context;
+  let api: AltinnApi;
+  const systemId = `${VENDOR}_lists_cr`;
+  const both = [...rights, { resource: [{ id: "urn:altinn:resource", value: "ske-innrapportering-boligselskap" }] }];
+
+  beforeAll(async () => {
+    sim = await startSim();
+    ctx = new Context(resolveSettings({ get: (k) => localConfig(sim)[k] }));
+    api = new AltinnApi(ctx);
+    const text = { nb: "CR", nn: "CR", en: "CR" };
+    await api.createSystem({ systemId, vendorOrgNo: VENDOR, name: text, description: text, rights: both, accessPackages: [], clientIds: [], allowedRedirectUrls: [], isVisible: true });
+  });
+  afterAll(async () => {
+    await ctx?.http.close();
+    await sim?.close();
+  });
+
+  test("an answer that is an older change request is recognised, and the change is asked again under a new id", async () => {
+    const key = { systemId, partyOrgNo: CUSTOMER, externalRef: "cr" };
+    const { request } = await api.createRequest("SystemUserRequest", { ...key, rights, accessPackages: [] });
+    await control(sim, "POST", `/systemuser-requests/${request.requestId}/accept`);
+    const user = (await api.getSystemUser(key))!;
+    const body = { requiredRights: both, unwantedRights: [], requiredAccessPackages: [], unwantedAccessPackages: [] };
+    const used = randomUUID();
+    const first = await api.createChangeRequest(user.systemUserId, used, body);
+    expect(first).toMatchObject({ changeRequestId: used, status: "New" });
+    expect(first.older).toBeUndefined();
+    // Repeating the same POST (a lost answer retried) is the same change request, not an older one.
+    expect((await api.createChangeRequest(user.systemUserId, used, body)).older).toBeUndefined();
+    await control(sim, "POST", `/systemuser-changerequests/${used}/reject`);
+
+    // Another change under the used id: Altinn answers 200 with the rejected one, which is recognised.
+    const narrower = { ...body, requiredRights: rights, unwantedRights: [both[1]!] };
+    const stale = await api.createChangeRequest(user.systemUserId, used, narrower);
+    expect(stale).toMatchObject({ changeRequestId: used, status: "Rejected", older: true });
+    const fresh = randomUUID();
+    const ids = [used, fresh];
+    const posted = await postChangeRequest(api, user.systemUserId, narrower, () => ids.shift()!);
+    expect(posted).toEqual({ changeRequestId: fresh, status: "New", confirmUrl: expect.stringContaining(fresh) });
   });
 });

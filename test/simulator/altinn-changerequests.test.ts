@@ -137,7 +137,7 @@ describe("read, delete and approval", () => {
     problem(await call(sim, "GET", `${CHANGES}/byexternalref/${sys.id}/${CUSTOMER}/${user.externalRef}`, { token: admin }), 404, "AUTH-00010");
   });
 
-  it("approving on the confirm page applies the difference to the system user; a reused correlation id is then AUTH-00061", async () => {
+  it("approving on the confirm page applies the difference to the system user; a reused correlation id then answers the stored one", async () => {
     const user = await systemUser();
     const created = await change(user.id, { requiredRights: [BOLIG], unwantedRights: [KRAV], requiredAccessPackages: [{ urn: PKG }], redirectUrl: "https://vendor.example/receipt" });
     const html = await (await fetch(created.body.confirmUrl)).text();
@@ -151,7 +151,9 @@ describe("read, delete and approval", () => {
     const after = users.find((u: any) => u.id === user.id);
     expect(after.rights).toEqual([BOLIG]);
     expect(after.accessPackages).toEqual([{ urn: PKG }]);
-    problem(await change(user.id, { requiredRights: [BOLIG] }, created.body.id), 409, "AUTH-00061");
+    const reused = await change(user.id, { requiredRights: [BOLIG] }, created.body.id);
+    expect(reused.status).toBe(200);
+    expect(reused.body).toMatchObject({ id: created.body.id, status: "Accepted" });
   });
 
   it("control calls accept and reject change requests; acting twice is AUTH-00013", async () => {

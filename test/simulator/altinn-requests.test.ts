@@ -39,11 +39,12 @@ const problem = (r: { status: number; body: any }, status: number, code: string)
 };
 
 describe("create (§3.4)", () => {
-  it("creates with 201; externalRef defaults to partyOrgNo; integrationTitle is omitted when not given", async () => {
+  it("creates with 201; externalRef defaults to partyOrgNo; integrationTitle defaults to the system's nb name and reads back so", async () => {
     const r = await createRequest(sim, admin, { systemId: sys.id, partyOrgNo: CUSTOMER_2, accessPackages: [{ urn: PKG }] });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ externalRef: CUSTOMER_2, partyOrgNo: CUSTOMER_2, rights: [], accessPackages: [{ urn: PKG }], status: "New", escalated: false, timedOut: false });
-    expect(r.body.integrationTitle).toBeUndefined();
+    expect(r.body.integrationTitle).toBe(sys.name.nb);
+    expect((await call(sim, "GET", `${REQUESTS}/${r.body.id}`, { token: admin })).body.integrationTitle).toBe(sys.name.nb);
     expect(r.body.redirectUrl).toBeUndefined();
     expect(Date.parse(r.body.created)).toBeGreaterThan(0);
   });
@@ -298,11 +299,31 @@ describe("agent requests (§4)", () => {
 
   it("needs packages (AUTH-00058) that are on the system (AUTH-00063) and delegable (AUTH-00065)", async () => {
     problem(await createRequest(sim, admin, agentBody({ accessPackages: [] }), true), 400, "AUTH-00058");
-    problem(await createRequest(sim, admin, agentBody({ accessPackages: undefined }), true), 400, "AUTH-00058");
+    // Without the property (or null) it is the framework's model validation: AccessPackages is [Required].
+    for (const accessPackages of [undefined, null]) {
+      const missing = await createRequest(sim, admin, agentBody({ accessPackages }), true);
+      expect(missing.status).toBe(400);
+      expect(missing.body.errors.AccessPackages).toEqual(["The AccessPackages field is required."]);
+    }
     problem(await createRequest(sim, admin, agentBody({ accessPackages: [{ urn: PKG }] }), true), 400, "AUTH-00063");
     const r = await createRequest(sim, admin, agentBody({ accessPackages: [{ urn: ASSIGN_ONLY }] }), true);
     problem(r, 400, "AUTH-00065");
     expect(r.body.NotDelegablePackages).toBe(ASSIGN_ONLY);
+  });
+
+  it("refuses an agent request while a standard request holds the key (AUTH-00007 New, AUTH-00009 Rejected); not the reverse", async () => {
+    const both = await createSystem(sim, admin, { isVisible: false, accessPackages: [{ urn: PKG }, { urn: CLIENT_PKG }], clientId: [] });
+    const key = { systemId: both.id, partyOrgNo: CUSTOMER, externalRef: ref() };
+    const std = await createRequest(sim, admin, { ...key, accessPackages: [{ urn: PKG }] });
+    expect(std.status).toBe(201);
+    problem(await createRequest(sim, admin, { ...key, accessPackages: [{ urn: CLIENT_PKG }] }, true), 400, "AUTH-00007");
+    await call(sim, "POST", `/_sim/systemuser-requests/${std.body.id}/reject`);
+    problem(await createRequest(sim, admin, { ...key, accessPackages: [{ urn: CLIENT_PKG }] }, true), 400, "AUTH-00009");
+    await call(sim, "DELETE", `${REQUESTS}/${std.body.id}`, { token: admin });
+    const agent = await createRequest(sim, admin, { ...key, accessPackages: [{ urn: CLIENT_PKG }] }, true);
+    expect(agent.status).toBe(201);
+    // The reverse is not checked: a standard request beside the agent one is created.
+    expect((await createRequest(sim, admin, { ...key, accessPackages: [{ urn: PKG }] })).status).toBe(201);
   });
 
   it("reads agent requests only on the agent routes", async () => {
@@ -492,6 +513,23 @@ describe("system user tokens (§5.2)", () => {
     const stranger = await createClient(sim, admin, { scopes: [SCOPE.read] });
     await registerKeys(sim, admin, stranger.client_id, [otherKey.publicJwk]);
     expect((await grant({ systemuser_org: org(CUSTOMER), externalRef }, stranger.client_id, otherKey)).body.error_description).toMatch(/^MP-303/);
+  });
+
+  it("refuses a grant naming two parties (two entries, or a list), and an unknown field in the entry (MP-302)", async () => {
+    const two = await tokenFor(sim, {
+      clientId: client.client_id,
+      key: key.privateJwk,
+      scope: SCOPE.read,
+      claims: { authorization_details: [{ type: "urn:altinn:systemuser", systemuser_org: org(CUSTOMER), externalRef }, { type: "urn:altinn:systemuser", systemuser_org: org(CUSTOMER_2) }] },
+    });
+    expect(two.status).toBe(400);
+    expect(two.body).toMatchObject({ error: "invalid_authorization_details" });
+    expect(two.body.error_description).toMatch(/one system user/);
+    const list = await grant({ systemuser_org: [org(CUSTOMER), org(CUSTOMER_2)], externalRef });
+    expect(list.body.error).toBe("invalid_authorization_details");
+    const unknown = await grant({ systemuser_org: org(CUSTOMER), externalRef, reportee: "x" });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error_description).toMatch(/^MP-302 unknown field reportee/);
   });
 
   it("answers a malformed systemuser_org with invalid_authorization_details", async () => {

@@ -187,9 +187,9 @@ describe("POST validation (§2.4)", () => {
     expect(missing.body.errors.$[0]).toContain("missing required properties, including the following: name");
     const wrongType = await post(systemBody({ isVisible: "yes" }));
     expect(Object.keys(wrongType.body.errors)).toContain("$.isVisible");
-    const nullList = await post(systemBody({ rights: null }));
+    const nullList = await post(systemBody({ clientId: null }));
     expect(nullList.status).toBe(400);
-    expect(nullList.body.errors.Rights).toEqual(["The Rights field is required."]);
+    expect(nullList.body.errors.ClientId).toEqual(["The ClientId field is required."]);
     const notJson = await call(sim, "POST", REGISTER, { token: admin, headers: { "content-type": "text/plain" }, json: systemBody() });
     expect(notJson.status).toBe(415);
     const malformed = await call(sim, "POST", REGISTER, { token: admin, headers: { "content-type": "application/json" }, json: undefined });
@@ -359,12 +359,26 @@ describe("partial updates (§2.6)", () => {
 });
 
 describe("DELETE (§2.6)", () => {
-  it("soft-deletes: GET still shows the system with isDeleted true and its client ids released", async () => {
+  it("soft-deletes: GET still shows the system with isDeleted true and its old client ids, which are free for another system", async () => {
     const body = await createSystem(sim, admin);
     const r = await del(body.id);
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ succeeded: true });
-    expect((await get(body.id)).body).toMatchObject({ id: body.id, isDeleted: true, clientId: [] });
+    expect((await get(body.id)).body).toMatchObject({ id: body.id, isDeleted: true, clientId: body.clientId });
+    expect((await call(sim, "POST", REGISTER, { token: admin, json: systemBody({ clientId: body.clientId }) })).status).toBe(200);
+  });
+
+  it("accessPackages: null is accepted and stored as absent; rights: null is the service's 500 (400 without quirks)", async () => {
+    const created = systemBody({ accessPackages: null });
+    expect((await call(sim, "POST", REGISTER, { token: admin, json: created })).status).toBe(200);
+    const read = (await get(created.id as string)).body;
+    expect(read).not.toHaveProperty("accessPackages");
+    expect(read.rights.length).toBeGreaterThan(0);
+    const nullRights = await call(sim, "POST", REGISTER, { token: admin, json: systemBody({ rights: null }) });
+    expect(nullRights.status).toBe(500);
+    const strict = await call(plain, "POST", REGISTER, { token: plainAdmin, json: systemBody({ rights: null }) });
+    expect(strict.status).toBe(400);
+    expect(strict.body.errors.Rights).toEqual(["The Rights field is required."]);
   });
 
   it("with quirks answers 400 without a code (the delete done) for a system without client ids and for a second delete", async () => {

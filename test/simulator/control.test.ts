@@ -110,7 +110,7 @@ describe("config", () => {
   it("reports quirks off when started with quirks: false, and takes changes at run time", async () => {
     const plain = await start({ quirks: false });
     try {
-      expect((await call(plain, "GET", "/_sim/config")).body).toEqual({ keyActivationDelaySeconds: 0, clientCreateStatus: 200, deletedClients: "hidden", scopeReadShape: "object", deactivatedScopeRead: "inactive", quirks: false });
+      expect((await call(plain, "GET", "/_sim/config")).body).toEqual({ keyActivationDelaySeconds: 0, clientCreateStatus: 200, deletedClients: "hidden", deactivatedScopeRead: "inactive", quirks: false });
       const changed = await call(plain, "POST", "/_sim/config", { json: { quirks: true, keyActivationDelaySeconds: 30 } });
       expect(changed.body).toMatchObject({ quirks: true, keyActivationDelaySeconds: 30 });
       expect((await call(plain, "POST", "/_sim/config", { json: { clientCreateStatus: 202 } })).status).toBe(400);

@@ -139,7 +139,7 @@ describe("tokens with registered keys", () => {
     await registerKeys(sim, admin, client.client_id, [keys[3]!.publicJwk, keys[4]!.publicJwk]);
     await registerKeys(sim, admin, client.client_id, [keys[4]!.publicJwk]);
     const r = await tokenFor(sim, { clientId: client.client_id, key: keys[3]!.privateJwk, scope: "krr:global/kontaktinformasjon.read" });
-    expect(r.body.error_description).toMatch(/^MP-121/);
+    expect(r.body.error_description).toMatch(/^Unknown key identifier \(kid\)/);
   });
 
   it("a deleted client no longer gets tokens (MP-100)", async () => {
@@ -170,7 +170,7 @@ describe("activation delay", () => {
       admin = await adminToken(sim);
       await registerKeys(sim, admin, client.client_id, [keys[0]!.publicJwk, keys[1]!.publicJwk]);
       const newKey = await tokenFor(sim, { ...grant, key: keys[1]!.privateJwk });
-      expect(newKey.body.error_description).toMatch(/^MP-121/);
+      expect(newKey.body.error_description).toMatch(/^Unknown key identifier \(kid\)/);
       expect((await tokenFor(sim, grant)).status).toBe(200);
       await advanceClock(sim, 61);
       expect((await tokenFor(sim, { ...grant, key: keys[1]!.privateJwk })).status).toBe(200);

@@ -174,10 +174,11 @@ describe("Maskinporten grant errors", () => {
     expect(description(r)).toMatch(/^MP-124/);
   });
 
-  it("MP-121: a kid that is not registered on the client", async () => {
+  it("an unknown kid is reported as an unknown key identifier, not as MP-121 (the expired key)", async () => {
     const r = await grantFor({ header: { kid: "not-registered" } });
     expect(r.body.error).toBe("invalid_grant");
-    expect(description(r)).toMatch(/^MP-121/);
+    expect(description(r)).toMatch(/^Unknown key identifier \(kid\)/);
+    expect(description(r)).not.toMatch(/MP-121|expired/);
   });
 
   it("MP-011: an assertion that is not a JWT", async () => {
@@ -215,6 +216,7 @@ describe("Maskinporten grant errors", () => {
   it("MP-251: consumer_org naming a customer that has delegated nothing", async () => {
     const r = await grantFor({ claims: { consumer_org: "310000019" } });
     expect(r.status).toBe(403);
+    expect(r.body.error).toBe("forbidden");
     expect(description(r)).toMatch(/^MP-251/);
   });
 });

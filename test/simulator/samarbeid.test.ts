@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, call, createClient, maskinportenClientBody, start, type Sim } from "./helpers";
+import { adminToken, call, createClient, maskinportenClientBody, newRsaKey, registerKeys, start, tokenFor, type Sim } from "./helpers";
 
 const CLIENTS = "/samarbeid/api/v1/clients";
 let sim: Sim;
@@ -113,6 +113,32 @@ describe("client CRUD", () => {
     }
   });
 
+  it("lists deleted clients only with ?inactive=true, as active: false", async () => {
+    const created = await createClient(sim, admin);
+    await call(sim, "DELETE", `${CLIENTS}/${created.client_id}`, { token: admin });
+    expect((await call(sim, "GET", CLIENTS, { token: admin })).body.map((c: any) => c.client_id)).not.toContain(created.client_id);
+    const all = await call(sim, "GET", `${CLIENTS}?inactive=true`, { token: admin });
+    expect(all.body).toContainEqual(expect.objectContaining({ client_id: created.client_id, active: false }));
+    expect(all.body.filter((c: any) => c.active).length).toBeGreaterThan(0);
+  });
+
+  it("takes active on create and update: an inactive client gets no token until it is active again", async () => {
+    const key = await newRsaKey("active-key");
+    const created = await createClient(sim, admin, { active: false });
+    expect(created.active).toBe(false);
+    expect((await registerKeys(sim, admin, created.client_id, [key.publicJwk])).status).toBe(404);
+    const put = await call(sim, "PUT", `${CLIENTS}/${created.client_id}`, { token: admin, json: maskinportenClientBody({ active: true }) });
+    expect(put.status).toBe(200);
+    expect(put.body.active).toBe(true);
+    expect((await registerKeys(sim, admin, created.client_id, [key.publicJwk])).status).toBe(200);
+    const scope = created.scopes[0];
+    expect((await tokenFor(sim, { clientId: created.client_id, key: key.privateJwk, scope })).status).toBe(200);
+    expect((await call(sim, "PUT", `${CLIENTS}/${created.client_id}`, { token: admin, json: maskinportenClientBody({ active: false }) })).body.active).toBe(false);
+    const refused = await tokenFor(sim, { clientId: created.client_id, key: key.privateJwk, scope });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error_description).toMatch(/^MP-100/);
+  });
+
   it("answers 201 on create when configured to", async () => {
     await call(sim, "POST", "/_sim/config", { json: { clientCreateStatus: 201 } });
     try {
@@ -129,11 +155,13 @@ describe("client CRUD", () => {
 });
 
 describe("ownership", () => {
-  it("hides a client from another organisation: 404 on read, update and delete, absent from its list", async () => {
+  it("answers 403 for another organisation's client on read, update, delete and keys; absent from its list", async () => {
     const mine = await createClient(sim, admin);
-    expectDigdirError(await call(sim, "GET", `${CLIENTS}/${mine.client_id}`, { token: otherVendorAdmin }), 404);
-    expectDigdirError(await call(sim, "PUT", `${CLIENTS}/${mine.client_id}`, { token: otherVendorAdmin, json: maskinportenClientBody() }), 404);
-    expectDigdirError(await call(sim, "DELETE", `${CLIENTS}/${mine.client_id}`, { token: otherVendorAdmin }), 404);
+    expectDigdirError(await call(sim, "GET", `${CLIENTS}/${mine.client_id}`, { token: otherVendorAdmin }), 403);
+    expectDigdirError(await call(sim, "PUT", `${CLIENTS}/${mine.client_id}`, { token: otherVendorAdmin, json: maskinportenClientBody() }), 403);
+    expectDigdirError(await call(sim, "DELETE", `${CLIENTS}/${mine.client_id}`, { token: otherVendorAdmin }), 403);
+    expectDigdirError(await call(sim, "GET", `${CLIENTS}/${mine.client_id}/jwks`, { token: otherVendorAdmin }), 403);
+    expectDigdirError(await call(sim, "GET", `${CLIENTS}/no-such-client`, { token: otherVendorAdmin }), 404);
     const theirs = await call(sim, "GET", CLIENTS, { token: otherVendorAdmin });
     expect(theirs.status).toBe(200);
     expect(theirs.body.map((c: any) => c.client_id)).not.toContain(mine.client_id);
@@ -154,12 +182,14 @@ describe("admin token rules", () => {
     expect(r.headers.get("www-authenticate")).toMatch(/^Bearer/);
   });
 
-  it("answers 401 for a token without the needed admin scope", async () => {
+  it("answers 403 for a valid token without the needed admin scope", async () => {
     const readOnly = await adminToken(sim, sim.bootstrap, "idporten:dcr.read");
     expect((await call(sim, "GET", CLIENTS, { token: readOnly })).status).toBe(200);
-    expectDigdirError(await call(sim, "POST", CLIENTS, { token: readOnly, json: maskinportenClientBody() }), 401);
+    const refused = await call(sim, "POST", CLIENTS, { token: readOnly, json: maskinportenClientBody() });
+    expectDigdirError(refused, 403);
+    expect(refused.body.error).toMatch(/idporten:dcr.write/);
     const writeOnly = await adminToken(sim, sim.bootstrap, "idporten:dcr.write");
-    expectDigdirError(await call(sim, "GET", CLIENTS, { token: writeOnly }), 401);
+    expectDigdirError(await call(sim, "GET", CLIENTS, { token: writeOnly }), 403);
   });
 
   it("accepts dcr.modify or dcr.write for PUT", async () => {
@@ -269,5 +299,45 @@ describe("client secrets", () => {
   it("refuses /secret for a private_key_jwt client", async () => {
     const created = await createClient(sim, admin);
     expectDigdirError(await call(sim, "POST", `${CLIENTS}/${created.client_id}/secret`, { token: admin }), 400, "token_endpoint_auth_method");
+  });
+});
+
+describe("keys one by one (GET/PUT/DELETE /clients/{id}/jwks/{kid})", () => {
+  it("adds a key beside the others without touching them, reads it, and deletes it alone", async () => {
+    const client = await createClient(sim, admin);
+    const first = await newRsaKey("first");
+    const next = await newRsaKey("next");
+    const set = await registerKeys(sim, admin, client.client_id, [{ ...first.publicJwk, exp: Math.floor(Date.now() / 1000) + 3600 }]);
+    const firstExp = set.body.keys[0].exp;
+    const put = await call(sim, "PUT", `${CLIENTS}/${client.client_id}/jwks/next`, { token: admin, json: next.publicJwk });
+    expect(put.status).toBe(200);
+    expect(put.body.keys.map((k: any) => [k.kid, k.kid === "first" ? k.exp : "renewed"])).toEqual([["first", firstExp], ["next", "renewed"]]);
+    const one = await call(sim, "GET", `${CLIENTS}/${client.client_id}/jwks/next`, { token: admin });
+    expect(one.body).toMatchObject({ kid: "next", n: next.publicJwk.n, alg: "RS256" });
+    expect(one.body).not.toHaveProperty("d");
+    expectDigdirError(await call(sim, "GET", `${CLIENTS}/${client.client_id}/jwks/none`, { token: admin }), 404);
+    expectDigdirError(await call(sim, "PUT", `${CLIENTS}/${client.client_id}/jwks/other`, { token: admin, json: next.publicJwk }), 400, "kid");
+    expect((await call(sim, "DELETE", `${CLIENTS}/${client.client_id}/jwks/first`, { token: admin })).status).toBe(200);
+    expect((await call(sim, "GET", `${CLIENTS}/${client.client_id}/jwks`, { token: admin })).body.keys.map((k: any) => k.kid)).toEqual(["next"]);
+    expectDigdirError(await call(sim, "DELETE", `${CLIENTS}/${client.client_id}/jwks/first`, { token: admin }), 404);
+  });
+
+  it("refuses a sixth key, and a key with private members", async () => {
+    const client = await createClient(sim, admin);
+    const keys = await Promise.all([1, 2, 3, 4, 5].map((i) => newRsaKey(`k${i}`)));
+    expect((await registerKeys(sim, admin, client.client_id, keys.map((k) => k.publicJwk))).status).toBe(200);
+    const sixth = await newRsaKey("k6");
+    expectDigdirError(await call(sim, "PUT", `${CLIENTS}/${client.client_id}/jwks/k6`, { token: admin, json: sixth.publicJwk }), 400, "keys");
+    expectDigdirError(await call(sim, "PUT", `${CLIENTS}/${client.client_id}/jwks/k1`, { token: admin, json: keys[0]!.privateJwk }), 400);
+  });
+
+  it("accepts RS512 keys, and a grant signed RS512 with one gets a token", async () => {
+    const client = await createClient(sim, admin);
+    const key = await newRsaKey("rs512");
+    const pub = { ...key.publicJwk, alg: "RS512" };
+    expect((await call(sim, "PUT", `${CLIENTS}/${client.client_id}/jwks/rs512`, { token: admin, json: pub })).status).toBe(200);
+    const token = await tokenFor(sim, { clientId: client.client_id, key: { ...key.privateJwk, alg: "RS512" }, header: { alg: "RS512" }, scope: client.scopes[0] });
+    expect(token.status).toBe(200);
+    expectDigdirError(await registerKeys(sim, admin, client.client_id, [{ ...key.publicJwk, alg: "RS384" }]), 400);
   });
 });

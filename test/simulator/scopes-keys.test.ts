@@ -51,7 +51,7 @@ describe("activation delay from the start option", () => {
     expect((await registerKeys(sim, admin, client.client_id, [keys[2]!.publicJwk])).status).toBe(200);
     const reused = await tokenFor(sim, { ...grant, key: keys[2]!.privateJwk });
     expect(reused.status).toBe(400);
-    expect(reused.body.error_description).toMatch(/^MP-121/);
+    expect(reused.body.error_description).toMatch(/^Unknown key identifier \(kid\)/);
     await advanceClock(sim, DELAY + 1);
     expect((await tokenFor(sim, { ...grant, key: keys[2]!.privateJwk })).status).toBe(200);
   });

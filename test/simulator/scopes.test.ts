@@ -106,7 +106,7 @@ describe("scope CRUD", () => {
     expect(r.body).not.toHaveProperty("allowed_integration_types");
     expect(r.body.created).toBe(r.body.last_updated);
 
-    const one = await call(sim, "GET", `${API}/scopes${q("leverandor:orders/v1.read")}`, { token: admin });
+    const one = await call(sim, "GET", `${API}/scopes/scope${q("leverandor:orders/v1.read")}`, { token: admin });
     expect(one.status).toBe(200);
     expect(one.body).toEqual(r.body);
     const list = await call(sim, "GET", `${API}/scopes`, { token: admin });
@@ -134,7 +134,6 @@ describe("scope CRUD", () => {
       [{ ...base, prefix: "krr" }, "prefix"],
       [{ ...base, prefix: undefined }, "prefix"],
       [{ ...base, subscope: "has space" }, "subscope"],
-      [{ ...base, subscope: "trailing/" }, "subscope"],
       [{ ...base, description: undefined }, "description"],
       [{ ...base, visibility: "INTERNAL" }, "visibility"],
       [{ ...base, allowed_integration_types: ["eformidling"] }, "allowed_integration_types"],
@@ -143,7 +142,6 @@ describe("scope CRUD", () => {
       [{ ...base, delegation_source: "https://example.org/" }, "delegation_source"],
       [{ ...base, token_type: "JWT" }, "token_type"],
       [{ ...base, accessible_for_all: "yes" }, "accessible_for_all"],
-      [{ ...base, name: "leverandor:other" }, "name"],
     ];
     for (const [json, field] of cases) {
       const r = await call(sim, "POST", `${API}/scopes`, { token: admin, json });
@@ -151,7 +149,25 @@ describe("scope CRUD", () => {
     }
     const other = await call(sim, "POST", `${API}/scopes`, { token: otherAdmin, json: base });
     expectDigdirError(other, 400, "prefix");
-    expect((await call(sim, "GET", `${API}/scopes${q("leverandor:valid.read")}`, { token: admin })).status).toBe(404);
+    expect((await call(sim, "GET", `${API}/scopes/scope${q("leverandor:valid.read")}`, { token: admin })).status).toBe(404);
+  });
+
+  it("takes any subscope without spaces, and ignores a read-only name that disagrees (no invented syntax rules)", async () => {
+    const r = await call(sim, "POST", `${API}/scopes`, { token: admin, json: { prefix: "leverandor", subscope: "Trailing/", description: "d", name: "" } });
+    expect(r.status).toBe(200);
+    expect(r.body.name).toBe("leverandor:Trailing/");
+    const named = await call(sim, "POST", `${API}/scopes`, { token: admin, json: { prefix: "leverandor", subscope: "named.read", description: "d", name: "leverandor:other" } });
+    expect(named.body.name).toBe("leverandor:named.read");
+    const put = await call(sim, "PUT", `${API}/scopes${q("leverandor:named.read")}`, { token: admin, json: { description: "e", name: "nonsense" } });
+    expect(put.body).toMatchObject({ name: "leverandor:named.read", description: "e" });
+  });
+
+  it("lists the prefixes assigned to the organisation (GET /prefix) and every assigned prefix (GET /prefix/all)", async () => {
+    expect((await call(sim, "GET", `${API}/prefix`, { token: admin })).body).toEqual([{ prefix: "leverandor", owner_orgno: VENDOR }]);
+    expect((await call(sim, "GET", `${API}/prefix`, { token: otherAdmin })).body).toEqual([{ prefix: "andreleverandor", owner_orgno: OTHER }]);
+    const all = (await call(sim, "GET", `${API}/prefix/all`, { token: admin })).body;
+    expect(all).toEqual(expect.arrayContaining([{ prefix: "leverandor", owner_orgno: VENDOR }, { prefix: "andreleverandor", owner_orgno: OTHER }]));
+    expectDigdirError(await call(sim, "GET", `${API}/prefix`), 401);
   });
 
   it("answers 409 to a POST of an existing scope, and of a deactivated one", async () => {
@@ -177,7 +193,7 @@ describe("scope CRUD", () => {
     expect(active.body.map((s: any) => s.name)).not.toContain(scope.name);
     const all = await call(sim, "GET", `${API}/scopes?inactive=true`, { token: admin });
     expect(all.body).toContainEqual(expect.objectContaining({ name: scope.name, active: false }));
-    expect((await call(sim, "GET", `${API}/scopes${q(scope.name)}`, { token: admin })).body.active).toBe(false);
+    expect((await call(sim, "GET", `${API}/scopes/scope${q(scope.name)}`, { token: admin })).body.active).toBe(false);
 
     const { created: _c, last_updated: _l, ...rest } = del.body;
     const put = await call(sim, "PUT", `${API}/scopes${q(scope.name)}`, { token: admin, json: { ...rest, active: true } });
@@ -186,21 +202,22 @@ describe("scope CRUD", () => {
     expect((await call(sim, "GET", `${API}/scopes`, { token: admin })).body.map((s: any) => s.name)).toContain(scope.name);
   });
 
-  it("GET ?scope= answers as configured: the scope or a list holding it, a deactivated one shown or 404", async () => {
+  it("GET /scopes/scope?scope= answers the scope; GET /scopes ignores ?scope=; a deactivated one shown or 404 as configured", async () => {
     const scope = await createScope(admin);
+    const one = await call(sim, "GET", `${API}/scopes/scope${q(scope.name)}`, { token: admin });
+    expect(one.body).toMatchObject({ name: scope.name, active: true });
+    const whole = await call(sim, "GET", `${API}/scopes${q(scope.name)}`, { token: admin });
+    expect(Array.isArray(whole.body)).toBe(true);
+    expect(whole.body).toEqual((await call(sim, "GET", `${API}/scopes`, { token: admin })).body);
     try {
-      await call(sim, "POST", "/_sim/config", { json: { scopeReadShape: "list" } });
-      const listed = await call(sim, "GET", `${API}/scopes${q(scope.name)}`, { token: admin });
-      expect(listed.status).toBe(200);
-      expect(listed.body).toEqual([expect.objectContaining({ name: scope.name, active: true })]);
-
       expect((await call(sim, "DELETE", `${API}/scopes${q(scope.name)}`, { token: admin })).status).toBe(200);
-      await call(sim, "POST", "/_sim/config", { json: { scopeReadShape: "object", deactivatedScopeRead: "hidden" } });
-      expectDigdirError(await call(sim, "GET", `${API}/scopes${q(scope.name)}`, { token: admin }), 404);
+      expect((await call(sim, "GET", `${API}/scopes/scope${q(scope.name)}`, { token: admin })).body.active).toBe(false);
+      await call(sim, "POST", "/_sim/config", { json: { deactivatedScopeRead: "hidden" } });
+      expectDigdirError(await call(sim, "GET", `${API}/scopes/scope${q(scope.name)}`, { token: admin }), 404);
       const all = await call(sim, "GET", `${API}/scopes?inactive=true`, { token: admin });
       expect(all.body).toContainEqual(expect.objectContaining({ name: scope.name, active: false }));
     } finally {
-      await call(sim, "POST", "/_sim/config", { json: { scopeReadShape: "object", deactivatedScopeRead: "inactive" } });
+      await call(sim, "POST", "/_sim/config", { json: { deactivatedScopeRead: "inactive" } });
     }
   });
 
@@ -218,7 +235,7 @@ describe("scope CRUD", () => {
   it("answers 404 for another organisation's scope as for an unknown one, and 400 without ?scope=", async () => {
     const scope = await createScope(admin);
     for (const [method, path] of [
-      ["GET", `${API}/scopes${q(scope.name)}`],
+      ["GET", `${API}/scopes/scope${q(scope.name)}`],
       ["PUT", `${API}/scopes${q(scope.name)}`],
       ["DELETE", `${API}/scopes${q(scope.name)}`],
       ["GET", `${API}/scopes/access${q(scope.name)}`],
@@ -228,9 +245,10 @@ describe("scope CRUD", () => {
       const json = path.startsWith(`${API}/scopes?`) && method === "PUT" ? { description: "x" } : undefined;
       expectDigdirError(await call(sim, method, path, { token: otherAdmin, json }), 404);
     }
-    expectDigdirError(await call(sim, "GET", `${API}/scopes${q("leverandor:no-such")}`, { token: admin }), 404);
+    expectDigdirError(await call(sim, "GET", `${API}/scopes/scope${q("leverandor:no-such")}`, { token: admin }), 404);
     expect((await call(sim, "GET", `${API}/scopes`, { token: otherAdmin })).body.map((s: any) => s.name)).not.toContain(scope.name);
     for (const [method, path] of [
+      ["GET", `${API}/scopes/scope`],
       ["PUT", `${API}/scopes`],
       ["DELETE", `${API}/scopes`],
       ["GET", `${API}/scopes/access`],
@@ -240,13 +258,13 @@ describe("scope CRUD", () => {
     }
   });
 
-  it("answers 401 without a token or without idporten:scopes.write", async () => {
+  it("answers 401 without a token and 403 for a token without idporten:scopes.write", async () => {
     const readOnly = await adminToken(sim, sim.bootstrap, "idporten:dcr.read idporten:dcr.write");
     const body = { prefix: "leverandor", subscope: "auth.read", description: "d" };
     expectDigdirError(await call(sim, "GET", `${API}/scopes`), 401);
-    expectDigdirError(await call(sim, "GET", `${API}/scopes`, { token: readOnly }), 401);
-    expectDigdirError(await call(sim, "POST", `${API}/scopes`, { token: readOnly, json: body }), 401);
-    expectDigdirError(await call(sim, "PUT", `${API}/scopes/access/${OTHER}${q("leverandor:auth.read")}`, { token: readOnly }), 401);
+    expectDigdirError(await call(sim, "GET", `${API}/scopes`, { token: readOnly }), 403);
+    expectDigdirError(await call(sim, "POST", `${API}/scopes`, { token: readOnly, json: body }), 403);
+    expectDigdirError(await call(sim, "PUT", `${API}/scopes/access/${OTHER}${q("leverandor:auth.read")}`, { token: readOnly }), 403);
     // A consumer may read its own access rows with the client-reading scope.
     expect((await call(sim, "GET", `${API}/scopes/access/all`, { token: readOnly })).status).toBe(200);
     expectDigdirError(await call(sim, "GET", `${API}/scopes/access/all`), 401);
@@ -379,7 +397,7 @@ describe("scopes at the token endpoint", () => {
     await revoke(admin, scope.name, OTHER);
     const denied = await tokenWith(client.client_id, scope.name);
     expect(denied.status).toBe(403);
-    expect(denied.body.error).toBe("access_denied");
+    expect(denied.body.error).toBe("forbidden");
     expect(denied.body.error_description).toMatch(/^MP-250.*974761076/);
 
     // The registration keeps the scope, and a GET-modify-PUT of the client still goes through.

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
+import { type GrpcError, ProviderHost, urnOf } from "../support/provider-host";
+import { control, localConfig } from "../support/sim";
+
+type Stats = { routes: Record<string, { count: number }> };
+
+const systemId = "991825827_fidelity";
+const rights = [{ resource: [{ value: "ske-krav-og-betalinger" }] }];
+const CLIENT_PKG = "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet";
+const PKG = "urn:altinn:accesspackage:skattegrunnlag";
+
+/**
+ * The providers against the services' own answers (digdir-api.md and altinn-api.md Corrections), through the
+ * SDK's provider host: prefixes checked against GET /prefix, 403 hints naming the scope, a defaulted
+ * integrationTitle that is no diff, and an agent request whose key a standard request holds.
+ */
+describe("provider fidelity through the provider host", () => {
+  let engine: EngineAgainstSim;
+  let host: ProviderHost;
+  let P: Record<string, string>;
+  const failed = (p: Promise<unknown>) => p.then(() => undefined, (e: GrpcError) => e);
+
+  beforeAll(async () => {
+    engine = await engineAgainstSim(["ApiScope", "MaskinportenClient", "System", "SystemUserRequest", "AgentSystemUserRequest"]);
+    ({ host, P } = engine);
+    await up("System", "fidelity", {
+      systemId,
+      name: { nb: "Fidelitet", nn: "Fidelitet", en: "Fidelity" },
+      description: { nb: "Prøve", nn: "Prøve", en: "Test" },
+      rights,
+      accessPackages: [{ urn: PKG }, { urn: CLIENT_PKG, isAssignable: false }],
+      clientIds: [],
+      isVisible: false,
+    });
+  }, 60_000);
+  afterAll(() => engine?.close());
+
+  async function up(kind: string, name: string, props: Record<string, unknown>) {
+    const checked = await host.check(urnOf(kind, name), {}, { __provider: P[kind], ...props });
+    expect(checked.failures, `${kind} ${name}`).toEqual([]);
+    const created = await host.create(urnOf(kind, name), checked.inputs);
+    return { ...created, inputs: checked.inputs };
+  }
+
+  test("an ApiScope under a prefix not assigned to the organisation fails before anything is created, listing its prefixes", async () => {
+    const urn = urnOf("ApiScope", "foreign");
+    const checked = await host.check(urn, {}, { __provider: P.ApiScope, prefix: "andreleverandor", subscope: "x.read", description: "x" });
+    expect(checked.failures).toEqual([]);
+    await control(engine.sim, "GET", "/stats?reset=true");
+    const e = await failed(host.create(urn, checked.inputs));
+    expect(e?.details).toMatch(/prefix "andreleverandor" is not assigned to your organisation \(its prefixes are "leverandor"/);
+    const stats = await control<Stats>(engine.sim, "GET", "/stats");
+    expect(Object.keys(stats.routes).filter((r) => r.startsWith("POST /samarbeid"))).toEqual([]);
+    expect(Object.keys(stats.routes)).toContain("GET /samarbeid/api/v1/prefix");
+    // Any prefix syntax is the service's to judge: one with capitals passes check.
+    expect((await host.check(urn, {}, { __provider: P.ApiScope, prefix: "Leverandor_2", subscope: "A/b", description: "x" })).failures).toEqual([]);
+  });
+
+  test("a 403 names the admin scope to ask Digdir for", async () => {
+    const readOnly = await ProviderHost.start();
+    try {
+      await readOnly.configure({ ...localConfig(engine.sim), "digdir:adminScopes": "idporten:dcr.read" });
+      const urn = urnOf("MaskinportenClient", "forbidden");
+      const checked = await readOnly.check(urn, {}, { __provider: P.MaskinportenClient, name: "forbidden", scopes: ["krr:global/kontaktinformasjon.read"] });
+      const e = await failed(readOnly.create(urn, checked.inputs));
+      expect(e?.details).toMatch(/403/);
+      expect(e?.details).toMatch(/lacks idporten:dcr\.write/);
+      expect(e?.details).toMatch(/Ask Digdir \(servicedesk@digdir\.no\) to give the admin client idporten:dcr\.write/);
+    } finally {
+      readOnly.close();
+    }
+  });
+
+  test("a request without integrationTitle reads back the system's nb name and shows no diff", async () => {
+    const urn = urnOf("SystemUserRequest", "untitled");
+    const created = await up("SystemUserRequest", "untitled", { systemId, partyOrgNo: "310000019", externalRef: "untitled", rights });
+    expect(created.outs.integrationTitle).toBe("Fidelitet");
+    const read = await host.read(urn, created.id, created.outs);
+    expect(read.props.integrationTitle).toBe("Fidelitet");
+    expect(await host.diff(urn, created.id, read.props, created.inputs)).toMatchObject({ changes: "none" });
+  });
+
+  test("an agent request whose key a standard request holds fails with what to do", async () => {
+    const key = { systemId, partyOrgNo: "310000043", externalRef: "delt-nokkel" };
+    await up("SystemUserRequest", "holder", { ...key, accessPackages: [{ urn: PKG }], rights: [] });
+    const urn = urnOf("AgentSystemUserRequest", "collides");
+    const checked = await host.check(urn, {}, { __provider: P.AgentSystemUserRequest, ...key, accessPackages: [{ urn: CLIENT_PKG }] });
+    const e = await failed(host.create(urn, checked.inputs));
+    expect(e?.details).toMatch(/AUTH-00007/);
+    expect(e?.details).toMatch(/a pending standard SystemUserRequest holds the same key .*another externalRef/);
+  });
+});
