@@ -232,6 +232,8 @@ interface SystemInfo {
 class Validator {
   private readonly problems: Problem[] = [];
   private readonly plan: StackPlan;
+  /** Request keys (system, customer, externalRef) declared so far, with their kind: agent and standard share keys. */
+  private readonly requestKeys = new Map<string, { at: Path | string; kind: RequestKind }>();
   private readonly now: number;
   private readonly readFile: (file: string) => string;
   /** Every declared client by name, valid or not: references to a broken client are not reported again. */
@@ -855,6 +857,19 @@ class Validator {
       return;
     }
     seen.set(key, here);
+    // Altinn keys agent and standard requests together: an agent request is refused while a standard request holds
+    // the key (altinn-api.md Corrections 1), so both in one stack cannot work.
+    const other = this.requestKeys.get(key);
+    if (other && other.kind !== kind && orgNoValid) {
+      const where = typeof other.at === "string" ? other.at : `line ${this.src.locate(other.at).line}`;
+      const message =
+        `customer ${customer.orgNo} (externalRef ${externalRef}) of system \`${systemName}\` is requested both under \`requests\` and \`agentRequests\` (also at ${where}): ` +
+        "Altinn keys agent and standard requests together and refuses the agent request while the standard one exists; give one of them its own externalRef";
+      if (csv) this.problems.push({ file: csv.file, line: csv.row.line, col: 1, path: "", message });
+      else this.at(at, message);
+      return;
+    }
+    if (!other) this.requestKeys.set(key, { at: here, kind });
     const name = `${systemName}/${customer.orgNo}${customer.externalRef !== undefined ? `/${String(customer.externalRef)}` : ""}`;
     this.plan.requests.push({
       name,

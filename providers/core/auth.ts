@@ -11,7 +11,11 @@ export interface Credential {
   kid?: string;
   /** Header `x5c`: the business certificate chain, leaf first, base64 DER. Used instead of `kid`. */
   x5c?: string[];
+  /** The grant's `alg`: the registered key's (`RS256`, or `RS512`: digdir-api.md Corrections 6). Default RS256. */
+  alg?: SigningAlg;
 }
+
+export type SigningAlg = "RS256" | "RS512";
 
 export interface TokenRequest {
   scopes: string[];
@@ -42,15 +46,18 @@ const grantLifetimeSeconds = 60;
  * Reads a private key given as a JWK (JSON) or PEM (PKCS#8 or PKCS#1), refusing anything but RSA ≥ 2048 bits.
  * `what` names the setting in errors; the key itself never appears in one.
  */
-export function readPrivateKey(text: string, what: string): { key: KeyObject; kid?: string } {
+export function readPrivateKey(text: string, what: string): { key: KeyObject; kid?: string; alg?: SigningAlg } {
   const trimmed = text.trim();
   let key: KeyObject;
   let kid: string | undefined;
+  let alg: SigningAlg | undefined;
   try {
     if (trimmed.startsWith("{")) {
-      const jwk = JSON.parse(trimmed) as { kid?: string; d?: string };
+      const jwk = JSON.parse(trimmed) as { kid?: string; d?: string; alg?: string };
       if (!jwk.d) throw new Error("it is a public key (no `d` member)");
+      if (jwk.alg !== undefined && jwk.alg !== "RS256" && jwk.alg !== "RS512") throw new Error(`it is an ${jwk.alg} key; Digdir registers RS256 and RS512 keys`);
       kid = jwk.kid;
+      alg = jwk.alg as SigningAlg | undefined;
       key = createPrivateKey({ key: jwk as import("node:crypto").JsonWebKey, format: "jwk" });
     } else {
       key = createPrivateKey(trimmed);
@@ -63,7 +70,7 @@ export function readPrivateKey(text: string, what: string): { key: KeyObject; ki
   if (key.asymmetricKeyType !== "rsa" || bits < 2048) {
     throw new InputError(`${what} must be an RSA key of at least 2048 bits (Maskinporten signs with RS256); got ${key.asymmetricKeyType} ${bits || ""}`.trim() + ".");
   }
-  return { key, kid };
+  return alg ? { key, kid, alg } : { key, kid };
 }
 
 /** A PEM chain or a JSON array of base64 DER certificates → the `x5c` header value, leaf first. */
@@ -285,13 +292,31 @@ export class MaskinportenTokens {
   }
 }
 
-/** Builds and signs the JWT grant: RS256, `kid` or `x5c`, aud = issuer, 60 s lifetime, fresh jti. */
+/**
+ * Maskinporten's rules for a grant's `authorization_details` (digdir-api.md Corrections 12; docs.digdir.no
+ * maskinporten_func_systembruker): one party per grant, so one `urn:altinn:systemuser` entry whose
+ * `systemuser_org` is one organisation, and no fields but `type`, `systemuser_org` and `externalRef` (MP-302).
+ * Broken here, before anything is sent, as a clear error.
+ */
+export function checkGrantRules(req: TokenRequest): void {
+  const entries = (req.authorizationDetails ?? []).filter((d) => (d as { type?: unknown }).type === "urn:altinn:systemuser") as Record<string, unknown>[];
+  if (entries.length > 1) throw new InputError("A Maskinporten token is for one system user: ask for one urn:altinn:systemuser entry per token (one customer per grant).");
+  for (const e of entries) {
+    const unknown = Object.keys(e).filter((k) => !["type", "systemuser_org", "externalRef"].includes(k));
+    if (unknown.length) throw new InputError(`The urn:altinn:systemuser entry may hold only type, systemuser_org and externalRef; remove ${unknown.join(", ")} (Maskinporten answers MP-302).`);
+    if (Array.isArray(e.systemuser_org)) throw new InputError("systemuser_org names one organisation ({authority, ID}), not a list: one customer per grant.");
+  }
+}
+
+/** Builds and signs the JWT grant: RS256 (or the key's RS512), `kid` or `x5c`, aud = issuer, 60 s lifetime, fresh jti. */
 export async function signGrant(credential: Credential, req: TokenRequest, issuer: string, now = Math.floor(Date.now() / 1000)): Promise<string> {
   const claims: Record<string, unknown> = { scope: req.scopes.join(" ") };
   if (req.resource?.length) claims.resource = req.resource;
   if (req.consumerOrg) claims.consumer_org = req.consumerOrg;
   if (req.authorizationDetails?.length) claims.authorization_details = req.authorizationDetails;
-  const header = credential.x5c ? { alg: "RS256", typ: "JWT", x5c: credential.x5c } : { alg: "RS256", typ: "JWT", kid: credential.kid };
+  checkGrantRules(req);
+  const alg = credential.alg ?? "RS256";
+  const header = credential.x5c ? { alg, typ: "JWT", x5c: credential.x5c } : { alg, typ: "JWT", kid: credential.kid };
   if (!credential.x5c && !credential.kid) {
     throw new InputError(`No key id for client ${credential.clientId}: set digdir:keyId (or a \`kid\` in the private JWK), or digdir:certificateChain.`);
   }

@@ -91,9 +91,9 @@ export class Context {
           "`pulumi config set --secret digdir:privateKey < admin-key.json`, or the environment variables in a pipeline.",
       );
     }
-    const { key, kid } = readPrivateKey(s.privateKey!, "digdir:privateKey");
+    const { key, kid, alg } = readPrivateKey(s.privateKey!, "digdir:privateKey");
     const x5c = s.certificateChain ? readCertificateChain(s.certificateChain, "digdir:certificateChain") : undefined;
-    return { clientId: s.clientId!, key, kid: s.keyId ?? kid, x5c };
+    return { clientId: s.clientId!, key, kid: s.keyId ?? kid, x5c, ...(alg ? { alg } : {}) };
   }
 
   private async simulatorCredential(): Promise<Credential> {

@@ -103,9 +103,10 @@ export class DigdirClientApi extends SelfServiceApi {
   }
 
   /** The client as Digdir shows it, deactivated ones included (`active: false`); undefined for a 404. */
-  async lookupClient(clientId: string): Promise<WireClient | undefined> {
-    const res = await this.call<WireClient>("GET", `/clients/${encodeURIComponent(clientId)}`, { ok: [200, 404] });
-    return res.status === 404 ? undefined : res.body;
+  async lookupClient(clientId: string): Promise<WireClient | "forbidden" | undefined> {
+    // 403: another organisation's client (digdir-api.md Corrections 2), or an admin client without dcr.read.
+    const res = await this.call<WireClient>("GET", `/clients/${encodeURIComponent(clientId)}`, { ok: [200, 403, 404] });
+    return res.status === 404 ? undefined : res.status === 403 ? "forbidden" : res.body;
   }
 
   /** The organisation's clients (active ones; Digdir lists deleted ones only with `?inactive=true`). */

@@ -4,7 +4,7 @@ import type { WireJwk, WireJwks } from "./api";
 
 /**
  * Pure decisions about a client's key set (digdir-api.md §2.4): whole-set semantics, at most 5 RSA keys of at
- * least 2048 bits, RS256, `use: sig`, `exp` at most one year ahead, public members only. The rotation plan over
+ * least 2048 bits, RS256 or RS512, `use: sig`, `exp` at most one year ahead, public members only. The rotation plan over
  * time lives in client-keys-plan.ts.
  */
 
@@ -20,7 +20,7 @@ export interface PublicJwk {
   kid: string;
   n: string;
   e: string;
-  alg: "RS256";
+  alg: "RS256" | "RS512";
   use: "sig";
   /** Expiry, epoch seconds; Digdir sets one year when absent. */
   exp?: number;
@@ -92,7 +92,7 @@ function schema(now: number) {
     kid: z.string().regex(/^[A-Za-z0-9._-]+$/, "must be letters, digits, '.', '_' or '-' (a random UUID is safest)").max(200),
     n: z.string().regex(b64url, "must be the base64url modulus").refine((n) => Buffer.from(n, "base64url").length * 8 >= 2048, "the key is shorter than 2048 bits: generate an RSA key of 2048 bits or more"),
     e: z.string().regex(b64url, "must be the base64url exponent"),
-    alg: z.literal("RS256", { error: 'must be "RS256" (the algorithm Digdir accepts everywhere)' }).default("RS256"),
+    alg: z.enum(["RS256", "RS512"], { error: 'must be "RS256" or "RS512" (the algorithms Digdir registers)' }).default("RS256"),
     use: z.literal("sig", { error: 'must be "sig": Digdir requires signing keys since the 2025-05-22 API' }).default("sig"),
     exp: z
       .number()

@@ -61,7 +61,7 @@ export interface PublicJwkArg {
   kid: string;
   n: string;
   e: string;
-  alg?: "RS256";
+  alg?: "RS256" | "RS512";
   use?: "sig";
   exp?: number;
   x5c?: string[];
@@ -129,7 +129,7 @@ function publicHalf(privateJwk: string | undefined): PublicJwk | undefined {
   try {
     const j = JSON.parse(privateJwk) as Record<string, string>;
     if (!j.kid || !j.n || !j.e) return undefined;
-    return { kty: "RSA", kid: j.kid, n: j.n, e: j.e, alg: "RS256", use: "sig" };
+    return { kty: "RSA", kid: j.kid, n: j.n, e: j.e, alg: j.alg === "RS512" ? "RS512" : "RS256", use: "sig" };
   } catch {
     return undefined;
   }
@@ -226,12 +226,12 @@ async function carryOut(ctx: Context, clientId: string, olds: Partial<ClientKeys
 async function verifyKey(ctx: Context, api: DigdirClientApi, clientId: string, kid: string, privateJwk: string | undefined, desired: ClientKeysInputs): Promise<void> {
   if (!privateJwk) throw new InputError(`the state holds no private key for ${kid}`);
   const scope = desired.verifyScope ?? (await verifyScopeOf(api, clientId));
-  const { key } = readPrivateKey(privateJwk, "the generated key");
+  const { key, alg } = readPrivateKey(privateJwk, "the generated key");
   const deadline = Date.now() + desired.verifyTimeoutSeconds * 1000;
   let wait = 1000;
   for (let attempt = 1; ; attempt++) {
     try {
-      await ctx.tokens.token({ clientId, key, kid }, { scopes: [scope] });
+      await ctx.tokens.token({ clientId, key, kid, ...(alg ? { alg } : {}) }, { scopes: [scope] });
       return;
     } catch (e) {
       if (!isApiError(e) || e.service !== "maskinporten" || e.codes.some((c) => /^MP-2\d\d$/.test(c))) throw e;

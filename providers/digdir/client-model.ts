@@ -417,8 +417,14 @@ export function adoptedClientChanged(olds: Partial<ClientOutputs>, news: Partial
 }
 
 /** What a live client is, for adoption: whether it may be taken over by a client resource of `kind`. */
-export function adoptionRefusal(kind: ClientKind, clientId: string, live: WireClient | undefined, orgNo: string | undefined): string | undefined {
+export function adoptionRefusal(kind: ClientKind, clientId: string, live: WireClient | "forbidden" | undefined, orgNo: string | undefined): string | undefined {
   const remedy = "remove clientId to create a new client instead";
+  if (live === "forbidden") {
+    return (
+      `Digdir refuses to show client ${clientId} to your organisation${orgNo ? ` (${orgNo})` : ""} (403): it belongs to another organisation, ` +
+      `or the admin client lacks idporten:dcr.read. An organisation can manage only its own clients: check the id in Samarbeidsportalen, or ${remedy}.`
+    );
+  }
   if (!live) {
     return (
       `Digdir knows no client ${clientId} in your organisation${orgNo ? ` (${orgNo})` : ""}; another organisation's clients read as unknown. ` +

@@ -64,9 +64,10 @@ function ownOrgNo(ctx: Context): Promise<string | undefined> {
 async function adopt(ctx: Context, kind: ClientKind, inputs: ClientInputs) {
   const api = new DigdirClientApi(ctx);
   const id = inputs.clientId!;
-  const live = await api.lookupClient(id);
-  const refusal = adoptionRefusal(kind, id, live, await ownOrgNo(ctx));
-  if (refusal) throw new InputError(`${kind}: ${refusal}`);
+  const found = await api.lookupClient(id);
+  const refusal = adoptionRefusal(kind, id, found, await ownOrgNo(ctx));
+  if (refusal || found === "forbidden") throw new InputError(`${kind}: ${refusal}`);
+  const live = found;
   const differs = changedFields(kind, inputsFromLive(kind, live!), inputs).length > 0;
   const updated = differs ? await api.updateClient(id, updatePayload(kind, live!, inputs)) : live!;
   return { id, outs: { ...outputsFrom(kind, { ...live!, ...updated }, await issuerOutputs(ctx, kind), undefined, inputs.rotationTrigger) } };

@@ -92,10 +92,11 @@ describe("adoption through the provider host", () => {
 
       const urn = urnOf("MaskinportenClient", "not-ours");
       const refused = await host.check(urn, {}, { __provider: P.MaskinportenClient, clientId: theirs.id, name: "Deres", scopes: ["altinn:authentication/systemuser.request.read"] });
-      expect(refused.failures).toEqual([{ property: "clientId", reason: expect.stringMatching(new RegExp(`no client ${theirs.id} in your organisation \\(991825827\\).*remove clientId to create a new client instead`)) }]);
+      // Digdir answers 403 for another organisation's client (digdir-api.md Corrections 2).
+      expect(refused.failures).toEqual([{ property: "clientId", reason: expect.stringMatching(new RegExp(`refuses to show client ${theirs.id} to your organisation \\(991825827\\) \\(403\\): it belongs to another organisation.*remove clientId to create a new client instead`)) }]);
       // create refuses the same way when no check ran before it (nothing is created)
       const direct = await failed(host.create(urn, { __provider: P.MaskinportenClient, ...theirsChecked.inputs, clientId: theirs.id }));
-      expect(direct?.details).toMatch(/no client .* in your organisation/);
+      expect(direct?.details).toMatch(/refuses to show client .* to your organisation/);
     } finally {
       otherHost.close();
     }

@@ -1,4 +1,7 @@
+import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { MaskinportenTokens, readPrivateKey } from "../../providers/core/auth";
+import { HttpClient } from "../../providers/core/http";
 import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
 import { type GrpcError, ProviderHost, urnOf } from "../support/provider-host";
 import { control, localConfig } from "../support/sim";
@@ -22,7 +25,7 @@ describe("provider fidelity through the provider host", () => {
   const failed = (p: Promise<unknown>) => p.then(() => undefined, (e: GrpcError) => e);
 
   beforeAll(async () => {
-    engine = await engineAgainstSim(["ApiScope", "MaskinportenClient", "System", "SystemUserRequest", "AgentSystemUserRequest"]);
+    engine = await engineAgainstSim(["ApiScope", "MaskinportenClient", "ClientKeys", "System", "SystemUserRequest", "AgentSystemUserRequest"]);
     ({ host, P } = engine);
     await up("System", "fidelity", {
       systemId,
@@ -89,5 +92,20 @@ describe("provider fidelity through the provider host", () => {
     const e = await failed(host.create(urn, checked.inputs));
     expect(e?.details).toMatch(/AUTH-00007/);
     expect(e?.details).toMatch(/a pending standard SystemUserRequest holds the same key .*another externalRef/);
+  });
+
+  test("an RS512 key is registered by ClientKeys and a grant signed RS512 with it gets a token", async () => {
+    await control(engine.sim, "POST", "/config", { keyActivationDelaySeconds: 0 });
+    const client = await up("MaskinportenClient", "rs512", { name: "rs512", scopes: ["krr:global/kontaktinformasjon.read"] });
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const priv = { ...privateKey.export({ format: "jwk" }), kid: "rs512-key", alg: "RS512", use: "sig" };
+    const publicJwk = { kty: "RSA", kid: "rs512-key", n: priv.n, e: priv.e, alg: "RS512", use: "sig" };
+    const keys = await up("ClientKeys", "rs512-keys", { clientId: client.id, keys: [publicJwk] });
+    const read = await host.read(urnOf("ClientKeys", "rs512-keys"), keys.id, keys.outs);
+    expect(await host.diff(urnOf("ClientKeys", "rs512-keys"), keys.id, read.props, keys.inputs)).toMatchObject({ changes: "none" });
+    const cred = readPrivateKey(JSON.stringify(priv), "the test key");
+    const tokens = new MaskinportenTokens(new HttpClient(), client.outs.wellKnownUrl as string);
+    const token = await tokens.token({ clientId: client.id, key: cred.key, kid: cred.kid, alg: cred.alg }, { scopes: ["krr:global/kontaktinformasjon.read"] });
+    expect(token.accessToken.split(".")).toHaveLength(3);
   });
 });

@@ -220,3 +220,38 @@ describe("the nearest valid name", () => {
     expect(nearest("vendor", ["redirectUris", "systemId", "scopes"])).toBeUndefined();
   });
 });
+
+describe("agent and standard requests share Altinn's key", () => {
+  const text = (agentRef: string) =>
+    [
+      'organisation: { orgNo: "991825827" }',
+      "systems:",
+      "  smartcloud:",
+      "    name: { nb: Sky, nn: Sky, en: Cloud }",
+      "    description: { nb: Sky, nn: Sky, en: Cloud }",
+      "    rights: [ske-krav-og-betalinger]",
+      "    accessPackages: [{ urn: urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet, isAssignable: false }]",
+      "    isVisible: false",
+      "requests:",
+      "  smartcloud:",
+      "    rights: [ske-krav-og-betalinger]",
+      '    customers: ["310000019"]',
+      "agentRequests:",
+      "  smartcloud:",
+      "    accessPackages: [urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet]",
+      `    customers: [{ orgNo: "310000019"${agentRef} }]`,
+    ].join("\n");
+
+  test("the same customer and externalRef under requests and agentRequests of one system fails, naming both lines", () => {
+    const { problems } = validateStack(new StackSource("both.yaml", text("")), root, { environment: "test" });
+    expect(problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/^both\.yaml:16:\d+ .*customer 310000019 \(externalRef 310000019\) of system `smartcloud` is requested both under `requests` and `agentRequests` \(also at line 12\).*own externalRef$/),
+    ]);
+  });
+
+  test("with its own externalRef the agent request is fine", () => {
+    const { problems, plan } = validateStack(new StackSource("both.yaml", text(', externalRef: "byra"')), root, { environment: "test" });
+    expect(problems).toEqual([]);
+    expect(plan.requests.map((r) => r.kind)).toEqual(["SystemUserRequest", "AgentSystemUserRequest"]);
+  });
+});
