@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accept, adminWith, CHANGES, CLIENT_PKG, createRequest, createSystem, CUSTOMER, OTHER_VENDOR, PKG, right, SCOPE } from "./altinn-helpers";
+import { accept, adminWith, CHANGES, CLIENT_PKG, createRequest, createSystem, CUSTOMER, OTHER_VENDOR, PKG, REGISTER, right, SCOPE, systemBody } from "./altinn-helpers";
 import { adminToken, call, start, type Sim } from "./helpers";
 
 // Change requests on a standard system user (altinn-api.md §6), their confirm page and control calls.
@@ -154,6 +154,26 @@ describe("read, delete and approval", () => {
     const reused = await change(user.id, { requiredRights: [BOLIG] }, created.body.id);
     expect(reused.status).toBe(200);
     expect(reused.body).toMatchObject({ id: created.body.id, status: "Accepted" });
+  });
+
+  it("a correlation id of another vendor's system is AUTH-00007 while New and 409 AUTH-00061 after; one's own answers 200 whatever its system user", async () => {
+    const theirsBody = systemBody({ clientId: [], accessPackages: [] }, OTHER_VENDOR);
+    expect((await call(sim, "POST", REGISTER, { token: otherVendor, json: theirsBody })).status).toBe(200);
+    const theirRequest = await createRequest(sim, otherVendor, { systemId: theirsBody.id, partyOrgNo: CUSTOMER, externalRef: `ref-${randomUUID().slice(0, 8)}`, rights: [KRAV] });
+    const theirUser = (await accept(sim, theirRequest.body.id)).body.systemUser;
+    const id = randomUUID();
+    expect((await change(theirUser.id, { requiredRights: [BOLIG] }, id, otherVendor)).status).toBe(201);
+    const mine = await systemUser();
+    problem(await change(mine.id, { requiredRights: [BOLIG] }, id), 400, "AUTH-00007");
+    await call(sim, "POST", `/_sim/systemuser-changerequests/${id}/reject`);
+    problem(await change(mine.id, { requiredRights: [BOLIG] }, id), 409, "AUTH-00061");
+    // One's own id, posted for another system user of one's own: 200 with the stored change request.
+    const own = randomUUID();
+    expect((await change(mine.id, { requiredRights: [BOLIG] }, own)).status).toBe(201);
+    const other = await systemUser();
+    const again = await change(other.id, { requiredAccessPackages: [{ urn: PKG }] }, own);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: own, systemUserId: mine.id, status: "New" });
   });
 
   it("control calls accept and reject change requests; acting twice is AUTH-00013", async () => {
