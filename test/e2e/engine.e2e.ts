@@ -319,7 +319,7 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     for (const id of Object.values(seen.clientIds)) expect((await api.call("GET", `${SAMARBEID}/clients/${id}`)).status).toBe(404);
 
     // The API scope: deactivated, not deleted (Digdir keeps scope names); every grant revoked.
-    expect((await api.ok("GET", `${SAMARBEID}/scopes?scope=${encodeURIComponent(SCOPE)}`)).active).toBe(false);
+    expect((await api.ok("GET", `${SAMARBEID}/scopes/scope?scope=${encodeURIComponent(SCOPE)}`)).active).toBe(false);
     expect(await scopeAccess()).toEqual({ [ORG]: "DENIED", [OTHER_VENDOR]: "DENIED" });
 
     // Systems: soft-deleted (Altinn never frees a system id), without their clients; no request or change request open.

@@ -127,7 +127,7 @@ describe("scope access", () => {
   });
 });
 
-describe("reading one scope's answer (GET /scopes?scope=, undocumented shape)", () => {
+describe("reading one scope's answer (GET /scopes/scope?scope=: an object, a list taken too)", () => {
   const scope = { prefix: "leverandor", subscope: "a/b", name: "leverandor:a/b", active: true };
   test("the scope itself, or the one of that name in a list; nothing for another name, an empty list or no body", () => {
     expect(scopeNamed(scope, "leverandor:a/b")).toBe(scope);
