@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { unknownValue } from "../../providers/core/check";
 import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
+import { rsaKeyPair } from "../support/keys";
 import { ProviderHost, urnOf, type GrpcError } from "../support/provider-host";
 import { control, type Bootstrap, type Simulator } from "../support/sim";
 
@@ -18,7 +19,7 @@ describe("adoption through the provider host", () => {
   let P: Record<string, string>;
 
   beforeAll(async () => {
-    engine = await engineAgainstSim(["MaskinportenClient", "KrrClient", "IdportenClient", "ApiScope", "ScopeAccess", "System", "SystemUserRequest"]);
+    engine = await engineAgainstSim(["MaskinportenClient", "KrrClient", "IdportenClient", "ClientKeys", "ApiScope", "ScopeAccess", "System", "SystemUserRequest"]);
     ({ sim, host, P } = engine);
   });
   afterAll(() => engine?.close());
@@ -73,6 +74,25 @@ describe("adoption through the provider host", () => {
     expect((await host.diff(urn, adopted.id, adopted.outs, { ...checked.inputs, clientId: "00000000-0000-4000-8000-000000000000" })).replaces).toEqual(["clientId"]);
     // One not known yet (a preview) is a change, never on its own a replacement (providers/README.md).
     expect(await host.diff(urn, adopted.id, adopted.outs, { ...checked.inputs, clientId: unknownValue })).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+  });
+
+  test("a key set is taken over by its client id, a request by system, customer and externalRef", async () => {
+    const client = await made("MaskinportenClient", "keys-by-hand", { name: "Nøkler", scopes: ["altinn:authentication/systemuser.request.read"] });
+    const { publicJwk } = rsaKeyPair();
+    const byHand = await made("ClientKeys", "keys-by-hand", { clientId: client.id, keys: [publicJwk] });
+    const adopted = await made("ClientKeys", "keys-adopted", { clientId: client.id, keys: [publicJwk] });
+    expect(adopted.id).toBe(byHand.id);
+    expect(adopted.outs.kids).toEqual([publicJwk.kid]);
+    expect(await host.diff(adopted.urn, adopted.id, adopted.outs, adopted.inputs)).toMatchObject({ changes: "none" });
+
+    const system = await made("System", "for-requests", { systemId: "991825827_forrequests", name: { nb: "R", nn: "R", en: "R" }, description: { nb: "R", nn: "R", en: "R" }, rights: [{ resource: [{ value: "ske-krav-og-betalinger" }] }], clientIds: [] });
+    const request = { systemId: system.id, partyOrgNo: "310000019", externalRef: "adopt-me", rights: [{ resource: [{ value: "ske-krav-og-betalinger" }] }] };
+    const first = await made("SystemUserRequest", "request-by-hand", request);
+    await control(sim, "GET", "/stats?reset=true");
+    const again = await made("SystemUserRequest", "request-adopted", request);
+    expect(again.id).toBe(first.id);
+    expect(again.outs.requestId).toBe(first.outs.requestId);
+    expect(await statuses("POST /altinn/authentication/api/v1/systemuser/request/vendor")).toEqual({ "200": 1 }); // Altinn's "exists already"
   });
 
   test("adopting another organisation's client, a deactivated one, one of another type or an unknown id is refused in check", async () => {
