@@ -27,6 +27,8 @@ const REFUSED_READ_ONLY = ["created", "last_updated"];
 // The other server-owned fields (active, supplier_orgno, jwks_uri, client_secret, onbehalfof) are what a
 // GET-modify-PUT naturally carries along: ignored. client_id and client_orgno are accepted when they agree.
 
+const CLIENT_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
 export type ClientValidation = { ok: true; fields: ClientFields } | { ok: false; errors: DigdirError[] };
 
 export function isSecretAuthMethod(method: string | undefined): boolean {
@@ -47,8 +49,13 @@ export function validateClientBody(
 
   for (const f of REFUSED_READ_ONLY) if (present(f)) fieldError(f, `${f} is read-only; remove it from the request`);
   if (present("client_id")) {
-    if (!existing) fieldError("client_id", "client_id is set by the server; remove it from the request");
-    else if (body.client_id !== pathClientId) fieldError("client_id", "client_id in the body does not match the client in the path");
+    // On create, a caller's client_id is kept when it is unique, among deleted (inactive) clients too; the
+    // server generates one only when it is absent (self-service OpenAPI, ClientRegistration.client_id).
+    if (!existing) {
+      const id = body.client_id;
+      if (typeof id !== "string" || !CLIENT_ID.test(id)) fieldError("client_id", "client_id must be 1 to 100 letters, digits, '-', '_', '.' or ':'");
+      else if (ctx.registry.client(id)) fieldError("client_id", `client_id ${id} is already in use`);
+    } else if (body.client_id !== pathClientId) fieldError("client_id", "client_id in the body does not match the client in the path");
   }
   if (present("client_orgno") && body.client_orgno !== owner) {
     fieldError("client_orgno", "client_orgno can only be set to another organisation with the idporten:dcr.supplier scope");

@@ -81,7 +81,8 @@ export const samarbeidModule: SimModule = {
       if (!result.ok) return digdirErrorReply(ctx, 400, result.errors);
       const now = ctx.clock.iso();
       const client: ClientRecord = {
-        client_id: newUuid(),
+        // A caller's unique client_id is kept (validated above); generated only when absent.
+        client_id: typeof (body.value as { client_id?: unknown }).client_id === "string" ? (body.value as { client_id: string }).client_id : newUuid(),
         client_orgno: auth.orgNo,
         fields: result.fields,
         created: now,

@@ -46,6 +46,18 @@ describe("client CRUD", () => {
     expect(r.body).not.toHaveProperty("client_secret");
   });
 
+  it("keeps a caller's unique client_id on create, and refuses one in use, a deleted client's included", async () => {
+    const chosen = `chosen-${Date.now()}`;
+    const r = await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ client_id: chosen }) });
+    expect(r.status).toBe(200);
+    expect(r.body.client_id).toBe(chosen);
+    expect((await call(sim, "GET", `${CLIENTS}/${chosen}`, { token: admin })).body.client_id).toBe(chosen);
+    expectDigdirError(await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ client_id: chosen }) }), 400, "client_id");
+    await call(sim, "DELETE", `${CLIENTS}/${chosen}`, { token: admin });
+    expectDigdirError(await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ client_id: chosen }) }), 400, "client_id");
+    expectDigdirError(await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ client_id: "has space" }) }), 400, "client_id");
+  });
+
   it("reads a client and lists it among the owner's clients", async () => {
     const created = await createClient(sim, admin, { client_name: "listed" });
     const one = await call(sim, "GET", `${CLIENTS}/${created.client_id}`, { token: admin });
