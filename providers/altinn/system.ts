@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "../core/check";
 import { context } from "../core/context";
 import { InputError, isApiError } from "../core/errors";
+import { isInDoubt } from "../core/http";
 import { afterCreate } from "../core/partial";
+import { recover } from "../core/recovery";
 import { ShimResource } from "../core/shim";
 import { altinnScopes, AltinnApi, withHint } from "./api";
 import type { AccessPackage, LocalizedText, Right } from "./model";
@@ -137,18 +139,33 @@ export function systemProvider(): pulumi.dynamic.ResourceProvider {
             `systems under its own number only: use ${vendor}_<name>, or the admin client of ${inputs.vendorOrgNo}.`,
         );
       }
-      let internalId: string;
-      try {
-        internalId = await api.createSystem(inputs);
-      } catch (e) {
-        if (isApiError(e) && e.hasCode("AUTH.VLD-00002")) {
-          const live = await api.getSystem(id).catch(() => undefined);
-          // A live system of this vendor under the declared id is taken over (adoption by id, providers/README.md);
-          // a deleted one has used its id up for good.
-          if (live && !live.isDeleted) return adoptSystem(api, inputs, live);
-          throw withHint(e, systemIdTakenHint(id, live));
+      let internalId = "";
+      // The id is ours to choose, so a taken id (AUTH.VLD-00002, or AUTH.VLD-00004 for its client) and a lost answer
+      // are both settled by reading it: a live system under it is taken over (adoption by id, providers/README.md),
+      // whether an earlier attempt made it (this run's lost answer, or a killed run) or it was made elsewhere.
+      const takeOver = async (why: string) => {
+        const live = await api.getSystem(id);
+        if (!live || live.isDeleted) return undefined;
+        recover(`System ${id}: ${why}: it was taken over and brought to the declared fields instead of being made again.`);
+        return adoptSystem(api, inputs, live);
+      };
+      for (let doubts = 0; ; doubts++) {
+        try {
+          internalId = await api.createSystem(inputs);
+          break;
+        } catch (e) {
+          const taken = isApiError(e) && (e.hasCode("AUTH.VLD-00002") || e.hasCode("AUTH.VLD-00004"));
+          if (taken || (isInDoubt(e) && doubts < 2)) {
+            const adopted = await takeOver(taken ? "it existed already (left by a lost answer or an interrupted run, or made elsewhere)" : "it was made although the answer to its POST was lost");
+            if (adopted) return adopted;
+            if (!taken) continue;
+          }
+          if (isApiError(e) && e.hasCode("AUTH.VLD-00002")) {
+            const live = await api.getSystem(id).catch(() => undefined);
+            throw withHint(e, systemIdTakenHint(id, live));
+          }
+          throw e;
         }
-        throw e;
       }
       return afterCreate(id, { ...inputs, ...(internalId && { internalId }) }, async () => {
         const live = await api.getSystem(id);
@@ -157,11 +174,12 @@ export function systemProvider(): pulumi.dynamic.ResourceProvider {
       });
     },
 
-    async read(id, props: Partial<SystemOutputs>) {
+    async read(id, props: Partial<SystemOutputs> | undefined) {
       const live = await new AltinnApi(context()).getSystem(id);
       // A soft-deleted system is gone for good (its id too): refresh drops it.
       if (!live || live.isDeleted) return { id: "", props: {} };
-      const outs = systemOutputs(live, props, props?.internalId);
+      // `pulumi import` reads with no properties at all.
+      const outs = systemOutputs(live, props ?? {}, props?.internalId);
       return { id, props: outs, inputs: systemInputsFrom(outs) };
     },
 

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { defined } from "../core/check";
 import { context } from "../core/context";
 import { InputError } from "../core/errors";
+import { isInDoubt } from "../core/http";
+import { recover } from "../core/recovery";
 import { ShimResource } from "../core/shim";
 import { DigdirScopeApi } from "./api";
 import {
@@ -86,12 +88,28 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
       const api = new DigdirScopeApi(context());
       const name = scopeNameOf(inputs);
       await checkPrefixAssigned(api, inputs.prefix);
-      const { created, conflict } = await api.createScope(desiredScopePayload(inputs));
+      let result: Awaited<ReturnType<DigdirScopeApi["createScope"]>> | undefined;
+      let why = "it existed already (left by a lost answer or an interrupted run, or made elsewhere)";
+      // A lost answer (no answer, a 500/502/504) is settled by reading the name: found, it is taken over as below;
+      // not found, the POST is sent again.
+      for (let doubts = 0; !result; doubts++) {
+        try {
+          result = await api.createScope(desiredScopePayload(inputs));
+        } catch (e) {
+          if (!isInDoubt(e) || doubts >= 2) throw e;
+          if (await api.findScope(name)) {
+            result = { conflict: true };
+            why = "it was made although the answer to its POST was lost";
+          }
+        }
+      }
+      const { created, conflict } = result;
       if (created) return { id: name, outs: defined({ ...scopeOutputs(inputs, created) }) };
       const existing = conflict ? await api.findScope(name) : undefined;
       if (!existing) {
         throw new Error(`Scope ${name} exists at Digdir but not among your organisation's scopes: another organisation owns the name. Choose another subscope, or check the prefix.`);
       }
+      recover(`ApiScope ${name}: ${why}: it was taken over${existing.active === false ? " and reactivated" : ""} instead of being made again.`);
       const active = existing.active !== false;
       if (active && changedScopeFields(scopeOutputs({}, existing), inputs).length === 0) {
         return { id: name, outs: defined({ ...scopeOutputs(inputs, existing) }) };

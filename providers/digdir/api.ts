@@ -95,6 +95,22 @@ export class DigdirClientApi extends SelfServiceApi {
     return this.ctx.settings.adminScopes ?? defaultAdminScopes;
   }
 
+  /** The admin scopes this API asks for. */
+  get adminScopes(): string[] {
+    return this.scopes;
+  }
+
+  /**
+   * The client as Digdir shows it, deleted (inactive) ones included where Digdir shows them; undefined on a 404.
+   * Another organisation's client (403) reads as an inactive stub: it exists, and is not ours.
+   */
+  async getClientAny(clientId: string): Promise<WireClient | undefined> {
+    const res = await this.call<WireClient>("GET", `/clients/${encodeURIComponent(clientId)}`, { ok: [200, 403, 404] });
+    if (res.status === 404) return undefined;
+    if (res.status === 403) return { client_id: clientId, active: false };
+    return res.body;
+  }
+
   /** The client, or undefined when Digdir does not know it (404) or has deactivated it. */
   async getClient(clientId: string): Promise<WireClient | undefined> {
     const res = await this.call<WireClient>("GET", `/clients/${encodeURIComponent(clientId)}`, { ok: [200, 404] });

@@ -4,6 +4,7 @@ import { context, type Context } from "../core/context";
 import { afterCreate } from "../core/partial";
 import { defaultAdminScopes, DigdirClientApi, type WireClient } from "./api";
 import { InputError } from "../core/errors";
+import { createClientOnce } from "./client-create";
 import {
   adoptedClientChanged,
   adoptionRefusal,
@@ -78,7 +79,10 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
   return {
     async check(olds: Partial<ClientInputs>, news) {
       const ctx = context();
-      const { inputs, failures } = checkClientInputs(kind, news, ctx.settings.environment);
+      // createKey names the resource for the client id chosen on create (client-create.ts); not a client field.
+      const { createKey, ...rest } = news ?? {};
+      const { inputs, failures } = checkClientInputs(kind, rest, ctx.settings.environment);
+      if (createKey !== undefined && typeof createKey !== "string") failures.push({ property: "createKey", reason: "must be a string" });
       if (failures.length) return { inputs: news, failures };
       // A client to take over is judged before anything is planned, so a preview already says what is wrong. Only
       // once: when the state holds that client already there is nothing to ask Digdir.
@@ -86,7 +90,7 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
         const refusal = await adoptionCheck(ctx, kind, inputs.clientId);
         if (refusal) return { inputs: news, failures: [{ property: "clientId", reason: refusal }] };
       }
-      return { inputs };
+      return { inputs: createKey === undefined ? inputs : { ...inputs, createKey } };
     },
 
     async diff(_id, olds: ClientOutputs, news: ClientInputs) {
@@ -97,11 +101,13 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
       return { changes: changed.length > 0 || rotate || adoptedClientChanged(olds, news), replaces, deleteBeforeReplace: false };
     },
 
-    async create(inputs: ClientInputs) {
+    async create(inputs: ClientInputs & { createKey?: string }) {
       const ctx = context();
       const api = new DigdirClientApi(ctx);
+      // A declared clientId is taken over; otherwise the id is chosen here, before the POST (client-create.ts).
       if (inputs.clientId !== undefined) return adopt(ctx, kind, inputs);
-      const live = await api.createClient(desiredClientPayload(kind, inputs));
+      const label = `${kind} ${inputs.createKey?.split("/").pop() ?? JSON.stringify(inputs.name)}`;
+      const { live } = await createClientOnce(ctx, kind, desiredClientPayload(kind, inputs), inputs, label);
       const id = live.client_id!;
       return afterCreate(id, { clientId: id }, async () => {
         let secret = live.client_secret;

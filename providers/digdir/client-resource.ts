@@ -38,7 +38,9 @@ export abstract class DigdirClientResource extends ShimResource {
   declare readonly scopes: pulumi.Output<string[]>;
 
   protected constructor(kind: ClientKind, name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
-    super("digdir", kind, name, props, opts);
+    // The client id is chosen from this key on create, so that a create repeated after a lost answer or a
+    // crash finds the client made before instead of making a second one (client-create.ts).
+    super("digdir", kind, name, { ...props, createKey: `${pulumi.getProject()}/${pulumi.getStack()}/${kind}/${name}` }, opts);
     this.clientId = this.id;
   }
 }
