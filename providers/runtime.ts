@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { configureContext } from "./core/context";
+import { exitWithEngine, inProviderHost } from "./core/host-watch";
 import type { ConfigSource } from "./core/settings";
 import { agentSystemUserRequestProvider } from "./altinn/agent-system-user-request";
 import { systemProvider } from "./altinn/system";
@@ -32,6 +33,9 @@ const factories: Record<string, () => pulumi.dynamic.ResourceProvider> = {
 };
 
 const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
+
+// The host does not outlive the engine that started it (core/host-watch.ts).
+if (inProviderHost()) exitWithEngine();
 
 export function provider(kind: string): pulumi.dynamic.ResourceProvider {
   let p = providers.get(kind);
