@@ -1,4 +1,7 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node, type Pair } from "yaml";
+
+/** The most values a stack file may hold once its aliases are expanded: far above any real stack, far below a bomb. */
+export const maxExpandedValues = 100_000;
 
 /**
  * A stack file parsed with the yaml library, keeping where every value came from, so that a problem found in
@@ -68,12 +71,77 @@ export class StackSource {
       const pos = this.position(e.pos[0]);
       this.syntaxProblems.push({ file, ...pos, path: "", message: `YAML: ${firstLine(e.message)}` });
     }
-    if (!this.doc.errors.length) this.dropRepeatedKeys();
+    if (!this.doc.errors.length) this.checkAliases();
+    if (!this.syntaxProblems.length) this.dropRepeatedKeys();
   }
 
-  /** The plain data (maps become objects). */
+  /** The plain data (maps become objects). Only for a file without syntax problems. */
   data(): unknown {
-    return this.doc.toJS({ maxAliasCount: 1000 });
+    try {
+      return this.doc.toJS({ maxAliasCount: -1 });
+    } catch (e) {
+      // checkAliases finds what toJS refuses; should the library refuse something else, it is still a located problem.
+      throw new Error(`${this.file}:1:1 YAML: ${firstLine((e as Error).message)}`);
+    }
+  }
+
+  /**
+   * Aliases the data cannot be built from, as located problems instead of the library's exceptions: an alias of
+   * no anchor, a merge (`<<`) of something that is not a map, an alias of a value that holds it, and aliases that
+   * expand to more than `maxExpandedValues` values (an alias bomb: a few lines that stand for billions of values).
+   */
+  private checkAliases(): void {
+    const problem = (node: Node | Alias | null | undefined, message: string) =>
+      this.syntaxProblems.push({ file: this.file, ...this.position(node?.range?.[0] ?? 0), path: "", message: `YAML: ${message}` });
+    let anyAlias = false;
+    visit(this.doc, {
+      Alias: (_, alias) => {
+        anyAlias = true;
+        if (!alias.resolve(this.doc)) problem(alias, `*${alias.source} refers to no anchor: define \`&${alias.source}\` on a value before it, or remove the alias`);
+      },
+      Pair: (_, pair) => {
+        // With merge on, the library reads the key `<<` as a symbol (shown as `<<` by `source`).
+        if (!isScalar(pair.key) || (pair.key.value !== "<<" && pair.key.source !== "<<")) return;
+        const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+        for (const item of sources) {
+          const target = isAlias(item) ? item.resolve(this.doc) : item;
+          if (isAlias(item) && !target) continue; // reported above
+          if (!isMap(target)) {
+            problem((item ?? pair.key) as Node, "`<<` merges maps only: give it a map, an alias of one (`<<: *defaults`), or a list of such aliases");
+          }
+        }
+      },
+    });
+    if (!anyAlias || this.syntaxProblems.length) return;
+    // Values once aliases are expanded, each node counted once per place it appears; memoised per node.
+    const sizes = new Map<unknown, number>();
+    const open = new Set<unknown>();
+    const size = (node: unknown): number => {
+      if (isAlias(node)) {
+        const target = node.resolve(this.doc);
+        if (open.has(target)) {
+          problem(node, `*${node.source} is inside the value it refers to, so it never ends: refer to another anchor`);
+          return Infinity;
+        }
+        return size(target);
+      }
+      const known = sizes.get(node);
+      if (known !== undefined) return known;
+      open.add(node);
+      let n = 1;
+      if (isMap(node)) for (const p of node.items) n += size(p.key) + size(p.value);
+      else if (isSeq(node)) for (const item of node.items) n += size(item);
+      open.delete(node);
+      n = Math.min(n, Infinity);
+      sizes.set(node, n);
+      return n;
+    };
+    const total = size(this.doc.contents);
+    if (total > maxExpandedValues && Number.isFinite(total)) {
+      let first: Alias | undefined;
+      visit(this.doc, { Alias: (_, a) => ((first = a), visit.BREAK) });
+      problem(first, `the aliases expand to more than ${maxExpandedValues} values (${total.toExponential(1)}): a stack file is refused rather than expanded; use fewer nested aliases`);
+    }
   }
 
   position(offset: number): Position {

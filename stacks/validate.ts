@@ -1,5 +1,4 @@
 import { createPublicKey } from "node:crypto";
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { z } from "zod";
 import { accessPackagePrefix, isPlainObject as isRecord, resourceAttributeId } from "../providers/altinn/model";
@@ -12,6 +11,7 @@ import { checkApiScopeInputs, scopeNameOf, scopeWireNames } from "../providers/d
 import { checkClientKeysInputs } from "../providers/digdir/client-keys-model";
 import { checkClientInputs, fieldsOf, type ClientInputs, type ClientKind } from "../providers/digdir/client-model";
 import { checkScopeAccessInputs } from "../providers/digdir/scope-access-model";
+import { FileReadError, readTextFile } from "./files";
 import {
   allowedKeys,
   apiScopeSchema,
@@ -156,6 +156,10 @@ export interface ValidationResult {
   plan: StackPlan;
 }
 
+/** A stack file of 1 MB holds thousands of objects; a key file of 64 KB, a long certificate chain. */
+export const maxStackFileBytes = 1024 * 1024;
+export const maxKeyFileBytes = 64 * 1024;
+
 const clientKinds: Record<ClientType, ClientKind> = { maskinporten: "MaskinportenClient", krr: "KrrClient", idporten: "IdportenClient" };
 
 /** Reads and validates a stack file; `displayName` is how problems name it (default: relative to the working directory). */
@@ -163,10 +167,11 @@ export function validateStackFile(file: string, opts: ValidateOptions & { displa
   const shown = opts.displayName ?? (path.relative(process.cwd(), file) || file);
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readTextFile(file, maxStackFileBytes);
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-    return { problems: [{ file: shown, line: 1, col: 1, path: "", message: `cannot read the stack file (${why})` }], plan: emptyPlan(opts.environment) };
+    const at = e instanceof FileReadError ? e.at : undefined;
+    const why = e instanceof FileReadError ? e.message : (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    return { problems: [{ file: shown, line: at?.line ?? 1, col: at?.col ?? 1, path: "", message: `cannot read the stack file: ${why}` }], plan: emptyPlan(opts.environment) };
   }
   return validateStack(new StackSource(shown, text), path.dirname(path.resolve(file)), opts);
 }
@@ -251,7 +256,7 @@ class Validator {
   ) {
     this.plan = emptyPlan(opts.environment);
     this.now = opts.now ?? Math.floor(Date.now() / 1000);
-    this.readFile = opts.readFile ?? ((f) => readFileSync(f, "utf8"));
+    this.readFile = opts.readFile ?? ((f) => readTextFile(f, maxKeyFileBytes));
   }
 
   run(): ValidationResult {
@@ -512,8 +517,8 @@ class Validator {
     try {
       text = this.readFile(full);
     } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-      this.at([...at, "file"], `cannot read ${file} (${why}): the path is relative to the stack file's folder`);
+      const why = e instanceof FileReadError ? e.message : (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+      this.at([...at, "file"], `cannot read ${file} (${why}): give the path of a public key file (JWK, JWKS or PEM, at most ${maxKeyFileBytes / 1024} KB), relative to the stack file's folder`);
       return [];
     }
     if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {

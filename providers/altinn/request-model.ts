@@ -1,4 +1,4 @@
-import { containsUnknown, defined, isUnknown, sameSet, type Failure } from "../core/check";
+import { containsUnknown, defined, isUnknown, sameSet, textFailures, type Failure } from "../core/check";
 import {
   checkAccessPackages,
   checkRights,
@@ -147,7 +147,14 @@ export interface RequestCheckOptions {
  * non-empty URL-safe externalRef defaulting to the customer orgno), rights and packages, and, where the system's
  * own declarations are given and known, the subset rules Altinn applies (§3.4). Unknown values are not judged.
  */
+/** Request inputs checked, text fields included (`textFailures`: control characters, line breaks, lengths). */
 export function checkRequestInputs(kind: RequestKind, raw: Record<string, unknown>, opts: RequestCheckOptions = {}): { inputs: RequestInputs; failures: Failure[] } {
+  const result = checkRequestInputsAsDeclared(kind, raw, opts);
+  const text = textFailures(raw, {}).filter((t) => !result.failures.some((f) => f.property === t.property));
+  return text.length ? { ...result, failures: [...result.failures, ...text] } : result;
+}
+
+function checkRequestInputsAsDeclared(kind: RequestKind, raw: Record<string, unknown>, opts: RequestCheckOptions): { inputs: RequestInputs; failures: Failure[] } {
   const agent = kind === "AgentSystemUserRequest";
   const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
   const f = new Failures();

@@ -1,4 +1,4 @@
-import { defined, isUnknown, sameSet, unknownValue, type Failure } from "../core/check";
+import { defined, isUnknown, sameSet, unknownValue, textFailures, type Failure } from "../core/check";
 import { orgNoProblem } from "../core/orgno";
 import {
   checkAccessPackages,
@@ -109,7 +109,14 @@ export interface SystemCheckResult {
  * `isVisible: true` as Altinn defaults it, `vendorOrgNo` from the id), so the state records exactly what is sent
  * by the full PUT. Unknown values are kept and not judged.
  */
+/** System inputs checked, text fields included (`textFailures`: control characters, line breaks, lengths). */
 export function checkSystemInputs(raw: Record<string, unknown>, opts: SystemCheckOptions = {}): SystemCheckResult {
+  const result = checkSystemInputsAsDeclared(raw, opts);
+  const text = textFailures(raw, {}).filter((t) => !result.failures.some((f) => f.property === t.property));
+  return text.length ? { ...result, failures: [...result.failures, ...text] } : result;
+}
+
+function checkSystemInputsAsDeclared(raw: Record<string, unknown>, opts: SystemCheckOptions): SystemCheckResult {
   const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
   const f = new Failures();
   unknownFields(f, news, systemFields, "");

@@ -99,3 +99,54 @@ export function sameSet(a: readonly unknown[] | undefined, b: readonly unknown[]
 export function defined<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+/**
+ * Text the services would store and show to people (names, descriptions, URIs, ids): refused when it holds
+ * what no such text should: a NUL or other control character, a line break (these are one line; `multiline`
+ * properties may hold `\n` and tabs), U+FFFD (what is left where text that was not UTF-8 was read), a lone
+ * surrogate (not Unicode at all), or more characters than `maxLength`. Neither Digdir nor Altinn publishes a
+ * bound on these lengths; ours (1,000 characters on one line, 10,000 with line breaks) are far above any real
+ * name and far below a value that should never be sent.
+ */
+export function textFailures(value: unknown, opts: { multiline?: readonly string[]; skip?: readonly string[] } = {}, prefix = ""): Failure[] {
+  const out: Failure[] = [];
+  const visit = (v: unknown, property: string, top: string) => {
+    if (typeof v === "string") {
+      if (isUnknown(v)) return;
+      const reason = textProblem(v, opts.multiline?.includes(top) ?? false);
+      if (reason) out.push({ property, reason });
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => visit(item, `${property}[${i}]`, top));
+    } else if (v && typeof v === "object") {
+      for (const [k, item] of Object.entries(v)) if (!k.startsWith("__") && !(opts.skip ?? []).includes(k)) visit(item, property ? `${property}.${k}` : k, top || k);
+    }
+  };
+  visit(value, prefix, "");
+  return out;
+}
+
+export const maxLineLength = 1000;
+export const maxTextLength = 10_000;
+
+function textProblem(s: string, multiline: boolean): string | undefined {
+  const max = multiline ? maxTextLength : maxLineLength;
+  if (s.length > max) return `is ${s.length} characters long; at most ${max} are accepted${multiline ? "" : " on one line"}: shorten it`;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const at = `at character ${i + 1}`;
+    if (c === 0) return `holds a NUL character (${at}): remove it`;
+    if (c === 0x0a || c === 0x0d) {
+      if (multiline && c === 0x0a) continue;
+      return `holds a line break (${at}): ${multiline ? "use \\n, not \\r" : "it must be one line"}`;
+    }
+    if (c === 0x09 && multiline) continue;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return `holds the control character U+${c.toString(16).toUpperCase().padStart(4, "0")} (${at}): remove it`;
+    if (c === 0xfffd) return `holds U+FFFD (${at}), the character left where text that was not UTF-8 was read: write it again as UTF-8`;
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const pair = c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff;
+      if (!pair) return `is not valid Unicode (a lone surrogate ${at})`;
+      i++;
+    }
+  }
+  return undefined;
+}

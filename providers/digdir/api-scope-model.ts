@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isUnknown, parseAroundUnknowns, sameSet, type Failure } from "../core/check";
+import { isUnknown, parseAroundUnknowns, sameSet, textFailures, type Failure } from "../core/check";
 import type { WireScope } from "./api";
 
 /**
@@ -84,7 +84,14 @@ const schema = z.strictObject({
 });
 
 /** Validates and completes an ApiScope's inputs offline; defaults are written in, so state says what was sent. */
+/** ApiScope inputs checked, text fields included (`textFailures`: control characters, line breaks, lengths). */
 export function checkApiScopeInputs(raw: Record<string, unknown>): { inputs: ApiScopeInputs; failures: Failure[] } {
+  const result = checkApiScopeInputsAsDeclared(raw);
+  const text = textFailures(raw, { multiline: ["longDescription"] }).filter((t) => !result.failures.some((f) => f.property === t.property));
+  return text.length ? { ...result, failures: [...result.failures, ...text] } : result;
+}
+
+function checkApiScopeInputsAsDeclared(raw: Record<string, unknown>): { inputs: ApiScopeInputs; failures: Failure[] } {
   const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
   const parsed = parseAroundUnknowns(schema, news);
   if (!parsed.data) return { inputs: news as unknown as ApiScopeInputs, failures: parsed.failures };

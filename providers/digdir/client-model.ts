@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { containsUnknown, isUnknown, knownFailures, parseAroundUnknowns, sameSet, type Failure } from "../core/check";
+import { containsUnknown, isUnknown, knownFailures, parseAroundUnknowns, sameSet, textFailures, type Failure } from "../core/check";
 import type { EnvironmentName } from "../core/environments";
 import type { WireClient } from "./api";
 
@@ -164,7 +164,14 @@ export interface CheckResult {
  * exactly what was sent and a later change of a default is a visible diff. Unknown values (a preview before
  * something they come from exists) are left as they are and not judged.
  */
+/** Client inputs checked, text fields included (`textFailures`: control characters, line breaks, lengths). */
 export function checkClientInputs(kind: ClientKind, raw: Record<string, unknown>, env: EnvironmentName): CheckResult {
+  const result = checkClientInputsAsDeclared(kind, raw, env);
+  const text = textFailures(raw, {}).filter((t) => !result.failures.some((f) => f.property === t.property));
+  return text.length ? { ...result, failures: [...result.failures, ...text] } : result;
+}
+
+function checkClientInputsAsDeclared(kind: ClientKind, raw: Record<string, unknown>, env: EnvironmentName): CheckResult {
   const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
   const failures: Failure[] = [];
   if (kind !== "IdportenClient") {

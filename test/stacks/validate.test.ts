@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { EnvironmentName } from "../../providers/core/environments";
@@ -25,12 +26,15 @@ describe("the catalogue of broken stack files", () => {
   beforeAll(() => {
     const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "pem", type: "pkcs8" }).toString();
     writeFileSync(path.join(fixtures, "keys", "private.pem"), pem);
+    // key-files.yaml names a named pipe, which must be refused without opening it (opening one waits for a writer).
+    rmSync(path.join(fixtures, "keys", "pipe.jwk.json"), { force: true });
+    execFileSync("mkfifo", [path.join(fixtures, "keys", "pipe.jwk.json")]);
   });
 
   const files = readdirSync(fixtures).filter((f) => f.endsWith(".yaml")).sort();
 
   test("has a fixture for every kind of mistake the issue names", () => {
-    for (const name of ["wrong-types", "unknown-keys", "duplicate-names", "dangling-references", "orgno", "seed-002", "api-scopes", "scope-references", "generated-keys"]) expect(files).toContain(`${name}.yaml`);
+    for (const name of ["wrong-types", "unknown-keys", "duplicate-names", "dangling-references", "orgno", "seed-002", "api-scopes", "scope-references", "generated-keys", "yaml-aliases", "yaml-alias-bomb", "yaml-alias-loop", "key-files", "invalid-utf8", "control-characters"]) expect(files).toContain(`${name}.yaml`);
   });
 
   test.each(files)("%s is refused with exactly its expected problems", (file) => {
