@@ -170,7 +170,7 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
     // The slow POST arrives after its retry made the client: it is refused as a duplicate id.
     await new Promise((r) => setTimeout(r, 2000));
     expect(await clientCounts()).toMatchObject({ Faults: 1, "Faults login": 1 });
-    expect(`${up.stdout}\n${up.stderr}`).toMatch(/pulumi-digdir: .*adopted it/);
+    expect(`${up.stdout}\n${up.stderr}`).toMatch(/pulumi-digdir: .*(adopted it|taken over)/);
     expect((await api.ok("GET", `${SYSTEMS}/${ORG}_faults`)).id).toBe(`${ORG}_faults`);
     expect(await requestParties(`${ORG}_faults`)).toEqual(customers.slice(0, 2).sort());
     await converged();
@@ -201,7 +201,7 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
     expect((await api.ok("GET", `${SYSTEMS}/${ORG}_crash`)).id).toBe(`${ORG}_crash`);
     const up = await pulumi(["up", "--yes", "--non-interactive"], { allowFailure: true });
     expect(up.code, failureText(up)).toBe(0);
-    expect(`${up.stdout}\n${up.stderr}`).toMatch(new RegExp(`System ${ORG}_crash: it existed already .*adopted`));
+    expect(`${up.stdout}\n${up.stderr}`).toMatch(new RegExp(`System ${ORG}_crash: it existed already .*taken over`));
     await converged();
   });
 
