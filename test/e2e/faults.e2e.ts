@@ -124,6 +124,12 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
       await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once("exit", r)));
     }
   };
+  /** What the user does after a killed run: remove the lock it left (file backend), then up again. */
+  const upAfterKill = async (): Promise<RunResult> => {
+    const cancel = await pulumi(["cancel", "--yes"], { allowFailure: true });
+    expect(cancel.code, failureText(cancel)).toBe(0);
+    return pulumi(["up", "--yes", "--non-interactive"], { allowFailure: true });
+  };
   const gone = async (pids: number[], ms: number) => {
     for (const end = Date.now() + ms; Date.now() < end && pids.some(running); ) await new Promise((r) => setTimeout(r, 200));
     return pids.filter(running);
@@ -184,7 +190,7 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
     await new Promise((r) => setTimeout(r, 3000)); // the POST commits after pulumi died
     await clearFaults();
     expect((await clientCounts()).Crash).toBe(1);
-    const up = await pulumi(["up", "--yes", "--non-interactive"], { allowFailure: true });
+    const up = await upAfterKill();
     expect(up.code, failureText(up)).toBe(0);
     expect(`${up.stdout}\n${up.stderr}`).toMatch(/MaskinportenClient crash: client [0-9a-f-]{36} already existed under this resource's chosen id .*adopted it/);
     expect((await clientCounts()).Crash).toBe(1);
@@ -199,7 +205,7 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
     await new Promise((r) => setTimeout(r, 3000));
     await clearFaults();
     expect((await api.ok("GET", `${SYSTEMS}/${ORG}_crash`)).id).toBe(`${ORG}_crash`);
-    const up = await pulumi(["up", "--yes", "--non-interactive"], { allowFailure: true });
+    const up = await upAfterKill();
     expect(up.code, failureText(up)).toBe(0);
     expect(`${up.stdout}\n${up.stderr}`).toMatch(new RegExp(`System ${ORG}_crash: it existed already .*taken over`));
     await converged();
@@ -216,7 +222,7 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
     expect(await gone(hosts, 20_000)).toEqual([]);
     await new Promise((r) => setTimeout(r, 3000));
     await clearFaults();
-    const up = await pulumi(["up", "--yes", "--non-interactive"], { allowFailure: true });
+    const up = await upAfterKill();
     expect(up.code, failureText(up)).toBe(0);
     expect(await requestParties(`${ORG}_faults`)).toEqual([...customers].sort());
     await converged();
