@@ -155,6 +155,10 @@ describe("client creates whose answer is lost", () => {
       const other = await declare(`${sim.bootstrap.orgNo}_crashed`, [client.id]);
       (other as { name: unknown }).name = { nb: "Annet", nn: "Anna", en: "Other" };
       const third = await systems.create!(other);
+      // What `pulumi import` does: a read with no properties at all.
+      const imported = await systems.read!(systemId, undefined as never);
+      expect(imported.id).toBe(systemId);
+      expect(imported.props).toMatchObject({ systemId, clientIds: [client.id] });
       expect(third.outs).toMatchObject({ name: { nb: "Annet", nn: "Anna", en: "Other" } });
     });
   });
