@@ -126,7 +126,14 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
   };
   /** What the user does after a killed run: remove the lock it left (file backend), then up again. */
   const upAfterKill = async (): Promise<RunResult> => {
-    const cancel = await pulumi(["cancel", "--yes"], { allowFailure: true });
+    let cancel = await pulumi(["cancel", "--yes"], { allowFailure: true });
+    if (/failed to load checkpoint/.test(cancel.stderr)) {
+      // The kill hit the file backend while it wrote the state: the README's step, the previous state back.
+      const stacks = path.join(dir, "state", ".pulumi", "stacks", "pulumi-digdir");
+      fs.copyFileSync(path.join(stacks, "local.json.bak"), path.join(stacks, "local.json"));
+      console.log("faults e2e: the state was cut by the kill; restored local.json.bak as the README says");
+      cancel = await pulumi(["cancel", "--yes"], { allowFailure: true });
+    }
     expect(cancel.code, failureText(cancel)).toBe(0);
     return pulumi(["up", "--yes", "--non-interactive"], { allowFailure: true });
   };
