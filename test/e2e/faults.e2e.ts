@@ -204,7 +204,7 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
     await converged();
   });
 
-  test("pulumi killed while a system is being created: the next up adopts it (our vendor, the declared fields) and converges", async () => {
+  test("pulumi killed while a system is being created: the next up takes it over by its id and converges", async () => {
     writeStack({ crashClient: true, crashSystem: true, customers: customers.slice(0, 2) });
     await faults([{ method: "POST", path: `^${SYSTEMS}$`, delayMs: 2500, times: 1 }]);
     const hosts = await upKilledWhileInFlight();
