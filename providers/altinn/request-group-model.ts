@@ -201,9 +201,10 @@ export function checkGroupInputs(kind: GroupKind, raw: Record<string, unknown>, 
     }
   }
 
+  // The system's offer is judged above and then left out, as a single request's check does: the inputs say what
+  // the customers are asked, and a saved plan does not depend on how Altinn stores the system's fields.
   const inputs = defined({
     systemId,
-    systemOffer: news.systemOffer as SystemOffer | undefined,
     ...group,
     concurrency,
     customers: isUnknown(rawCustomers) ? (rawCustomers as unknown as Record<string, CustomerFields>) : customers,

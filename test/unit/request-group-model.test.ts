@@ -43,6 +43,8 @@ describe("checkGroupInputs", () => {
     expect(failures).toEqual([]);
     expect(inputs.rights).toEqual([right]);
     expect(inputs.customers).toEqual({ "310000019": { name: "Bakeriet AS" }, "310000027/avd": { redirectUrl: "https://smartcloud.example/back" } });
+    // The system's offer is judged, then left out: the inputs say what the customers are asked.
+    expect(inputs).not.toHaveProperty("systemOffer");
   });
 
   test("names the customer for its own problems, the group's field once for the group's", () => {
