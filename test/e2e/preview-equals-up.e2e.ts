@@ -107,23 +107,19 @@ export const catalogue: CatalogueEdit[] = [
       customers.delete(customerIndex(doc, "smartcloud", "310000035"));
       customers.add(doc.createNode({ orgNo: "310000043", rights: ["ske-innrapportering-boligselskap"] }));
     },
+    // Requests live in groups, each customer in the shard its key hashes to (stacks/groups.ts).
     changes: {
-      "SystemUserRequest::smartcloud/310000027": ["update"],
-      "SystemUserRequest::smartcloud/310000035/skattegrunnlag": ["delete"],
-      "SystemUserRequest::smartcloud/310000043": ["create"],
+      "SystemUserRequestGroup::smartcloud/01": ["update"], // 310000027's rights
+      "SystemUserRequestGroup::smartcloud/07": ["delete"], // 310000035/skattegrunnlag, its shard's only customer
+      "SystemUserRequestGroup::smartcloud/03": ["create"], // 310000043, in a shard of its own
     },
     // A new request shows what the customer is asked, not the system's whole offer.
     verify: (preview) => {
-      const created = preview.steps.find((s) => s.urn.endsWith("SystemUserRequest::smartcloud/310000043"))!;
-      const { __provider: _p, ...inputs } = created.newState!.inputs!;
-      expect(inputs).toEqual({
-        systemId: `${ORG}_smartcloud`,
-        partyOrgNo: "310000043",
-        externalRef: "310000043",
-        rights: [{ resource: [{ id: "urn:altinn:resource", value: "ske-innrapportering-boligselskap" }] }],
-        accessPackages: [],
-        redirectUrl: "https://smartcloud.example/receipt",
-      });
+      const created = preview.steps.find((s) => s.urn.endsWith("SystemUserRequestGroup::smartcloud/03"))!;
+      const inputs = created.newState!.inputs!;
+      expect(inputs).not.toHaveProperty("systemOffer");
+      expect(Object.keys(inputs.customers as object)).toEqual(["310000043"]);
+      expect(JSON.stringify(inputs.customers)).toContain("ske-innrapportering-boligselskap");
     },
   },
   {
@@ -136,7 +132,7 @@ export const catalogue: CatalogueEdit[] = [
       const customers = doc.getIn(["requests", "smartcloud", "customers"]) as YAML.YAMLSeq;
       customers.set(customerIndex(doc, "smartcloud", "310000019"), doc.createNode({ orgNo: "310000019", rights: ["ske-krav-og-betalinger", "ske-innrapportering-boligselskap"] }));
     },
-    changes: { "SystemUserRequest::smartcloud/310000019": ["update"] },
+    changes: { "SystemUserRequestGroup::smartcloud/10": ["update"] },
   },
   {
     name: "bring-your-own keys changed: a second public key added",
