@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { isUnknown } from "./core/check";
 import { configureContext } from "./core/context";
 import { exitWithEngine, inProviderHost } from "./core/host-watch";
 import type { ConfigSource } from "./core/settings";
@@ -53,16 +54,34 @@ export function configure(_kind: string, config: ConfigSource): void {
 }
 
 type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
+type Props = Record<string, unknown>;
 
 /**
  * What the shim's `handler()` returns to the host (core/shim.ts): the kind's provider, and `configure`, which the
  * host calls once with the stack config. `provider` and `configure` above stay exported as they are: the longer
  * shim that earlier builds wrote into state (test/engine/shim.test.ts keeps its text) calls them.
+ *
+ * The stored provider text itself is kept current: `pulumi refresh` and `destroy` load the text in the state's
+ * outputs, and the engine keeps a resource's old outputs when its diff finds no change. So a text that differs
+ * from the one the program now registers (a project moved, an upgrade, an earlier build's path) is a change of
+ * its own: `diff` reports it and `update` writes the new text into the outputs without calling any service.
  */
 export function shim(kind: string): pulumi.dynamic.ResourceProvider & { configure(req: { config: ConfigSource }): void } {
   const p = provider(kind);
   const out: Record<string, unknown> = { configure: (req: { config: ConfigSource }) => configure(kind, req.config) };
   for (const m of ["check", "diff", "create", "read", "update", "delete"] as Method[]) if (p[m]) out[m] = (p[m] as (...a: unknown[]) => unknown).bind(p);
+  out.diff = async (id: string, olds: Props, news: Props) => {
+    const d: pulumi.dynamic.DiffResult = p.diff ? await p.diff(id, olds, news) : { changes: false };
+    return d.changes === false && providerTextChanged(olds, news) ? { ...d, changes: true } : d;
+  };
+  out.update = async (id: string, olds: Props, news: Props) => {
+    if (providerTextChanged(olds, news) && p.diff && (await p.diff(id, olds, news)).changes === false) return { outs: { ...olds, __provider: news.__provider } };
+    return p.update ? p.update(id, olds, news) : { outs: news };
+  };
   return out as unknown as ReturnType<typeof shim>;
 }
 
+/** Whether the outputs in state hold another provider text than the one the program registers now. */
+export function providerTextChanged(olds: Props, news: Props): boolean {
+  return typeof olds.__provider === "string" && typeof news.__provider === "string" && !isUnknown(news.__provider) && olds.__provider !== news.__provider;
+}

@@ -1,27 +1,35 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import Module from "node:module";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * The provider stored with every resource (`__provider`) is a shim: a module of about 250 bytes, written here,
- * that names the resource kind and the compiled implementation (`dist/providers/runtime.js`), which the provider
- * host loads by path. Pulumi keeps `__provider` twice per resource (inputs and outputs) and the engine rewrites
- * the whole state after every step, so its size counts for big stacks: `serializeFunction` would make 3.3 KB of
- * a closure capturing the same two strings, and inlining the implementation tens of kilobytes. The
- * implementation lives in the package, so a fixed version serves resources an older one created, as a real
- * provider plugin does (the texts earlier versions wrote keep working: runtime.ts).
+ * The provider stored with every resource (`__provider`) is a shim: a module of a few hundred bytes, written here,
+ * that names the resource kind and where the compiled implementation is (`pulumi-digdir/runtime`, i.e.
+ * `dist/providers/runtime.js`), which the provider host loads. Pulumi keeps `__provider` twice per resource (inputs
+ * and outputs) and the engine rewrites the whole state after every step, so its size counts for big stacks:
+ * `serializeFunction` would make 3.3 KB of a closure capturing the same two strings, and inlining the
+ * implementation tens of kilobytes. The implementation lives in the package, so a fixed version serves resources
+ * an older one created, as a real provider plugin does (the texts earlier versions wrote keep working: runtime.ts).
  *
- * The host runs this text with require-from-string and calls `handler()` (pulumi-dynamic-providers.md §4): the
- * module's `require` resolves relative paths from the host's working directory, which the engine sets to the
- * program's (the folder of Pulumi.yaml's `main`). The program refuses to run on a missing or stale build
- * (stacks/build-check.ts), but `pulumi refresh` and `destroy` run no program: then this text's own message says
- * what to do.
+ * The host runs this text with require-from-string and calls `handler()` (pulumi-dynamic-providers.md, the
+ * dynamic provider host): the module's `require` resolves from the host's working directory, which the engine sets
+ * to the program's (the folder of Pulumi.yaml's `main`). So the text names the package, `pulumi-digdir/runtime`,
+ * which a program that installed pulumi-digdir finds in its node_modules wherever the project is moved, however
+ * it was installed (tarball, git, a symlinked folder, hoisted in a workspace) and from any folder below it. Where
+ * the name does not lead to this package (this repository's own stacks/, which cannot import itself by name), the
+ * text adds the path relative to the working directory as a fallback (`../dist/providers/runtime.js`).
+ *
+ * The program refuses to run on a missing or stale build (stacks/build-check.ts), but `pulumi refresh` and
+ * `destroy` run no program: then this text's own message says what to do.
  */
-export function providerModule(kind: string, runtimePath = runtimeModuleSpecifier()): string {
+export const RUNTIME_SPECIFIER = "pulumi-digdir/runtime";
+
+export function providerModule(kind: string, specifiers: readonly string[] = runtimeSpecifiers()): string {
   return (
-    `exports.handler=function(){try{var r=require(${JSON.stringify(runtimePath)})}` +
-    `catch(e){throw Error("pulumi-digdir could not load its providers from "+process.cwd()+" ("+e.message+"): run npm ci and npm run build in the project")}` +
-    `return r.shim(${JSON.stringify(kind)})}`
+    `exports.handler=function(){var r,e;for(var p of ${JSON.stringify(specifiers)})try{r=require(p);break}catch(x){e=e||x}` +
+    `if(!r)throw Error("pulumi-digdir could not load its providers from "+process.cwd()+" ("+e.message.split("\\n")[0]+"): run npm ci in the project")` +
+    `;return r.shim(${JSON.stringify(kind)})}`
   );
 }
 
@@ -54,13 +62,49 @@ export function packageRoot(from = __dirname): string {
   }
 }
 
+/** This package's compiled runtime, as a real path. */
+function ownRuntime(): string {
+  const file = path.join(packageRoot(), "dist", "providers", "runtime.js");
+  return existsSync(file) ? realpathSync(file) : file;
+}
+
 /**
- * `dist/providers/runtime.js` relative to the working directory, which the engine also gives the provider host
- * (e.g. `../dist/providers/runtime.js` from `stacks/`). Relative, so the state does not depend on where the
- * project was checked out; moving `main` to another folder would break the path stored in existing state.
+ * Where the provider host, running in `cwd`, finds the runtime: the package name alone when it leads from `cwd`
+ * to this very package (the host resolves it as `require` does from a module in `cwd`: node_modules folders
+ * upward, symlinks followed, no self-reference by name), else the name and then the path relative to `cwd`.
+ */
+export function runtimeSpecifiers(cwd = process.cwd()): string[] {
+  const own = ownRuntime();
+  if (resolveAsHost(RUNTIME_SPECIFIER, cwd) === own) return [RUNTIME_SPECIFIER];
+  return [RUNTIME_SPECIFIER, relativeSpecifier(cwd, path.join(packageRoot(), "dist", "providers", "runtime.js"))];
+}
+
+/**
+ * `dist/providers/runtime.js` relative to the working directory (e.g. `../dist/providers/runtime.js` from
+ * `stacks/`): the fallback, for this repository's own program.
  */
 export function runtimeModuleSpecifier(cwd = process.cwd()): string {
-  const target = path.join(packageRoot(), "dist", "providers", "runtime.js");
+  return relativeSpecifier(cwd, path.join(packageRoot(), "dist", "providers", "runtime.js"));
+}
+
+/**
+ * What `require(request)` gives the host's module: require-from-string compiles the text as a module without a
+ * file name whose lookup paths are the node_modules folders above `cwd`. `require.resolve` from here would also
+ * find this package by its own name (self-reference), which the host cannot.
+ */
+function resolveAsHost(request: string, cwd: string): string | undefined {
+  const M = Module as unknown as { _nodeModulePaths(from: string): string[]; _resolveFilename(request: string, parent: unknown): string };
+  const parent = new Module("", undefined) as unknown as { filename: string; paths: string[] };
+  parent.filename = "";
+  parent.paths = M._nodeModulePaths(path.resolve(cwd));
+  try {
+    return realpathSync(M._resolveFilename(request, parent));
+  } catch {
+    return undefined;
+  }
+}
+
+function relativeSpecifier(cwd: string, target: string): string {
   const rel = path.relative(cwd, target).split(path.sep).join("/");
   return rel.startsWith(".") ? rel : `./${rel}`;
 }
