@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "./core/check";
-import { configureContext } from "./core/context";
+import { configureContext, context } from "./core/context";
 import { exitWithEngine, inProviderHost } from "./core/host-watch";
 import type { ConfigSource } from "./core/settings";
 import { agentSystemUserRequestProvider } from "./altinn/agent-system-user-request";
@@ -67,17 +67,23 @@ type Props = Record<string, unknown>;
  * its own: `diff` reports it and `update` writes the new text into the outputs without calling any service.
  */
 export function shim(kind: string): pulumi.dynamic.ResourceProvider & { configure(req: { config: ConfigSource }): void } {
-  const p = provider(kind);
+  const p = provider(kind) as pulumi.dynamic.ResourceProvider & Record<Method, ((...a: unknown[]) => Promise<unknown>) | undefined>;
   const out: Record<string, unknown> = { configure: (req: { config: ConfigSource }) => configure(kind, req.config) };
-  for (const m of ["check", "diff", "create", "read", "update", "delete"] as Method[]) if (p[m]) out[m] = (p[m] as (...a: unknown[]) => unknown).bind(p);
-  out.diff = async (id: string, olds: Props, news: Props) => {
-    const d: pulumi.dynamic.DiffResult = p.diff ? await p.diff(id, olds, news) : { changes: false };
-    return d.changes === false && providerTextChanged(olds, news) ? { ...d, changes: true } : d;
-  };
-  out.update = async (id: string, olds: Props, news: Props) => {
-    if (providerTextChanged(olds, news) && p.diff && (await p.diff(id, olds, news)).changes === false) return { outs: { ...olds, __provider: news.__provider } };
-    return p.update ? p.update(id, olds, news) : { outs: news };
-  };
+  const explained = <T>(f: () => Promise<T>): Promise<T> => f().catch((e: unknown) => Promise.reject(context().explain(e)));
+  for (const m of ["check", "create", "read", "delete"] as Method[]) {
+    const f = p[m];
+    if (f) out[m] = (...a: unknown[]) => explained(() => f.apply(p, a));
+  }
+  out.diff = (id: string, olds: Props, news: Props) =>
+    explained(async () => {
+      const d: pulumi.dynamic.DiffResult = p.diff ? await p.diff(id, olds, news) : { changes: false };
+      return d.changes === false && providerTextChanged(olds, news) ? { ...d, changes: true } : d;
+    });
+  out.update = (id: string, olds: Props, news: Props) =>
+    explained(async () => {
+      if (providerTextChanged(olds, news) && (!p.diff || (await p.diff(id, olds, news)).changes === false)) return { outs: { ...olds, __provider: news.__provider } };
+      return p.update ? p.update(id, olds, news) : {};
+    });
   return out as unknown as ReturnType<typeof shim>;
 }
 

@@ -170,6 +170,7 @@ export class MaskinportenTokens {
   }
 
   async token(credential: Credential, req: TokenRequest): Promise<Token> {
+    requireKeyReference(credential); // before any request: a configuration error, not a network one
     const meta = await this.metadata();
     const key = tokenCacheKey(credential, meta.token_endpoint, req);
     const cached = this.cache.get(key);
@@ -270,6 +271,7 @@ export class MaskinportenTokens {
       const mp = parsed.codes.find((c) => c.startsWith("MP-"));
       // A 429 or 5xx says nothing about the grant: the token endpoint is down or overloaded.
       const outage = res.status === 429 || res.status >= 500;
+      const unknownKid = !mp && /Unknown key identifier/i.test(res.text);
       throw new ApiError({
         service: "maskinporten",
         method: "POST",
@@ -281,7 +283,9 @@ export class MaskinportenTokens {
         elapsedMs: res.elapsedMs,
         hint: outage
           ? `Maskinporten's token endpoint is unavailable (an outage or overload at Digdir, not a problem with the client, key or scopes)${res.attempts > 1 ? ` on every one of ${res.attempts} attempts over ${formatDuration(res.elapsedMs ?? 0)}` : ""}: check Digdir's status page (status.digdir.no) and run \`pulumi up\` again later.`
-          : ((mp && mpHints[mp]) ?? "Maskinporten refused the grant: check the client id, key and scopes."),
+          : unknownKid
+            ? `Maskinporten knows no key with kid ${credential.kid} on client ${credential.clientId}: the kid must be one registered on the client (for the admin client digdir:keyId, or the \`kid\` of the JWK in digdir:privateKey). A key registered moments ago can take up to 2 minutes to become known.`
+            : ((mp && mpHints[mp]) ?? "Maskinporten refused the grant: check the client id, key and scopes."),
       });
     }
     const body = JSON.parse(res.text) as { access_token: string; expires_in: number; scope?: string };
@@ -317,9 +321,7 @@ export async function signGrant(credential: Credential, req: TokenRequest, issue
   checkGrantRules(req);
   const alg = credential.alg ?? "RS256";
   const header = credential.x5c ? { alg, typ: "JWT", x5c: credential.x5c } : { alg, typ: "JWT", kid: credential.kid };
-  if (!credential.x5c && !credential.kid) {
-    throw new InputError(`No key id for client ${credential.clientId}: set digdir:keyId (or a \`kid\` in the private JWK), or digdir:certificateChain.`);
-  }
+  requireKeyReference(credential);
   return new SignJWT(claims)
     .setProtectedHeader(header)
     .setIssuer(credential.clientId)
@@ -328,4 +330,13 @@ export async function signGrant(credential: Credential, req: TokenRequest, issue
     .setExpirationTime(now + grantLifetimeSeconds)
     .setJti(randomUUID())
     .sign(credential.key);
+}
+
+/** A grant names its key by `kid` or carries a certificate chain (`x5c`): without either, nothing can be asked. */
+export function requireKeyReference(credential: Credential): void {
+  if (!credential.x5c && !credential.kid) {
+    throw new InputError(
+      `No key id for client ${credential.clientId}: set digdir:keyId (DIGDIR_KEY_ID) to the kid the key is registered under, or give the private key as a JWK with its \`kid\`, or set digdir:certificateChain.`,
+    );
+  }
 }

@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { decodeJwt } from "jose";
-import { MaskinportenTokens, readCertificateChain, readPrivateKey, type Credential, type TokenRequest } from "./auth";
-import { ApiError, formatDuration, InputError, type Service } from "./errors";
+import { MaskinportenTokens, readCertificateChain, readPrivateKey, requireKeyReference, type Credential, type TokenRequest } from "./auth";
+import { ApiError, formatDuration, InputError, isApiError, type Service } from "./errors";
 import { HttpClient, parseErrorBody, type HttpRequest, type HttpResponse } from "./http";
 import { environmentSource, layered, resolveSettings, settingsFingerprint, type ConfigSource, type Settings, type SimulatorBootstrap } from "./settings";
 
@@ -14,6 +14,8 @@ export class Context {
   readonly tokens: MaskinportenTokens;
   private credentialPromise?: Promise<Credential>;
   private vendor?: string;
+  /** Whether a resource has been told that the simulator is not running (the others get a pointer to that). */
+  private simulatorDownSaid = false;
 
   constructor(readonly settings: Settings) {
     this.http = new HttpClient(settings.http);
@@ -23,12 +25,36 @@ export class Context {
   /** The admin client's credential, read once. In `local`, missing credentials come from the simulator. */
   credential(): Promise<Credential> {
     if (!this.credentialPromise) {
-      // A failed load is not kept: the next call reads the settings again.
+      // A failed load is not kept (the next call reads the settings again), except a simulator that is not
+      // running: every resource of the run would wait through the same retries again.
       const loading = this.loadCredential();
-      loading.catch(() => (this.credentialPromise = undefined));
+      loading.catch((e: unknown) => {
+        if (!this.simulatorNotRunning(e)) this.credentialPromise = undefined;
+      });
       this.credentialPromise = loading;
     }
     return this.credentialPromise;
+  }
+
+  /**
+   * The error a resource reports (runtime.ts calls this for every failed operation). In `local`, a simulator
+   * that is not running is said once, with how to start it; the other resources of the run get a one-line
+   * pointer instead of the same paragraph each.
+   */
+  explain(e: unknown): unknown {
+    if (!this.simulatorNotRunning(e)) return e;
+    const url = this.settings.simulatorUrl ?? "digdir:simulatorUrl";
+    if (this.simulatorDownSaid) return new InputError(`The simulator at ${url} is not running (see the first error of this run).`);
+    this.simulatorDownSaid = true;
+    const port = /:(\d+)\/?$/.exec(url)?.[1] ?? "8089";
+    return new InputError(
+      `The simulator at ${url} (digdir:simulatorUrl) is not running: nothing answers there (${(e as ApiError).problems[0]?.message ?? "connection refused"}). ` +
+        `Start it in a checkout of pulumi-digdir with \`npm run sim -- --port ${port} --state .sim-state\` (or run \`npm run demo\`, which starts it), then run the command again.`,
+    );
+  }
+
+  private simulatorNotRunning(e: unknown): boolean {
+    return this.settings.environment === "local" && isApiError(e) && e.status === undefined && e.problems.some((p) => /ECONNREFUSED/.test(p.message));
   }
 
   /** The vendor organisation: digdir:orgNo, else the `consumer` of the admin token. */
@@ -93,7 +119,9 @@ export class Context {
     }
     const { key, kid, alg } = readPrivateKey(s.privateKey!, "digdir:privateKey");
     const x5c = s.certificateChain ? readCertificateChain(s.certificateChain, "digdir:certificateChain") : undefined;
-    return { clientId: s.clientId!, key, kid: s.keyId ?? kid, x5c, ...(alg ? { alg } : {}) };
+    const credential: Credential = { clientId: s.clientId!, key, kid: s.keyId ?? kid, x5c, ...(alg ? { alg } : {}) };
+    requireKeyReference(credential);
+    return credential;
   }
 
   private async simulatorCredential(): Promise<Credential> {
