@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 
 /**
@@ -7,22 +7,20 @@ import * as path from "node:path";
  * shim"), not the TypeScript the program is written against. A program run on a stale build would register
  * resources whose checks and API calls are those of an older version, so it refuses to start.
  *
- * A source is stale when it is newer than its compiled file, unless its content is what the last build
- * compiled: an incremental build does not rewrite outputs whose source only had its time changed (a `touch`,
- * a branch switched back and forth), and its build info records a hash of every source it compiled.
+ * A source is stale when its content is not what the last build compiled: the build info of `npm run build`
+ * records a hash of every source it compiled. File times are not used: a `git checkout`, a `touch` or a copy
+ * changes them without changing what the build would produce, and an older file restored keeps an older time.
  */
 export function staleBuildReason(root: string): string | undefined {
   const dist = path.join(root, "dist", "providers");
   if (!existsSync(path.join(dist, "runtime.js"))) return "dist/providers/runtime.js does not exist";
-  let compiled: Map<string, string> | undefined | null = null;
+  const compiled = compiledHashes(root);
+  if (!compiled) return "dist/ has no build info of `npm run build` (dist/.tsbuildinfo-build)";
   for (const rel of sources(path.join(root, "providers"))) {
     const src = path.join(root, "providers", rel);
-    const out = path.join(dist, rel.replace(/\.ts$/, ".js"));
-    if (!existsSync(out)) return `providers/${rel} has not been compiled`;
-    if (statSync(src).mtimeMs <= statSync(out).mtimeMs) continue;
-    if (compiled === null) compiled = compiledHashes(root);
+    if (!existsSync(path.join(dist, rel.replace(/\.ts$/, ".js")))) return `providers/${rel} has not been compiled`;
     const hash = createHash("sha256").update(readFileSync(src, "utf8")).digest("hex");
-    if (compiled?.get(path.resolve(src)) !== hash) return `providers/${rel} changed after the last build`;
+    if (compiled.get(path.resolve(src)) !== hash) return `providers/${rel} changed after the last build`;
   }
   return undefined;
 }

@@ -18,6 +18,7 @@ import {
   type SystemArgs,
 } from "../providers";
 import { environmentNames, type EnvironmentName } from "../providers/core/environments";
+import { usesClientSecret } from "../providers/digdir/client-model";
 import { staleBuildMessage, staleBuildReason } from "./build-check";
 import { consequences, manifestFrom, manifestOf, type Manifest } from "./manifest";
 import { defineGroups, type RequestOutput } from "./groups";
@@ -151,10 +152,18 @@ export interface StackOutputs {
   /** Client name → its key set's public facts, for each client that declares keys. */
   clientKeys: Record<string, ClientKeysOutput>;
   /**
-   * Client name → the current generated key's private JWK (JSON), for each client with `generate: true`: a secret
-   * output, encrypted in the state with the stack's secrets provider, shown only with `--show-secrets`.
+   * Client name → the current generated key's private JWK (JSON: ClientKeys' `currentPrivateJwk`), for each
+   * client with `generate: true`: a secret output, encrypted in the state with the stack's secrets provider, shown
+   * only with `--show-secrets`.
    */
+  currentPrivateJwks: Record<string, pulumi.Output<string | undefined>>;
+  /** The name earlier versions gave `currentPrivateJwks`, kept for pipelines that read it: the same secret values. */
   privateKeys: Record<string, pulumi.Output<string | undefined>>;
+  /**
+   * Client name → its client secret (IdportenClient's `clientSecret`), for each ID-porten client whose
+   * `tokenEndpointAuthMethod` is `client_secret_basic` or `client_secret_post`: a secret output, like generated keys.
+   */
+  clientSecrets: Record<string, pulumi.Output<string | undefined>>;
   /** Scope entry name → the scope's name and its consumers' grants. */
   apiScopes: Record<string, ApiScopeOutput>;
   /** System name → Altinn's system id. */
@@ -206,7 +215,8 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
 
   const clients = new Map<string, ClientResource>();
   const clientKeys: Record<string, ClientKeysOutput> = {};
-  const privateKeys: Record<string, pulumi.Output<string | undefined>> = {};
+  const currentPrivateJwks: Record<string, pulumi.Output<string | undefined>> = {};
+  const clientSecrets: Record<string, pulumi.Output<string | undefined>> = {};
   for (const c of plan.clients) {
     const uses = c.usesScopes.flatMap((n) => {
       const s = scopes.get(n)!;
@@ -222,6 +232,7 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
           : new IdportenClient(c.name, c.args as unknown as IdportenClientArgs, opts);
     clients.set(c.name, client);
     registered(`${c.kind}::${c.name}`, client);
+    if (client instanceof IdportenClient && usesClientSecret(c.args.tokenEndpointAuthMethod as string | undefined)) clientSecrets[c.name] = pulumi.secret(client.clientSecret);
     // Protected with its client: otherwise removing a protected client from the file would delete its keys
     // (dependents go first) and then stop at the client, leaving it without keys.
     if (c.keySet) {
@@ -230,7 +241,7 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
       registered(`ClientKeys::${c.name}`, keys);
       clientKeys[c.name] = { currentKid: keys.currentKid, kids: keys.kids, expiresAt: keys.expiresAt, nextStepAt: keys.nextStepAt };
       // The provider lists it as a secret output already; pulumi.secret keeps it one whatever reads it.
-      if (c.keySet.policy.generate === true) privateKeys[c.name] = pulumi.secret(keys.currentPrivateJwk);
+      if (c.keySet.policy.generate === true) currentPrivateJwks[c.name] = pulumi.secret(keys.currentPrivateJwk);
     }
   }
 
@@ -252,7 +263,9 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
     environment: plan.environment,
     clientIds: Object.fromEntries([...clients].map(([n, c]) => [n, c.clientId])),
     clientKeys,
-    privateKeys,
+    currentPrivateJwks,
+    privateKeys: currentPrivateJwks,
+    clientSecrets,
     apiScopes,
     systemIds: Object.fromEntries([...systems].map(([n, s]) => [n, s.systemId])),
     requests,

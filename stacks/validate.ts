@@ -1,7 +1,7 @@
 import { createPublicKey } from "node:crypto";
 import * as path from "node:path";
 import type { z } from "zod";
-import { accessPackagePrefix, isPlainObject as isRecord, resourceAttributeId } from "../providers/altinn/model";
+import { accessPackageFrom, isPlainObject as isRecord, rightFrom } from "../providers/altinn/model";
 import { checkRequestInputs, type RequestKind } from "../providers/altinn/request-model";
 import { checkSystemInputs, systemFields } from "../providers/altinn/system-model";
 import { unknownValue, type Failure } from "../providers/core/check";
@@ -388,8 +388,9 @@ class Validator {
       const decl = this.parse(clientSchema, raw, base);
       if (!decl) continue;
       const kind = clientKinds[decl.type];
-      // clientId: an existing client to take over (adoption), not a field sent to Digdir.
-      const fields: string[] = [...fieldsOf("IdportenClient"), "clientId"];
+      // clientId: an existing client to take over (adoption), not a field sent to Digdir; rotationTrigger: a new value
+      // gets a secret-based client a new secret (client-model.ts), not a field of Digdir's either.
+      const fields: string[] = [...fieldsOf("IdportenClient"), "clientId", "rotationTrigger"];
       const allowed = [...clientStackKeys, ...fields];
       const args: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(decl)) {
@@ -942,7 +943,7 @@ function compactRights(v: unknown, at: Path, origins: Origins, prop: string): un
   origins.map(prop, at);
   return v.map((item, i) => {
     origins.map(`${prop}[${i}]`, [...at, i], typeof item !== "string");
-    return typeof item === "string" ? { resource: [{ id: resourceAttributeId, value: item }] } : item;
+    return rightFrom(item);
   });
 }
 
@@ -952,7 +953,7 @@ function compactPackages(v: unknown, at: Path, origins: Origins, prop: string): 
   if (!Array.isArray(v)) return v;
   return v.map((item, i) => {
     origins.map(`${prop}[${i}]`, [...at, i], typeof item !== "string");
-    return typeof item === "string" ? { urn: item.startsWith("urn:") ? item : `${accessPackagePrefix}${item}` } : item;
+    return accessPackageFrom(item);
   });
 }
 

@@ -4,8 +4,8 @@ import { requestResourceProps, SystemUserRequestResource, type RequestCommonArgs
 
 export type AgentSystemUserRequestArgs = RequestSystemArg &
   RequestCommonArgs & {
-    /** Client packages to ask for (at least one), e.g. urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet. */
-    accessPackages: pulumi.Input<pulumi.Input<{ urn: pulumi.Input<string> }>[]>;
+    /** Client packages to ask for (at least one): `{urn}`, or the name or urn as text, e.g. `"regnskapsforer-med-signeringsrettighet"`. */
+    accessPackages: pulumi.Input<pulumi.Input<{ urn: pulumi.Input<string> } | string>[]>;
   };
 
 /**

@@ -41,6 +41,20 @@ export const resourceAttributeId = "urn:altinn:resource";
 export const accessPackagePrefix = "urn:altinn:accesspackage:";
 
 /**
+ * The shorthands the stack file and the resource arguments share (stacks/README.md): a right given as its
+ * Resource Registry id, `"ske-krav-og-betalinger"`, is `{resource: [{id: "urn:altinn:resource", value: ...}]}`;
+ * anything else is left for `check` to judge.
+ */
+export function rightFrom<T>(item: string | T): T | Right {
+  return typeof item === "string" && !isUnknown(item) ? { resource: [{ id: resourceAttributeId, value: item }] } : (item as T);
+}
+
+/** An access package given as its name, `"skattegrunnlag"`, or its urn is `{urn: "urn:altinn:accesspackage:skattegrunnlag"}`. */
+export function accessPackageFrom<T>(item: string | T): T | AccessPackage {
+  return typeof item === "string" && !isUnknown(item) ? { urn: item.startsWith("urn:") ? item : `${accessPackagePrefix}${item}` } : (item as T);
+}
+
+/**
  * Client packages (regnskapsfører, revisor, forretningsfører): delegable to agent system users, never assignable to
  * standard ones. A system with any of them must have `isVisible: false` (AUTH.VLD-00018). Other packages are
  * taken as assignable unless the input says `isAssignable: false`; the server has the last word.

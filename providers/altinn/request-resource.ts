@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ShimResource } from "../core/shim";
 import type { AccessPackage } from "./model";
 import type { RequestKind } from "./request-model";
+import { expandAccessPackages, expandRights } from "./shorthand";
 import type { AccessPackageArg, RightArg, System } from "./system";
 
 /** What the system declares, for offline checks: the System's `rights`, `accessPackages`, `allowedRedirectUrls` outputs. */
@@ -50,7 +51,13 @@ const outputNames = [
 /** The props of a request resource: outputs present (as undefined), `system` turned into `systemId` + `systemOffer`. */
 export function requestResourceProps(args: RequestSystemArg & Record<string, unknown>, extraOutputs: readonly string[]): Record<string, unknown> {
   const props: Record<string, unknown> = Object.fromEntries([...outputNames, ...extraOutputs].map((k) => [k, undefined]));
-  const { system, ...rest } = args;
+  const { system, ...given } = args;
+  // The stack file's shorthands: a right as its resource id, a package as its name (model.ts).
+  const rest = {
+    ...given,
+    ...(given.rights !== undefined && { rights: expandRights(given.rights as pulumi.Input<pulumi.Input<unknown>[]>) }),
+    ...(given.accessPackages !== undefined && { accessPackages: expandAccessPackages(given.accessPackages as pulumi.Input<pulumi.Input<unknown>[]>) }),
+  };
   if (system) {
     return {
       ...props,

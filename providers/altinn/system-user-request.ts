@@ -6,10 +6,10 @@ import type { RightArg } from "./system";
 
 export type SystemUserRequestArgs = RequestSystemArg &
   RequestCommonArgs & {
-    /** Rights to ask for: each must be one of the system's rights. */
-    rights?: pulumi.Input<pulumi.Input<RightArg>[]>;
-    /** Access packages to ask for: each must be on the system, and assignable (not a client package). */
-    accessPackages?: pulumi.Input<pulumi.Input<{ urn: pulumi.Input<string> }>[]>;
+    /** Rights to ask for: each must be one of the system's rights; a right, or its resource id (`"ske-krav-og-betalinger"`). */
+    rights?: pulumi.Input<pulumi.Input<RightArg | string>[]>;
+    /** Access packages to ask for: each must be on the system, and assignable (not a client package); `{urn}`, or the name or urn as text. */
+    accessPackages?: pulumi.Input<pulumi.Input<{ urn: pulumi.Input<string> } | string>[]>;
   };
 
 /**

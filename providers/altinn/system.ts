@@ -7,6 +7,7 @@ import { afterCreate } from "../core/partial";
 import { recover } from "../core/recovery";
 import { ShimResource } from "../core/shim";
 import { altinnScopes, AltinnApi, withHint } from "./api";
+import { expandAccessPackages, expandRights } from "./shorthand";
 import type { AccessPackage, LocalizedText, Right } from "./model";
 import {
   changedSystemFields,
@@ -50,10 +51,10 @@ export interface SystemArgs {
   /** Shown to customers in Altinn: bokmål, nynorsk and English, all three required. */
   name: pulumi.Input<LocalizedTextArg>;
   description: pulumi.Input<LocalizedTextArg>;
-  /** Resources (from the Resource Registry) the system's users may be given. */
-  rights?: pulumi.Input<pulumi.Input<RightArg>[]>;
-  /** Access packages (tilgangspakker) the system's users may be given. */
-  accessPackages?: pulumi.Input<pulumi.Input<AccessPackageArg>[]>;
+  /** Resources (from the Resource Registry) the system's users may be given: a right, or its resource id (`"ske-krav-og-betalinger"`). */
+  rights?: pulumi.Input<pulumi.Input<RightArg | string>[]>;
+  /** Access packages (tilgangspakker) the system's users may be given: `{urn}`, or the package's name or urn as text. */
+  accessPackages?: pulumi.Input<pulumi.Input<AccessPackageArg | string>[]>;
   /** Maskinporten clients that may get system user tokens: pass `MaskinportenClient.clientId` outputs. */
   clientIds?: pulumi.Input<pulumi.Input<string>[]>;
   /** https URLs a request may send the customer back to. */
@@ -85,7 +86,8 @@ export class System extends ShimResource {
 
   constructor(name: string, args: SystemArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = Object.fromEntries(outputNames.map((k) => [k, undefined]));
-    super("altinn", "System", name, { ...props, ...args }, opts);
+    const expanded = { ...args, ...(args.rights !== undefined && { rights: expandRights(args.rights) }), ...(args.accessPackages !== undefined && { accessPackages: expandAccessPackages(args.accessPackages) }) };
+    super("altinn", "System", name, { ...props, ...expanded }, opts);
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
@@ -48,17 +49,46 @@ describe("the program's check of the compiled providers", () => {
     expect(staleBuildReason(dir)).toBe("providers/runtime.ts changed after the last build");
   });
 
-  test("a source whose time changed but whose content the build compiled is accepted", () => {
+  test("contents are compared, not times: a source newer than its output but unchanged (a git checkout, a touch) is accepted", () => {
     // An incremental build does not rewrite an output whose source is unchanged, so the time alone would
     // ask for a build that never helps.
     const { dir } = project({ compiled: true, sourceNewer: true, buildInfoHash: "same" });
     expect(staleBuildReason(dir)).toBeUndefined();
   });
 
-  test("a source older than its output is current", () => {
+  test("contents are compared, not times: a source older than its output but not what was compiled is refused", () => {
     const { dir } = project({ compiled: true, buildInfoHash: "other" });
-    expect(staleBuildReason(dir)).toBeUndefined();
+    expect(staleBuildReason(dir)).toBe("providers/runtime.ts changed after the last build");
   });
+
+  test("a build without its build info is refused, saying so", () => {
+    const { dir } = project({ compiled: true, buildInfoHash: "same" });
+    rmSync(path.join(dir, "dist", ".tsbuildinfo-build"));
+    expect(staleBuildReason(dir)).toBe("dist/ has no build info of `npm run build` (dist/.tsbuildinfo-build)");
+  });
+
+  test("a real git checkout of an unchanged file, in a copy of this repository's providers built by tsc", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "build-check-git-"));
+    cpSync(path.join(root, "providers"), path.join(dir, "providers"), { recursive: true });
+    cpSync(path.join(root, "tsconfig.json"), path.join(dir, "tsconfig.json"));
+    writeFileSync(path.join(dir, "tsconfig.build.json"), JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { noEmit: false, incremental: true, tsBuildInfoFile: "dist/.tsbuildinfo-build", rootDir: ".", types: ["node"], typeRoots: [path.join(root, "node_modules/@types")] }, include: ["providers"] }));
+    symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.no", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
+    git("init", "-q");
+    git("add", "providers");
+    git("commit", "-qm", "providers");
+    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: dir, stdio: "pipe" });
+    expect(staleBuildReason(dir)).toBeUndefined();
+    // Later than the build: `git checkout` rewrites the file with the committed (same) content and a new time.
+    const file = path.join(dir, "providers", "index.ts");
+    utimesSync(path.join(dir, "dist", "providers", "index.js"), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    writeFileSync(file, "// edited\n");
+    git("checkout", "--", "providers/index.ts");
+    expect(statSync(file).mtimeMs).toBeGreaterThan(statSync(path.join(dir, "dist", "providers", "index.js")).mtimeMs);
+    expect(staleBuildReason(dir)).toBeUndefined();
+    writeFileSync(file, readFileSync(file, "utf8") + "// a real change\n");
+    expect(staleBuildReason(dir)).toBe("providers/index.ts changed after the last build");
+  }, 120_000);
 });
 
 describe("the local stack's simulator", () => {

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, test } from "vitest";
+import { AgentSystemUserRequest, System, SystemUserRequest } from "../../providers";
 import { defineStack, runStack, type StackOutputs } from "../../stacks/program";
 import type { EnvironmentName } from "../../providers/core/environments";
-import { StackSource } from "../../stacks/source";
+import { formatProblem, StackSource } from "../../stacks/source";
 import { planShards } from "../../stacks/groups";
 import { validateStack, validateStackFile, type StackPlan } from "../../stacks/validate";
 
@@ -61,6 +62,7 @@ async function runUnderMocks(stack: string, config: Record<string, string>, prog
         if (/Client$/.test(args.type)) state.clientId = `${args.name}-id`;
         if (/:ApiScope$/.test(args.type)) Object.assign(state, { name: `${args.inputs.prefix}:${args.inputs.subscope}`, active: true });
         if (/:ScopeAccess$/.test(args.type)) state.state = "APPROVED";
+        if (/:IdportenClient$/.test(args.type) && /^client_secret_/.test(String(args.inputs.tokenEndpointAuthMethod))) state.clientSecret = `secret-of-${args.name}`;
         if (/:ClientKeys$/.test(args.type)) {
           // What the provider answers: a generated key (its private JWK, the mock's "d", a secret output) after the declared ones.
           const declared = ((args.inputs.keys ?? []) as { kid: string }[]).map((k) => k.kid);
@@ -209,11 +211,14 @@ describe("the dev stack under mocks", () => {
       },
     });
     // Only clients with generate: true have a private key in the stack; a declared key's stays in its owner's vault.
-    expect(Object.keys(run.raw.privateKeys)).toEqual(["smartcloud-regnskap"]);
+    // Named after ClientKeys' output (currentPrivateJwk), and under the earlier name `privateKeys` too.
+    expect(Object.keys(run.raw.currentPrivateJwks)).toEqual(["smartcloud-regnskap"]);
+    expect(await pulumi.isSecret(run.raw.currentPrivateJwks["smartcloud-regnskap"]!)).toBe(true);
+    expect(JSON.parse((run.outputs.currentPrivateJwks as Record<string, string>)["smartcloud-regnskap"]!)).toMatchObject({ kid: "smartcloud-regnskap-generated-1", d: "private-d-of-smartcloud-regnskap" });
+    expect(run.outputs.privateKeys).toEqual(run.outputs.currentPrivateJwks);
     expect(await pulumi.isSecret(run.raw.privateKeys["smartcloud-regnskap"]!)).toBe(true);
-    expect(JSON.parse((run.outputs.privateKeys as Record<string, string>)["smartcloud-regnskap"]!)).toMatchObject({ kid: "smartcloud-regnskap-generated-1", d: "private-d-of-smartcloud-regnskap" });
     // Nothing private in any other output.
-    const { privateKeys: _, ...others } = run.outputs;
+    const { privateKeys: _, currentPrivateJwks: __, ...others } = run.outputs;
     expect(JSON.stringify(others)).not.toContain("private-d-of");
     for (const [name, output] of Object.entries(run.raw.clientKeys)) expect(await pulumi.isSecret(output.currentKid), name).toBe(false);
   });
@@ -326,6 +331,108 @@ describe("the prod stack under mocks", () => {
   test("with no customers yet, no request is registered and none awaits approval", () => {
     expect(run.registrations.filter((r) => /Request(Group)?$/.test(r.type))).toEqual([]);
     expect(run.outputs.awaitingApproval).toEqual({});
+  });
+});
+
+describe("one vocabulary: the library's arguments take the stack file's shorthands", () => {
+  test("rights as resource ids and packages as names register what the stack file registers", async () => {
+    const text = [
+      'organisation: { orgNo: "991825827" }',
+      "systems:",
+      "  smartcloud:",
+      "    name: { nb: SmartCloud, nn: SmartCloud, en: SmartCloud }",
+      "    description: { nb: Regnskap, nn: Rekneskap, en: Accounting }",
+      "    rights: [ske-krav-og-betalinger]",
+      "    accessPackages: [skattegrunnlag]",
+      "requests:",
+      "  smartcloud:",
+      "    rights: [ske-krav-og-betalinger]",
+      "    accessPackages: [urn:altinn:accesspackage:skattegrunnlag]",
+      '    customers: ["310000019"]',
+    ].join("\n");
+    const { problems, plan } = validateStack(new StackSource("dev.yaml", text), root, { environment: "test" });
+    expect(problems).toEqual([]);
+    const fromFile = await runUnderMocks("file", {}, () => defineStack(plan), resourceCount(plan));
+    const fromCode = await runUnderMocks(
+      "code",
+      {},
+      () => {
+        // What a team writes in its own program: type-checked against the library's argument types.
+        const system = new System("smartcloud", {
+          systemId: "991825827_smartcloud",
+          name: { nb: "SmartCloud", nn: "SmartCloud", en: "SmartCloud" },
+          description: { nb: "Regnskap", nn: "Rekneskap", en: "Accounting" },
+          rights: ["ske-krav-og-betalinger"],
+          accessPackages: [pulumi.output("skattegrunnlag")],
+        });
+        new SystemUserRequest("smartcloud/310000019", { system, partyOrgNo: "310000019", rights: ["ske-krav-og-betalinger"], accessPackages: ["urn:altinn:accesspackage:skattegrunnlag"] });
+        new AgentSystemUserRequest("smartcloud/agent", { systemId: "991825827_smartcloud", partyOrgNo: "310000027", accessPackages: pulumi.output(["regnskapsforer-lonn"]) });
+        return {} as StackOutputs;
+      },
+      3,
+    );
+    const fields = (run: Run, k: string) => {
+      const { rights, accessPackages } = run.registrations.find((r) => kind(r) === k)!.inputs;
+      return { rights, accessPackages };
+    };
+    const right = { resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] };
+    const pkg = { urn: "urn:altinn:accesspackage:skattegrunnlag" };
+    expect(fields(fromCode, "System::smartcloud")).toEqual({ rights: [right], accessPackages: [pkg] });
+    expect(fields(fromCode, "System::smartcloud")).toEqual(fields(fromFile, "System::smartcloud"));
+    expect(fields(fromCode, "SystemUserRequest::smartcloud/310000019")).toEqual({ rights: [right], accessPackages: [pkg] });
+    expect(fields(fromCode, "SystemUserRequest::smartcloud/310000019")).toEqual(fields(fromFile, "SystemUserRequest::smartcloud/310000019"));
+    expect(fields(fromCode, "AgentSystemUserRequest::smartcloud/agent").accessPackages).toEqual([{ urn: "urn:altinn:accesspackage:regnskapsforer-lonn" }]);
+  });
+});
+
+describe("an ID-porten client's secret", () => {
+  test("rotationTrigger is accepted from the stack file, and the secret is a secret output of its own", async () => {
+    const text = [
+      'organisation: { orgNo: "991825827" }',
+      "clients:",
+      "  web:",
+      "    type: idporten",
+      "    clientUri: https://app.example.no",
+      "    redirectUris: [https://app.example.no/cb]",
+      "    tokenEndpointAuthMethod: client_secret_basic",
+      '    rotationTrigger: "2026-12"',
+      "  spa:",
+      "    type: idporten",
+      "    applicationType: browser",
+      "    clientUri: https://spa.example.no",
+      "    redirectUris: [https://spa.example.no/cb]",
+    ].join("\n");
+    const { problems, plan } = validateStack(new StackSource("dev.yaml", text), root, { environment: "test" });
+    expect(problems).toEqual([]);
+    const run = await runUnderMocks("secrets", {}, () => defineStack(plan), resourceCount(plan));
+    expect(run.registrations.find((r) => kind(r) === "IdportenClient::web")!.inputs).toMatchObject({ rotationTrigger: "2026-12", tokenEndpointAuthMethod: "client_secret_basic" });
+    // Only a secret-based client has one; a browser client (no secret) is not listed.
+    expect(Object.keys(run.raw.clientSecrets)).toEqual(["web"]);
+    expect(await pulumi.isSecret(run.raw.clientSecrets.web!)).toBe(true);
+    expect(run.outputs.clientSecrets).toEqual({ web: "secret-of-web" });
+    const { clientSecrets: _, ...others } = run.outputs;
+    expect(JSON.stringify(others)).not.toContain("secret-of-");
+  });
+
+  test("rotationTrigger where there is no secret is refused at its line: a Maskinporten client, an ID-porten client with keys", () => {
+    const text = [
+      'organisation: { orgNo: "991825827" }',
+      "clients:",
+      "  mp:",
+      "    type: maskinporten",
+      "    scopes: [krr:global/kontaktinformasjon.read]",
+      "    rotationTrigger: x",
+      "  web:",
+      "    type: idporten",
+      "    clientUri: https://app.example.no",
+      "    redirectUris: [https://app.example.no/cb]",
+      "    rotationTrigger: x",
+    ].join("\n");
+    const { problems } = validateStack(new StackSource("dev.yaml", text), root, { environment: "test" });
+    expect(problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/^dev\.yaml:6:\d+ clients\.mp\.rotationTrigger: unknown field rotationTrigger/),
+      expect.stringMatching(/^dev\.yaml:11:\d+ clients\.web\.rotationTrigger: rotates the client secret, and a private_key_jwt client has none/),
+    ]);
   });
 });
 
