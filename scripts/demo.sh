@@ -4,6 +4,10 @@
 #   npm run demo                 build, start the simulator, pulumi up, print client ids and confirm URLs, preview;
 #                                then keep the simulator running (for the confirm pages) until Ctrl-C
 #   npm run demo -- --ci         the same, but stop the simulator after the preview and exit (CI, scripts)
+#   npm run demo -- --port 8090  the simulator on another port (or DEMO_PORT=8090); Pulumi.local.yaml stays as it is:
+#                                the demo's pulumi commands read a copy of it, .pulumi-state/Pulumi.local.yaml
+#   npm run demo -- --fresh      start over: remove the demo's stack (.pulumi-state/) and the simulator's state
+#                                (.sim-state/) first, e.g. after `pulumi destroy` (Altinn never gives a system id back)
 #   scripts/demo.sh --env        print the shell lines that point `pulumi` at the demo's stack:
 #                                eval "$(scripts/demo.sh --env)"; pulumi stack output --stack local
 #
@@ -11,7 +15,7 @@
 #   .pulumi-state/   the Pulumi file backend (PULUMI_BACKEND_URL=file://<project>/.pulumi-state); `pulumi login` is
 #                    not run, so your own Pulumi login stays as it is
 #   .sim-state/      the simulator's state (clients, systems, requests, its admin key) and its log, simulator.log
-# The simulator listens where Pulumi.local.yaml's digdir:simulatorUrl says (http://127.0.0.1:8089).
+# The simulator listens where Pulumi.local.yaml's digdir:simulatorUrl says (http://127.0.0.1:8089), or on --port.
 #
 # Secrets of the demo stack are encrypted with a fixed passphrase, DEMO ONLY: "pulumi-digdir-local-demo". The
 # local stack talks to the simulator and holds no real secret; never use this passphrase for a real stack.
@@ -30,11 +34,16 @@ sim_dir="$repo/.sim-state"
 sim_log="$sim_dir/simulator.log"
 
 mode=foreground
+fresh=""
+port_arg="${DEMO_PORT:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --ci|--once) mode=once ;;
     --env) mode=env ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --fresh) fresh=1 ;;
+    --port) port_arg="${2:-}"; shift ;;
+    --port=*) port_arg="${1#--port=}" ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo: unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -66,6 +75,15 @@ sim_url="$(sed -n 's/^[[:space:]]*digdir:simulatorUrl:[[:space:]]*//p' Pulumi.lo
 [[ "$sim_url" =~ ^http://(127\.0\.0\.1|localhost):([0-9]+)/?$ ]] \
   || die "Pulumi.local.yaml's digdir:simulatorUrl should be http://127.0.0.1:<port>, not '${sim_url}'"
 port="${BASH_REMATCH[2]}"
+# Another port without editing the tracked Pulumi.local.yaml: the demo's pulumi commands read a copy of it with that
+# port (`--config-file`), kept with the demo's stack in .pulumi-state/.
+config_args=()
+if [ -n "$port_arg" ] && [ "$port_arg" != "$port" ]; then
+  [[ "$port_arg" =~ ^[0-9]+$ ]] && [ "$port_arg" -ge 1 ] && [ "$port_arg" -le 65535 ] || die "--port (or DEMO_PORT) must be a port number, not '${port_arg}'"
+  port="$port_arg"
+  sim_url="http://127.0.0.1:$port"
+  config_args=(--config-file "$backend_dir/Pulumi.local.yaml")
+fi
 
 demo_env() { # the environment every pulumi command of the demo runs with
   printf 'export PULUMI_BACKEND_URL=%q\n' "file://$backend_dir"
@@ -81,7 +99,19 @@ if [ "$mode" = env ]; then
   exit 0
 fi
 
+# The port first: nothing is built or started when it is taken.
+if node -e 'const s = require("net").connect(+process.argv[1], "127.0.0.1"); s.on("connect", () => process.exit(0)); s.on("error", () => process.exit(1));' "$port"; then
+  die "port $port is in use. If that is a simulator you started (npm run sim), stop it (Ctrl-C in its terminal): the
+demo starts its own, with the same state (.sim-state/). To use another port: npm run demo -- --port <port>
+(or DEMO_PORT=<port>); Pulumi.local.yaml stays as it is."
+fi
+
 started=$(date +%s)
+if [ -n "$fresh" ] && { [ -e "$backend_dir" ] || [ -e "$sim_dir" ]; }; then
+  step "starting over (--fresh): removing the demo's stack (.pulumi-state/) and the simulator's state (.sim-state/)"
+  rm -rf "$backend_dir" "$sim_dir"
+fi
+
 step "1/6 the Pulumi CLI"
 cli_env="$(scripts/pulumi-cli.sh --env)" || no_cli
 eval "$cli_env"
@@ -97,12 +127,12 @@ node node_modules/typescript/bin/tsc -p simulator/tsconfig.json
 echo "dist/ is up to date"
 
 step "3/6 the simulator on port $port, state in .sim-state/"
-if node -e 'const s = require("net").connect(+process.argv[1], "127.0.0.1"); s.on("connect", () => process.exit(0)); s.on("error", () => process.exit(1));' "$port"; then
-  die "port $port is in use. If that is a simulator you started (npm run sim), stop it (Ctrl-C in its terminal): the
-demo starts its own, with the same state (.sim-state/). To use another port, change digdir:simulatorUrl in
-Pulumi.local.yaml."
-fi
 mkdir -p "$sim_dir" "$backend_dir"
+if [ ${#config_args[@]} -gt 0 ]; then
+  # The copy keeps the salt Pulumi may add to it from one run to the next; only the address is set each time.
+  [ -f "$backend_dir/Pulumi.local.yaml" ] || cp Pulumi.local.yaml "$backend_dir/Pulumi.local.yaml"
+  sed -i.bak "s|^\([[:space:]]*digdir:simulatorUrl:\).*|\1 $sim_url|" "$backend_dir/Pulumi.local.yaml" && rm -f "$backend_dir/Pulumi.local.yaml.bak"
+fi
 # Pulumi writes an `encryptionsalt:` line into Pulumi.local.yaml when the file has none: put the file back at exit.
 config_backup=""
 if ! grep -q '^encryptionsalt:' Pulumi.local.yaml; then
@@ -139,9 +169,32 @@ head -n1 "$sim_log"
 
 step "4/6 pulumi up --refresh --yes --stack $STACK   (stacks/local.yaml; state in .pulumi-state/)"
 pulumi stack select --create "$STACK" >/dev/null
+# A system id is never given back (Altinn, and so the simulator, keeps a deleted system's id taken): after a
+# `pulumi destroy`, the stack would create its clients and then fail on the system. Say so before anything is made.
+used_up="$(pulumi stack export --stack "$STACK" 2>/dev/null | node -e '
+  const fs = require("fs");
+  let inState = new Set();
+  try {
+    const d = JSON.parse(fs.readFileSync(0, "utf8"));
+    for (const r of d.deployment?.resources ?? []) if (/:System$/.test(r.type) && r.outputs?.systemId) inState.add(r.outputs.systemId);
+  } catch {}
+  let sim = {};
+  try { sim = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {}
+  const systems = sim["altinn.systems"] ?? sim.slices?.["altinn.systems"] ?? {};
+  const { validateStackFile } = require("./dist/stacks/validate.js");
+  const { plan } = validateStackFile("stacks/local.yaml", { environment: "local" });
+  const declared = new Set(plan.systems.map((s) => s.args.systemId));
+  const gone = Object.values(systems).filter((s) => s && s.isDeleted && declared.has(s.id) && !inState.has(s.id)).map((s) => s.id);
+  process.stdout.write(gone.join(" "));
+' "$sim_dir/state.json")"
+if [ -n "$used_up" ]; then
+  die "the simulator's state (.sim-state/) holds the system id $used_up, deleted earlier (a \`pulumi destroy\`): Altinn never
+gives a system id back, so the stack cannot create it again, and nothing was changed. Start over with an empty
+simulator and stack:  npm run demo -- --fresh"
+fi
 # --refresh: read what the simulator holds first, so the outputs show the customers' latest answers, and anything
 # the simulator no longer has (a deleted .sim-state/) is created again.
-pulumi up --refresh --yes --skip-preview --suppress-outputs --stack "$STACK"
+pulumi up --refresh --yes --skip-preview --suppress-outputs --stack "$STACK" "${config_args[@]}"
 
 step "5/6 what to send the customers"
 pulumi stack output --json --stack "$STACK" | node -e '
@@ -166,12 +219,12 @@ pulumi stack output --json --stack "$STACK" | node -e '
   for (const [status, names] of Object.entries(out.requestsByStatus ?? {})) console.log(`Requests ${status}: ${names.join(", ")}`);
   for (const s of Object.values(out.apiScopes ?? {}))
     console.log(`API scope ${s.scope}: ${Object.entries(s.consumers ?? {}).map(([org, state]) => `${org} ${state}`).join(", ")}`);
-  for (const name of Object.keys(out.privateKeys ?? {}))
-    console.log(`Generated key of ${name}: ${out.clientKeys?.[name]?.currentKid} (its private JWK: pulumi stack output privateKeys --show-secrets --stack local)`);
+  for (const name of Object.keys(out.currentPrivateJwks ?? out.privateKeys ?? {}))
+    console.log(`Generated key of ${name}: ${out.clientKeys?.[name]?.currentKid} (its private JWK: pulumi stack output currentPrivateJwks --show-secrets --stack local)`);
 '
 
 step "6/6 pulumi preview --expect-no-changes --stack $STACK"
-pulumi preview --expect-no-changes --suppress-outputs --stack "$STACK"
+pulumi preview --expect-no-changes --suppress-outputs --stack "$STACK" "${config_args[@]}"
 
 cat <<EOF
 
@@ -181,12 +234,13 @@ Next steps:
   - Open the links above in a browser, as the customer: approve or reject.
   - Then, in another terminal in this directory:
         eval "\$(scripts/demo.sh --env)"        # pulumi on PATH, the demo's backend and passphrase
-        pulumi up --refresh --yes --stack local  # reads the customers' answers into the outputs
+        pulumi up --refresh --yes --stack local${config_args[*]:+ ${config_args[*]#"$repo/"}}  # reads the customers' answers into the outputs
         pulumi stack output awaitingApproval --json --stack local
     or simply \`npm run demo\` again (after stopping this one).
   - Change stacks/local.yaml (a client's scopes, a customer) and run \`pulumi up --stack local\` again.
   - The simulator alone, with the same state: npm run sim -- --port $port --state .sim-state
-  - Clean up: pulumi destroy --yes --stack local (with the simulator running), then rm -rf .pulumi-state .sim-state
+  - Start over: npm run demo -- --fresh (after a \`pulumi destroy\`, the simulator keeps the deleted system's id taken,
+    as Altinn does, so the demo needs --fresh to create it again)
 EOF
 if [ "$mode" = once ]; then
   echo "  (--ci: the simulator stops now; \`npm run demo\` or the \`npm run sim\` line above starts it again with the same state.)"

@@ -73,7 +73,8 @@ export function runStack(opts: ProgramOptions): StackOutputs {
     throw new pulumi.RunError(`${shown} has ${problems.length} problem${problems.length > 1 ? "s" : ""}; nothing was changed:\n${problems.map(formatProblem).join("\n")}`);
   }
   const warn = opts.warn ?? ((m: string, r?: pulumi.Resource) => void pulumi.log.warn(m, r));
-  if (environment === "local") {
+  // Only the demo's stack (`local`) uses .sim-state/ (scripts/demo.sh): another local stack runs its own simulator.
+  if (environment === "local" && opts.stack === "local") {
     const warning = simulatorMismatch(opts.root, opts.config.get("simulatorUrl") ?? process.env.DIGDIR_SIMULATOR_URL);
     if (warning) warn(warning);
   }

@@ -9,7 +9,8 @@ import { failureText, repo, run, tempDir, type RunResult } from "./support";
 /**
  * `npm run demo` (scripts/demo.sh) as a new user runs it: in a copy of the working tree holding only what a clone
  * has (no dist/, no .pulumi-state/, no .sim-state/; node_modules as `npm ci` leaves it), with its own PULUMI_HOME.
- * The copy's Pulumi.local.yaml points at a free port, so a simulator on 8089 does not get in the way.
+ * Every run takes a free port with `--port` (Pulumi.local.yaml says 8089 and stays as it is), so a simulator on
+ * 8089 does not get in the way.
  */
 
 const bin = inject("pulumiBin");
@@ -54,7 +55,7 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
   let customerCount: number;
 
   const demo = (args: string[], o: { env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {}): Promise<RunResult> =>
-    run("npm", ["run", "--silent", "demo", "--", ...args], { cwd: clone, env: o.env ?? env, allowFailure: o.allowFailure, timeoutMs: 600_000 });
+    run("npm", ["run", "--silent", "demo", "--", "--port", String(port), ...args], { cwd: clone, env: o.env ?? env, allowFailure: o.allowFailure, timeoutMs: 600_000 });
 
   beforeAll(async () => {
     dir = tempDir("pulumi-digdir-demo-");
@@ -72,10 +73,8 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
     fs.symlinkSync(path.join(repo, "node_modules"), path.join(clone, "node_modules"));
 
     port = await freePort();
-    const configPath = path.join(clone, "Pulumi.local.yaml");
-    localConfig = fs.readFileSync(configPath, "utf8").replace("http://127.0.0.1:8089", `http://127.0.0.1:${port}`);
-    expect(localConfig).toContain(`:${port}`);
-    fs.writeFileSync(configPath, localConfig);
+    localConfig = fs.readFileSync(path.join(clone, "Pulumi.local.yaml"), "utf8");
+    expect(localConfig).toContain("digdir:simulatorUrl: http://127.0.0.1:8089");
 
     const stack = YAML.parse(fs.readFileSync(path.join(clone, "stacks/local.yaml"), "utf8")) as {
       clients?: Record<string, unknown>;
@@ -121,7 +120,8 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
   });
 
   test("run again (the foreground mode): the same clients, the confirm page served until Ctrl-C", async () => {
-    const child = spawn("npm", ["run", "--silent", "demo"], { cwd: clone, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    // DEMO_PORT: the same as --port, from the environment.
+    const child = spawn("npm", ["run", "--silent", "demo"], { cwd: clone, env: { ...env, DEMO_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -167,10 +167,45 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
       const r = await demo(["--ci"], { allowFailure: true });
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain(`port ${port} is in use`);
-      expect(r.stderr).toContain("digdir:simulatorUrl in\nPulumi.local.yaml");
+      expect(r.stderr).toContain("npm run demo -- --port <port>");
+      // Said before anything else: no CLI step, no build.
+      expect(r.stdout).not.toMatch(/1\/6|2\/6|dist\/ is up to date/);
     } finally {
       blocker.close();
     }
+  });
+
+  test("after `pulumi destroy`: the demo says the system id is used up and changes nothing; --fresh starts over", async () => {
+    // Destroy as a user would, with the demo's simulator and environment (scripts/demo.sh --env).
+    const sim = spawn(process.execPath, ["dist/simulator/cli.js", "--port", String(port), "--state", ".sim-state"], { cwd: clone, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        sim.stdout.on("data", (d: Buffer) => d.toString().includes("simulator listening") && resolve());
+        sim.once("exit", (code) => reject(new Error(`the simulator exited ${code}`)));
+      });
+      const destroy = `eval "$(scripts/demo.sh --env)" && pulumi destroy --yes --skip-preview --stack local --config-file .pulumi-state/Pulumi.local.yaml`;
+      await run("bash", ["-c", destroy], { cwd: clone, env, timeoutMs: 300_000 });
+    } finally {
+      sim.kill("SIGTERM");
+      await new Promise((r) => sim.once("exit", r));
+    }
+    const resources = async () => {
+      const r = await run("bash", ["-c", `eval "$(scripts/demo.sh --env)" && pulumi stack export --stack local`], { cwd: clone, env });
+      return (JSON.parse(r.stdout).deployment.resources ?? []).filter((x: { type: string }) => x.type.startsWith("pulumi-nodejs:dynamic/")).length as number;
+    };
+    expect(await resources()).toBe(0);
+
+    const refused = await demo(["--ci"], { allowFailure: true });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/the simulator's state \(\.sim-state\/\) holds the system id \d{9}_\S+, deleted earlier/);
+    expect(refused.stderr).toContain("npm run demo -- --fresh");
+    expect(await resources(), "nothing half-created").toBe(0);
+
+    const fresh = await demo(["--ci", "--fresh"]);
+    expect(fresh.stdout).toContain("starting over (--fresh)");
+    expect(fresh.stdout.split("4/6 pulumi up")[1]?.split("5/6")[0]).toMatch(/Resources:\s+\+ \d+ created/);
+    expect(fresh.stdout.split("6/6 pulumi preview --expect-no-changes")[1]).toMatch(/Resources:\s+\d+ unchanged/);
+    expect(fs.readFileSync(path.join(clone, "Pulumi.local.yaml"), "utf8")).toBe(localConfig);
   });
 
   test("no Pulumi CLI and no Go: says plainly what to install", async () => {

@@ -385,6 +385,25 @@ describe("one vocabulary: the library's arguments take the stack file's shorthan
   });
 });
 
+describe("the demo's simulator state (.sim-state/)", () => {
+  test("is compared with the address only for the demo's stack: a second local stack on its own simulator gets no warning", async () => {
+    const project = mkdtempSync(path.join(tmpdir(), "stack-"));
+    mkdirSync(path.join(project, "stacks"));
+    mkdirSync(path.join(project, ".sim-state"));
+    writeFileSync(path.join(project, ".sim-state", "bootstrap.json"), JSON.stringify({ url: "http://127.0.0.1:8089" }));
+    const file = ['organisation: { orgNo: "991825827" }', "clients:", "  krr:", "    type: krr"].join("\n");
+    const warnings: Record<string, string[]> = {};
+    for (const stack of ["local", "second"]) {
+      writeFileSync(path.join(project, "stacks", `${stack}.yaml`), file);
+      warnings[stack] = [];
+      const config: Record<string, string> = { environment: "local", simulatorUrl: "http://127.0.0.1:8090" };
+      await runUnderMocks(stack, {}, () => runStack({ stack, root: project, config: { get: (k) => config[k] }, skipBuildCheck: true, warn: (m) => warnings[stack]!.push(m) }), 1);
+    }
+    expect(warnings.second).toEqual([]);
+    expect(warnings.local).toEqual([expect.stringContaining("the simulator in .sim-state listened at http://127.0.0.1:8089, but digdir:simulatorUrl is http://127.0.0.1:8090")]);
+  });
+});
+
 describe("an ID-porten client's secret", () => {
   test("rotationTrigger is accepted from the stack file, and the secret is a secret output of its own", async () => {
     const text = [
