@@ -1,28 +1,46 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { Output, output } from "@pulumi/pulumi";
 import { ShimResource } from "../core/shim";
 import type { AccessPackage, Right } from "./model";
 import type { CustomerFields, CustomerState, GroupKind } from "./request-group-model";
 import { requestGroupProvider } from "./request-group-provider";
 import type { RequestSystemArg } from "./request-resource";
+import { expandAccessPackages, expandRights } from "./shorthand";
 import type { AccessPackageArg, RightArg } from "./system";
+
+/** The stack file's shorthands in `rights` and `accessPackages` (shorthand.ts), of the group and of each customer. */
+function expandShorthands<T extends { rights?: unknown; accessPackages?: unknown }>(o: T): T {
+  return {
+    ...o,
+    ...(o.rights !== undefined && { rights: expandRights(o.rights as pulumi.Input<pulumi.Input<unknown>[]>) }),
+    ...(o.accessPackages !== undefined && { accessPackages: expandAccessPackages(o.accessPackages as pulumi.Input<pulumi.Input<unknown>[]>) }),
+  };
+}
+
+function expandCustomers(customers: RequestGroupArgs["customers"]): RequestGroupArgs["customers"] {
+  const one = (c: pulumi.Input<GroupCustomerArg>) => (Output.isInstance(c) || c instanceof Promise ? output(c).apply((v) => expandShorthands(v as GroupCustomerArg)) : expandShorthands(c as GroupCustomerArg));
+  if (Output.isInstance(customers) || customers instanceof Promise) return output(customers).apply((all) => Object.fromEntries(Object.entries(all).map(([k, c]) => [k, expandShorthands(c as GroupCustomerArg)]))) as RequestGroupArgs["customers"];
+  return Object.fromEntries(Object.entries(customers).map(([k, c]) => [k, one(c)]));
+}
 
 /** A customer's own fields in a group; each replaces the group's field of the same name. */
 export interface GroupCustomerArg {
   /** For readers and reports (the customer's company name); never sent. */
   name?: pulumi.Input<string>;
   integrationTitle?: pulumi.Input<string>;
-  rights?: pulumi.Input<pulumi.Input<RightArg>[]>;
-  accessPackages?: pulumi.Input<pulumi.Input<AccessPackageArg>[]>;
+  /** As the group's: a right or its resource id, a package or its name. */
+  rights?: pulumi.Input<pulumi.Input<RightArg | string>[]>;
+  accessPackages?: pulumi.Input<pulumi.Input<AccessPackageArg | string>[]>;
   redirectUrl?: pulumi.Input<string>;
 }
 
 export type RequestGroupArgs = RequestSystemArg & {
   /** Every customer's default: the system user's name in Altinn (default the system's `nb` name). */
   integrationTitle?: pulumi.Input<string>;
-  /** Every customer's default rights (standard groups only). */
-  rights?: pulumi.Input<pulumi.Input<RightArg>[]>;
-  /** Every customer's default access packages (agent groups: client packages, at least one). */
-  accessPackages?: pulumi.Input<pulumi.Input<AccessPackageArg>[]>;
+  /** Every customer's default rights (standard groups only): a right, or its resource id (`"ske-krav-og-betalinger"`). */
+  rights?: pulumi.Input<pulumi.Input<RightArg | string>[]>;
+  /** Every customer's default access packages (agent groups: client packages, at least one): `{urn}`, or the name or urn as text. */
+  accessPackages?: pulumi.Input<pulumi.Input<AccessPackageArg | string>[]>;
   redirectUrl?: pulumi.Input<string>;
   /** Customers handled at once per provider host (1–256, default 16). */
   concurrency?: pulumi.Input<number>;
@@ -47,7 +65,8 @@ abstract class RequestGroupResource extends ShimResource {
   protected constructor(kind: GroupKind, name: string, args: RequestGroupArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = Object.fromEntries(outputNames.map((k) => [k, undefined]));
     const { system, ...rest } = args as RequestGroupArgs & { system?: import("./system").System };
-    Object.assign(props, rest);
+    Object.assign(props, expandShorthands(rest));
+    if (rest.customers !== undefined) props.customers = expandCustomers(rest.customers);
     if (system) {
       props.systemId = system.systemId;
       props.systemOffer = { rights: system.rights, accessPackages: system.accessPackages, allowedRedirectUrls: system.allowedRedirectUrls };

@@ -80,14 +80,6 @@ export function runtimeSpecifiers(cwd = process.cwd()): string[] {
 }
 
 /**
- * `dist/providers/runtime.js` relative to the working directory (e.g. `../dist/providers/runtime.js` from
- * `stacks/`): the fallback, for this repository's own program.
- */
-export function runtimeModuleSpecifier(cwd = process.cwd()): string {
-  return relativeSpecifier(cwd, path.join(packageRoot(), "dist", "providers", "runtime.js"));
-}
-
-/**
  * What `require(request)` gives the host's module: require-from-string compiles the text as a module without a
  * file name whose lookup paths are the node_modules folders above `cwd`. `require.resolve` from here would also
  * find this package by its own name (self-reference), which the host cannot.

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { providerModule, runtimeModuleSpecifier } from "../../providers/core/shim";
+import { providerModule, runtimeSpecifiers } from "../../providers/core/shim";
 import { checkClientKeysInputs } from "../../providers/digdir/client-keys-model";
 import { planShards } from "../groups";
 import type { StackPlan } from "../validate";
@@ -142,7 +142,7 @@ export function recordInState(pulumi: Pulumi, root: string, stack: string, entri
   const stackUrn = `urn:pulumi:${stack}::${project.name}::pulumi:pulumi:Stack::${project.name}-${stack}`;
   const resources: StateResource[] = [...(dep.deployment.resources ?? [])];
   if (!resources.some((r) => r.urn === stackUrn)) resources.unshift({ urn: stackUrn, custom: false, type: "pulumi:pulumi:Stack" });
-  const runtime = runtimeModuleSpecifier(project.programDir);
+  const runtime = runtimeSpecifiers(project.programDir);
   for (const e of entries) {
     const type = `pulumi-nodejs:dynamic/${e.module}:${e.kind}`;
     const __provider = providerModule(e.kind, runtime);

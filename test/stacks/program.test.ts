@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, test } from "vitest";
-import { AgentSystemUserRequest, System, SystemUserRequest } from "../../providers";
+import { AgentSystemUserRequest, System, SystemUserRequest, SystemUserRequestGroup } from "../../providers";
 import { defineStack, runStack, type StackOutputs } from "../../stacks/program";
 import type { EnvironmentName } from "../../providers/core/environments";
 import { formatProblem, StackSource } from "../../stacks/source";
@@ -367,10 +367,14 @@ describe("one vocabulary: the library's arguments take the stack file's shorthan
         });
         new SystemUserRequest("smartcloud/310000019", { system, partyOrgNo: "310000019", rights: ["ske-krav-og-betalinger"], accessPackages: ["urn:altinn:accesspackage:skattegrunnlag"] });
         new AgentSystemUserRequest("smartcloud/agent", { systemId: "991825827_smartcloud", partyOrgNo: "310000027", accessPackages: pulumi.output(["regnskapsforer-lonn"]) });
+        new SystemUserRequestGroup("smartcloud/group", { system, rights: ["ske-krav-og-betalinger"], customers: { "310000027": {}, "310000035": { accessPackages: ["skattegrunnlag"] } } });
         return {} as StackOutputs;
       },
-      3,
+      4,
     );
+    const group = fromCode.registrations.find((r) => kind(r) === "SystemUserRequestGroup::smartcloud/group")!.inputs;
+    expect(group.rights).toEqual([{ resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] }]);
+    expect(group.customers).toEqual({ "310000027": {}, "310000035": { accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }] } });
     const fields = (run: Run, k: string) => {
       const { rights, accessPackages } = run.registrations.find((r) => kind(r) === k)!.inputs;
       return { rights, accessPackages };
