@@ -12,8 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
  * implementation tens of kilobytes. The implementation lives in the package, so a fixed version serves resources
  * an older one created, as a real provider plugin does (the texts earlier versions wrote keep working: runtime.ts).
  *
- * The host runs this text with require-from-string and calls `handler()` (pulumi-dynamic-providers.md, the
- * dynamic provider host): the module's `require` resolves from the host's working directory, which the engine sets
+ * The host runs this text with require-from-string and calls `handler()` (`getProvider` in the SDK's
+ * `@pulumi/pulumi/cmd/dynamic-provider/index.js`): the module's `require` resolves from the host's working directory, which the engine sets
  * to the program's (the folder of Pulumi.yaml's `main`). So the text names the package, `pulumi-digdir/runtime`,
  * which a program that installed pulumi-digdir finds in its node_modules wherever the project is moved, however
  * it was installed (tarball, git, a symlinked folder, hoisted in a workspace) and from any folder below it. Where
