@@ -239,8 +239,8 @@ Next steps:
     or simply \`npm run demo\` again (after stopping this one).
   - Change stacks/local.yaml (a client's scopes, a customer) and run \`pulumi up --stack local\` again.
   - The simulator alone, with the same state: npm run sim -- --port $port --state .sim-state
-  - Start over: npm run demo -- --fresh (after a \`pulumi destroy\`, the simulator keeps the deleted system's id taken,
-    as Altinn does, so the demo needs --fresh to create it again)
+  - Start over: npm run demo -- --fresh (needed after a \`pulumi destroy\`: the simulator keeps a deleted system's id
+    taken, as Altinn does)
 EOF
 if [ "$mode" = once ]; then
   echo "  (--ci: the simulator stops now; \`npm run demo\` or the \`npm run sim\` line above starts it again with the same state.)"
