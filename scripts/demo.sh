@@ -185,10 +185,10 @@ used_up="$(pulumi stack export --stack "$STACK" 2>/dev/null | node -e '
   const { plan } = validateStackFile("stacks/local.yaml", { environment: "local" });
   const declared = new Set(plan.systems.map((s) => s.args.systemId));
   const gone = Object.values(systems).filter((s) => s && s.isDeleted && declared.has(s.id) && !inState.has(s.id)).map((s) => s.id);
-  process.stdout.write(gone.join(" "));
+  if (gone.length) process.stdout.write(gone.length === 1 ? `the system id ${gone[0]}` : `the system ids ${gone.join(", ")}`);
 ' "$sim_dir/state.json")"
 if [ -n "$used_up" ]; then
-  die "the simulator's state (.sim-state/) holds the system id $used_up, deleted earlier (a \`pulumi destroy\`): Altinn never
+  die "the simulator's state (.sim-state/) holds $used_up, deleted earlier (a \`pulumi destroy\`): Altinn never
 gives a system id back, so the stack cannot create it again, and nothing was changed. Start over with an empty
 simulator and stack:  npm run demo -- --fresh"
 fi

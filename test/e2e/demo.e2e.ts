@@ -197,7 +197,7 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
 
     const refused = await demo(["--ci"], { allowFailure: true });
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/the simulator's state \(\.sim-state\/\) holds the system id \d{9}_\S+, deleted earlier/);
+    expect(refused.stderr).toMatch(/the simulator's state \(\.sim-state\/\) holds the system ids? \d{9}_[^\s,]+(, \d{9}_[^\s,]+)*, deleted earlier/);
     expect(refused.stderr).toContain("npm run demo -- --fresh");
     expect(await resources(), "nothing half-created").toBe(0);
 
