@@ -322,11 +322,13 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     expect((await api.ok("GET", `${SAMARBEID}/scopes/scope?scope=${encodeURIComponent(SCOPE)}`)).active).toBe(false);
     expect(await scopeAccess()).toEqual({ [ORG]: "DENIED", [OTHER_VENDOR]: "DENIED" });
 
-    // Systems: soft-deleted (Altinn never frees a system id), without their clients; no request or change request open.
+    // Systems: soft-deleted (Altinn never frees a system id), their client mappings freed; no request or change request open.
     expect(await api.ok("GET", `${ALTINN}/systemregister/vendor`)).toEqual([]);
     for (const name of ["smartcloud", "smartcloud-regnskap"]) {
       const system = await api.ok("GET", `${ALTINN}/systemregister/vendor/${ORG}_${name}`);
-      expect({ id: system.id, isDeleted: system.isDeleted, clientId: system.clientId }).toEqual({ id: `${ORG}_${name}`, isDeleted: true, clientId: [] });
+      // A soft-deleted system still shows its old clientId list; only the client mappings are freed (altinn-api.md Corrections 4).
+      expect({ id: system.id, isDeleted: system.isDeleted }).toEqual({ id: `${ORG}_${name}`, isDeleted: true });
+      expect(Array.isArray(system.clientId)).toBe(true);
       expect((await api.ok("GET", `${ALTINN}/systemuser/request/vendor/bysystem/${ORG}_${name}`)).data).toEqual([]);
       expect((await api.ok("GET", `${ALTINN}/systemuser/request/vendor/agent/bysystem/${ORG}_${name}`)).data).toEqual([]);
       expect((await api.ok("GET", `${ALTINN}/systemuser/changerequest/vendor/bysystem/${ORG}_${name}`)).data).toEqual([]);
