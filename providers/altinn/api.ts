@@ -406,7 +406,7 @@ export class AltinnApi {
    * Every non-deleted request of the system, of one kind, through the paged `bysystem` list (50 a page in
    * production): about N/50 calls for N requests. Status, `escalated` and `timedOut` are the stored values;
    * list items carry no `confirmUrl` (use `confirmUrlFor`). Altinn's request pages may leave out the request
-   * at each page boundary (altinn-api.md §3.3 [observation]), so a caller that must see one particular key
+   * at each page boundary (the controllers ask for ids greater than the token, which is the next page's first id; simulator/README.md), so a caller that must see one particular key
    * reads it with `getRequestByKey` when the list does not have it. Throws AUTH-00011 for a system that is
    * unknown or another vendor's.
    */
@@ -427,7 +427,7 @@ export class AltinnApi {
 
   /**
    * Follows `links.next` to the end. A token seen before ends the walk (a list that ignores its token would
-   * otherwise loop: the change-request list does, altinn-api.md §6 [observation]).
+   * otherwise loop: the change-request list does, as simulator/README.md records).
    */
   private async pages<T>(scope: string, path: string): Promise<T[]> {
     const out: T[] = [];

@@ -171,7 +171,7 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
           const request = listing.requests.get(key);
           const user = listing.systemUsers.get(key);
           live = request || user ? { request, systemUser: user && { systemUserId: user.systemUserId, ...(user.userType && { userType: user.userType }) } } : undefined;
-          // The list may leave out the request at a page boundary (altinn-api.md §3.3): look before posting.
+          // The list may leave out the request at a page boundary (see `listRequests` in api.ts): look before posting.
           if (!live && anyListed) live = await readOne(api, desired, undefined);
         } else if (oldStates[key] && !oldStates[key].error) {
           live = await readOne(api, desired, oldStates[key]);

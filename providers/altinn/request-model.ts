@@ -74,7 +74,7 @@ export interface LiveRequest extends RequestKey {
   escalated: boolean;
 }
 
-/** A system user as the vendor's `systemuser/vendor/bysystem` list shows it (altinn-api.md §5.1). */
+/** A system user as the vendor's `systemuser/vendor/bysystem` list shows it (Altinn/altinn-authentication, SystemUserController). */
 export interface ListedSystemUser {
   systemUserId: string;
   systemId: string;
@@ -121,7 +121,7 @@ export interface RequestOutputs extends RequestKey {
   timedOut: boolean;
   /**
    * true when a customer user without access-manager rights forwarded the request to the organisation's access
-   * managers (Altinn's single reads have been seen to report false: altinn-api.md §3.3).
+   * managers (Altinn's single reads have been seen to report false: simulator/README.md).
    */
   escalated: boolean;
   created?: string;

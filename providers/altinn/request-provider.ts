@@ -126,8 +126,9 @@ export function requestProvider(kind: RequestKind): pulumi.dynamic.ResourceProvi
 
 /**
  * Posts the request for a key. 201: created. 200: a request with the key exists, and Altinn ignored the body
- * (§0 #14): it is answered as it is, to be brought to the desired state. 400 AUTH-00004: a system user exists for
- * the key (the customer accepted earlier): it is adopted, with its request if one is still there.
+ * (RequestSystemUserService.CreateRequest in Altinn/altinn-authentication): it is answered as it is, to be brought
+ * to the desired state. 400 AUTH-00004: a system user exists for the key (the customer accepted earlier): it is
+ * adopted, with its request if one is still there.
  */
 export async function postOrAdopt(api: AltinnApi, kind: RequestKind, desired: RequestInputs): Promise<{ created: boolean; live: LiveRequestState }> {
   const key: RequestKey = { systemId: desired.systemId, partyOrgNo: desired.partyOrgNo, externalRef: desired.externalRef };
@@ -163,7 +164,7 @@ export async function reconcileRequest(api: AltinnApi, kind: RequestKind, live: 
       next.request = (await api.createRequest(kind, desired)).request;
       break;
     case "recreate":
-      // A repeated POST would answer the stored request unchanged (§0 #14): delete it, then ask again.
+      // A repeated POST would answer the stored request unchanged (RequestSystemUserService.CreateRequest): delete it, then ask again.
       await api.deleteRequest(plan.requestId);
       next.request = (await api.createRequest(kind, desired)).request;
       next.changeRequest = undefined;

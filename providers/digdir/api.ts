@@ -51,7 +51,7 @@ export interface WireJwks {
 /** Digdir admin scopes: digdirator PUTs with dcr.write alone, the docs name dcr.modify; ask for both. */
 export const defaultAdminScopes = ["idporten:dcr.read", "idporten:dcr.write", "idporten:dcr.modify"];
 
-/** The admin scope a self-service route asks for (the self-service API's OpenAPI; digdir-api.md §2.1). */
+/** The admin scope a self-service route asks for (the self-service API's OpenAPI: digdir/digdir-camp-2025-react-impl, app/lib/api.d.ts). */
 export function routeScope(method: Method, path: string): string {
   const p = path.split("?")[0]!;
   if (p.startsWith("/scopes") || p.startsWith("/prefix")) return "idporten:scopes.write";

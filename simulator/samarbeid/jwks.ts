@@ -3,7 +3,7 @@ import { isPlainObject } from "../core/http";
 import type { ClientJwks, PublicJwk, RegisteredKey } from "../registry/registry";
 import type { DigdirError } from "./errors";
 
-// A client's key set (digdir-api.md §2.4 and Corrections 6): POST and PUT replace the whole set, PUT and DELETE
+// A client's key set (the self-service API's OpenAPI, app/lib/api.d.ts in digdir/digdir-camp-2025-react-impl): POST and PUT replace the whole set, PUT and DELETE
 // of /jwks/{kid} one key; at most 5 keys; RSA, at least 2048 bits, alg RS256 or RS512 (the self-service API's
 // OpenAPI), `use: "sig"` mandatory, kid of [A-Za-z0-9._-], public members only. `exp`
 // (epoch seconds) is optional: default now + 1 year, never more than 1 year ahead, never in the past.

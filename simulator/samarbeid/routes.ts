@@ -8,7 +8,7 @@ import { authorizeAdmin, digdirErrorReply, jsonRequestBody, type Authorized } fr
 import { jwksResponse, MAX_KEYS, validateJwks } from "./jwks";
 import { registerScopeRoutes } from "./scopes";
 
-// /samarbeid/api/v1: Digdir's self-service client API (digdir-api.md §2 and its Corrections). Every call needs a
+// /samarbeid/api/v1: Digdir's self-service client API (its OpenAPI: app/lib/api.d.ts in digdir/digdir-camp-2025-react-impl). Every call needs a
 // Maskinporten token from this simulator with the admin scopes (403 without the route's scope); a client belongs
 // to the organisation in the token's `consumer` claim (its owner), and another organisation's client is 403. The scopes API (/scopes,
 // /scopes/access, /delegationsources) is in scopes.ts.

@@ -11,8 +11,8 @@ import type { SeedScope } from "../seed/schema";
 import { authorizeAdmin, digdirErrorReply, jsonRequestBody } from "./errors";
 import { validateScopeBody } from "./scopes-validation";
 
-// The scopes API of Digdir's self-service API (digdir-api.md §2.2, §2.5, §2.6, §6 and Corrections 7-9, from the
-// self-service API's OpenAPI), below /samarbeid/api/v1:
+// The scopes API of Digdir's self-service API (its OpenAPI: app/lib/api.d.ts in digdir/digdir-camp-2025-react-impl),
+// below /samarbeid/api/v1:
 //
 //   GET    /scopes[?inactive=true]              the caller's own API scopes (deactivated ones with inactive=true);
 //                                               always the whole list (a `scope` parameter is ignored)

@@ -81,7 +81,7 @@ export async function readOrganisation(ctx: Context, adminClientId: string | und
     } catch (e) {
       systemUsersUnavailable = (e as Error).message;
     }
-    // Altinn's request pages can leave out the request at a page boundary (altinn-api.md §3.3): a system user whose
+    // Altinn's request pages can leave out the request at a page boundary (see `listRequests` in providers/altinn/api.ts): a system user whose
     // request the list lacks is looked up by its key, so an accepted request is never missed.
     const listed = new Set(requests.map((r) => `${r.kind}|${r.request.partyOrgNo}|${r.request.externalRef}`));
     for (const u of systemUsers) {
