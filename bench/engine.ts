@@ -41,7 +41,16 @@ export function pulumiCli(): string | undefined {
  */
 export function copyProject(dest: string): void {
   fs.mkdirSync(dest, { recursive: true });
-  for (const entry of ["providers", "stacks", "dist", "Pulumi.yaml", "Pulumi.local.yaml", "package.json", "tsconfig.json", "tsconfig.build.json"]) {
+  for (const entry of [
+    "providers",
+    "stacks",
+    "dist",
+    "Pulumi.yaml",
+    "Pulumi.local.yaml",
+    "package.json",
+    "tsconfig.json",
+    "tsconfig.build.json",
+  ]) {
     fs.cpSync(path.join(repoRoot, entry), path.join(dest, entry), { recursive: true, preserveTimestamps: true });
   }
   fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dest, "node_modules"));
@@ -54,7 +63,13 @@ export function stackFile(n: number): string {
   const lines = ["organisation:", '  orgNo: "991825827"', ""];
   if (n === 0) return `${lines.join("\n")}\n`;
   lines.push("clients:");
-  for (let i = 0; i < n; i++) lines.push(`  mp-${i}:`, "    type: maskinporten", `    name: bench-engine-mp-${i}`, "    scopes: [krr:global/kontaktinformasjon.read]");
+  for (let i = 0; i < n; i++)
+    lines.push(
+      `  mp-${i}:`,
+      "    type: maskinporten",
+      `    name: bench-engine-mp-${i}`,
+      "    scopes: [krr:global/kontaktinformasjon.read]",
+    );
   lines.push(
     "",
     "systems:",
@@ -78,8 +93,19 @@ export function stackFile(n: number): string {
  */
 export const directObjects = {
   client: (i: number) => ({ name: `bench-engine-mp-${i}`, scopes: ["krr:global/kontaktinformasjon.read"] }),
-  system: { systemId: "991825827_bench_direct", name: { nb: "Bench", nn: "Bench", en: "Bench" }, description: { nb: "Benchmark", nn: "Benchmark", en: "Benchmark" }, rights: [{ resource: [{ value: "ske-krav-og-betalinger" }] }], clientIds: [] },
-  request: (i: number, systemId: string) => ({ systemId, partyOrgNo: customers[i % customers.length], externalRef: `bench-engine-${i}`, rights: [{ resource: [{ value: "ske-krav-og-betalinger" }] }] }),
+  system: {
+    systemId: "991825827_bench_direct",
+    name: { nb: "Bench", nn: "Bench", en: "Bench" },
+    description: { nb: "Benchmark", nn: "Benchmark", en: "Benchmark" },
+    rights: [{ resource: [{ value: "ske-krav-og-betalinger" }] }],
+    clientIds: [],
+  },
+  request: (i: number, systemId: string) => ({
+    systemId,
+    partyOrgNo: customers[i % customers.length],
+    externalRef: `bench-engine-${i}`,
+    rights: [{ resource: [{ value: "ske-krav-og-betalinger" }] }],
+  }),
 };
 
 // ---------------------------------------------------------------- the provider host's memory
@@ -106,7 +132,8 @@ export class HostMemory {
       }
     }
     const below = (pid: number): boolean => {
-      for (let p = ppid.get(pid), hops = 0; p !== undefined && p > 1 && hops < 64; p = ppid.get(p), hops++) if (p === process.pid) return true;
+      for (let p = ppid.get(pid), hops = 0; p !== undefined && p > 1 && hops < 64; p = ppid.get(p), hops++)
+        if (p === process.pid) return true;
       return false;
     };
     return hosts.filter(below);
@@ -140,8 +167,14 @@ export class HostMemory {
 // ---------------------------------------------------------------- the state's size
 
 /** The size of an exported state, and per resource type (short name) its bytes per object and the share of `__provider`, as the backend writes it (indented JSON). */
-export function stateSize(exported: string): { bytes: number; resources: number; perObjectBytes: Record<string, number>; providerBytesPerObject: Record<string, number> } {
-  const resources = (JSON.parse(exported) as { deployment: { resources: Array<{ type: string; inputs?: Props; outputs?: Props }> } }).deployment.resources;
+export function stateSize(exported: string): {
+  bytes: number;
+  resources: number;
+  perObjectBytes: Record<string, number>;
+  providerBytesPerObject: Record<string, number>;
+} {
+  const resources = (JSON.parse(exported) as { deployment: { resources: Array<{ type: string; inputs?: Props; outputs?: Props }> } })
+    .deployment.resources;
   const sums = new Map<string, { n: number; bytes: number; provider: number }>();
   for (const r of resources) {
     if (!r.type.startsWith("pulumi-nodejs:dynamic/")) continue;
@@ -149,11 +182,18 @@ export function stateSize(exported: string): { bytes: number; resources: number;
     const sum = sums.get(kind) ?? { n: 0, bytes: 0, provider: 0 };
     sum.n++;
     sum.bytes += Buffer.byteLength(JSON.stringify(r, null, 4));
-    for (const bag of [r.inputs, r.outputs]) if (typeof bag?.__provider === "string") sum.provider += Buffer.byteLength(JSON.stringify(bag.__provider));
+    for (const bag of [r.inputs, r.outputs])
+      if (typeof bag?.__provider === "string") sum.provider += Buffer.byteLength(JSON.stringify(bag.__provider));
     sums.set(kind, sum);
   }
-  const per = (f: (s: { n: number; bytes: number; provider: number }) => number) => Object.fromEntries([...sums].map(([k, s]) => [k, Math.round(f(s) / s.n)]));
-  return { bytes: Buffer.byteLength(exported), resources: resources.length, perObjectBytes: per((s) => s.bytes), providerBytesPerObject: per((s) => s.provider) };
+  const per = (f: (s: { n: number; bytes: number; provider: number }) => number) =>
+    Object.fromEntries([...sums].map(([k, s]) => [k, Math.round(f(s) / s.n)]));
+  return {
+    bytes: Buffer.byteLength(exported),
+    resources: resources.length,
+    perObjectBytes: per((s) => s.bytes),
+    providerBytesPerObject: per((s) => s.provider),
+  };
 }
 
 // ---------------------------------------------------------------- the pass
@@ -169,7 +209,8 @@ export async function enginePass(bin: string, d: EngineDeps): Promise<Props> {
   // BENCH_SKIP_CHECKPOINTS=1: the engine writes the state once at the end instead of after every step, to see how
   // much of `up` and `destroy` the per-step state writes take (never for real stacks: a crash loses the state).
   if (process.env.BENCH_SKIP_CHECKPOINTS === "1") env.PULUMI_SKIP_CHECKPOINTS = "true";
-  const pulumi = (args: string[]): Promise<RunResult> => run("pulumi", [...args, "--stack", "local"], { cwd: proj, env, timeoutMs: 3_600_000 });
+  const pulumi = (args: string[]): Promise<RunResult> =>
+    run("pulumi", [...args, "--stack", "local"], { cwd: proj, env, timeoutMs: 3_600_000 });
   const timed = async (args: string[]): Promise<{ ms: number; stats: Stats; out: RunResult }> => {
     await sim(url, "GET", "/stats?reset=true");
     const t = performance.now();
@@ -194,20 +235,28 @@ export async function enginePass(bin: string, d: EngineDeps): Promise<Props> {
       destroy: (await timed(["destroy", "--yes", ...par])).ms,
     };
     const fixedMs = empty.up + empty.refresh + empty.destroy;
-    console.log(`  fixed costs, 0 objects: up ${Math.round(empty.up)} ms, refresh ${Math.round(empty.refresh)} ms, destroy ${Math.round(empty.destroy)} ms`);
+    console.log(
+      `  fixed costs, 0 objects: up ${Math.round(empty.up)} ms, refresh ${Math.round(empty.refresh)} ms, destroy ${Math.round(empty.destroy)} ms`,
+    );
 
     fs.writeFileSync(file, stackFile(n));
     memory.start();
     const up = await timed(["up", "--yes", ...par]);
     console.log(`  up:      ${Math.round(up.ms)} ms, ${up.stats.total} HTTP calls`);
     const state = stateSize((await pulumi(["stack", "export"])).stdout);
-    console.log(`  state after up: ${state.bytes} B for ${state.resources} resources; per object ${JSON.stringify(state.perObjectBytes)} B, of which __provider ${JSON.stringify(state.providerBytesPerObject)} B`);
+    console.log(
+      `  state after up: ${state.bytes} B for ${state.resources} resources; per object ${JSON.stringify(state.perObjectBytes)} B, of which __provider ${JSON.stringify(state.providerBytesPerObject)} B`,
+    );
     const refresh = await timed(["refresh", "--yes", ...par]);
     console.log(`  refresh: ${Math.round(refresh.ms)} ms, ${refresh.stats.total} HTTP calls`);
     const preview = await timed(["preview", "--expect-no-changes", ...par]);
     const previewRoutes = routes(preview.stats);
-    const nonTokenPreviewCalls = Object.entries(previewRoutes).filter(([k]) => !/token|well-known|_sim/.test(k)).reduce((s, [, v]) => s + v, 0);
-    console.log(`  preview --expect-no-changes: ${Math.round(preview.ms)} ms, ${preview.stats.total} HTTP calls (${nonTokenPreviewCalls} besides token/metadata) ${JSON.stringify(previewRoutes)}`);
+    const nonTokenPreviewCalls = Object.entries(previewRoutes)
+      .filter(([k]) => !/token|well-known|_sim/.test(k))
+      .reduce((s, [, v]) => s + v, 0);
+    console.log(
+      `  preview --expect-no-changes: ${Math.round(preview.ms)} ms, ${preview.stats.total} HTTP calls (${nonTokenPreviewCalls} besides token/metadata) ${JSON.stringify(previewRoutes)}`,
+    );
     const destroy = await timed(["destroy", "--yes", ...par]);
     console.log(`  destroy: ${Math.round(destroy.ms)} ms, ${destroy.stats.total} HTTP calls`);
     memory.sample();
@@ -233,7 +282,12 @@ export async function enginePass(bin: string, d: EngineDeps): Promise<Props> {
       objects,
       concurrency: c,
       engineMs: Math.round(engineMs),
-      phasesMs: { up: Math.round(up.ms), refresh: Math.round(refresh.ms), destroy: Math.round(destroy.ms), previewNoChanges: Math.round(preview.ms) },
+      phasesMs: {
+        up: Math.round(up.ms),
+        refresh: Math.round(refresh.ms),
+        destroy: Math.round(destroy.ms),
+        previewNoChanges: Math.round(preview.ms),
+      },
       fixedMs: Math.round(fixedMs),
       fixedPhasesMs: { up: Math.round(empty.up), refresh: Math.round(empty.refresh), destroy: Math.round(empty.destroy) },
       directMs: Math.round(directMs),

@@ -64,7 +64,11 @@ async function startSimProcess(): Promise<{ url: string; proc: ChildProcess }> {
 }
 
 async function sim<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${url}/_sim${path}`, { method, headers: body ? { "content-type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${url}/_sim${path}`, {
+    method,
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} /_sim${path}: ${res.status} ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
@@ -78,9 +82,11 @@ function median(xs: number[]): number {
 /** Runs `fn` over 0..n-1 with at most `c` in flight. */
 async function pool(n: number, c: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(c, n) }, async () => {
-    while (next < n) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(c, n) }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
 }
 
 function hostDriver(host: ProviderHost, providers: Record<string, string>): Driver {
@@ -125,37 +131,82 @@ interface KindPlan {
 const plans: KindPlan[] = [
   { kind: "MaskinportenClient", props: (i, tag) => ({ name: `bench-${tag}-mp-${i}`, scopes: ["krr:global/kontaktinformasjon.read"] }) },
   { kind: "KrrClient", props: (i, tag) => ({ name: `bench-${tag}-krr-${i}` }) },
-  { kind: "IdportenClient", props: (i, tag) => ({ name: `bench-${tag}-web-${i}`, clientUri: "https://bench.example.no", redirectUris: ["https://bench.example.no/cb"] }) },
+  {
+    kind: "IdportenClient",
+    props: (i, tag) => ({
+      name: `bench-${tag}-web-${i}`,
+      clientUri: "https://bench.example.no",
+      redirectUris: ["https://bench.example.no/cb"],
+    }),
+  },
   {
     kind: "ClientKeys",
     setup: async (d, tag, n) => {
       const ids: string[] = [];
       await pool(n, C, async (i) => {
-        const inputs = await d.check("MaskinportenClient", `keys-owner-${i}`, { name: `bench-${tag}-owner-${i}`, scopes: ["krr:global/kontaktinformasjon.read"] });
+        const inputs = await d.check("MaskinportenClient", `keys-owner-${i}`, {
+          name: `bench-${tag}-owner-${i}`,
+          scopes: ["krr:global/kontaktinformasjon.read"],
+        });
         ids[i] = (await d.create("MaskinportenClient", `keys-owner-${i}`, inputs)).id;
       });
       const { generateKeyPairSync, randomUUID } = await import("node:crypto");
       const jwk = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ format: "jwk" }) as { n: string; e: string };
       return { ids, jwk, kid: randomUUID() };
     },
-    props: (i, _tag, ctx) => ({ clientId: (ctx.ids as string[])[i], keys: [{ kty: "RSA", kid: ctx.kid, n: (ctx.jwk as { n: string }).n, e: (ctx.jwk as { e: string }).e }] }),
+    props: (i, _tag, ctx) => ({
+      clientId: (ctx.ids as string[])[i],
+      keys: [{ kty: "RSA", kid: ctx.kid, n: (ctx.jwk as { n: string }).n, e: (ctx.jwk as { e: string }).e }],
+    }),
   },
-  { kind: "System", props: (i, tag) => ({ systemId: `991825827_bench_${tag}_${i}`, name: text(`Bench ${i}`), description: text("Benchmark"), rights, clientIds: [] }) },
+  {
+    kind: "System",
+    props: (i, tag) => ({
+      systemId: `991825827_bench_${tag}_${i}`,
+      name: text(`Bench ${i}`),
+      description: text("Benchmark"),
+      rights,
+      clientIds: [],
+    }),
+  },
   {
     kind: "SystemUserRequest",
     setup: async (d, tag) => {
-      const inputs = await d.check("System", "req-system", { systemId: `991825827_bench_${tag}_req`, name: text("Bench"), description: text("Bench"), rights, clientIds: [] });
+      const inputs = await d.check("System", "req-system", {
+        systemId: `991825827_bench_${tag}_req`,
+        name: text("Bench"),
+        description: text("Bench"),
+        rights,
+        clientIds: [],
+      });
       return { systemId: (await d.create("System", "req-system", inputs)).id };
     },
-    props: (i, tag, ctx) => ({ systemId: ctx.systemId, partyOrgNo: customers[i % customers.length], externalRef: `bench-${tag}-${i}`, rights }),
+    props: (i, tag, ctx) => ({
+      systemId: ctx.systemId,
+      partyOrgNo: customers[i % customers.length],
+      externalRef: `bench-${tag}-${i}`,
+      rights,
+    }),
   },
   {
     kind: "AgentSystemUserRequest",
     setup: async (d, tag) => {
-      const inputs = await d.check("System", "agent-system", { systemId: `991825827_bench_${tag}_agent`, name: text("Bench"), description: text("Bench"), accessPackages: [{ urn: agentPackage }], clientIds: [], isVisible: false });
+      const inputs = await d.check("System", "agent-system", {
+        systemId: `991825827_bench_${tag}_agent`,
+        name: text("Bench"),
+        description: text("Bench"),
+        accessPackages: [{ urn: agentPackage }],
+        clientIds: [],
+        isVisible: false,
+      });
       return { systemId: (await d.create("System", "agent-system", inputs)).id };
     },
-    props: (i, tag, ctx) => ({ systemId: ctx.systemId, partyOrgNo: customers[i % customers.length], externalRef: `bench-${tag}-agent-${i}`, accessPackages: [{ urn: agentPackage }] }),
+    props: (i, tag, ctx) => ({
+      systemId: ctx.systemId,
+      partyOrgNo: customers[i % customers.length],
+      externalRef: `bench-${tag}-agent-${i}`,
+      accessPackages: [{ urn: agentPackage }],
+    }),
   },
   { kind: "ApiScope", props: (i, tag) => ({ prefix: "leverandor", subscope: `bench/${tag}/${i}`, description: `Benchmark scope ${i}` }) },
   {
@@ -164,12 +215,19 @@ const plans: KindPlan[] = [
     setup: async (d, tag, n) => {
       const scopes: string[] = [];
       await pool(Math.ceil(n / customers.length), C, async (i) => {
-        const inputs = await d.check("ApiScope", `access-scope-${i}`, { prefix: "leverandor", subscope: `bench/${tag}/access/${i}`, description: "Benchmark" });
+        const inputs = await d.check("ApiScope", `access-scope-${i}`, {
+          prefix: "leverandor",
+          subscope: `bench/${tag}/access/${i}`,
+          description: "Benchmark",
+        });
         scopes[i] = (await d.create("ApiScope", `access-scope-${i}`, inputs)).id;
       });
       return { scopes };
     },
-    props: (i, _tag, ctx) => ({ scope: (ctx.scopes as string[])[Math.floor(i / customers.length)], consumerOrgNo: customers[i % customers.length] }),
+    props: (i, _tag, ctx) => ({
+      scope: (ctx.scopes as string[])[Math.floor(i / customers.length)],
+      consumerOrgNo: customers[i % customers.length],
+    }),
   },
 ];
 
@@ -226,19 +284,31 @@ function goHostClient(): { bin?: string; why?: string } {
   if (spawnSync("go", ["version"], { encoding: "utf8" }).status !== 0) return { why: "no `go` on the PATH" };
   const hash = createHash("sha256");
   for (const f of ["main.go", "go.mod", "go.sum"]) hash.update(readFileSync(path.join(src, f)));
-  const cacheRoot = process.env.PULUMI_DIGDIR_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(process.env.HOME ?? "/tmp", ".cache"), "pulumi-digdir");
+  const cacheRoot =
+    process.env.PULUMI_DIGDIR_CACHE ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(process.env.HOME ?? "/tmp", ".cache"), "pulumi-digdir");
   const bin = path.join(cacheRoot, `bench-hostclient-${hash.digest("hex").slice(0, 12)}`, "hostclient");
   if (existsSync(bin)) return { bin };
   console.log(`building bench/hostclient into ${path.dirname(bin)} (once)`);
   mkdirSync(path.dirname(bin), { recursive: true });
-  const r = spawnSync("go", ["build", "-mod=readonly", "-o", `${bin}.tmp`, "."], { cwd: src, encoding: "utf8", env: { ...process.env, GOFLAGS: "" } });
-  if (r.status !== 0) return { why: `go build in bench/hostclient failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}` };
+  const r = spawnSync("go", ["build", "-mod=readonly", "-o", `${bin}.tmp`, "."], {
+    cwd: src,
+    encoding: "utf8",
+    env: { ...process.env, GOFLAGS: "" },
+  });
+  if (r.status !== 0)
+    return { why: `go build in bench/hostclient failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}` };
   renameSync(`${bin}.tmp`, bin);
   return { bin };
 }
 
 /** A runner that has bench/hostclient (Go, as the engine) make the gRPC calls; props get `__provider` as resources give it. */
-async function goRunner(bin: string, hostPort: number, config: Record<string, string>, providers: Record<string, string>): Promise<Runner & { checks(urn: string, props: Props, m: number): Promise<number>; close(): void }> {
+async function goRunner(
+  bin: string,
+  hostPort: number,
+  config: Record<string, string>,
+  providers: Record<string, string>,
+): Promise<Runner & { checks(urn: string, props: Props, m: number): Promise<number>; close(): void }> {
   const proc = spawn(bin, [], { stdio: ["pipe", "pipe", "inherit"] });
   cleanups.push(() => proc.kill());
   const answers: Array<(a: Props) => void> = [];
@@ -263,7 +333,8 @@ async function goRunner(bin: string, hostPort: number, config: Record<string, st
     diffAll: async (props) => (await send({ job: "diff", props: bags(props), concurrency: C })).changes as number,
     deleteAll: async () => void (await send({ job: "delete", concurrency: C })),
     /** `m` offline checks one after another; their total ms as the Go side timed them. */
-    checks: async (urn: string, props: Props, m: number) => (await send({ job: "checks", urns: [urn], props: [props], count: m })).ms as number,
+    checks: async (urn: string, props: Props, m: number) =>
+      (await send({ job: "checks", urns: [urn], props: [props], count: m })).ms as number,
     close: () => proc.stdin!.end(),
   };
 }
@@ -288,8 +359,16 @@ async function phase(r: Runner, d: Driver, url: string, plan: KindPlan, tag: str
   await r.deleteAll();
   ms += performance.now() - deleting;
   const stats = await sim<Stats>(url, "GET", "/stats");
-  const tokens = Object.entries(stats.routes).filter(([k]) => k.includes("/maskinporten/token")).reduce((s, [, v]) => s + v.count, 0);
-  return { ms, httpCalls: stats.total, unchangedDiffHttpCalls: afterDiff.total - beforeDiff.total, unchangedDiffChanges: changes, tokenCalls: tokens };
+  const tokens = Object.entries(stats.routes)
+    .filter(([k]) => k.includes("/maskinporten/token"))
+    .reduce((s, [, v]) => s + v.count, 0);
+  return {
+    ms,
+    httpCalls: stats.total,
+    unchangedDiffHttpCalls: afterDiff.total - beforeDiff.total,
+    unchangedDiffChanges: changes,
+    tokenCalls: tokens,
+  };
 }
 
 function peakRssKiB(pid: number): number {
@@ -305,7 +384,8 @@ async function main(): Promise<void> {
   const { url, proc } = await startSimProcess();
   const config = { "digdir:environment": "local", "digdir:simulatorUrl": url };
   configureContext({ get: (k) => config[k as keyof typeof config] });
-  const results: Props = ENGINE === "only" ? { when: new Date().toISOString(), n: N, concurrency: C, node: process.version } : await hostPasses(url, config);
+  const results: Props =
+    ENGINE === "only" ? { when: new Date().toISOString(), n: N, concurrency: C, node: process.version } : await hostPasses(url, config);
   results.engine = await engine(url);
   writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
   console.log("wrote bench/results.json");
@@ -322,7 +402,10 @@ async function scaleMain(sizes: number[]): Promise<void> {
   const { url, proc } = await startSimProcess();
   try {
     const results = await scalePass(bin, sizes, { url, sim }, LATENCY_MS, C);
-    writeFileSync("bench/results-scale.json", `${JSON.stringify({ when: new Date().toISOString(), node: process.version, ...results }, null, 2)}\n`);
+    writeFileSync(
+      "bench/results-scale.json",
+      `${JSON.stringify({ when: new Date().toISOString(), node: process.version, ...results }, null, 2)}\n`,
+    );
     console.log("wrote bench/results-scale.json");
   } finally {
     proc.kill("SIGTERM");
@@ -345,7 +428,8 @@ async function engine(url: string): Promise<Props> {
     const t = performance.now();
     const system = await d.create("System", "bench", await d.check("System", "bench", directObjects.system));
     const objects: Array<{ kind: string; id: string; outs: Props }> = [];
-    const props = (i: number): [string, Props] => (i < N ? ["MaskinportenClient", directObjects.client(i)] : ["SystemUserRequest", directObjects.request(i - N, system.id)]);
+    const props = (i: number): [string, Props] =>
+      i < N ? ["MaskinportenClient", directObjects.client(i)] : ["SystemUserRequest", directObjects.request(i - N, system.id)];
     await pool(2 * N, C, async (i) => {
       const [kind, p] = props(i);
       objects[i] = { kind, ...(await d.create(kind, `o${i}`, await d.check(kind, `o${i}`, p))) };
@@ -385,8 +469,12 @@ async function hostPasses(url: string, config: Record<string, string>): Promise<
       closeClient = () => r.close();
       viaHostRunner = r;
       client = "go";
-      goChecks = async (m) => r.checks(urnOf("MaskinportenClient", "floor"), { __provider: providers.MaskinportenClient, ...floorInputs }, m);
-    } else console.log(`the host's client: the Node.js one (test/support/provider-host.ts), since ${go.why}; the ratios below include its own cost per call, about twice the host's`);
+      goChecks = async (m) =>
+        r.checks(urnOf("MaskinportenClient", "floor"), { __provider: providers.MaskinportenClient, ...floorInputs }, m);
+    } else
+      console.log(
+        `the host's client: the Node.js one (test/support/provider-host.ts), since ${go.why}; the ratios below include its own cost per call, about twice the host's`,
+      );
   }
   const clientName = client === "go" ? "bench/hostclient (Go, as the engine)" : "test/support/provider-host.ts (Node.js)";
 
@@ -402,7 +490,9 @@ async function hostPasses(url: string, config: Record<string, string>): Promise<
   const checkHostMs = await floorHost();
   await floor(direct);
   const checkDirectMs = await floor(direct);
-  console.log(`one offline check, sequential, through ${clientName}: host ${checkHostMs.toFixed(3)} ms, in-process ${checkDirectMs.toFixed(3)} ms (the gRPC and host cost of one engine call)`);
+  console.log(
+    `one offline check, sequential, through ${clientName}: host ${checkHostMs.toFixed(3)} ms, in-process ${checkDirectMs.toFixed(3)} ms (the gRPC and host cost of one engine call)`,
+  );
 
   // Untimed: a first round of every kind through both paths, so that neither path is timed while its code is cold.
   // Each path has its own token cache, so this round also shows the token requests of a whole run.
@@ -417,9 +507,13 @@ async function hostPasses(url: string, config: Record<string, string>): Promise<
   for (const latency of [0, LATENCY_MS]) {
     await sim(url, "DELETE", "/faults");
     if (latency > 0) await sim(url, "POST", "/faults", { rules: [{ path: ".*", delayMs: latency }] });
-    console.log(`\n${REPEAT > 1 ? `median of ${REPEAT} rounds per path, ` : ""}${latency ? `with ${latency} ms added to every request (a network between the pipeline and Digdir)` : "loopback, no added latency (the floor: the simulator answers faster than one gRPC call through the host)"}: N=${N} objects per kind, concurrency ${C}`);
+    console.log(
+      `\n${REPEAT > 1 ? `median of ${REPEAT} rounds per path, ` : ""}${latency ? `with ${latency} ms added to every request (a network between the pipeline and Digdir)` : "loopback, no added latency (the floor: the simulator answers faster than one gRPC call through the host)"}: N=${N} objects per kind, concurrency ${C}`,
+    );
     console.log("  timed: check+create, read, delete of each object; then a check+diff with nothing changed, counting HTTP calls");
-    console.log("kind                      host ms  direct ms  ratio  HTTP/object  unchanged-diff HTTP  token calls (host/direct)  provider bytes");
+    console.log(
+      "kind                      host ms  direct ms  ratio  HTTP/object  unchanged-diff HTTP  token calls (host/direct)  provider bytes",
+    );
     for (const plan of plans) {
       // REPEAT rounds, the two paths taking turns; each path's median round counts (one slow round on a shared
       // 2-core machine moves a single measurement by 0.15 either way).
@@ -452,14 +546,20 @@ async function hostPasses(url: string, config: Record<string, string>): Promise<
       console.log(
         `${plan.kind.padEnd(24)} ${String(row.hostMs).padStart(8)} ${String(row.directMs).padStart(10)} ${row.ratio.toFixed(2).padStart(6)} ${String(row.httpCallsPerObject).padStart(12)} ${String(row.unchangedDiffHttpCalls).padStart(20)} ${`${row.tokenCallsHost}/${row.tokenCallsDirect}`.padStart(26)} ${String(row.providerTextOfBytes).padStart(15)}`,
       );
-      if (row.httpCallsPerObject !== row.directHttpCallsPerObject) console.log(`  note: the two paths made different HTTP calls (${row.httpCallsPerObject} vs ${row.directHttpCallsPerObject} per object)`);
+      if (row.httpCallsPerObject !== row.directHttpCallsPerObject)
+        console.log(
+          `  note: the two paths made different HTTP calls (${row.httpCallsPerObject} vs ${row.directHttpCallsPerObject} per object)`,
+        );
       if (row.unchangedDiffChanges) console.log(`  note: ${row.unchangedDiffChanges} objects reported changes on an unchanged diff`);
     }
   }
   await sim(url, "DELETE", "/faults");
   const hostPeakKiB = peakRssKiB(host.pid);
   const runSeconds = (performance.now() - runStarted) / 1000;
-  const tokenCalls = { host: warmupTokens.host + rows.reduce((n, r) => n + (r.tokenCallsHost as number), 0), direct: warmupTokens.direct + rows.reduce((n, r) => n + (r.tokenCallsDirect as number), 0) };
+  const tokenCalls = {
+    host: warmupTokens.host + rows.reduce((n, r) => n + (r.tokenCallsHost as number), 0),
+    direct: warmupTokens.direct + rows.reduce((n, r) => n + (r.tokenCallsDirect as number), 0),
+  };
   const ratioAt = (latency: number) => {
     const at = rows.filter((r) => r.latencyMs === latency);
     return Number((at.reduce((n, r) => n + (r.hostMs as number), 0) / at.reduce((n, r) => n + (r.directMs as number), 0)).toFixed(2));
@@ -486,14 +586,26 @@ async function hostPasses(url: string, config: Record<string, string>): Promise<
       runSeconds: Math.round(runSeconds),
       offlineCheckMs: { host: Number(checkHostMs.toFixed(3)), direct: Number(checkDirectMs.toFixed(3)) },
     },
-    targets: { ratio: 1.3, ratioJudgedAtLatencyMs: LATENCY_MS, providerTextOfBytes: 8192, unchangedDiffHttpCalls: 0, tokenCallsPerCredentialAndScopeSet: 1 },
+    targets: {
+      ratio: 1.3,
+      ratioJudgedAtLatencyMs: LATENCY_MS,
+      providerTextOfBytes: 8192,
+      unchangedDiffHttpCalls: 0,
+      tokenCallsPerCredentialAndScopeSet: 1,
+    },
   };
   const o = results.overall;
   const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
   console.log(`\nthe host's client: ${clientName}`);
-  console.log(`host/direct ratio with ${LATENCY_MS} ms per request: ${o.ratioWithLatency} over all kinds, ${o.worstKindRatioWithLatency} for the worst kind (target ≤ 1.3: ${verdict(o.worstKindRatioWithLatency <= 1.3)})`);
-  console.log(`host/direct ratio on loopback: ${o.ratioLoopback} over all kinds, ${o.worstKindRatioLoopback} for the worst kind (the floor, not judged: bench/README.md)`);
-  console.log(`host peak RSS ${o.hostPeakRssMiB} MiB; largest serialized provider ${o.maxSerializedProviderBytes} B (target ≤ 8192: ${verdict(o.maxSerializedProviderBytes <= 8192)}); HTTP calls for unchanged objects on diff: ${o.unchangedDiffHttpCalls} (target 0: ${verdict(o.unchangedDiffHttpCalls === 0)})`);
+  console.log(
+    `host/direct ratio with ${LATENCY_MS} ms per request: ${o.ratioWithLatency} over all kinds, ${o.worstKindRatioWithLatency} for the worst kind (target ≤ 1.3: ${verdict(o.worstKindRatioWithLatency <= 1.3)})`,
+  );
+  console.log(
+    `host/direct ratio on loopback: ${o.ratioLoopback} over all kinds, ${o.worstKindRatioLoopback} for the worst kind (the floor, not judged: bench/README.md)`,
+  );
+  console.log(
+    `host peak RSS ${o.hostPeakRssMiB} MiB; largest serialized provider ${o.maxSerializedProviderBytes} B (target ≤ 8192: ${verdict(o.maxSerializedProviderBytes <= 8192)}); HTTP calls for unchanged objects on diff: ${o.unchangedDiffHttpCalls} (target 0: ${verdict(o.unchangedDiffHttpCalls === 0)})`,
+  );
   // Tokens live 120 s (Maskinporten's default, and the simulator's); the providers renew one when a quarter of its
   // life is left (providers/core/auth.ts). So a run of T seconds may ask at most ceil(T / 90) times per set.
   const sets = warmupTokens.host;

@@ -65,7 +65,9 @@ export function csvValidationPass(n: number): Props {
       times.push(performance.now() - t);
     }
     const ms = times.sort((a, b) => a - b)[1]!;
-    console.log(`  CSV validation, ${n} lines: ${Math.round(ms)} ms (median of 3), ${problems} problems (target ≤ 2000 ms: ${verdict(ms <= 2000 && problems === 0)})`);
+    console.log(
+      `  CSV validation, ${n} lines: ${Math.round(ms)} ms (median of 3), ${problems} problems (target ≤ 2000 ms: ${verdict(ms <= 2000 && problems === 0)})`,
+    );
     return { lines: n, ms: Math.round(ms), problems, targetMs: 2000 };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -81,7 +83,9 @@ export async function scalePass(bin: string, sizes: number[], d: ScaleDeps, late
     const large = Math.max(...sizes);
     const ratio = per(large) / per(small);
     out.linearity = { small, large, ratio: Number(ratio.toFixed(2)), target: 1.3 };
-    console.log(`  linearity: up per customer at ${large} is ${ratio.toFixed(2)} × that at ${small} (target ≤ 1.3: ${verdict(ratio <= 1.3)})`);
+    console.log(
+      `  linearity: up per customer at ${large} is ${ratio.toFixed(2)} × that at ${small} (target ≤ 1.3: ${verdict(ratio <= 1.3)})`,
+    );
   }
   return out;
 }
@@ -92,7 +96,8 @@ async function oneSize(bin: string, n: number, d: ScaleDeps, latencyMs: number, 
   const proj = path.join(dir, "project");
   copyProject(proj);
   const env = pulumiEnv(bin, dir, "bench-passphrase");
-  const pulumi = (args: string[]): Promise<RunResult> => run("pulumi", [...args, "--stack", "local"], { cwd: proj, env, timeoutMs: 3_600_000 });
+  const pulumi = (args: string[]): Promise<RunResult> =>
+    run("pulumi", [...args, "--stack", "local"], { cwd: proj, env, timeoutMs: 3_600_000 });
   const memory = new HostMemory(new Set(HostMemory.hosts()));
   const par = ["--parallel", "16", "--skip-preview"];
   const phases: Props = {};
@@ -107,13 +112,17 @@ async function oneSize(bin: string, n: number, d: ScaleDeps, latencyMs: number, 
       target?.ms !== undefined ? `time target ≤ ${target.ms / 1000} s: ${verdict(ms <= target.ms)}` : "",
       target?.calls !== undefined ? `calls target ≤ ${target.calls}: ${verdict(calls <= target.calls)}` : "",
     ].filter(Boolean);
-    console.log(`  ${name.padEnd(34)} ${(ms / 1000).toFixed(1).padStart(6)} s, ${String(calls).padStart(6)} HTTP calls (${stats.total} with tokens)${judged.length ? `  [${judged.join("; ")}]` : ""}`);
+    console.log(
+      `  ${name.padEnd(34)} ${(ms / 1000).toFixed(1).padStart(6)} s, ${String(calls).padStart(6)} HTTP calls (${stats.total} with tokens)${judged.length ? `  [${judged.join("; ")}]` : ""}`,
+    );
     const result = { ms: Math.round(ms), httpCalls: calls, httpCallsWithTokens: stats.total, ...(target && { target }) };
     phases[name] = result;
     return result;
   };
   try {
-    console.log(`\nscale pass: ${n} customers in one group, ${latencyMs} ms per request, concurrency ${concurrency}, real CLI (--parallel 16 --skip-preview)`);
+    console.log(
+      `\nscale pass: ${n} customers in one group, ${latencyMs} ms per request, concurrency ${concurrency}, real CLI (--parallel 16 --skip-preview)`,
+    );
     await pulumi(["stack", "init"]);
     await pulumi(["config", "set", "digdir:simulatorUrl", url]);
     const { yaml, csv } = scaleFiles(n, concurrency);
@@ -134,9 +143,18 @@ async function oneSize(bin: string, n: number, d: ScaleDeps, latencyMs: number, 
     await timed("destroy", ["destroy", "--yes", ...par]);
     memory.sample();
     memory.stop();
-    console.log(`  state after up: ${state.bytes} B for ${n} customers, ${perCustomerBytes} B per customer (target ≤ 1024: ${verdict(perCustomerBytes <= 1024)}); ${state.resources} resources`);
+    console.log(
+      `  state after up: ${state.bytes} B for ${n} customers, ${perCustomerBytes} B per customer (target ≤ 1024: ${verdict(perCustomerBytes <= 1024)}); ${state.resources} resources`,
+    );
     console.log(`  provider host peak RSS: ${memory.maxMiB} MiB (target ≤ 500 MiB at 10,000: ${verdict(memory.maxMiB <= 500)})`);
-    return { n, phases, perCustomerUpMs: Number(((up.ms as number) / n).toFixed(2)), state, stateBytesPerCustomer: perCustomerBytes, hostPeakRssMiB: memory.maxMiB };
+    return {
+      n,
+      phases,
+      perCustomerUpMs: Number(((up.ms as number) / n).toFixed(2)),
+      state,
+      stateBytesPerCustomer: perCustomerBytes,
+      hostPeakRssMiB: memory.maxMiB,
+    };
   } finally {
     memory.stop();
     await sim(url, "DELETE", "/faults").catch(() => undefined);

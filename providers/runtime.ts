@@ -42,7 +42,10 @@ export function provider(kind: string): pulumi.dynamic.ResourceProvider {
   let p = providers.get(kind);
   if (!p) {
     const factory = factories[kind];
-    if (!factory) throw new Error(`pulumi-digdir: unknown resource kind ${kind}; the state was written by a newer pulumi-digdir: update this project's pulumi-digdir and run \`npm run build\``);
+    if (!factory)
+      throw new Error(
+        `pulumi-digdir: unknown resource kind ${kind}; the state was written by a newer pulumi-digdir: update this project's pulumi-digdir and run \`npm run build\``,
+      );
     providers.set(kind, (p = factory()));
   }
   return p;
@@ -81,7 +84,8 @@ export function shim(kind: string): pulumi.dynamic.ResourceProvider & { configur
     });
   out.update = (id: string, olds: Props, news: Props) =>
     explained(async () => {
-      if (providerTextChanged(olds, news) && (!p.diff || (await p.diff(id, olds, news)).changes === false)) return { outs: { ...olds, __provider: news.__provider } };
+      if (providerTextChanged(olds, news) && (!p.diff || (await p.diff(id, olds, news)).changes === false))
+        return { outs: { ...olds, __provider: news.__provider } };
       return p.update ? p.update(id, olds, news) : {};
     });
   return out as unknown as ReturnType<typeof shim>;
@@ -89,5 +93,10 @@ export function shim(kind: string): pulumi.dynamic.ResourceProvider & { configur
 
 /** Whether the outputs in state hold another provider text than the one the program registers now. */
 export function providerTextChanged(olds: Props, news: Props): boolean {
-  return typeof olds.__provider === "string" && typeof news.__provider === "string" && !isUnknown(news.__provider) && olds.__provider !== news.__provider;
+  return (
+    typeof olds.__provider === "string" &&
+    typeof news.__provider === "string" &&
+    !isUnknown(news.__provider) &&
+    olds.__provider !== news.__provider
+  );
 }

@@ -46,7 +46,9 @@ function sources(dir: string, prefix = ""): string[] {
 /** Absolute source path → sha256 of the content the last `npm run build` compiled, from its build info. */
 function compiledHashes(root: string): Map<string, string> | undefined {
   try {
-    const config = JSON.parse(readFileSync(path.join(root, "tsconfig.build.json"), "utf8")) as { compilerOptions?: { tsBuildInfoFile?: string } };
+    const config = JSON.parse(readFileSync(path.join(root, "tsconfig.build.json"), "utf8")) as {
+      compilerOptions?: { tsBuildInfoFile?: string };
+    };
     const file = path.resolve(root, config.compilerOptions?.tsBuildInfoFile ?? "dist/.tsbuildinfo-build");
     const info = JSON.parse(readFileSync(file, "utf8")) as { fileNames?: string[]; fileInfos?: (string | { version?: string })[] };
     const out = new Map<string, string>();

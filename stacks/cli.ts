@@ -76,7 +76,12 @@ export function validateCommand(argv: string[], out: (line: string) => void): nu
   let files = args.positional.map(stackFile);
   if (!files.length) {
     const dir = stacksFolder();
-    files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.relative(process.cwd(), path.join(dir, f))) : [];
+    files = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => path.relative(process.cwd(), path.join(dir, f)))
+      : [];
     if (!files.length) throw new UsageError(`no stack files in ${dir}`);
   }
   let failed = 0;
@@ -86,13 +91,20 @@ export function validateCommand(argv: string[], out: (line: string) => void): nu
     const plan = result.plan;
     if (result.problems.length) {
       failed++;
-      out(`${file}: ${result.problems.length} problem${result.problems.length > 1 ? "s" : ""} (environment ${config.environment}, from ${config.environmentSource})`);
+      out(
+        `${file}: ${result.problems.length} problem${result.problems.length > 1 ? "s" : ""} (environment ${config.environment}, from ${config.environmentSource})`,
+      );
     } else {
       out(
         `${file}: valid for environment ${config.environment} (from ${config.environmentSource}): ` +
           `${plan.clients.length} client${plan.clients.length === 1 ? "" : "s"}, ${plan.systems.length} system${plan.systems.length === 1 ? "" : "s"}, ` +
           `${plan.requests.length} request${plan.requests.length === 1 ? "" : "s"}` +
-          (plan.apiScopes.length ? `, ${count(plan.apiScopes.length, "API scope")} (${count(plan.apiScopes.reduce((n, s) => n + s.consumers.length, 0), "consumer")})` : ""),
+          (plan.apiScopes.length
+            ? `, ${count(plan.apiScopes.length, "API scope")} (${count(
+                plan.apiScopes.reduce((n, s) => n + s.consumers.length, 0),
+                "consumer",
+              )})`
+            : ""),
       );
     }
   }
@@ -114,7 +126,9 @@ export function promoteCommand(argv: string[], out: (line: string) => void): num
   const [from, to] = sides.map((s) => s.config.stack) as [string, string];
   const ignore = [...new Set([...sides[0]!.result.plan.promotionIgnore, ...sides[1]!.result.plan.promotionIgnore])];
   // A group's customersFile is read into its customers: both environments' customers are compared, not file names.
-  const data = [fromFile, toFile].map((f) => inlineCustomerFiles(new StackSource(f, readFileSync(f, "utf8")).data(), path.dirname(path.resolve(f))));
+  const data = [fromFile, toFile].map((f) =>
+    inlineCustomerFiles(new StackSource(f, readFileSync(f, "utf8")).data(), path.dirname(path.resolve(f))),
+  );
   const diffs = promotionDiff(data[0], data[1], ignore);
   if (args.flags.json) {
     out(JSON.stringify({ from: fromFile, to: toFile, ignored: [...builtInIgnore, ...ignore], differences: diffs }, null, 2));
@@ -139,7 +153,8 @@ export function promoteCommand(argv: string[], out: (line: string) => void): num
  */
 export function planCommand(argv: string[], out: (line: string) => void, err: (line: string) => void = out): number {
   const args = parseArgs(argv, ["stack", "save-plan"]);
-  for (const f of Object.keys(args.flags)) if (!["stack", "markdown", "json", "save-plan", "refresh"].includes(f)) throw new UsageError(`unknown option --${f}`);
+  for (const f of Object.keys(args.flags))
+    if (!["stack", "markdown", "json", "save-plan", "refresh"].includes(f)) throw new UsageError(`unknown option --${f}`);
   const stack = args.flags.stack;
   if (typeof stack !== "string" || args.positional.length) throw new UsageError("plan needs the stack: npm run plan -- --stack <stack>");
   if (args.flags.markdown && args.flags.json) throw new UsageError("--markdown or --json, not both");
@@ -149,8 +164,19 @@ export function planCommand(argv: string[], out: (line: string) => void, err: (l
     err(`no plan: correct the problems above first (npm run validate)`);
     return 1;
   }
-  const pulumiArgs = ["preview", "--json", "--stack", stack, ...(typeof args.flags["save-plan"] === "string" ? ["--save-plan", args.flags["save-plan"]] : []), ...(args.flags.refresh ? ["--refresh"] : [])];
-  const run = spawnSync("pulumi", pulumiArgs, { encoding: "utf8", maxBuffer: 1 << 30, cwd: findProjectRoot(process.cwd()) ?? process.cwd() });
+  const pulumiArgs = [
+    "preview",
+    "--json",
+    "--stack",
+    stack,
+    ...(typeof args.flags["save-plan"] === "string" ? ["--save-plan", args.flags["save-plan"]] : []),
+    ...(args.flags.refresh ? ["--refresh"] : []),
+  ];
+  const run = spawnSync("pulumi", pulumiArgs, {
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+    cwd: findProjectRoot(process.cwd()) ?? process.cwd(),
+  });
   if (run.error) {
     err(`could not run pulumi (${run.error.message}): put the Pulumi CLI on the PATH (eval "$(scripts/pulumi-cli.sh --env)")`);
     return 1;
@@ -164,7 +190,8 @@ export function planCommand(argv: string[], out: (line: string) => void, err: (l
     return 1;
   }
   const plan = reviewPlan(preview, { stack, environment: config.environment, orgNo: result.plan.organisation.orgNo });
-  if (run.status !== 0 && !plan.errors.length) plan.errors.push(`pulumi preview exited ${run.status}: ${run.stderr.trim().split("\n").slice(-5).join(" ") || "no message"}`);
+  if (run.status !== 0 && !plan.errors.length)
+    plan.errors.push(`pulumi preview exited ${run.status}: ${run.stderr.trim().split("\n").slice(-5).join(" ") || "no message"}`);
   const lines = args.flags.json ? [formatJson(plan)] : args.flags.markdown ? formatMarkdown(plan) : formatText(plan);
   for (const line of lines) out(line);
   return plan.errors.length ? 1 : plan.changes.length ? 2 : 0;

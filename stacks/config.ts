@@ -50,7 +50,11 @@ export class ConfigError extends Error {}
  * The configuration a stack file is validated against. `override` (a CLI flag) wins over the stack's config
  * file, which wins over the environment variables.
  */
-export function stackConfigFor(stackFile: string, override: { environment?: string } = {}, env: NodeJS.ProcessEnv = process.env): StackConfig {
+export function stackConfigFor(
+  stackFile: string,
+  override: { environment?: string } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): StackConfig {
   const stack = stackNameOf(stackFile);
   const root = findProjectRoot(path.dirname(stackFile));
   const file = root ? readStackConfigFile(root, stack) : undefined;

@@ -89,18 +89,38 @@ export function parseCsv(text: string, file: string): { rows: Cell[][]; problems
           i++;
         }
         if (!closed) {
-          problems.push({ file, line: cellLine, col, path: "", message: 'a quoted cell is not closed: end it with ", and write "" for a quote inside it' });
+          problems.push({
+            file,
+            line: cellLine,
+            col,
+            path: "",
+            message: 'a quoted cell is not closed: end it with ", and write "" for a quote inside it',
+          });
           return { rows, problems };
         }
         // After the closing quote: the next separator or the end of the line.
         const rest = /^[^,\r\n]*/.exec(text.slice(i, i + 200))![0];
-        if (rest.trim()) problems.push({ file, line, col: i - lineStart + 1, path: "", message: `text after a quoted cell ("${rest.trim()}"): put the whole cell in quotes` });
+        if (rest.trim())
+          problems.push({
+            file,
+            line,
+            col: i - lineStart + 1,
+            path: "",
+            message: `text after a quoted cell ("${rest.trim()}"): put the whole cell in quotes`,
+          });
         i += rest.length;
       } else {
         const start = i;
         while (i < n && text[i] !== "," && text[i] !== "\n" && text[i] !== "\r") i++;
         value = text.slice(start, i);
-        if (value.includes('"')) problems.push({ file, line, col: col + value.indexOf('"'), path: "", message: 'a quote inside an unquoted cell: put the whole cell in quotes and write "" for the quote' });
+        if (value.includes('"'))
+          problems.push({
+            file,
+            line,
+            col: col + value.indexOf('"'),
+            path: "",
+            message: 'a quote inside an unquoted cell: put the whole cell in quotes and write "" for the quote',
+          });
       }
       row.push({ value, line: cellLine, col });
       if (text[i] === ",") {
@@ -130,13 +150,25 @@ export function readCustomersCsv(text: string, file: string): CsvResult {
   const customers: CsvCustomer[] = [];
   const header = rows[0];
   if (!header) {
-    problems.push({ file, line: 1, col: 1, path: "", message: `the file is empty: it needs a header row naming its columns (${csvColumns.join(",")}), then one customer a line` });
+    problems.push({
+      file,
+      line: 1,
+      col: 1,
+      path: "",
+      message: `the file is empty: it needs a header row naming its columns (${csvColumns.join(",")}), then one customer a line`,
+    });
     return { customers, problems };
   }
   const columns: Array<CsvColumn | undefined> = [];
   const seen = new Map<CsvColumn, Cell>();
   if (!header.some((c) => aliases[c.value.trim().toLowerCase()]) && header.some((c) => /^\d{9}$/.test(c.value.trim()))) {
-    problems.push({ file, line: header[0]!.line, col: 1, path: "", message: `the first row is a customer, not a header: add a header row first (${csvColumns.join(",")})` });
+    problems.push({
+      file,
+      line: header[0]!.line,
+      col: 1,
+      path: "",
+      message: `the first row is a customer, not a header: add a header row first (${csvColumns.join(",")})`,
+    });
     return { customers, problems };
   }
   for (const cell of header) {
@@ -144,17 +176,36 @@ export function readCustomersCsv(text: string, file: string): CsvResult {
     const column = aliases[name.toLowerCase()];
     if (!column) {
       const near = nearest(name, [...csvColumns]);
-      problems.push({ file, line: cell.line, col: cell.col, path: "", message: `unknown column "${name}"${near ? `: did you mean ${near}?` : ""}; the columns are ${csvColumns.join(", ")} (a header row first)` });
+      problems.push({
+        file,
+        line: cell.line,
+        col: cell.col,
+        path: "",
+        message: `unknown column "${name}"${near ? `: did you mean ${near}?` : ""}; the columns are ${csvColumns.join(", ")} (a header row first)`,
+      });
       columns.push(undefined);
       continue;
     }
     const first = seen.get(column);
-    if (first) problems.push({ file, line: cell.line, col: cell.col, path: "", message: `the column ${column} is named twice (first at column ${first.col}): remove one` });
+    if (first)
+      problems.push({
+        file,
+        line: cell.line,
+        col: cell.col,
+        path: "",
+        message: `the column ${column} is named twice (first at column ${first.col}): remove one`,
+      });
     seen.set(column, cell);
     columns.push(first ? undefined : column);
   }
   if (!seen.has("orgNo")) {
-    problems.push({ file, line: header[0]!.line, col: 1, path: "", message: `no orgNo column: the header row must name the customers' organisation numbers (orgNo), e.g. ${csvColumns.join(",")}` });
+    problems.push({
+      file,
+      line: header[0]!.line,
+      col: 1,
+      path: "",
+      message: `no orgNo column: the header row must name the customers' organisation numbers (orgNo), e.g. ${csvColumns.join(",")}`,
+    });
     return { customers, problems };
   }
   for (const row of rows.slice(1)) {

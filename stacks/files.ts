@@ -32,7 +32,7 @@ export function readTextFile(file: string, limit: number): string {
     if (!again.isFile()) throw new FileReadError(`it is ${kindOf(again)}, not a regular file`);
     const buf = Buffer.alloc(Math.min(limit, again.size) + 1);
     let n = 0;
-    for (let got; n < buf.length && (got = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += got;
+    for (let got; n < buf.length && (got = readSync(fd, buf, n, buf.length - n, null)) > 0;) n += got;
     if (n > limit) throw new FileReadError(`it is more than the ${limit} bytes allowed`);
     return decodeUtf8(buf.subarray(0, n));
   } finally {
@@ -58,18 +58,27 @@ export function decodeUtf8(buf: Buffer): string {
     const line = before.filter((b) => b === 0x0a).length + 1;
     const lineStart = before.lastIndexOf(0x0a) + 1;
     const col = new TextDecoder().decode(buf.subarray(lineStart, offset)).length + 1;
-    throw new FileReadError(`it is not UTF-8 text (byte 0x${buf[offset]!.toString(16).padStart(2, "0")} at line ${line}, column ${col}): save it as UTF-8`, { line, col });
+    throw new FileReadError(
+      `it is not UTF-8 text (byte 0x${buf[offset]!.toString(16).padStart(2, "0")} at line ${line}, column ${col}): save it as UTF-8`,
+      { line, col },
+    );
   }
 }
 
 function firstInvalidUtf8(b: Buffer): number {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i]!;
     const need = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
     if (need < 0) return i;
     for (let k = 1; k <= need; k++) if (i + k >= b.length || (b[i + k]! & 0xc0) !== 0x80) return i;
     // Overlongs, surrogates and code points past U+10FFFF.
-    if ((c === 0xe0 && b[i + 1]! < 0xa0) || (c === 0xed && b[i + 1]! > 0x9f) || (c === 0xf0 && b[i + 1]! < 0x90) || (c === 0xf4 && b[i + 1]! > 0x8f)) return i;
+    if (
+      (c === 0xe0 && b[i + 1]! < 0xa0) ||
+      (c === 0xed && b[i + 1]! > 0x9f) ||
+      (c === 0xf0 && b[i + 1]! < 0x90) ||
+      (c === 0xf4 && b[i + 1]! > 0x8f)
+    )
+      return i;
     i += need + 1;
   }
   return 0;

@@ -33,14 +33,22 @@ export function planShards(plan: StackPlan): PlannedShard[] {
   const out: PlannedShard[] = [];
   for (const group of plan.requestGroups) {
     const shards = group.shards ?? defaultShards;
-    const members = plan.requests.filter((r) => r.group === group.name && (r.kind === "AgentSystemUserRequest") === (group.kind === "AgentSystemUserRequest"));
+    const members = plan.requests.filter(
+      (r) => r.group === group.name && (r.kind === "AgentSystemUserRequest") === (group.kind === "AgentSystemUserRequest"),
+    );
     const byShard = new Map<number, PlannedShard>();
     for (const request of members) {
       const externalRef = typeof request.args.externalRef === "string" ? request.args.externalRef : undefined;
       const index = shardOf(request.customer.orgNo, externalRef, shards);
       let shard = byShard.get(index);
       if (!shard) {
-        shard = { name: shardName(group.name, index), group, index, args: { ...group.args, ...(group.concurrency !== undefined && { concurrency: group.concurrency }), customers: {} }, members: [] };
+        shard = {
+          name: shardName(group.name, index),
+          group,
+          index,
+          args: { ...group.args, ...(group.concurrency !== undefined && { concurrency: group.concurrency }), customers: {} },
+          members: [],
+        };
         byShard.set(index, shard);
       }
       const key = customerKey(request.customer.orgNo, externalRef);
@@ -86,7 +94,8 @@ export function requestOutputOf(
   const r = member.request;
   const s = outs.requests?.[member.key];
   const agent = group.kind === "AgentSystemUserRequest";
-  const fill = (template: string | undefined, id: string | undefined) => (template && id ? template.replace("{id}", encodeURIComponent(id)) : "");
+  const fill = (template: string | undefined, id: string | undefined) =>
+    template && id ? template.replace("{id}", encodeURIComponent(id)) : "";
   const out: RequestOutput = {
     system: r.system,
     customer: r.customer.orgNo,
@@ -101,24 +110,34 @@ export function requestOutputOf(
   if (s?.systemUserId) out.systemUserId = s.systemUserId;
   if (!agent) {
     out.changeRequestStatus = s?.changeRequestStatus ?? "";
-    out.changeRequestConfirmUrl = s?.changeRequestStatus && s.changeRequestStatus !== "NoChangeNeeded" ? fill(outs.changeRequestUrlTemplate, s.changeRequestId) : "";
+    out.changeRequestConfirmUrl =
+      s?.changeRequestStatus && s.changeRequestStatus !== "NoChangeNeeded" ? fill(outs.changeRequestUrlTemplate, s.changeRequestId) : "";
   }
   if (s?.error) out.error = s.error;
   return out;
 }
 
 /** Registers the shards of every group; answers each request's output (request name → its shard's view of it). */
-export function defineGroups(plan: StackPlan, systems: Map<string, System>, registered: (key: string, resource: pulumi.Resource) => void = () => {}): Record<string, pulumi.Output<RequestOutput>> {
+export function defineGroups(
+  plan: StackPlan,
+  systems: Map<string, System>,
+  registered: (key: string, resource: pulumi.Resource) => void = () => {},
+): Record<string, pulumi.Output<RequestOutput>> {
   const requests: Record<string, pulumi.Output<RequestOutput>> = {};
   for (const shard of planShards(plan)) {
     const system = systems.get(shard.group.system)!;
     const args = { system, ...shard.args } as RequestGroupArgs;
-    const resource = shard.group.kind === "AgentSystemUserRequest" ? new AgentSystemUserRequestGroup(shard.name, args) : new SystemUserRequestGroup(shard.name, args);
+    const resource =
+      shard.group.kind === "AgentSystemUserRequest"
+        ? new AgentSystemUserRequestGroup(shard.name, args)
+        : new SystemUserRequestGroup(shard.name, args);
     // What the program says about a request (stacks/manifest.ts) is said on the shard that holds it.
     registered(`${shard.group.kind}Group::${shard.name}`, resource);
     for (const m of shard.members) registered(`${m.request.kind}::${m.request.name}`, resource);
     // One output for the shard's view; each request's output is taken from it.
-    const view = pulumi.all([resource.requests, resource.confirmUrlTemplate, resource.changeRequestUrlTemplate]).apply(([r, confirmUrlTemplate, changeRequestUrlTemplate]) => ({ requests: r, confirmUrlTemplate, changeRequestUrlTemplate }));
+    const view = pulumi
+      .all([resource.requests, resource.confirmUrlTemplate, resource.changeRequestUrlTemplate])
+      .apply(([r, confirmUrlTemplate, changeRequestUrlTemplate]) => ({ requests: r, confirmUrlTemplate, changeRequestUrlTemplate }));
     for (const member of shard.members) requests[member.request.name] = view.apply((outs) => requestOutputOf(member, shard.group, outs));
   }
   // In the file's order, as people wrote their customers.

@@ -7,4 +7,9 @@ import { runStack } from "./program";
 // exports are the stack outputs (`pulumi stack output --json`). The last update's outputs are read first: their
 // manifest tells the program what this run deletes or replaces (stacks/manifest.ts).
 export = async () =>
-  runStack({ stack: pulumi.getStack(), root: findProjectRoot(__dirname) ?? process.cwd(), config: new pulumi.Config("digdir"), last: await readOwnOutputs() });
+  runStack({
+    stack: pulumi.getStack(),
+    root: findProjectRoot(__dirname) ?? process.cwd(),
+    config: new pulumi.Config("digdir"),
+    last: await readOwnOutputs(),
+  });

@@ -57,7 +57,8 @@ export interface ManifestRequest {
 export function rightName(right: unknown): string {
   const r = right as { resource?: { id?: string; value?: string }[]; action?: unknown } | null;
   if (typeof right === "string") return right;
-  if (r && Array.isArray(r.resource) && r.resource.length === 1 && r.resource[0]!.id === resourceAttributeId && r.action === undefined) return String(r.resource[0]!.value);
+  if (r && Array.isArray(r.resource) && r.resource.length === 1 && r.resource[0]!.id === resourceAttributeId && r.action === undefined)
+    return String(r.resource[0]!.value);
   return JSON.stringify(right);
 }
 
@@ -82,7 +83,11 @@ export function manifestOf(plan: StackPlan, statuses: Record<string, string | un
     };
   }
   for (const s of plan.apiScopes) {
-    m.apiScopes[s.name] = { scope: s.scope, ...flag(s.protect), consumers: Object.fromEntries(s.consumers.map((c) => [c.orgNo, flag(c.protect)])) };
+    m.apiScopes[s.name] = {
+      scope: s.scope,
+      ...flag(s.protect),
+      consumers: Object.fromEntries(s.consumers.map((c) => [c.orgNo, flag(c.protect)])),
+    };
   }
   for (const s of plan.systems) m.systems[s.name] = { systemId: String(s.args.systemId), ...flag(s.protect) };
   for (const r of plan.requests) {
@@ -138,23 +143,45 @@ export function consequences(previous: Manifest | undefined, plan: StackPlan, fi
   for (const [name, was] of Object.entries(previous.clients)) {
     const is = now.clients[name];
     if (!is) {
-      if (was.protect) refuse(`client ${name}`, `${file} no longer declares it (removing it deletes the client and its keys)`, `\`protect: false\` on clients.${name}`);
+      if (was.protect)
+        refuse(
+          `client ${name}`,
+          `${file} no longer declares it (removing it deletes the client and its keys)`,
+          `\`protect: false\` on clients.${name}`,
+        );
       else warn("", `client ${name} is deleted${was.keys ? ", and every key of its key set" : ""}: its client id gets no more tokens`);
       continue;
     }
     if (is.kind !== was.kind) {
-      if (was.protect) refuse(`client ${name}`, `its type changed (${was.kind} → ${is.kind}), which replaces it with a new client id`, `\`protect: false\` on clients.${name}`);
-      else warn(`${is.kind}::${name}`, `client ${name} is replaced (${was.kind} → ${is.kind}): it gets a new client id, and its old id stops working`);
+      if (was.protect)
+        refuse(
+          `client ${name}`,
+          `its type changed (${was.kind} → ${is.kind}), which replaces it with a new client id`,
+          `\`protect: false\` on clients.${name}`,
+        );
+      else
+        warn(
+          `${is.kind}::${name}`,
+          `client ${name} is replaced (${was.kind} → ${is.kind}): it gets a new client id, and its old id stops working`,
+        );
     }
     if (was.keys && !is.keys) {
-      if (was.protect) refuse(`the key set of client ${name}`, `${file} no longer declares its keys (removing \`keys\` deletes every key of the client)`, `\`protect: false\` on clients.${name}`);
+      if (was.protect)
+        refuse(
+          `the key set of client ${name}`,
+          `${file} no longer declares its keys (removing \`keys\` deletes every key of the client)`,
+          `\`protect: false\` on clients.${name}`,
+        );
       else warn("", `every key of client ${name} is deleted (its \`keys\` were removed): tokens signed with them are refused from then on`);
     } else if (was.keys && is.keys) {
       const gone = was.keys.kids.filter((k) => !is.keys!.kids.includes(k));
       const generatedGone = was.keys.generate && !is.keys.generate;
       if (gone.length || generatedGone) {
         const what = [...gone.map((k) => `key ${k}`), ...(generatedGone ? ["the generated key"] : [])].join(", ");
-        warn(`ClientKeys::${name}`, `the key set of client ${name} is replaced: ${what} ${gone.length + (generatedGone ? 1 : 0) > 1 ? "are" : "is"} removed from Digdir, and tokens signed with ${gone.length + (generatedGone ? 1 : 0) > 1 ? "them" : "it"} are refused from then on`);
+        warn(
+          `ClientKeys::${name}`,
+          `the key set of client ${name} is replaced: ${what} ${gone.length + (generatedGone ? 1 : 0) > 1 ? "are" : "is"} removed from Digdir, and tokens signed with ${gone.length + (generatedGone ? 1 : 0) > 1 ? "them" : "it"} are refused from then on`,
+        );
       }
     }
   }
@@ -163,15 +190,35 @@ export function consequences(previous: Manifest | undefined, plan: StackPlan, fi
   for (const [name, was] of Object.entries(previous.apiScopes)) {
     const is = now.apiScopes[name];
     if (!is) {
-      if (was.protect) refuse(`API scope ${was.scope} (apiScopes.${name})`, `${file} no longer declares it (removing it deactivates the scope and revokes every grant)`, `\`protect: false\` on apiScopes.${name}`);
+      if (was.protect)
+        refuse(
+          `API scope ${was.scope} (apiScopes.${name})`,
+          `${file} no longer declares it (removing it deactivates the scope and revokes every grant)`,
+          `\`protect: false\` on apiScopes.${name}`,
+        );
       else
         for (const [orgNo, c] of Object.entries(was.consumers))
-          if (c.protect) refuse(`the grant of ${was.scope} to ${orgNo}`, `${file} no longer declares its scope`, `\`protect: false\` on apiScopes.${name} and on its consumer entry \`{ orgNo: "${orgNo}", protect: false }\``);
+          if (c.protect)
+            refuse(
+              `the grant of ${was.scope} to ${orgNo}`,
+              `${file} no longer declares its scope`,
+              `\`protect: false\` on apiScopes.${name} and on its consumer entry \`{ orgNo: "${orgNo}", protect: false }\``,
+            );
       continue;
     }
-    if (is.scope !== was.scope && was.protect) refuse(`API scope ${was.scope} (apiScopes.${name})`, `its name changed to ${is.scope}, which deactivates it and creates another`, `\`protect: false\` on apiScopes.${name}`);
+    if (is.scope !== was.scope && was.protect)
+      refuse(
+        `API scope ${was.scope} (apiScopes.${name})`,
+        `its name changed to ${is.scope}, which deactivates it and creates another`,
+        `\`protect: false\` on apiScopes.${name}`,
+      );
     for (const [orgNo, c] of Object.entries(was.consumers)) {
-      if (!is.consumers[orgNo] && c.protect) refuse(`the grant of ${was.scope} to ${orgNo}`, `${file} no longer lists ${orgNo} among the consumers`, `\`{ orgNo: "${orgNo}", protect: false }\` as its entry under apiScopes.${name}.consumers`);
+      if (!is.consumers[orgNo] && c.protect)
+        refuse(
+          `the grant of ${was.scope} to ${orgNo}`,
+          `${file} no longer lists ${orgNo} among the consumers`,
+          `\`{ orgNo: "${orgNo}", protect: false }\` as its entry under apiScopes.${name}.consumers`,
+        );
     }
   }
   for (const s of plan.apiScopes) {
@@ -179,7 +226,10 @@ export function consequences(previous: Manifest | undefined, plan: StackPlan, fi
     for (const c of s.consumers) {
       if (c.orgNo === plan.organisation.orgNo) continue;
       if (was && was.scope === s.scope && was.consumers[c.orgNo]) continue;
-      warn(`ScopeAccess::${c.resourceName}`, `${s.scope} is granted to another organisation, ${c.orgNo}${c.name ? ` (${c.name})` : ""}: its clients can get tokens for the scope`);
+      warn(
+        `ScopeAccess::${c.resourceName}`,
+        `${s.scope} is granted to another organisation, ${c.orgNo}${c.name ? ` (${c.name})` : ""}: its clients can get tokens for the scope`,
+      );
     }
   }
 
@@ -187,11 +237,25 @@ export function consequences(previous: Manifest | undefined, plan: StackPlan, fi
   for (const [name, was] of Object.entries(previous.systems)) {
     const is = now.systems[name];
     if (!is) {
-      if (was.protect) refuse(`system ${name} (${was.systemId})`, `${file} no longer declares it (removing it deletes its requests, then the system)`, `\`protect: false\` on systems.${name}`);
+      if (was.protect)
+        refuse(
+          `system ${name} (${was.systemId})`,
+          `${file} no longer declares it (removing it deletes its requests, then the system)`,
+          `\`protect: false\` on systems.${name}`,
+        );
       else warn("", `system ${name} is deleted: Altinn never releases a system id, so ${was.systemId} can never be registered again`);
     } else if (is.systemId !== was.systemId) {
-      if (was.protect) refuse(`system ${name} (${was.systemId})`, `its systemId changed to ${is.systemId}, which deletes ${was.systemId} and registers a new system`, `\`protect: false\` on systems.${name}`);
-      else warn(`System::${name}`, `system ${name} is replaced by ${is.systemId}: ${was.systemId} is deleted, Altinn never releases it, and the system's customers are asked again`);
+      if (was.protect)
+        refuse(
+          `system ${name} (${was.systemId})`,
+          `its systemId changed to ${is.systemId}, which deletes ${was.systemId} and registers a new system`,
+          `\`protect: false\` on systems.${name}`,
+        );
+      else
+        warn(
+          `System::${name}`,
+          `system ${name} is replaced by ${is.systemId}: ${was.systemId} is deleted, Altinn never releases it, and the system's customers are asked again`,
+        );
     }
   }
 
@@ -200,7 +264,11 @@ export function consequences(previous: Manifest | undefined, plan: StackPlan, fi
     const is = now.requests[name];
     const kind = was.agent ? "AgentSystemUserRequest" : "SystemUserRequest";
     if (!is) {
-      if (was.status === "Accepted") warn("", `the request to ${was.customer} for ${was.system} is deleted, but ${was.customer}'s ${was.agent ? "agent " : ""}system user stays in Altinn: only the customer can delete it`);
+      if (was.status === "Accepted")
+        warn(
+          "",
+          `the request to ${was.customer} for ${was.system} is deleted, but ${was.customer}'s ${was.agent ? "agent " : ""}system user stays in Altinn: only the customer can delete it`,
+        );
       continue;
     }
     if (was.status === "Accepted" && !was.agent && !(sameSet(was.rights, is.rights) && sameSet(was.accessPackages, is.accessPackages))) {
@@ -210,7 +278,10 @@ export function consequences(previous: Manifest | undefined, plan: StackPlan, fi
         ...is.accessPackages.filter((p) => !was.accessPackages.includes(p)).map((p) => `+package ${p}`),
         ...was.accessPackages.filter((p) => !is.accessPackages.includes(p)).map((p) => `-package ${p}`),
       ];
-      warn(`${kind}::${name}`, `${was.customer} is sent a change request for its system user of ${was.system} (${changes.join(", ")}): the system user keeps its rights until the customer accepts`);
+      warn(
+        `${kind}::${name}`,
+        `${was.customer} is sent a change request for its system user of ${was.system} (${changes.join(", ")}): the system user keeps its rights until the customer accepts`,
+      );
     }
   }
   return out;

@@ -50,7 +50,12 @@ export function migrateDeployment(exported: Deployment): { deployment: Deploymen
 
 const usage = "usage: npm run migrate-requests -- --stack <stack> [--dry-run]";
 
-export function migrateMain(argv: string[], out: (l: string) => void = (l) => process.stdout.write(`${l}\n`), bin = process.env.PULUMI_BIN ?? "pulumi", cwd = process.cwd()): number {
+export function migrateMain(
+  argv: string[],
+  out: (l: string) => void = (l) => process.stdout.write(`${l}\n`),
+  bin = process.env.PULUMI_BIN ?? "pulumi",
+  cwd = process.cwd(),
+): number {
   const i = argv.indexOf("--stack");
   const stack = i >= 0 ? argv[i + 1] : undefined;
   const dryRun = argv.includes("--dry-run");
@@ -66,7 +71,9 @@ export function migrateMain(argv: string[], out: (l: string) => void = (l) => pr
     return r.stdout;
   };
   const { deployment, dropped } = migrateDeployment(JSON.parse(pulumi(["stack", "export"])) as Deployment);
-  out(`${dropped.length} per-customer request resource${dropped.length === 1 ? "" : "s"} ${dryRun ? "would be" : "are"} dropped from the state of ${stack} (nothing is deleted at Altinn):`);
+  out(
+    `${dropped.length} per-customer request resource${dropped.length === 1 ? "" : "s"} ${dryRun ? "would be" : "are"} dropped from the state of ${stack} (nothing is deleted at Altinn):`,
+  );
   for (const urn of dropped.slice(0, 20)) out(`  ${urn.split("::").slice(-2).join("::")}`);
   if (dropped.length > 20) out(`  ... and ${dropped.length - 20} more`);
   if (dryRun) return 0;

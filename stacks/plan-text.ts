@@ -86,7 +86,11 @@ export function kindAndName(urn: string): [string, string] {
   return [type.split(":").pop() ?? type, name];
 }
 
-const clientKinds: Record<string, string> = { MaskinportenClient: "Maskinporten client", KrrClient: "KRR client", IdportenClient: "ID-porten client" };
+const clientKinds: Record<string, string> = {
+  MaskinportenClient: "Maskinporten client",
+  KrrClient: "KRR client",
+  IdportenClient: "ID-porten client",
+};
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== unknownValue ? v : undefined);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -110,7 +114,12 @@ function changedFields(oldIn: Record<string, unknown> = {}, newIn: Record<string
     const b = newIn[k];
     if (same(a, b)) continue;
     if (b === unknownValue) out.push(`${k} (known after apply)`);
-    else if ((typeof a === "number" || typeof a === "boolean" || a === undefined) && (typeof b === "number" || typeof b === "boolean") && a !== undefined) out.push(`${k} ${a} → ${b}`);
+    else if (
+      (typeof a === "number" || typeof a === "boolean" || a === undefined) &&
+      (typeof b === "number" || typeof b === "boolean") &&
+      a !== undefined
+    )
+      out.push(`${k} ${a} → ${b}`);
     else out.push(k);
   }
   return out;
@@ -149,11 +158,17 @@ export function describeStep(step: PreviewStep, ctx: PlanContext): Change[] {
     const id = str(oldOut?.clientId);
     switch (op) {
       case "create":
-        return [make("Clients", `creates ${what} ${name} (scopes: ${join(list(newIn?.scopes).map(String)) || "none"})`, `creates {n} clients`)];
+        return [
+          make("Clients", `creates ${what} ${name} (scopes: ${join(list(newIn?.scopes).map(String)) || "none"})`, `creates {n} clients`),
+        ];
       case "delete":
         return [make("Clients", `deletes client ${name}${id ? ` (client id ${id})` : ""}: its tokens stop`, `deletes {n} clients`)];
       case "replace":
-        return [make("Clients", withParts(`replaces client ${name} with a new client id`, changedFields(oldIn, newIn)), `replaces {n} clients`, [risks.keys])];
+        return [
+          make("Clients", withParts(`replaces client ${name} with a new client id`, changedFields(oldIn, newIn)), `replaces {n} clients`, [
+            risks.keys,
+          ]),
+        ];
       default: {
         const scopes = plusMinus(list(oldIn?.scopes).map(String), list(newIn?.scopes).map(String));
         const parts = [...(scopes.length ? [`scopes ${join(scopes)}`] : []), ...changedFields(oldIn, newIn, ["scopes"])];
@@ -165,24 +180,49 @@ export function describeStep(step: PreviewStep, ctx: PlanContext): Change[] {
   switch (kind) {
     case "ClientKeys": {
       const kidsOf = (i?: Record<string, unknown>) => list(i?.keys).map((k) => String((k as { kid?: unknown })?.kid));
-      const describeSet = (i?: Record<string, unknown>) => [...kidsOf(i).map((k) => `key ${k}`), ...(i?.generate === true ? ["a generated key"] : [])];
+      const describeSet = (i?: Record<string, unknown>) => [
+        ...kidsOf(i).map((k) => `key ${k}`),
+        ...(i?.generate === true ? ["a generated key"] : []),
+      ];
       switch (op) {
         case "create":
-          return [make("Keys", `registers the key set of client ${name} (${join(describeSet(newIn)) || "no keys"})`, `registers {n} key sets`)];
+          return [
+            make("Keys", `registers the key set of client ${name} (${join(describeSet(newIn)) || "no keys"})`, `registers {n} key sets`),
+          ];
         case "delete":
           return [make("Keys", `deletes every key of client ${name}`, `deletes every key of {n} clients`, [risks.keys])];
         case "replace":
-          return [make("Keys", `replaces the key set of client ${name} (${join(describeSet(newIn)) || "no keys"})`, `replaces the key sets of {n} clients`, [risks.keys])];
+          return [
+            make(
+              "Keys",
+              `replaces the key set of client ${name} (${join(describeSet(newIn)) || "no keys"})`,
+              `replaces the key sets of {n} clients`,
+              [risks.keys],
+            ),
+          ];
         default: {
           const kids = plusMinus(kidsOf(oldIn), kidsOf(newIn));
-          const generated = oldIn?.generate !== newIn?.generate ? [newIn?.generate === true ? "+a generated key" : "−the generated key"] : [];
+          const generated =
+            oldIn?.generate !== newIn?.generate ? [newIn?.generate === true ? "+a generated key" : "−the generated key"] : [];
           if (kids.length || generated.length) {
             const removes = kids.some((k) => k.startsWith("−")) || generated.some((g) => g.startsWith("−"));
-            return [make("Keys", `replaces the key set of client ${name} (${join([...kids, ...generated])})`, `replaces the key sets of {n} clients`, removes ? [risks.keys] : [])];
+            return [
+              make(
+                "Keys",
+                `replaces the key set of client ${name} (${join([...kids, ...generated])})`,
+                `replaces the key sets of {n} clients`,
+                removes ? [risks.keys] : [],
+              ),
+            ];
           }
           const policy = changedFields(oldIn, newIn, ["keys", "generate", "clientId"]);
-          if (policy.length) return [make("Keys", withParts(`updates the key settings of client ${name}`, policy), `updates the key settings of {n} clients`)];
-          return [make("Keys", `rotates or renews the keys of client ${name}, as they fall due`, `rotates or renews the keys of {n} clients`)];
+          if (policy.length)
+            return [
+              make("Keys", withParts(`updates the key settings of client ${name}`, policy), `updates the key settings of {n} clients`),
+            ];
+          return [
+            make("Keys", `rotates or renews the keys of client ${name}, as they fall due`, `rotates or renews the keys of {n} clients`),
+          ];
         }
       }
     }
@@ -190,11 +230,23 @@ export function describeStep(step: PreviewStep, ctx: PlanContext): Change[] {
       const scope = str(oldOut?.name) ?? (newIn?.prefix && newIn?.subscope ? `${newIn.prefix}:${newIn.subscope}` : name);
       switch (op) {
         case "create":
-          return [make("API scopes", `creates API scope ${scope}${newIn?.visibility === "PRIVATE" ? " (private)" : ""}`, `creates {n} API scopes`)];
+          return [
+            make(
+              "API scopes",
+              `creates API scope ${scope}${newIn?.visibility === "PRIVATE" ? " (private)" : ""}`,
+              `creates {n} API scopes`,
+            ),
+          ];
         case "delete":
           return [make("API scopes", `deactivates API scope ${scope}: every consumer's clients lose it`, `deactivates {n} API scopes`)];
         case "replace":
-          return [make("API scopes", withParts(`replaces API scope ${scope} (deactivates it, creates another)`, changedFields(oldIn, newIn)), `replaces {n} API scopes`)];
+          return [
+            make(
+              "API scopes",
+              withParts(`replaces API scope ${scope} (deactivates it, creates another)`, changedFields(oldIn, newIn)),
+              `replaces {n} API scopes`,
+            ),
+          ];
         default:
           return [make("API scopes", withParts(`updates API scope ${scope}`, changedFields(oldIn, newIn)), `updates {n} API scopes`)];
       }
@@ -211,7 +263,9 @@ export function describeStep(step: PreviewStep, ctx: PlanContext): Change[] {
         case "replace":
           return [make("Grants", `grants ${scope} to ${consumer} again (the grant is replaced)`, `replaces {n} grants`)];
         default:
-          return [make("Grants", withParts(`updates the grant of ${scope} to ${consumer}`, changedFields(oldIn, newIn)), `updates {n} grants`)];
+          return [
+            make("Grants", withParts(`updates the grant of ${scope} to ${consumer}`, changedFields(oldIn, newIn)), `updates {n} grants`),
+          ];
       }
     }
     case "System": {
@@ -219,11 +273,23 @@ export function describeStep(step: PreviewStep, ctx: PlanContext): Change[] {
       const offer = (i?: Record<string, unknown>) => asked(i);
       switch (op) {
         case "create":
-          return [make("Systems", `registers system ${name} (${id})${offer(newIn).length ? ` offering ${join(offer(newIn))}` : ""}`, `registers {n} systems`)];
+          return [
+            make(
+              "Systems",
+              `registers system ${name} (${id})${offer(newIn).length ? ` offering ${join(offer(newIn))}` : ""}`,
+              `registers {n} systems`,
+            ),
+          ];
         case "delete":
           return [make("Systems", `deletes system ${name} (${id}): the id is used up forever`, `deletes {n} systems`)];
         case "replace":
-          return [make("Systems", `replaces system ${name}: registers ${id}, deletes ${str(oldIn?.systemId) ?? "the old id"} (used up forever)`, `replaces {n} systems`)];
+          return [
+            make(
+              "Systems",
+              `replaces system ${name}: registers ${id}, deletes ${str(oldIn?.systemId) ?? "the old id"} (used up forever)`,
+              `replaces {n} systems`,
+            ),
+          ];
         default: {
           const o = plusMinus(offer(oldIn), offer(newIn));
           const parts = [...(o.length ? [`offers ${join(o)}`] : []), ...changedFields(oldIn, newIn, ["rights", "accessPackages"])];
@@ -261,7 +327,13 @@ export function describeStep(step: PreviewStep, ctx: PlanContext): Change[] {
     return perCustomer.map((p) => requestChange({ ...p, agent, system }, makeFor(p.op)));
   }
   const verb = { create: "creates", delete: "deletes", replace: "replaces", update: "updates", import: "imports" }[op] ?? op;
-  return [make("Other", withParts(`${verb} ${kind} ${name}`, op === "update" ? changedFields(oldIn, newIn) : []), `${verb} {n} ${kind} resources`)];
+  return [
+    make(
+      "Other",
+      withParts(`${verb} ${kind} ${name}`, op === "update" ? changedFields(oldIn, newIn) : []),
+      `${verb} {n} ${kind} resources`,
+    ),
+  ];
 }
 
 interface RequestFacts {
@@ -283,7 +355,12 @@ function requestChange(f: RequestFacts, make: (group: Group, sentence: string, s
   const now = asked(f.is);
   switch (f.op) {
     case "create":
-      return make(g, `asks ${who} for ${user} for ${f.system}${now.length ? ` with ${join(now)}` : ""}`, `asks {n} customers for ${user} for ${f.system}`, [risks.rights]);
+      return make(
+        g,
+        `asks ${who} for ${user} for ${f.system}${now.length ? ` with ${join(now)}` : ""}`,
+        `asks {n} customers for ${user} for ${f.system}`,
+        [risks.rights],
+      );
     case "delete":
       return make(
         g,
@@ -291,14 +368,28 @@ function requestChange(f: RequestFacts, make: (group: Group, sentence: string, s
         `withdraws {n} requests for ${f.system}`,
       );
     case "replace":
-      return make(g, `asks ${who} again for ${user} for ${f.system}${now.length ? ` with ${join(now)}` : ""} (a new request)`, `asks {n} customers again for ${f.system}`, [risks.rights]);
+      return make(
+        g,
+        `asks ${who} again for ${user} for ${f.system}${now.length ? ` with ${join(now)}` : ""} (a new request)`,
+        `asks {n} customers again for ${f.system}`,
+        [risks.rights],
+      );
     default: {
       const diff = plusMinus(asked(f.was), now);
       const more = diff.some((d) => d.startsWith("+")) ? [risks.rights] : [];
       if (diff.length && f.status === "Accepted")
-        return make(g, `sends ${who} a change request for ${f.system}: ${join(diff)}`, `sends {n} customers a change request for ${f.system}`, more);
+        return make(
+          g,
+          `sends ${who} a change request for ${f.system}: ${join(diff)}`,
+          `sends {n} customers a change request for ${f.system}`,
+          more,
+        );
       if (diff.length) return make(g, `asks ${who} again for ${f.system}: ${join(diff)}`, `asks {n} customers again for ${f.system}`, more);
-      return make(g, withParts(`updates the request to ${who} for ${f.system}`, changedFields(f.was, f.is, ["systemOffer", "systemId"])), `updates {n} requests for ${f.system}`);
+      return make(
+        g,
+        withParts(`updates the request to ${who} for ${f.system}`, changedFields(f.was, f.is, ["systemOffer", "systemId"])),
+        `updates {n} requests for ${f.system}`,
+      );
     }
   }
 }
@@ -352,7 +443,9 @@ function customerChanges(
     if (!before) out.push({ ...base, op: "create" });
     else if (!same(comparable(before), comparable(c))) out.push({ ...base, op: "update", was: before, status: statusOf(key, before) });
   }
-  for (const [key, c] of was) if (!is.has(key)) out.push({ customer: String(c.orgNo), externalRef: str(c.externalRef), op: "delete", was: c, status: statusOf(key, c) });
+  for (const [key, c] of was)
+    if (!is.has(key))
+      out.push({ customer: String(c.orgNo), externalRef: str(c.externalRef), op: "delete", was: c, status: statusOf(key, c) });
   return out;
 }
 
@@ -378,7 +471,13 @@ export function reviewPlan(preview: PreviewJson, ctx: PlanContext): ReviewPlan {
   return { stack: ctx.stack, environment: ctx.environment, changes, warnings, errors, unchanged };
 }
 
-const opWords: Record<string, string> = { create: "to create", update: "to update", replace: "to replace", delete: "to delete", import: "to import" };
+const opWords: Record<string, string> = {
+  create: "to create",
+  update: "to update",
+  replace: "to replace",
+  delete: "to delete",
+  import: "to import",
+};
 
 function countLine(plan: ReviewPlan): string {
   const n = plan.changes.length;
@@ -412,7 +511,9 @@ export interface FormatOptions {
 
 /** For a terminal. */
 export function formatText(plan: ReviewPlan, opts: FormatOptions = {}): string[] {
-  const out = [`plan for stack ${plan.stack} (environment ${plan.environment}): ${countLine(plan)}${plan.unchanged ? `, ${plan.unchanged} unchanged` : ""}`];
+  const out = [
+    `plan for stack ${plan.stack} (environment ${plan.environment}): ${countLine(plan)}${plan.unchanged ? `, ${plan.unchanged} unchanged` : ""}`,
+  ];
   for (const e of plan.errors) out.push(`error: ${e}`);
   for (const g of groups) {
     const cs = plan.changes.filter((c) => c.group === g);
@@ -430,7 +531,11 @@ export function formatText(plan: ReviewPlan, opts: FormatOptions = {}): string[]
 /** A pull-request comment: short for a small change in a big stack, long lists folded in <details>. */
 export function formatMarkdown(plan: ReviewPlan, opts: FormatOptions = {}): string[] {
   const fold = opts.fold ?? 5;
-  const out = [`### Plan for stack \`${plan.stack}\` (${plan.environment})`, "", `**${countLine(plan)}**${plan.unchanged ? `, ${plan.unchanged} unchanged` : ""}`];
+  const out = [
+    `### Plan for stack \`${plan.stack}\` (${plan.environment})`,
+    "",
+    `**${countLine(plan)}**${plan.unchanged ? `, ${plan.unchanged} unchanged` : ""}`,
+  ];
   if (plan.errors.length) {
     out.push("", "**Errors**");
     for (const e of plan.errors) out.push(`- ${oneLine(e)}`);
@@ -446,7 +551,14 @@ export function formatMarkdown(plan: ReviewPlan, opts: FormatOptions = {}): stri
   if (plan.warnings.length) {
     out.push("", `**Warnings** (${plan.warnings.length})`);
     if (plan.warnings.length <= fold) for (const w of plan.warnings) out.push(`- ${oneLine(w)}`);
-    else out.push(`<details><summary>${plan.warnings.length} warnings</summary>`, "", ...plan.warnings.map((w) => `- ${oneLine(w)}`), "", "</details>");
+    else
+      out.push(
+        `<details><summary>${plan.warnings.length} warnings</summary>`,
+        "",
+        ...plan.warnings.map((w) => `- ${oneLine(w)}`),
+        "",
+        "</details>",
+      );
   }
   return out;
 }

@@ -56,12 +56,16 @@ export function runStack(opts: ProgramOptions): StackOutputs {
   }
   const environment = (opts.config.get("environment") ?? process.env.DIGDIR_ENVIRONMENT ?? "test") as EnvironmentName;
   if (!environmentNames.includes(environment)) {
-    throw new pulumi.RunError(`digdir:environment is "${environment}"; expected one of ${environmentNames.join(", ")}: \`pulumi config set digdir:environment test\``);
+    throw new pulumi.RunError(
+      `digdir:environment is "${environment}"; expected one of ${environmentNames.join(", ")}: \`pulumi config set digdir:environment test\``,
+    );
   }
   const shown = `stacks/${opts.stack}.yaml`;
   const file = path.join(opts.root, shown);
   if (!existsSync(file)) {
-    throw new pulumi.RunError(`the stack ${opts.stack} has no stack file ${shown}: write one (see stacks/README.md, or copy stacks/examples/quickstart.yaml), or select another stack`);
+    throw new pulumi.RunError(
+      `the stack ${opts.stack} has no stack file ${shown}: write one (see stacks/README.md, or copy stacks/examples/quickstart.yaml), or select another stack`,
+    );
   }
   const orgNo = opts.config.get("orgNo") ?? process.env.DIGDIR_ORG_NO;
   const { problems, plan } = validateStackFile(file, {
@@ -70,7 +74,9 @@ export function runStack(opts: ProgramOptions): StackOutputs {
     ...(orgNo && { configuredOrgNo: { value: orgNo, source: `the stack config (Pulumi.${opts.stack}.yaml or DIGDIR_ORG_NO)` } }),
   });
   if (problems.length) {
-    throw new pulumi.RunError(`${shown} has ${problems.length} problem${problems.length > 1 ? "s" : ""}; nothing was changed:\n${problems.map(formatProblem).join("\n")}`);
+    throw new pulumi.RunError(
+      `${shown} has ${problems.length} problem${problems.length > 1 ? "s" : ""}; nothing was changed:\n${problems.map(formatProblem).join("\n")}`,
+    );
   }
   const warn = opts.warn ?? ((m: string, r?: pulumi.Resource) => void pulumi.log.warn(m, r));
   // Only the demo's stack (`local`) uses .sim-state/ (scripts/demo.sh): another local stack runs its own simulator.
@@ -91,11 +97,19 @@ export function runStack(opts: ProgramOptions): StackOutputs {
   // A stack deployed for the first time has no outputs: everything is new. One deployed before manifests existed
   // has outputs without one: nothing is known of what it holds.
   const outputs = opts.last?.outputs;
-  const previous: Manifest | undefined = outputs && !Object.keys(outputs).length ? manifestOf({ ...plan, clients: [], apiScopes: [], systems: [], requests: [] }) : manifestFrom(outputs);
-  if (opts.last?.problem) warn(`${opts.last.problem}: what this run deletes or replaces is not checked against protection here (Pulumi's own protect still applies)`);
+  const previous: Manifest | undefined =
+    outputs && !Object.keys(outputs).length
+      ? manifestOf({ ...plan, clients: [], apiScopes: [], systems: [], requests: [] })
+      : manifestFrom(outputs);
+  if (opts.last?.problem)
+    warn(
+      `${opts.last.problem}: what this run deletes or replaces is not checked against protection here (Pulumi's own protect still applies)`,
+    );
   const { refusals, warnings } = consequences(previous, plan, shown);
   if (refusals.length) {
-    throw new pulumi.RunError(`${refusals.length === 1 ? "a protected object" : `${refusals.length} protected objects`} would be deleted or replaced; nothing was changed:\n${refusals.map((r) => `  - ${r}`).join("\n")}`);
+    throw new pulumi.RunError(
+      `${refusals.length === 1 ? "a protected object" : `${refusals.length} protected objects`} would be deleted or replaced; nothing was changed:\n${refusals.map((r) => `  - ${r}`).join("\n")}`,
+    );
   }
   const byObject = new Map<string, string[]>();
   for (const w of warnings) {
@@ -233,11 +247,16 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
           : new IdportenClient(c.name, c.args as unknown as IdportenClientArgs, opts);
     clients.set(c.name, client);
     registered(`${c.kind}::${c.name}`, client);
-    if (client instanceof IdportenClient && usesClientSecret(c.args.tokenEndpointAuthMethod as string | undefined)) clientSecrets[c.name] = pulumi.secret(client.clientSecret);
+    if (client instanceof IdportenClient && usesClientSecret(c.args.tokenEndpointAuthMethod as string | undefined))
+      clientSecrets[c.name] = pulumi.secret(client.clientSecret);
     // Protected with its client: otherwise removing a protected client from the file would delete its keys
     // (dependents go first) and then stop at the client, leaving it without keys.
     if (c.keySet) {
-      const args: ClientKeysArgs = { ...(c.keySet.policy as Partial<ClientKeysArgs>), clientId: client.clientId, keys: c.keySet.keys as unknown as PublicJwkArg[] };
+      const args: ClientKeysArgs = {
+        ...(c.keySet.policy as Partial<ClientKeysArgs>),
+        clientId: client.clientId,
+        keys: c.keySet.keys as unknown as PublicJwkArg[],
+      };
       const keys = new ClientKeys(c.name, args, { protect: c.protect });
       registered(`ClientKeys::${c.name}`, keys);
       clientKeys[c.name] = { currentKid: keys.currentKid, kids: keys.kids, expiresAt: keys.expiresAt, nextStepAt: keys.nextStepAt };
@@ -250,7 +269,8 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
   for (const s of plan.systems) {
     const literal = Array.isArray(s.args.clientIds) ? (s.args.clientIds as string[]) : [];
     const args = { ...s.args } as unknown as SystemArgs;
-    if (s.clients.length || s.args.clientIds !== undefined) args.clientIds = [...literal, ...s.clients.map((n) => clients.get(n)!.clientId)];
+    if (s.clients.length || s.args.clientIds !== undefined)
+      args.clientIds = [...literal, ...s.clients.map((n) => clients.get(n)!.clientId)];
     const system = new System(s.name, args, { protect: s.protect });
     registered(`System::${s.name}`, system);
     systems.set(s.name, system);

@@ -52,10 +52,13 @@ function compare(a: unknown, b: unknown, path: Seg[], patterns: string[][], out:
   if (isRecord(a) && isRecord(b)) {
     for (const k of Object.keys(a)) {
       if (!(k in b)) {
-        if (!ignored([...path, k], patterns)) out.push({ kind: "missing", path: [...path, k].join("."), from: prune(a[k], [...path, k], patterns) });
+        if (!ignored([...path, k], patterns))
+          out.push({ kind: "missing", path: [...path, k].join("."), from: prune(a[k], [...path, k], patterns) });
       } else compare(a[k], b[k], [...path, k], patterns, out);
     }
-    for (const k of Object.keys(b)) if (!(k in a) && !ignored([...path, k], patterns)) out.push({ kind: "extra", path: [...path, k].join("."), to: prune(b[k], [...path, k], patterns) });
+    for (const k of Object.keys(b))
+      if (!(k in a) && !ignored([...path, k], patterns))
+        out.push({ kind: "extra", path: [...path, k].join("."), to: prune(b[k], [...path, k], patterns) });
     return;
   }
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -81,7 +84,11 @@ function compare(a: unknown, b: unknown, path: Seg[], patterns: string[][], out:
 /** A value shown whole (missing on one side) without the parts meant to differ: a new scope without its test consumers. */
 function prune(v: unknown, path: Seg[], patterns: string[][]): unknown {
   if (!isRecord(v)) return v;
-  return Object.fromEntries(Object.entries(v).filter(([k]) => !ignored([...path, k], patterns)).map(([k, x]) => [k, prune(x, [...path, k], patterns)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([k]) => !ignored([...path, k], patterns))
+      .map(([k, x]) => [k, prune(x, [...path, k], patterns)]),
+  );
 }
 
 function customerKey(c: Record<string, unknown>): string {
@@ -92,11 +99,19 @@ function customerKey(c: Record<string, unknown>): string {
 export function normalise(data: unknown): unknown {
   if (!isRecord(data)) return data;
   const out: Record<string, unknown> = { ...data };
-  if (isRecord(data.organisation)) out.organisation = { ...data.organisation, ...(data.organisation.orgNo !== undefined && { orgNo: digits(data.organisation.orgNo) }) };
+  if (isRecord(data.organisation))
+    out.organisation = { ...data.organisation, ...(data.organisation.orgNo !== undefined && { orgNo: digits(data.organisation.orgNo) }) };
   if (isRecord(data.clients)) out.clients = mapValues(data.clients, (c) => (isRecord(c) ? withKeySettings(c) : c));
   if (isRecord(data.apiScopes)) {
     out.apiScopes = mapValues(data.apiScopes, (s) =>
-      isRecord(s) && Array.isArray(s.consumers) ? { ...s, consumers: s.consumers.map((c) => (typeof c === "string" || typeof c === "number" ? { orgNo: digits(c) } : isRecord(c) ? { ...c, orgNo: digits(c.orgNo) } : c)) } : s,
+      isRecord(s) && Array.isArray(s.consumers)
+        ? {
+            ...s,
+            consumers: s.consumers.map((c) =>
+              typeof c === "string" || typeof c === "number" ? { orgNo: digits(c) } : isRecord(c) ? { ...c, orgNo: digits(c.orgNo) } : c,
+            ),
+          }
+        : s,
     );
   }
   if (isRecord(data.systems)) out.systems = mapValues(data.systems, (s) => (isRecord(s) ? withAltinnLists(s) : s));
@@ -108,7 +123,12 @@ export function normalise(data: unknown): unknown {
       const group = withAltinnLists(g);
       if (Array.isArray(g.customers)) {
         group.customers = g.customers.map((c) => {
-          const obj = typeof c === "string" || typeof c === "number" ? { orgNo: digits(c) } : isRecord(c) ? { ...withAltinnLists(c), orgNo: digits(c.orgNo) } : c;
+          const obj =
+            typeof c === "string" || typeof c === "number"
+              ? { orgNo: digits(c) }
+              : isRecord(c)
+                ? { ...withAltinnLists(c), orgNo: digits(c.orgNo) }
+                : c;
           return obj;
         });
       }
@@ -141,7 +161,9 @@ function withAltinnLists(o: Record<string, unknown>): Record<string, unknown> {
 function shortRight(r: unknown): unknown {
   if (!isRecord(r) || r.action !== undefined || !Array.isArray(r.resource) || r.resource.length !== 1) return r;
   const a = r.resource[0];
-  return isRecord(a) && (a.id === undefined || a.id === resourceAttributeId) && typeof a.value === "string" && Object.keys(r).length === 1 ? a.value : r;
+  return isRecord(a) && (a.id === undefined || a.id === resourceAttributeId) && typeof a.value === "string" && Object.keys(r).length === 1
+    ? a.value
+    : r;
 }
 
 function shortPackage(p: unknown): unknown {
@@ -161,7 +183,10 @@ export function formatDifferences(diffs: Difference[], from: string, to: string)
     if (d.kind === "missing") return `+ ${d.path}: in ${from}, not in ${to}: ${show(d.from)}`;
     if (d.kind === "extra") return `- ${d.path}: only in ${to}: ${show(d.to)}`;
     if (d.lacks || d.adds) {
-      const parts = [d.lacks?.length ? `${to} lacks ${d.lacks.map(show).join(", ")}` : "", d.adds?.length ? `${to} also has ${d.adds.map(show).join(", ")}` : ""].filter(Boolean);
+      const parts = [
+        d.lacks?.length ? `${to} lacks ${d.lacks.map(show).join(", ")}` : "",
+        d.adds?.length ? `${to} also has ${d.adds.map(show).join(", ")}` : "",
+      ].filter(Boolean);
       return `~ ${d.path}: ${parts.join("; ")}`;
     }
     return `~ ${d.path}: ${from} ${show(d.from)}, ${to} ${show(d.to)}`;

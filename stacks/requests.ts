@@ -2,7 +2,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { AltinnApi } from "../providers/altinn/api";
-import { confirmUrlOf, customerKey, listKey, parseCustomerKey, type CustomerFields, type CustomerState } from "../providers/altinn/request-group-model";
+import {
+  confirmUrlOf,
+  customerKey,
+  listKey,
+  parseCustomerKey,
+  type CustomerFields,
+  type CustomerState,
+} from "../providers/altinn/request-group-model";
 import { confirmUrlFor, type LiveRequest, type ListedSystemUser, type RequestKind } from "../providers/altinn/request-model";
 import { configureContext } from "../providers/core/context";
 import { findProjectRoot, readStackConfigFile, stackConfigFor } from "./config";
@@ -78,11 +85,17 @@ interface StateResource {
 
 /** Every customer in an exported state: request groups (by shard), and per-customer request resources of older stacks. */
 export function linesFromState(exported: string, plan: StackPlan | undefined, now = Date.now()): ReportLine[] {
-  const resources = ((JSON.parse(exported) as { deployment?: { resources?: StateResource[] } }).deployment?.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/altinn:"));
+  const resources = ((JSON.parse(exported) as { deployment?: { resources?: StateResource[] } }).deployment?.resources ?? []).filter((r) =>
+    r.type.startsWith("pulumi-nodejs:dynamic/altinn:"),
+  );
   const names = new Map<string, string | undefined>();
   const sections = new Map<string, string>();
   for (const g of plan?.requestGroups ?? []) sections.set(`${g.kind}\u0000${g.name}`, g.section);
-  for (const r of plan?.requests ?? []) names.set(`${r.system}\u0000${r.customer.orgNo}\u0000${typeof r.args.externalRef === "string" ? r.args.externalRef : r.customer.orgNo}`, r.customer.name);
+  for (const r of plan?.requests ?? [])
+    names.set(
+      `${r.system}\u0000${r.customer.orgNo}\u0000${typeof r.args.externalRef === "string" ? r.args.externalRef : r.customer.orgNo}`,
+      r.customer.name,
+    );
   const lines: ReportLine[] = [];
   for (const r of resources) {
     const kind = r.type.split(":").pop()!;
@@ -91,28 +104,76 @@ export function linesFromState(exported: string, plan: StackPlan | undefined, no
     if (kind === "SystemUserRequestGroup" || kind === "AgentSystemUserRequestGroup") {
       const agent = kind === "AgentSystemUserRequestGroup";
       const group = name.replace(/\/\d+$/, "");
-      const section = sections.get(`${agent ? "AgentSystemUserRequest" : "SystemUserRequest"}\u0000${group}`) ?? (agent ? "agentRequests" : "requests");
+      const section =
+        sections.get(`${agent ? "AgentSystemUserRequest" : "SystemUserRequest"}\u0000${group}`) ?? (agent ? "agentRequests" : "requests");
       const customers = (o.customers ?? {}) as Record<string, CustomerFields>;
       const requests = (o.requests ?? {}) as Record<string, CustomerState>;
       for (const key of new Set([...Object.keys(customers), ...Object.keys(requests)])) {
         const s = requests[key];
         const { partyOrgNo, externalRef } = parseCustomerKey(key);
-        lines.push(line(`${section}.${group}`, String(o.systemId ?? ""), partyOrgNo, customers[key]?.name, externalRef, s, confirmUrlOf(String(o.confirmUrlTemplate ?? ""), s), now));
+        lines.push(
+          line(
+            `${section}.${group}`,
+            String(o.systemId ?? ""),
+            partyOrgNo,
+            customers[key]?.name,
+            externalRef,
+            s,
+            confirmUrlOf(String(o.confirmUrlTemplate ?? ""), s),
+            now,
+          ),
+        );
       }
     } else if (kind === "SystemUserRequest" || kind === "AgentSystemUserRequest") {
       // A per-customer resource (before a migration to groups): `<system>/<orgNo>[/<externalRef>]`.
       const [system] = name.split("/");
       const orgNo = String(o.partyOrgNo ?? "");
       const externalRef = String(o.externalRef ?? orgNo);
-      const s: CustomerState = { requestId: String(o.requestId ?? ""), status: String(o.status ?? ""), ...(o.systemUserId ? { systemUserId: String(o.systemUserId) } : {}), ...(o.created ? { created: String(o.created) } : {}), timedOut: o.timedOut === true, escalated: o.escalated === true };
-      lines.push(line(`${kind === "AgentSystemUserRequest" ? "agentRequests" : "requests"}.${system}`, String(o.systemId ?? ""), orgNo, names.get(`${system}\u0000${orgNo}\u0000${externalRef}`), externalRef, s, String(o.confirmUrl ?? ""), now));
+      const s: CustomerState = {
+        requestId: String(o.requestId ?? ""),
+        status: String(o.status ?? ""),
+        ...(o.systemUserId ? { systemUserId: String(o.systemUserId) } : {}),
+        ...(o.created ? { created: String(o.created) } : {}),
+        timedOut: o.timedOut === true,
+        escalated: o.escalated === true,
+      };
+      lines.push(
+        line(
+          `${kind === "AgentSystemUserRequest" ? "agentRequests" : "requests"}.${system}`,
+          String(o.systemId ?? ""),
+          orgNo,
+          names.get(`${system}\u0000${orgNo}\u0000${externalRef}`),
+          externalRef,
+          s,
+          String(o.confirmUrl ?? ""),
+          now,
+        ),
+      );
     }
   }
   return lines;
 }
 
-function line(group: string, systemId: string, orgNo: string, name: string | undefined, externalRef: string, s: CustomerState | undefined, confirmUrl: string, now: number): ReportLine {
-  const out: ReportLine = { group, systemId, orgNo, externalRef, status: s?.status ?? "", confirmUrl: s?.status === "New" ? confirmUrl : "", escalated: s?.escalated === true, timedOut: s?.timedOut === true };
+function line(
+  group: string,
+  systemId: string,
+  orgNo: string,
+  name: string | undefined,
+  externalRef: string,
+  s: CustomerState | undefined,
+  confirmUrl: string,
+  now: number,
+): ReportLine {
+  const out: ReportLine = {
+    group,
+    systemId,
+    orgNo,
+    externalRef,
+    status: s?.status ?? "",
+    confirmUrl: s?.status === "New" ? confirmUrl : "",
+    escalated: s?.escalated === true,
+    timedOut: s?.timedOut === true,
+  };
   if (name !== undefined) out.name = name;
   const age = ageDays(s?.created, now);
   if (age !== undefined) out.ageDays = age;
@@ -147,19 +208,61 @@ export function linesFromLive(plan: StackPlan, lists: LiveLists[], uiBase: strin
     declared.add(`${systemId}\u0000${agent}\u0000${key}`);
     const request = (agent ? l?.requests.agent : l?.requests.standard)?.find((x) => listKey(x.partyOrgNo, x.externalRef) === key);
     const user = l?.systemUsers.find((u) => (u.userType === "agent") === agent && listKey(u.partyOrgNo, u.externalRef) === key);
-    const s: CustomerState | undefined = request || user ? { requestId: request?.requestId ?? "", status: user ? "Accepted" : request!.status, ...(user && { systemUserId: user.systemUserId }), ...(request?.created && { created: request.created }), timedOut: request?.timedOut === true, escalated: request?.escalated === true } : undefined;
+    const s: CustomerState | undefined =
+      request || user
+        ? {
+            requestId: request?.requestId ?? "",
+            status: user ? "Accepted" : request!.status,
+            ...(user && { systemUserId: user.systemUserId }),
+            ...(request?.created && { created: request.created }),
+            timedOut: request?.timedOut === true,
+            escalated: request?.escalated === true,
+          }
+        : undefined;
     const section = sectionOf.get(`${r.kind}\u0000${r.group}`) ?? (agent ? "agentRequests" : "requests");
-    lines.push(line(`${section}.${r.group}`, systemId, r.customer.orgNo, r.customer.name, externalRef, s, request ? confirmUrlFor(r.kind, uiBase, request.requestId) : "", now));
+    lines.push(
+      line(
+        `${section}.${r.group}`,
+        systemId,
+        r.customer.orgNo,
+        r.customer.name,
+        externalRef,
+        s,
+        request ? confirmUrlFor(r.kind, uiBase, request.requestId) : "",
+        now,
+      ),
+    );
   }
   for (const l of lists) {
-    for (const [agent, requests] of [[false, l.requests.standard], [true, l.requests.agent]] as const) {
+    for (const [agent, requests] of [
+      [false, l.requests.standard],
+      [true, l.requests.agent],
+    ] as const) {
       for (const req of requests) {
         const key = listKey(req.partyOrgNo, req.externalRef);
         if (declared.has(`${l.systemId}\u0000${agent}\u0000${key}`)) continue;
         declared.add(`${l.systemId}\u0000${agent}\u0000${key}`);
         const user = l.systemUsers.find((u) => (u.userType === "agent") === agent && listKey(u.partyOrgNo, u.externalRef) === key);
         const kind: RequestKind = agent ? "AgentSystemUserRequest" : "SystemUserRequest";
-        lines.push(line("unmanaged", l.systemId, req.partyOrgNo, undefined, req.externalRef, { requestId: req.requestId, status: user ? "Accepted" : req.status, ...(user && { systemUserId: user.systemUserId }), ...(req.created && { created: req.created }), timedOut: req.timedOut, escalated: req.escalated }, confirmUrlFor(kind, uiBase, req.requestId), now));
+        lines.push(
+          line(
+            "unmanaged",
+            l.systemId,
+            req.partyOrgNo,
+            undefined,
+            req.externalRef,
+            {
+              requestId: req.requestId,
+              status: user ? "Accepted" : req.status,
+              ...(user && { systemUserId: user.systemUserId }),
+              ...(req.created && { created: req.created }),
+              timedOut: req.timedOut,
+              escalated: req.escalated,
+            },
+            confirmUrlFor(kind, uiBase, req.requestId),
+            now,
+          ),
+        );
       }
     }
     for (const u of l.systemUsers) {
@@ -167,13 +270,37 @@ export function linesFromLive(plan: StackPlan, lists: LiveLists[], uiBase: strin
       const key = listKey(u.partyOrgNo, u.externalRef);
       if (declared.has(`${l.systemId}\u0000${agent}\u0000${key}`)) continue;
       // A system user with no request behind it: most likely one the customer created in Altinn.
-      lines.push(line("unmanaged", l.systemId, u.partyOrgNo, undefined, u.externalRef, { requestId: "", status: "Accepted", systemUserId: u.systemUserId, ...(u.created && { created: u.created }) }, "", now));
+      lines.push(
+        line(
+          "unmanaged",
+          l.systemId,
+          u.partyOrgNo,
+          undefined,
+          u.externalRef,
+          { requestId: "", status: "Accepted", systemUserId: u.systemUserId, ...(u.created && { created: u.created }) },
+          "",
+          now,
+        ),
+      );
     }
   }
   return lines;
 }
 
-const csvColumns = ["group", "systemId", "orgNo", "name", "externalRef", "status", "ageDays", "confirmUrl", "systemUserId", "escalated", "timedOut", "error"] as const;
+const csvColumns = [
+  "group",
+  "systemId",
+  "orgNo",
+  "name",
+  "externalRef",
+  "status",
+  "ageDays",
+  "confirmUrl",
+  "systemUserId",
+  "escalated",
+  "timedOut",
+  "error",
+] as const;
 
 function csvCell(v: unknown): string {
   const s = v === undefined ? "" : String(v);
@@ -185,13 +312,20 @@ export function formatReport(lines: ReportLine[], format: "text" | "csv" | "json
   if (format === "csv") return [csvColumns.join(","), ...lines.map((l) => csvColumns.map((c) => csvCell(l[c])).join(","))];
   const out: string[] = [];
   for (const g of groupsOf(lines)) {
-    const total = Object.entries(g.counts).filter(([k]) => k !== "timed out" && k !== "escalated").reduce((n, [, v]) => n + v, 0);
-    const parts = Object.entries(g.counts).filter(([k, v]) => v > 0 || ["New", "Accepted", "Rejected", "Denied", "timed out", "escalated"].includes(k)).map(([k, v]) => `${k} ${v}`);
+    const total = Object.entries(g.counts)
+      .filter(([k]) => k !== "timed out" && k !== "escalated")
+      .reduce((n, [, v]) => n + v, 0);
+    const parts = Object.entries(g.counts)
+      .filter(([k, v]) => v > 0 || ["New", "Accepted", "Rejected", "Denied", "timed out", "escalated"].includes(k))
+      .map(([k, v]) => `${k} ${v}`);
     out.push(`${g.group} (${g.systemId}): ${total} customer${total === 1 ? "" : "s"}: ${parts.join(", ")}`);
   }
   if (!out.length) out.push("no system user requests in this stack");
   const unmanaged = lines.filter((l) => l.group === "unmanaged").length;
-  if (unmanaged) out.push(`${unmanaged} system user(s) or request(s) in Altinn that no group of this stack declares (created by customers themselves, or by another tool): listed with --csv or --json; never adopted or deleted`);
+  if (unmanaged)
+    out.push(
+      `${unmanaged} system user(s) or request(s) in Altinn that no group of this stack declares (created by customers themselves, or by another tool): listed with --csv or --json; never adopted or deleted`,
+    );
   return out;
 }
 
@@ -230,7 +364,11 @@ export async function requestsMain(
     return 2;
   }
   const { environment, orgNo } = stackConfigFor(file);
-  const { problems, plan } = validateStackFile(file, { environment, displayName: `stacks/${stack}.yaml`, ...(orgNo && { configuredOrgNo: { value: orgNo, source: `Pulumi.${stack}.yaml or DIGDIR_ORG_NO` } }) });
+  const { problems, plan } = validateStackFile(file, {
+    environment,
+    displayName: `stacks/${stack}.yaml`,
+    ...(orgNo && { configuredOrgNo: { value: orgNo, source: `Pulumi.${stack}.yaml or DIGDIR_ORG_NO` } }),
+  });
   if (problems.length) {
     err(`stacks/${stack}.yaml has ${problems.length} problem(s):\n${problems.map(formatProblem).join("\n")}`);
     return 1;
@@ -242,11 +380,18 @@ export async function requestsMain(
     if (!flags.has("state")) Object.assign(values, pulumiConfig(root, stack));
     const ctx = configureContext({ get: (k) => values[k] });
     const api = new AltinnApi(ctx);
-    const systems = [...new Set(plan.requestGroups.map((g) => String(plan.systems.find((s) => s.name === g.system)?.args.systemId ?? "")))].filter(Boolean);
+    const systems = [
+      ...new Set(plan.requestGroups.map((g) => String(plan.systems.find((s) => s.name === g.system)?.args.systemId ?? ""))),
+    ].filter(Boolean);
     const lists: LiveLists[] = [];
     for (const systemId of systems) {
-      const read = async (kind: RequestKind) => api.listRequests(kind, systemId).catch((e: unknown) => (isUnknownSystem(e) ? [] : Promise.reject(e)));
-      const [standard, agent, systemUsers] = await Promise.all([read("SystemUserRequest"), read("AgentSystemUserRequest"), api.listSystemUsers(systemId).catch((e: unknown) => (isUnknownSystem(e) ? [] : Promise.reject(e)))]);
+      const read = async (kind: RequestKind) =>
+        api.listRequests(kind, systemId).catch((e: unknown) => (isUnknownSystem(e) ? [] : Promise.reject(e)));
+      const [standard, agent, systemUsers] = await Promise.all([
+        read("SystemUserRequest"),
+        read("AgentSystemUserRequest"),
+        api.listSystemUsers(systemId).catch((e: unknown) => (isUnknownSystem(e) ? [] : Promise.reject(e))),
+      ]);
       lists.push({ systemId, requests: { standard, agent }, systemUsers });
     }
     lines = linesFromLive(plan, lists, ctx.settings.endpoints.altinnUiBase);
@@ -277,7 +422,11 @@ function pulumiExport(root: string, stack: string): string {
 /** The stack's config with secrets, for `--live` (the admin client's key). */
 function pulumiConfig(root: string, stack: string): Record<string, string> {
   const json = JSON.parse(pulumi(root, ["config", "--json", "--show-secrets", "--stack", stack])) as Record<string, { value?: unknown }>;
-  return Object.fromEntries(Object.entries(json).filter(([, v]) => v.value !== undefined).map(([k, v]) => [k, String(v.value)]));
+  return Object.fromEntries(
+    Object.entries(json)
+      .filter(([, v]) => v.value !== undefined)
+      .map(([k, v]) => [k, String(v.value)]),
+  );
 }
 
 if (require.main === module) {

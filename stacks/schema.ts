@@ -34,7 +34,8 @@ export const organisationSchema = z.strictObject({
  * the generated key's settings `{generate: true, rotateAfterDays, ...}`.
  */
 export const keyEntrySchema = z.record(z.string(), z.unknown(), {
-  error: "must be a public JWK {kty, kid, n, e}, {file: <path to a public key>, kid}, or the generated key's settings {generate: true, rotateAfterDays, ...}",
+  error:
+    "must be a public JWK {kty, kid, n, e}, {file: <path to a public key>, kid}, or the generated key's settings {generate: true, rotateAfterDays, ...}",
 });
 
 /**
@@ -42,7 +43,12 @@ export const keyEntrySchema = z.record(z.string(), z.unknown(), {
  * values judged by `checkClientKeysInputs`. The names come from the provider, so a new policy input is known here.
  */
 export const keyPolicyFields: readonly string[] = policyFields;
-export const keyPolicySchema = z.strictObject(Object.fromEntries(policyFields.map((f) => [f, z.unknown().optional()])) as Record<(typeof policyFields)[number], z.ZodOptional<z.ZodUnknown>>);
+export const keyPolicySchema = z.strictObject(
+  Object.fromEntries(policyFields.map((f) => [f, z.unknown().optional()])) as Record<
+    (typeof policyFields)[number],
+    z.ZodOptional<z.ZodUnknown>
+  >,
+);
 
 export const keyFileSchema = z.strictObject({
   file: z.string({ error: "must be the path of a public key file (JWK, JWKS or PEM), relative to the stack file" }).min(1),
@@ -63,7 +69,9 @@ export const clientStackKeys = ["type", "keys", "protect"] as const;
  * api-scope-model.ts.
  */
 export const apiScopeSchema = z.looseObject({
-  consumers: z.array(z.unknown(), { error: "must be a list of organisation numbers (the organisations granted access), or {orgNo, name}" }).optional(),
+  consumers: z
+    .array(z.unknown(), { error: "must be a list of organisation numbers (the organisations granted access), or {orgNo, name}" })
+    .optional(),
   protect: z.boolean({ error: "must be true or false" }).optional(),
 });
 export const apiScopeStackKeys = ["consumers", "protect"] as const;
@@ -85,7 +93,9 @@ export const consumerSchema = z.preprocess(
 
 export const systemSchema = z.looseObject({
   systemId: z.string({ error: "must be the system id, <vendor orgno>_<name>" }).optional(),
-  clients: z.array(z.string({ error: "must be the name of a client under `clients`" }), { error: "must be a list of client names" }).optional(),
+  clients: z
+    .array(z.string({ error: "must be the name of a client under `clients`" }), { error: "must be a list of client names" })
+    .optional(),
   protect: z.boolean({ error: "must be true or false" }).optional(),
 });
 /** Keys of a system entry that are not System inputs (`systemId` defaults, `vendorOrgNo` is the organisation's). */
@@ -123,11 +133,24 @@ export const requestGroupSchema = z.strictObject({
   ...requestContent,
   customers: z.array(z.unknown(), { error: "must be a list of customers (organisation numbers, or {orgNo, ...})" }).optional(),
   /** A CSV file of more customers, relative to the stack file (stacks/csv.ts). */
-  customersFile: z.string({ error: "must be the path of a CSV file beside the stack file, e.g. customers/smartcloud.csv" }).min(1).optional(),
+  customersFile: z
+    .string({ error: "must be the path of a CSV file beside the stack file, e.g. customers/smartcloud.csv" })
+    .min(1)
+    .optional(),
   /** How many resources the group's customers are spread over; fixed for the group's life (stacks/groups.ts). */
-  shards: z.number({ error: "must be a whole number from 1 to 64" }).int({ error: "must be a whole number from 1 to 64" }).min(1, { error: "must be a whole number from 1 to 64" }).max(64, { error: "must be a whole number from 1 to 64" }).optional(),
+  shards: z
+    .number({ error: "must be a whole number from 1 to 64" })
+    .int({ error: "must be a whole number from 1 to 64" })
+    .min(1, { error: "must be a whole number from 1 to 64" })
+    .max(64, { error: "must be a whole number from 1 to 64" })
+    .optional(),
   /** Customers handled at once per provider host. */
-  concurrency: z.number({ error: "must be a whole number from 1 to 256" }).int({ error: "must be a whole number from 1 to 256" }).min(1, { error: "must be a whole number from 1 to 256" }).max(256, { error: "must be a whole number from 1 to 256" }).optional(),
+  concurrency: z
+    .number({ error: "must be a whole number from 1 to 256" })
+    .int({ error: "must be a whole number from 1 to 256" })
+    .min(1, { error: "must be a whole number from 1 to 256" })
+    .max(256, { error: "must be a whole number from 1 to 256" })
+    .optional(),
 });
 
 export const promotionSchema = z.strictObject({
@@ -159,7 +182,8 @@ export function allowedKeys(schema: z.ZodType, path: readonly (string | number)[
 function unwrap(s: z.ZodType | undefined): z.ZodType | undefined {
   for (let i = 0; s && i < 10; i++) {
     const def = (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
-    if (["optional", "nullable", "default", "prefault", "nonoptional", "readonly", "catch"].includes(def.type as string)) s = def.innerType as z.ZodType;
+    if (["optional", "nullable", "default", "prefault", "nonoptional", "readonly", "catch"].includes(def.type as string))
+      s = def.innerType as z.ZodType;
     else if (def.type === "pipe") s = def.out as z.ZodType;
     else break;
   }

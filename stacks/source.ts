@@ -1,4 +1,17 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node, type Pair } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Alias,
+  type Document,
+  type Node,
+  type Pair,
+} from "yaml";
 
 /** The most values a stack file may hold once its aliases are expanded: far above any real stack, far below a bomb. */
 export const maxExpandedValues = 100_000;
@@ -66,7 +79,13 @@ export class StackSource {
   ) {
     // uniqueKeys off: a repeated name is reported by the validator, with both places; merge keys (<<) on, so a
     // vendor can share settings between entries with anchors.
-    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: false, merge: true, prettyErrors: false, keepSourceTokens: false });
+    this.doc = parseDocument(text, {
+      lineCounter: this.lines,
+      uniqueKeys: false,
+      merge: true,
+      prettyErrors: false,
+      keepSourceTokens: false,
+    });
     for (const e of [...this.doc.errors, ...this.doc.warnings]) {
       const pos = this.position(e.pos[0]);
       this.syntaxProblems.push({ file, ...pos, path: "", message: `YAML: ${firstLine(e.message)}` });
@@ -81,7 +100,7 @@ export class StackSource {
       return this.doc.toJS({ maxAliasCount: -1 });
     } catch (e) {
       // checkAliases finds what toJS refuses; should the library refuse something else, it is still a located problem.
-      throw new Error(`${this.file}:1:1 YAML: ${firstLine((e as Error).message)}`);
+      throw new Error(`${this.file}:1:1 YAML: ${firstLine((e as Error).message)}`, { cause: e });
     }
   }
 
@@ -97,7 +116,8 @@ export class StackSource {
     visit(this.doc, {
       Alias: (_, alias) => {
         anyAlias = true;
-        if (!alias.resolve(this.doc)) problem(alias, `*${alias.source} refers to no anchor: define \`&${alias.source}\` on a value before it, or remove the alias`);
+        if (!alias.resolve(this.doc))
+          problem(alias, `*${alias.source} refers to no anchor: define \`&${alias.source}\` on a value before it, or remove the alias`);
       },
       Pair: (_, pair) => {
         // With merge on, the library reads the key `<<` as a symbol (shown as `<<` by `source`).
@@ -107,7 +127,10 @@ export class StackSource {
           const target = isAlias(item) ? item.resolve(this.doc) : item;
           if (isAlias(item) && !target) continue; // reported above
           if (!isMap(target)) {
-            problem((item ?? pair.key) as Node, "`<<` merges maps only: give it a map, an alias of one (`<<: *defaults`), or a list of such aliases");
+            problem(
+              (item ?? pair.key) as Node,
+              "`<<` merges maps only: give it a map, an alias of one (`<<: *defaults`), or a list of such aliases",
+            );
           }
         }
       },
@@ -140,7 +163,10 @@ export class StackSource {
     if (total > maxExpandedValues && Number.isFinite(total)) {
       let first: Alias | undefined;
       visit(this.doc, { Alias: (_, a) => ((first = a), visit.BREAK) });
-      problem(first, `the aliases expand to more than ${maxExpandedValues} values (${total.toExponential(1)}): a stack file is refused rather than expanded; use fewer nested aliases`);
+      problem(
+        first,
+        `the aliases expand to more than ${maxExpandedValues} values (${total.toExponential(1)}): a stack file is refused rather than expanded; use fewer nested aliases`,
+      );
     }
   }
 

@@ -170,8 +170,12 @@ export function validateStackFile(file: string, opts: ValidateOptions & { displa
     text = readTextFile(file, maxStackFileBytes);
   } catch (e) {
     const at = e instanceof FileReadError ? e.at : undefined;
-    const why = e instanceof FileReadError ? e.message : (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-    return { problems: [{ file: shown, line: at?.line ?? 1, col: at?.col ?? 1, path: "", message: `cannot read the stack file: ${why}` }], plan: emptyPlan(opts.environment) };
+    const why =
+      e instanceof FileReadError ? e.message : (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    return {
+      problems: [{ file: shown, line: at?.line ?? 1, col: at?.col ?? 1, path: "", message: `cannot read the stack file: ${why}` }],
+      plan: emptyPlan(opts.environment),
+    };
   }
   return validateStack(new StackSource(shown, text), path.dirname(path.resolve(file)), opts);
 }
@@ -181,7 +185,16 @@ export function validateStack(src: StackSource, dir: string, opts: ValidateOptio
 }
 
 function emptyPlan(environment: EnvironmentName): StackPlan {
-  return { environment, organisation: { orgNo: "" }, clients: [], apiScopes: [], systems: [], requests: [], requestGroups: [], promotionIgnore: [] };
+  return {
+    environment,
+    organisation: { orgNo: "" },
+    clients: [],
+    apiScopes: [],
+    systems: [],
+    requests: [],
+    requestGroups: [],
+    promotionIgnore: [],
+  };
 }
 
 /** Maps a resource's failure properties back to where the value came from in the stack file. */
@@ -349,7 +362,11 @@ class Validator {
 
   private checkName(sectionName: string, name: string): boolean {
     if (namePattern.test(name)) return true;
-    this.at([sectionName, name], `\`${name}\` is not a valid name: use letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit); names become resource names`, "key");
+    this.at(
+      [sectionName, name],
+      `\`${name}\` is not a valid name: use letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit); names become resource names`,
+      "key",
+    );
     return false;
   }
 
@@ -410,7 +427,14 @@ class Validator {
       }
 
       const keySet = decl.keys === undefined || decl.keys === null ? undefined : this.clientKeys(name, decl.keys, kids);
-      this.plan.clients.push({ name, kind, args, ...(keySet && { keySet }), usesScopes: [], protect: decl.protect ?? this.opts.environment === "prod" });
+      this.plan.clients.push({
+        name,
+        kind,
+        args,
+        ...(keySet && { keySet }),
+        usesScopes: [],
+        protect: decl.protect ?? this.opts.environment === "prod",
+      });
     }
   }
 
@@ -447,9 +471,15 @@ class Validator {
         const material = Object.keys(entry).filter((k) => ["file", "kty", "kid", "n", "e"].includes(k));
         if (material.length) {
           refused = true;
-          this.at(at, `holds both a key (${material.join(", ")}) and the generated key's settings: write the key and the settings ({generate: true, ...}) as two entries`);
+          this.at(
+            at,
+            `holds both a key (${material.join(", ")}) and the generated key's settings: write the key and the settings ({generate: true, ...}) as two entries`,
+          );
         } else if (policy) {
-          this.at(at, `the generated key's settings appear twice (first at line ${this.src.locate(policy.at).line}): a client has one generated key; write its settings once`);
+          this.at(
+            at,
+            `the generated key's settings appear twice (first at line ${this.src.locate(policy.at).line}): a client has one generated key; write its settings once`,
+          );
         } else {
           const values = this.parse(keyPolicySchema, entry, at);
           if (values) policy = { values: Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)), at };
@@ -486,7 +516,10 @@ class Validator {
       if (typeof kid !== "string") return;
       const other = kids.get(kid);
       if (other && other !== client) {
-        this.at(j.file ? j.at : [...j.at, "kid"], `the key id "${kid}" is also registered on client \`${other}\`: Digdir requires every kid to be unique (and a key belongs to one client); give each key its own kid`);
+        this.at(
+          j.file ? j.at : [...j.at, "kid"],
+          `the key id "${kid}" is also registered on client \`${other}\`: Digdir requires every kid to be unique (and a key belongs to one client); give each key its own kid`,
+        );
       }
       kids.set(kid, client);
     });
@@ -504,10 +537,16 @@ class Validator {
     if (!inputs) return;
     const machine = inputs.integrationType === "maskinporten" || inputs.integrationType === "krr";
     if (policy.verifyToken === true && !machine) {
-      this.at([...at, "verifyToken"], `proves a new key with a Maskinporten token, which an ${inputs.integrationType} client cannot get: remove verifyToken (only maskinporten and krr clients can verify their keys)`);
+      this.at(
+        [...at, "verifyToken"],
+        `proves a new key with a Maskinporten token, which an ${inputs.integrationType} client cannot get: remove verifyToken (only maskinporten and krr clients can verify their keys)`,
+      );
     }
     if (typeof policy.verifyScope === "string" && machine && Array.isArray(inputs.scopes) && !inputs.scopes.includes(policy.verifyScope)) {
-      this.at([...at, "verifyScope"], `"${policy.verifyScope}" is not one of the client's scopes (${inputs.scopes.join(", ")}): Maskinporten gives a token only for a scope registered on the client${didYouMean(policy.verifyScope, inputs.scopes)}`);
+      this.at(
+        [...at, "verifyScope"],
+        `"${policy.verifyScope}" is not one of the client's scopes (${inputs.scopes.join(", ")}): Maskinporten gives a token only for a scope registered on the client${didYouMean(policy.verifyScope, inputs.scopes)}`,
+      );
     }
   }
 
@@ -518,17 +557,27 @@ class Validator {
     try {
       text = this.readFile(full);
     } catch (e) {
-      const why = e instanceof FileReadError ? e.message : (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-      this.at([...at, "file"], `cannot read ${file} (${why}): give the path of a public key file (JWK, JWKS or PEM, at most ${maxKeyFileBytes / 1024} KB), relative to the stack file's folder`);
+      const why =
+        e instanceof FileReadError ? e.message : (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+      this.at(
+        [...at, "file"],
+        `cannot read ${file} (${why}): give the path of a public key file (JWK, JWKS or PEM, at most ${maxKeyFileBytes / 1024} KB), relative to the stack file's folder`,
+      );
       return [];
     }
     if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
-      this.at([...at, "file"], `${file} holds a private key: commit only the public key (\`openssl pkey -in key.pem -pubout -out ${path.basename(file, path.extname(file))}.pub.pem\`); the private key stays in your vault`);
+      this.at(
+        [...at, "file"],
+        `${file} holds a private key: commit only the public key (\`openssl pkey -in key.pem -pubout -out ${path.basename(file, path.extname(file))}.pub.pem\`); the private key stays in your vault`,
+      );
       return [];
     }
     if (/-----BEGIN (PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE)-----/.test(text)) {
       if (!kid) {
-        this.at(at, `${file} is a PEM key, which has no key id: add \`kid:\` beside \`file:\` (e.g. ${client}-${new Date(this.now * 1000).toISOString().slice(0, 10)})`);
+        this.at(
+          at,
+          `${file} is a PEM key, which has no key id: add \`kid:\` beside \`file:\` (e.g. ${client}-${new Date(this.now * 1000).toISOString().slice(0, 10)})`,
+        );
         return [];
       }
       try {
@@ -553,12 +602,18 @@ class Validator {
     }
     if (kid !== undefined) {
       if (keys.length !== 1) {
-        this.at([...at, "kid"], `${file} holds ${keys.length} keys: \`kid\` beside \`file\` names a single key; remove it and give each key its kid in the file`);
+        this.at(
+          [...at, "kid"],
+          `${file} holds ${keys.length} keys: \`kid\` beside \`file\` names a single key; remove it and give each key its kid in the file`,
+        );
         return keys;
       }
       const own = keys[0]!.kid;
       if (own !== undefined && own !== kid) {
-        this.at([...at, "kid"], `is "${kid}", but the key in ${file} has kid "${String(own)}": remove \`kid:\` here, or make them the same`);
+        this.at(
+          [...at, "kid"],
+          `is "${kid}", but the key in ${file} has kid "${String(own)}": remove \`kid:\` here, or make them the same`,
+        );
         return keys;
       }
       return [{ ...keys[0]!, kid }];
@@ -579,7 +634,12 @@ class Validator {
       const args: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(decl)) {
         if ((apiScopeStackKeys as readonly string[]).includes(k)) continue;
-        if (k === "name" || k === "scope") this.at([...base, k], "the scope's name is prefix:subscope: write it as `prefix:` (the one Digdir assigned to the organisation) and `subscope:`", "key");
+        if (k === "name" || k === "scope")
+          this.at(
+            [...base, k],
+            "the scope's name is prefix:subscope: write it as `prefix:` (the one Digdir assigned to the organisation) and `subscope:`",
+            "key",
+          );
         else if (!allowed.includes(k)) this.at([...base, k], unknownKey(k, allowed), "key");
         else args[k] = v;
       }
@@ -587,12 +647,18 @@ class Validator {
       this.failures(failures, new Origins(base));
       if (typeof args.delegationSource === "string") this.guardUrl(args.delegationSource, [...base, "delegationSource"]);
 
-      const named = typeof args.prefix === "string" && typeof args.subscope === "string" && !failures.some((f) => f.property === "prefix" || f.property === "subscope");
+      const named =
+        typeof args.prefix === "string" &&
+        typeof args.subscope === "string" &&
+        !failures.some((f) => f.property === "prefix" || f.property === "subscope");
       let scope = named ? scopeNameOf(args as { prefix: string; subscope: string }) : undefined;
       if (scope) {
         const first = byScope.get(scope);
         if (first) {
-          this.at([...base, "subscope"], `${scope} is also declared as apiScopes.${String(first[1])} (line ${this.src.locate(first).line}): a scope is declared once; remove one, or choose another subscope`);
+          this.at(
+            [...base, "subscope"],
+            `${scope} is also declared as apiScopes.${String(first[1])} (line ${this.src.locate(first).line}): a scope is declared once; remove one, or choose another subscope`,
+          );
           scope = undefined;
         } else {
           byScope.set(scope, base);
@@ -623,17 +689,26 @@ class Validator {
       if (!c) return;
       const { failures } = checkScopeAccessInputs({ scope: scope ?? unknownValue, consumerOrgNo: c.orgNo });
       for (const f of failures) {
-        if (f.property === "consumerOrgNo") this.at(isRecord(raw) ? [...at, "orgNo"] : at, `the consumer's organisation number: ${f.reason}`);
+        if (f.property === "consumerOrgNo")
+          this.at(isRecord(raw) ? [...at, "orgNo"] : at, `the consumer's organisation number: ${f.reason}`);
         else this.at(["apiScopes", entry], f.reason);
       }
       if (failures.length) return;
       const first = seen.get(c.orgNo);
       if (first) {
-        this.at(at, `consumer ${c.orgNo} is also listed at line ${this.src.locate(first).line}: an organisation is granted a scope once; remove one`);
+        this.at(
+          at,
+          `consumer ${c.orgNo} is also listed at line ${this.src.locate(first).line}: an organisation is granted a scope once; remove one`,
+        );
         return;
       }
       seen.set(c.orgNo, at);
-      out.push({ orgNo: c.orgNo, ...(c.name !== undefined && { name: c.name }), resourceName: `${entry}/${c.orgNo}`, protect: c.protect ?? protect });
+      out.push({
+        orgNo: c.orgNo,
+        ...(c.name !== undefined && { name: c.name }),
+        resourceName: `${entry}/${c.orgNo}`,
+        protect: c.protect ?? protect,
+      });
     });
     return out;
   }
@@ -654,10 +729,16 @@ class Validator {
         const type = this.checkedClients.get(c.name)?.integrationType;
         const types = declared.allowedIntegrationTypes;
         if (type && types && !types.includes(type)) {
-          this.at(at, `${String(s)} (apiScopes.${declared.entry}) allows ${types.join(", ")} clients, and \`${c.name}\` is a client of integration type ${type}: add ${type} to the scope's allowedIntegrationTypes, or remove the scope here`);
+          this.at(
+            at,
+            `${String(s)} (apiScopes.${declared.entry}) allows ${types.join(", ")} clients, and \`${c.name}\` is a client of integration type ${type}: add ${type} to the scope's allowedIntegrationTypes, or remove the scope here`,
+          );
         }
         if (orgNo && !declared.accessibleForAll && !declared.consumers.has(orgNo)) {
-          this.at(at, `${String(s)} is declared under apiScopes.${declared.entry}, but the organisation (${orgNo}) is not among its consumers: Digdir lets an organisation use a scope only once it is granted, its own ones too; add "${orgNo}" to apiScopes.${declared.entry}.consumers`);
+          this.at(
+            at,
+            `${String(s)} is declared under apiScopes.${declared.entry}, but the organisation (${orgNo}) is not among its consumers: Digdir lets an organisation use a scope only once it is granted, its own ones too; add "${orgNo}" to apiScopes.${declared.entry}.consumers`,
+          );
         }
       });
     }
@@ -697,7 +778,10 @@ class Validator {
         systemId = orgNo ? `${orgNo}_${name}` : undefined;
         origins.map("systemId", base, false);
       } else if (orgNo && !systemId.startsWith(`${orgNo}_`)) {
-        this.at([...base, "systemId"], `"${systemId}" must start with the organisation's number and _ (${orgNo}_...): a vendor registers systems under its own number (organisation.orgNo)`);
+        this.at(
+          [...base, "systemId"],
+          `"${systemId}" must start with the organisation's number and _ (${orgNo}_...): a vendor registers systems under its own number (organisation.orgNo)`,
+        );
         systemId = undefined;
       }
       args.systemId = systemId ?? unknownValue;
@@ -715,7 +799,12 @@ class Validator {
       const idValid = systemId !== undefined && !failures.some((f) => f.property === "systemId");
       if (idValid) {
         const other = systemIds.get(systemId!);
-        if (other) this.at(decl.systemId !== undefined ? [...base, "systemId"] : base, `the system id ${systemId} is also the id of system \`${other}\`: every system needs its own id`, decl.systemId !== undefined ? "value" : "key");
+        if (other)
+          this.at(
+            decl.systemId !== undefined ? [...base, "systemId"] : base,
+            `the system id ${systemId} is also the id of system \`${other}\`: every system needs its own id`,
+            decl.systemId !== undefined ? "value" : "key",
+          );
         systemIds.set(systemId!, name);
       }
 
@@ -738,17 +827,26 @@ class Validator {
 
   private systemClient(system: string, ref: string, at: Path, owner: Map<string, string>): void {
     if (!this.clientTypes.has(ref)) {
-      this.at(at, `no client \`${ref}\` under \`clients\`${didYouMean(ref, this.clientTypes.keys()) || ": declare it there, or list its id under clientIds if it is managed elsewhere"}`);
+      this.at(
+        at,
+        `no client \`${ref}\` under \`clients\`${didYouMean(ref, this.clientTypes.keys()) || ": declare it there, or list its id under clientIds if it is managed elsewhere"}`,
+      );
       return;
     }
     const type = this.clientTypes.get(ref);
     if (typeof type === "string" && (clientTypesList as readonly string[]).includes(type) && type !== "maskinporten") {
-      this.at(at, `\`${ref}\` is a ${type} client: a system's clients get system user tokens from Maskinporten, so they must be of type maskinporten`);
+      this.at(
+        at,
+        `\`${ref}\` is a ${type} client: a system's clients get system user tokens from Maskinporten, so they must be of type maskinporten`,
+      );
       return;
     }
     const other = owner.get(ref);
     if (other && other !== system) {
-      this.at(at, `client \`${ref}\` is also a client of system \`${other}\`: Altinn lets a client belong to one system only (AUTH.VLD-00004); declare another client`);
+      this.at(
+        at,
+        `client \`${ref}\` is also a client of system \`${other}\`: Altinn lets a client belong to one system only (AUTH.VLD-00004); declare another client`,
+      );
       return;
     }
     owner.set(ref, system);
@@ -786,15 +884,29 @@ class Validator {
         if (c) this.request(ctx, c, at, isRecord(raw), seen);
       });
       if (decl.customersFile !== undefined) this.customersFile(ctx, decl.customersFile, seen);
-      if (isRecord(raw) && raw.customers === undefined && raw.customersFile === undefined) this.at(base, "a group needs `customers:` (a list), `customersFile:` (a CSV file beside the stack file), or both", "key");
+      if (isRecord(raw) && raw.customers === undefined && raw.customersFile === undefined)
+        this.at(base, "a group needs `customers:` (a list), `customersFile:` (a CSV file beside the stack file), or both", "key");
       const groupArgs: Record<string, unknown> = {};
       const scratch = new Origins(base);
       for (const field of ["integrationTitle", "rights", "accessPackages", "redirectUrl"] as const) {
         const value = (decl as Record<string, unknown>)[field];
         if (value === undefined) continue;
-        groupArgs[field] = field === "rights" ? compactRights(value, base, scratch, field) : field === "accessPackages" ? compactPackages(value, base, scratch, field) : value;
+        groupArgs[field] =
+          field === "rights"
+            ? compactRights(value, base, scratch, field)
+            : field === "accessPackages"
+              ? compactPackages(value, base, scratch, field)
+              : value;
       }
-      this.plan.requestGroups.push({ section: sectionName, name: group, kind, system: systemName, args: groupArgs, ...(decl.shards !== undefined && { shards: decl.shards }), ...(decl.concurrency !== undefined && { concurrency: decl.concurrency }) });
+      this.plan.requestGroups.push({
+        section: sectionName,
+        name: group,
+        kind,
+        system: systemName,
+        args: groupArgs,
+        ...(decl.shards !== undefined && { shards: decl.shards }),
+        ...(decl.concurrency !== undefined && { concurrency: decl.concurrency }),
+      });
     }
   }
 
@@ -810,7 +922,14 @@ class Validator {
     }
   }
 
-  private request(ctx: GroupContext, customer: CustomerDecl, at: Path, objectForm: boolean, seen: Map<string, Path | string>, csv?: { file: string; row: CsvCustomer }): void {
+  private request(
+    ctx: GroupContext,
+    customer: CustomerDecl,
+    at: Path,
+    objectForm: boolean,
+    seen: Map<string, Path | string>,
+    csv?: { file: string; row: CsvCustomer },
+  ): void {
     const { kind, groupAt, systemName, system } = ctx;
     const origins = new Origins(at)
       .map("systemId", ctx.systemAt, false)
@@ -836,7 +955,11 @@ class Validator {
       }
     }
 
-    const { failures } = checkRequestInputs(kind, { ...args, systemId: system?.systemId ?? unknownValue, ...(system?.offer && { systemOffer: system.offer }) }, {});
+    const { failures } = checkRequestInputs(
+      kind,
+      { ...args, systemId: system?.systemId ?? unknownValue, ...(system?.offer && { systemOffer: system.offer }) },
+      {},
+    );
     // A CSV row's own cells: its problems at the cell; the group's fields (and the system) stay in the YAML.
     const cellOf = (property: string) => {
       const field = /^[a-zA-Z]+/.exec(property)?.[0];
@@ -845,7 +968,14 @@ class Validator {
     };
     for (const f of failures) {
       const cell = cellOf(f.property);
-      if (cell && csv) this.problems.push({ file: csv.file, line: cell.line, col: cell.col, path: "", message: `${f.property === "partyOrgNo" ? "orgNo" : f.property}: ${f.reason}` });
+      if (cell && csv)
+        this.problems.push({
+          file: csv.file,
+          line: cell.line,
+          col: cell.col,
+          path: "",
+          message: `${f.property === "partyOrgNo" ? "orgNo" : f.property}: ${f.reason}`,
+        });
       else this.at(origins.resolve(f.property), f.reason);
     }
     this.guardUrl(typeof args.redirectUrl === "string" ? args.redirectUrl : undefined, origins.resolve("redirectUrl"));
@@ -884,7 +1014,9 @@ class Validator {
       group: ctx.group,
       customer: { orgNo: customer.orgNo, ...(customer.name !== undefined && { name: customer.name }) },
       args,
-      own: ["externalRef", "integrationTitle", "rights", "accessPackages", "redirectUrl"].filter((k) => (customer as Record<string, unknown>)[k] !== undefined),
+      own: ["externalRef", "integrationTitle", "rights", "accessPackages", "redirectUrl"].filter(
+        (k) => (customer as Record<string, unknown>)[k] !== undefined,
+      ),
     });
   }
 
@@ -906,16 +1038,26 @@ class Validator {
   /** Runs the guardrail over the URL fields of clients and systems (requests are guarded as they are read). */
   guardAll(): void {
     if (this.opts.environment !== "prod") return;
-    for (const c of this.plan.clients) if (typeof c.args.clientUri === "string") this.guardUrl(c.args.clientUri, ["clients", c.name, "clientUri"]);
+    for (const c of this.plan.clients)
+      if (typeof c.args.clientUri === "string") this.guardUrl(c.args.clientUri, ["clients", c.name, "clientUri"]);
     for (const s of this.plan.systems) {
       const urls = s.args.allowedRedirectUrls;
-      if (Array.isArray(urls)) urls.forEach((u, i) => typeof u === "string" && this.guardUrl(u, ["systems", s.name, "allowedRedirectUrls", i]));
+      if (Array.isArray(urls))
+        urls.forEach((u, i) => typeof u === "string" && this.guardUrl(u, ["systems", s.name, "allowedRedirectUrls", i]));
     }
   }
 }
 
 /** Hosts of this machine and of the test environments (digdir-api.md §1, altinn-api.md §1.1). */
-const testHosts = [/(^|\.)tt02\.altinn\.no$/, /(^|\.)at2\d\.altinn\.(no|cloud)$/, /^test\.maskinporten\.no$/, /(^|\.)test\.samarbeid\.digdir\.no$/, /^test\.idporten\.no$/, /^test\.kontaktregisteret\.no$/, /^test\.ansattporten\.no$/];
+const testHosts = [
+  /(^|\.)tt02\.altinn\.no$/,
+  /(^|\.)at2\d\.altinn\.(no|cloud)$/,
+  /^test\.maskinporten\.no$/,
+  /(^|\.)test\.samarbeid\.digdir\.no$/,
+  /^test\.idporten\.no$/,
+  /^test\.kontaktregisteret\.no$/,
+  /^test\.ansattporten\.no$/,
+];
 
 /** Why a URL belongs in test only, or undefined. */
 export function testOnlyUrl(url: string): string | undefined {
@@ -970,7 +1112,9 @@ function section(v: Validator, data: Record<string, unknown>, name: string): Rec
 
 function unknownKey(key: string, allowed: readonly string[], what = "key"): string {
   const near = nearest(key, allowed);
-  return near ? `unknown ${what} \`${key}\`: did you mean \`${near}\`?` : `unknown ${what} \`${key}\`: expected one of ${allowed.join(", ")}`;
+  return near
+    ? `unknown ${what} \`${key}\`: did you mean \`${near}\`?`
+    : `unknown ${what} \`${key}\`: expected one of ${allowed.join(", ")}`;
 }
 
 function valueAt(data: unknown, p: readonly (string | number)[]): unknown {
@@ -994,7 +1138,9 @@ function describe(v: unknown): string {
 /** zod's messages, in the stack file's words, where a schema gives none of its own. */
 function defaultMessage(issue: { code: string; expected?: string; input?: unknown; origin?: string }): string | undefined {
   if (issue.code === "invalid_type") {
-    const expected = { string: "text", number: "a number", boolean: "true or false", object: "a map", array: "a list" }[issue.expected ?? ""] ?? issue.expected;
+    const expected =
+      { string: "text", number: "a number", boolean: "true or false", object: "a map", array: "a list" }[issue.expected ?? ""] ??
+      issue.expected;
     return issue.input === undefined ? `must be ${expected}` : `must be ${expected}, not ${describe(issue.input)}`;
   }
   if (issue.code === "too_small" && issue.origin === "string") return "must not be empty";

@@ -2,7 +2,16 @@ import { apiErrorFrom, type Context } from "../core/context";
 import { ApiError } from "../core/errors";
 import { parseErrorBody, type Method } from "../core/http";
 import type { AccessPackage, LocalizedText, Right } from "./model";
-import type { ChangeRequestBody, ListedSystemUser, LiveChangeRequest, LiveRequest, LiveSystemUser, RequestInputs, RequestKey, RequestKind } from "./request-model";
+import type {
+  ChangeRequestBody,
+  ListedSystemUser,
+  LiveChangeRequest,
+  LiveRequest,
+  LiveSystemUser,
+  RequestInputs,
+  RequestKey,
+  RequestKind,
+} from "./request-model";
 import { systemDeleteOutcome, type LiveSystem, type SystemInputs } from "./system-model";
 
 /**
@@ -106,11 +115,17 @@ export interface WireChangeRequest {
 // ---- mapping between the wire and the resources' terms (pure) ---------------------------------------------------
 
 function wireRights(rights: Right[]): WireRight[] {
-  return rights.map((r) => ({ ...(r.action !== undefined && { action: r.action }), resource: r.resource.map((a) => ({ id: a.id, value: a.value })) }));
+  return rights.map((r) => ({
+    ...(r.action !== undefined && { action: r.action }),
+    resource: r.resource.map((a) => ({ id: a.id, value: a.value })),
+  }));
 }
 
 function rightsFromWire(rights: WireRight[] | undefined | null): Right[] {
-  return (rights ?? []).map((r) => ({ ...(r.action != null && { action: r.action }), resource: (r.resource ?? []).map((a) => ({ id: a.id, value: a.value })) }));
+  return (rights ?? []).map((r) => ({
+    ...(r.action != null && { action: r.action }),
+    resource: (r.resource ?? []).map((a) => ({ id: a.id, value: a.value })),
+  }));
 }
 
 function wirePackages(packages: AccessPackage[]): WireAccessPackage[] {
@@ -158,7 +173,12 @@ export function systemFromWire(w: WireSystem): LiveSystem {
 
 /** A request's body; `externalRef` is always sent and never empty (an empty one defeats the key: §3.5). */
 export function requestPayload(kind: RequestKind, r: RequestInputs): WireRequestBody {
-  const body: WireRequestBody = { systemId: r.systemId, partyOrgNo: r.partyOrgNo, externalRef: r.externalRef, accessPackages: wirePackages(r.accessPackages) };
+  const body: WireRequestBody = {
+    systemId: r.systemId,
+    partyOrgNo: r.partyOrgNo,
+    externalRef: r.externalRef,
+    accessPackages: wirePackages(r.accessPackages),
+  };
   if (kind === "SystemUserRequest") body.rights = wireRights(r.rights ?? []);
   if (r.integrationTitle !== undefined) body.integrationTitle = r.integrationTitle.trim();
   if (r.redirectUrl !== undefined) body.redirectUrl = r.redirectUrl;
@@ -224,9 +244,24 @@ export function answersChangeRequest(w: WireChangeRequest, correlationId: string
   if (w.status === "NoChangeNeeded") return true;
   if ((w.id || correlationId).toLowerCase() !== correlationId.toLowerCase()) return false;
   if (w.systemUserId && w.systemUserId.toLowerCase() !== systemUserId.toLowerCase()) return false;
-  const rightsKey = (rs: WireRight[] | undefined) => JSON.stringify((rs ?? []).map((r) => r.resource.map((a) => `${a.id}=${a.value}`).sort().join("&")).sort());
+  const rightsKey = (rs: WireRight[] | undefined) =>
+    JSON.stringify(
+      (rs ?? [])
+        .map((r) =>
+          r.resource
+            .map((a) => `${a.id}=${a.value}`)
+            .sort()
+            .join("&"),
+        )
+        .sort(),
+    );
   const urns = (ps: WireAccessPackage[] | undefined) => JSON.stringify((ps ?? []).map((p) => p.urn).sort());
-  const sent = changeRequestPayload(body) as { requiredRights: WireRight[]; unwantedRights: WireRight[]; requiredAccessPackages: WireAccessPackage[]; unwantedAccessPackages: WireAccessPackage[] };
+  const sent = changeRequestPayload(body) as {
+    requiredRights: WireRight[];
+    unwantedRights: WireRight[];
+    requiredAccessPackages: WireAccessPackage[];
+    unwantedAccessPackages: WireAccessPackage[];
+  };
   return (
     rightsKey(w.requiredRights) === rightsKey(sent.requiredRights) &&
     rightsKey(w.unwantedRights) === rightsKey(sent.unwantedRights) &&
@@ -244,39 +279,51 @@ export function changeRequestFromWire(w: WireChangeRequest): LiveChangeRequest {
 /** One sentence on what to do, per Altinn code (altinn-api.md §7.4, §7.5); the first code that has one wins. */
 const codeHints: Record<string, string> = {
   "AUTH.VLD-00000": "vendor.ID must be 0192:<orgno>: this is a bug in the provider; report it.",
-  "AUTH.VLD-00001": "The systemId must start with the vendor's organisation number and _: the token's organisation (digdir:orgNo) must be the vendor.",
+  "AUTH.VLD-00001":
+    "The systemId must start with the vendor's organisation number and _: the token's organisation (digdir:orgNo) must be the vendor.",
   "AUTH.VLD-00002": "That system id is taken, possibly by a deleted system (ids are never released): choose another systemId.",
-  "AUTH.VLD-00003": "A right names a resource the Resource Registry does not know: check the resource id (Altinn 3 apps are app_<org>_<app>).",
-  "AUTH.VLD-00004": "A client id is already attached to another system, and a Maskinporten client can belong to one system only: remove it there, or use another client.",
+  "AUTH.VLD-00003":
+    "A right names a resource the Resource Registry does not know: check the resource id (Altinn 3 apps are app_<org>_<app>).",
+  "AUTH.VLD-00004":
+    "A client id is already attached to another system, and a Maskinporten client can belong to one system only: remove it there, or use another client.",
   "AUTH.VLD-00005": "allowedRedirectUrls must be absolute https URLs.",
   "AUTH.VLD-00006": "The same right is listed twice: remove the duplicate.",
   "AUTH.VLD-00007": "The same access package is listed twice: remove the duplicate.",
-  "AUTH.VLD-00008": "An access package is unknown to Altinn or cannot be delegated: check the URN against Altinn's list of access packages.",
+  "AUTH.VLD-00008":
+    "An access package is unknown to Altinn or cannot be delegated: check the URN against Altinn's list of access packages.",
   "AUTH.VLD-00009": "Each right's attribute id must be urn:altinn:resource.",
   "AUTH.VLD-00011": "The same client id is listed twice: remove the duplicate.",
   "AUTH.VLD-00012": "The body's id differs from the system in the path: this is a bug in the provider; report it.",
   "AUTH.VLD-00013": "System ids may not contain spaces.",
-  "AUTH.VLD-00017": "A right's resource cannot be delegated (Maskinporten schemas, Altinn 2 services and consent resources cannot): remove it.",
+  "AUTH.VLD-00017":
+    "A right's resource cannot be delegated (Maskinporten schemas, Altinn 2 services and consent resources cannot): remove it.",
   "AUTH.VLD-00018":
     "isVisible: true is refused with an access package that is not assignable (a client package for agent system users): set isVisible: false; mark the package isAssignable: false to have this caught before anything is sent.",
-  "AUTH-00000": "Altinn does not know the customer organisation (partyOrgNo): check the number; in TT02 use a test organisation that exists there.",
-  "AUTH-00001": "Every requested right must match a right declared on the System exactly, and a request needs at least one right or package: add the right to the System first.",
+  "AUTH-00000":
+    "Altinn does not know the customer organisation (partyOrgNo): check the number; in TT02 use a test organisation that exists there.",
+  "AUTH-00001":
+    "Every requested right must match a right declared on the System exactly, and a request needs at least one right or package: add the right to the System first.",
   "AUTH-00004": "A system user already exists for this system, customer and externalRef.",
   "AUTH-00006": "An accepted request holds this key: use another externalRef.",
   "AUTH-00007": "A pending request holds this key: delete it or use another externalRef.",
   "AUTH-00008": "A denied request holds this key: delete it, then ask again.",
   "AUTH-00009": "A rejected request holds this key: delete it, then ask again.",
-  "AUTH-00011": "The system does not exist or belongs to another vendor: create the System first, and check that the token's organisation (digdir:orgNo) is its vendor.",
+  "AUTH-00011":
+    "The system does not exist or belongs to another vendor: create the System first, and check that the token's organisation (digdir:orgNo) is its vendor.",
   "AUTH-00015": "The system user does not exist (any more), or it is an agent system user, whose packages no change request can alter.",
   "AUTH-00021": "redirectUrl must be one of the system's allowedRedirectUrls (scheme, host and path; the query is ignored).",
-  "AUTH-00023": "Altinn could not tell the vendor from the token: it must be a Maskinporten token of a client owned by the vendor organisation.",
+  "AUTH-00023":
+    "Altinn could not tell the vendor from the token: it must be a Maskinporten token of a client owned by the vendor organisation.",
   "AUTH-00026": "The system has no allowedRedirectUrls: add redirectUrl to the System's allowedRedirectUrls, or leave redirectUrl out.",
   "AUTH-00058": "An agent request needs at least one access package.",
   "AUTH-00059": "A request needs at least one right or access package.",
-  "AUTH-00061": "The correlation id belongs to a change request of another vendor's system: run `pulumi up` again (each attempt uses a new id).",
+  "AUTH-00061":
+    "The correlation id belongs to a change request of another vendor's system: run `pulumi up` again (each attempt uses a new id).",
   "AUTH-00063": "A requested access package is not declared on the system: add it to the System's accessPackages first.",
-  "AUTH-00064": "A requested access package is not assignable (a client package): a standard system user cannot get it; use an AgentSystemUserRequest.",
-  "AUTH-00065": "A requested access package cannot be delegated to an agent system user: agent system users take client packages (regnskapsfører, revisor, forretningsfører).",
+  "AUTH-00064":
+    "A requested access package is not assignable (a client package): a standard system user cannot get it; use an AgentSystemUserRequest.",
+  "AUTH-00065":
+    "A requested access package cannot be delegated to an agent system user: agent system users take client packages (regnskapsfører, revisor, forretningsfører).",
 };
 
 /** The sentence on what to do for an Altinn failure, or undefined to leave it to the generic per-status one. */
@@ -287,13 +334,23 @@ export function altinnHint(status: number, codes: string[], scope: string): stri
       ? `Altinn refused: the token's organisation is not this system's vendor, or the admin client lacks ${scope}. Check digdir:orgNo and the client's scopes.`
       : `Altinn refused: the admin client lacks ${scope}. Ask Digdir for the scope and add it to the client.`;
   }
-  if (status === 401) return "Altinn did not accept the token: the admin client must be a Maskinporten client of the vendor organisation, in the environment Altinn runs in (TT02 pairs with Maskinporten test).";
+  if (status === 401)
+    return "Altinn did not accept the token: the admin client must be a Maskinporten client of the vendor organisation, in the environment Altinn runs in (TT02 pairs with Maskinporten test).";
   return undefined;
 }
 
 /** An ApiError with another sentence on what to do (the facts stay). */
 export function withHint(e: ApiError, hint: string): ApiError {
-  return new ApiError({ service: e.service, method: e.method, path: e.path, status: e.status, codes: e.codes, correlationId: e.correlationId, problems: e.problems, hint });
+  return new ApiError({
+    service: e.service,
+    method: e.method,
+    path: e.path,
+    status: e.status,
+    codes: e.codes,
+    correlationId: e.correlationId,
+    problems: e.problems,
+    hint,
+  });
 }
 
 // ---- the client -------------------------------------------------------------------------------------------------
@@ -334,7 +391,9 @@ export class AltinnApi {
 
   /** The system, soft-deleted ones included (`isDeleted`); undefined when Altinn does not know the id. */
   async getSystem(systemId: string): Promise<LiveSystem | undefined> {
-    const res = await this.call(altinnScopes.systemRegister, "GET", `/systemregister/vendor/${encodeURIComponent(systemId)}`, { ok: [200, 404] });
+    const res = await this.call(altinnScopes.systemRegister, "GET", `/systemregister/vendor/${encodeURIComponent(systemId)}`, {
+      ok: [200, 404],
+    });
     const body = res.status === 200 ? this.json<WireSystem>(res.text) : undefined;
     return body ? systemFromWire(body) : undefined;
   }
@@ -354,7 +413,10 @@ export class AltinnApi {
 
   /** The full PUT: every field replaced (§2.5). */
   async updateSystem(s: SystemInputs): Promise<void> {
-    await this.call(altinnScopes.systemRegister, "PUT", `/systemregister/vendor/${encodeURIComponent(s.systemId)}`, { json: systemPayload(s), ok: [200, 204] });
+    await this.call(altinnScopes.systemRegister, "PUT", `/systemregister/vendor/${encodeURIComponent(s.systemId)}`, {
+      json: systemPayload(s),
+      ok: [200, 204],
+    });
   }
 
   /**
@@ -367,7 +429,12 @@ export class AltinnApi {
     if (systemDeleteOutcome(res.status, "not read") === "deleted") return;
     const after = await this.getSystem(systemId);
     if (systemDeleteOutcome(res.status, after) === "deleted") return;
-    throw apiErrorFrom("altinn", { method: "DELETE", url: `${this.base}${path}` }, { status: res.status, headers: {}, text: res.text, attempts: 1 }, "Altinn did not delete the system, and it still exists: check the message above, then run `pulumi destroy` (or `up`) again.");
+    throw apiErrorFrom(
+      "altinn",
+      { method: "DELETE", url: `${this.base}${path}` },
+      { status: res.status, headers: {}, text: res.text, attempts: 1 },
+      "Altinn did not delete the system, and it still exists: check the message above, then run `pulumi destroy` (or `up`) again.",
+    );
   }
 
   // -- system user requests (§3, §4)
@@ -382,7 +449,11 @@ export class AltinnApi {
    * (AUTH-00004: a system user exists for the key).
    */
   async createRequest(kind: RequestKind, r: RequestInputs): Promise<{ created: boolean; request: LiveRequest }> {
-    const res = await this.call(altinnScopes.requestWrite, "POST", this.requestBase(kind), { json: requestPayload(kind, r), idempotent: true, ok: [200, 201] });
+    const res = await this.call(altinnScopes.requestWrite, "POST", this.requestBase(kind), {
+      json: requestPayload(kind, r),
+      idempotent: true,
+      ok: [200, 201],
+    });
     const body = this.json<WireRequest>(res.text);
     if (!body?.id) throw new Error(`Altinn: POST ${this.requestBase(kind)} answered ${res.status} without a request id`);
     return { created: res.status === 201, request: requestFromWire(body) };
@@ -398,7 +469,9 @@ export class AltinnApi {
 
   /** Deletes a standard or agent request (202); false when it was gone already (404 AUTH-00010). */
   async deleteRequest(requestId: string): Promise<boolean> {
-    const res = await this.call(altinnScopes.requestWrite, "DELETE", `/systemuser/request/vendor/${encodeURIComponent(requestId)}`, { ok: [200, 202, 204, 404] });
+    const res = await this.call(altinnScopes.requestWrite, "DELETE", `/systemuser/request/vendor/${encodeURIComponent(requestId)}`, {
+      ok: [200, 202, 204, 404],
+    });
     return res.status !== 404;
   }
 
@@ -422,7 +495,9 @@ export class AltinnApi {
    */
   async listSystemUsers(systemId: string): Promise<ListedSystemUser[]> {
     const path = `/systemuser/vendor/bysystem/${encodeURIComponent(systemId)}`;
-    return (await this.pages<WireSystemUser>(altinnScopes.systemRegister, path)).filter((w) => w?.id && !w.isDeleted).map(systemUserFromWire);
+    return (await this.pages<WireSystemUser>(altinnScopes.systemRegister, path))
+      .filter((w) => w?.id && !w.isDeleted)
+      .map(systemUserFromWire);
   }
 
   /**
@@ -464,7 +539,11 @@ export class AltinnApi {
    * its status or system user (altinn-api.md Corrections 6): an answer that is not this change request (another
    * id, system user or content) is marked `older`, and the caller asks again under a new id.
    */
-  async createChangeRequest(systemUserId: string, correlationId: string, body: ChangeRequestBody): Promise<LiveChangeRequest & { older?: boolean }> {
+  async createChangeRequest(
+    systemUserId: string,
+    correlationId: string,
+    body: ChangeRequestBody,
+  ): Promise<LiveChangeRequest & { older?: boolean }> {
     const res = await this.call(altinnScopes.requestWrite, "POST", "/systemuser/changerequest/vendor", {
       query: { "correlation-id": correlationId, "system-user-id": systemUserId },
       json: changeRequestPayload(body),
@@ -478,12 +557,16 @@ export class AltinnApi {
   }
 
   async getChangeRequest(id: string): Promise<LiveChangeRequest | undefined> {
-    const res = await this.call(altinnScopes.requestRead, "GET", `/systemuser/changerequest/vendor/${encodeURIComponent(id)}`, { ok: [200, 404] });
+    const res = await this.call(altinnScopes.requestRead, "GET", `/systemuser/changerequest/vendor/${encodeURIComponent(id)}`, {
+      ok: [200, 404],
+    });
     const w = res.status === 200 ? this.json<WireChangeRequest>(res.text) : undefined;
     return w?.id ? changeRequestFromWire(w) : undefined;
   }
 
   async deleteChangeRequest(id: string): Promise<void> {
-    await this.call(altinnScopes.requestWrite, "DELETE", `/systemuser/changerequest/vendor/${encodeURIComponent(id)}`, { ok: [200, 202, 204, 404] });
+    await this.call(altinnScopes.requestWrite, "DELETE", `/systemuser/changerequest/vendor/${encodeURIComponent(id)}`, {
+      ok: [200, 202, 204, 404],
+    });
   }
 }

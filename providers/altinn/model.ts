@@ -51,7 +51,9 @@ export function rightFrom<T>(item: string | T): T | Right {
 
 /** An access package given as its name, `"skattegrunnlag"`, or its urn is `{urn: "urn:altinn:accesspackage:skattegrunnlag"}`. */
 export function accessPackageFrom<T>(item: string | T): T | AccessPackage {
-  return typeof item === "string" && !isUnknown(item) ? { urn: item.startsWith("urn:") ? item : `${accessPackagePrefix}${item}` } : (item as T);
+  return typeof item === "string" && !isUnknown(item)
+    ? { urn: item.startsWith("urn:") ? item : `${accessPackagePrefix}${item}` }
+    : (item as T);
 }
 
 /**
@@ -134,7 +136,10 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function unknownFields(f: Failures, obj: Record<string, unknown>, allowed: readonly string[], prefix: string): void {
   for (const k of Object.keys(obj)) {
     if (!allowed.includes(k)) {
-      const near = allowed.find((a) => a.toLowerCase() === k.toLowerCase() || a.toLowerCase().startsWith(k.toLowerCase()) || k.toLowerCase().startsWith(a.toLowerCase()));
+      const near = allowed.find(
+        (a) =>
+          a.toLowerCase() === k.toLowerCase() || a.toLowerCase().startsWith(k.toLowerCase()) || k.toLowerCase().startsWith(a.toLowerCase()),
+      );
       f.add(join(prefix, k), `unknown field ${k}: remove it or check the spelling${near ? ` (did you mean ${near}?)` : ""}`);
     }
   }
@@ -145,7 +150,12 @@ export function join(prefix: string, key: string | number): string {
 }
 
 /** A string input; undefined (with a failure) when it is not one. Unknown values pass through. */
-export function checkString(f: Failures, v: unknown, property: string, opts: { required?: boolean; what?: string } = {}): string | undefined {
+export function checkString(
+  f: Failures,
+  v: unknown,
+  property: string,
+  opts: { required?: boolean; what?: string } = {},
+): string | undefined {
   if (isUnknown(v)) return v as string;
   if (v === undefined || v === null) {
     if (opts.required) f.add(property, `required: ${opts.what ?? "a non-empty string"}`);
@@ -166,7 +176,12 @@ export function checkString(f: Failures, v: unknown, property: string, opts: { r
  * An array input; each known item is handed to `item` with its own index, unknown items are kept as they are.
  * The answer stays aligned with the input (an item that failed is undefined), so later rules name the right index.
  */
-export function checkArray<T>(f: Failures, v: unknown, property: string, item: (x: unknown, property: string) => T | undefined): Array<T | undefined> | undefined {
+export function checkArray<T>(
+  f: Failures,
+  v: unknown,
+  property: string,
+  item: (x: unknown, property: string) => T | undefined,
+): Array<T | undefined> | undefined {
   if (isUnknown(v)) return v as unknown as T[];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) {
@@ -222,8 +237,12 @@ export function checkRights(f: Failures, v: unknown, property: string): Right[] 
       if (typeof id === "string" && !isUnknown(id) && id !== resourceAttributeId) {
         f.add(join(ap, "id"), `must be "${resourceAttributeId}" (Altinn refuses other attribute ids: AUTH.VLD-00009), got "${id}"`);
       }
-      const value = checkString(f, a.value, join(ap, "value"), { required: true, what: "the Resource Registry id, e.g. ske-krav-og-betalinger" });
-      if (typeof value === "string" && !isUnknown(value) && /\s/.test(value)) f.add(join(ap, "value"), `must be a resource id without spaces, got "${value}"`);
+      const value = checkString(f, a.value, join(ap, "value"), {
+        required: true,
+        what: "the Resource Registry id, e.g. ske-krav-og-betalinger",
+      });
+      if (typeof value === "string" && !isUnknown(value) && /\s/.test(value))
+        f.add(join(ap, "value"), `must be a resource id without spaces, got "${value}"`);
       return id === undefined || value === undefined ? undefined : { id, value };
     });
     if (!resource || resource.includes(undefined)) return undefined;
@@ -256,7 +275,14 @@ export function checkAccessPackages(f: Failures, v: unknown, property: string, w
     if (urn === undefined) return undefined;
     return { urn, ...(withHint && typeof x.isAssignable === "boolean" && { isAssignable: x.isAssignable }) };
   });
-  duplicates(f, packages, property, (p) => p.urn, () => "the same package as", (p) => p.urn);
+  duplicates(
+    f,
+    packages,
+    property,
+    (p) => p.urn,
+    () => "the same package as",
+    (p) => p.urn,
+  );
   return compact(packages);
 }
 
@@ -283,7 +309,14 @@ export function checkUrl(f: Failures, v: unknown, property: string, schemes: rea
 }
 
 /** Refuses items whose key equals an earlier item's, naming both positions. Unknown and failed items are skipped. */
-export function duplicates<T>(f: Failures, items: Array<T | undefined> | undefined, property: string, key: (x: T) => string, what: (x: T) => string, show: (x: T) => string): void {
+export function duplicates<T>(
+  f: Failures,
+  items: Array<T | undefined> | undefined,
+  property: string,
+  key: (x: T) => string,
+  what: (x: T) => string,
+  show: (x: T) => string,
+): void {
   if (!items || isUnknown(items)) return;
   const seen = new Map<string, number>();
   items.forEach((x, i) => {

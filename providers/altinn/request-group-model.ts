@@ -1,7 +1,26 @@
 import { createHash } from "node:crypto";
 import { containsUnknown, defined, isUnknown, sameSet, type Failure } from "../core/check";
-import { checkAccessPackages, checkRights, checkString, Failures, isPlainObject, normaliseRedirectUrl, rightKey, unknownFields, type AccessPackage, type Right } from "./model";
-import { checkRequestInputs, confirmUrlFor, type LiveRequestState, type RequestInputs, type RequestKey, type RequestKind, type SystemOffer } from "./request-model";
+import {
+  checkAccessPackages,
+  checkRights,
+  checkString,
+  Failures,
+  isPlainObject,
+  normaliseRedirectUrl,
+  rightKey,
+  unknownFields,
+  type AccessPackage,
+  type Right,
+} from "./model";
+import {
+  checkRequestInputs,
+  confirmUrlFor,
+  type LiveRequestState,
+  type RequestInputs,
+  type RequestKey,
+  type RequestKind,
+  type SystemOffer,
+} from "./request-model";
 import { systemIdProblems } from "./system-model";
 
 /**
@@ -66,7 +85,16 @@ export interface GroupOutputs extends GroupInputs {
 }
 
 export const defaultConcurrency = 16;
-const groupFields = ["systemId", "systemOffer", "integrationTitle", "rights", "accessPackages", "redirectUrl", "concurrency", "customers"] as const;
+const groupFields = [
+  "systemId",
+  "systemOffer",
+  "integrationTitle",
+  "rights",
+  "accessPackages",
+  "redirectUrl",
+  "concurrency",
+  "customers",
+] as const;
 const customerFieldNames = ["name", "integrationTitle", "rights", "accessPackages", "redirectUrl"] as const;
 const contentFields = ["integrationTitle", "rights", "accessPackages", "redirectUrl"] as const;
 
@@ -87,11 +115,20 @@ export function parseCustomerKey(key: string): { partyOrgNo: string; externalRef
  * customer would move.
  */
 export function shardOf(orgNo: string, externalRef: string | undefined, shards: number): number {
-  return createHash("sha256").update(`${orgNo}/${externalRef ?? orgNo}`).digest().readUInt32BE(0) % shards;
+  return (
+    createHash("sha256")
+      .update(`${orgNo}/${externalRef ?? orgNo}`)
+      .digest()
+      .readUInt32BE(0) % shards
+  );
 }
 
 /** One customer's request inputs: its own fields over the group's. */
-export function effectiveInputs(g: Pick<GroupInputs, "systemId" | "systemOffer" | (typeof contentFields)[number]>, key: string, c: CustomerFields): RequestInputs {
+export function effectiveInputs(
+  g: Pick<GroupInputs, "systemId" | "systemOffer" | (typeof contentFields)[number]>,
+  key: string,
+  c: CustomerFields,
+): RequestInputs {
   const { partyOrgNo, externalRef } = parseCustomerKey(key);
   const pick = <K extends (typeof contentFields)[number]>(k: K) => (c[k] !== undefined ? c[k] : g[k]);
   return defined({
@@ -110,7 +147,11 @@ export function effectiveInputs(g: Pick<GroupInputs, "systemId" | "systemOffer" 
  * `checkRequestInputs` judges it. A failure on a customer's request names the customer (`customers["310000019"]
  * .rights[0]`) when the field is the customer's own, else the group's field, once.
  */
-export function checkGroupInputs(kind: GroupKind, raw: Record<string, unknown>, opts: { configuredVendor?: string } = {}): { inputs: GroupInputs; failures: Failure[] } {
+export function checkGroupInputs(
+  kind: GroupKind,
+  raw: Record<string, unknown>,
+  opts: { configuredVendor?: string } = {},
+): { inputs: GroupInputs; failures: Failure[] } {
   const agent = kind === "AgentSystemUserRequestGroup";
   const rkind = requestKindOf(kind);
   const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
@@ -126,7 +167,9 @@ export function checkGroupInputs(kind: GroupKind, raw: Record<string, unknown>, 
       out.integrationTitle = typeof t === "string" && !isUnknown(t) ? t.trim() : t;
     }
     if (v.rights !== undefined && v.rights !== null) out.rights = checkRights(new Failures(), v.rights, "rights") ?? (v.rights as Right[]);
-    if (v.accessPackages !== undefined && v.accessPackages !== null) out.accessPackages = checkAccessPackages(new Failures(), v.accessPackages, "accessPackages", false) ?? (v.accessPackages as AccessPackage[]);
+    if (v.accessPackages !== undefined && v.accessPackages !== null)
+      out.accessPackages =
+        checkAccessPackages(new Failures(), v.accessPackages, "accessPackages", false) ?? (v.accessPackages as AccessPackage[]);
     if (v.redirectUrl !== undefined && v.redirectUrl !== null) out.redirectUrl = v.redirectUrl as string;
     return out;
   };
@@ -167,7 +210,12 @@ export function checkGroupInputs(kind: GroupKind, raw: Record<string, unknown>, 
           systemOffer: offer,
           partyOrgNo,
           externalRef,
-          ...Object.fromEntries(contentFields.filter((k) => !(agent && k === "rights")).map((k) => [k, value[k] ?? news[k]]).filter(([, v]) => v !== undefined && v !== null)),
+          ...Object.fromEntries(
+            contentFields
+              .filter((k) => !(agent && k === "rights"))
+              .map((k) => [k, value[k] ?? news[k]])
+              .filter(([, v]) => v !== undefined && v !== null),
+          ),
           ...(agent && (value.rights ?? news.rights) !== undefined ? { rights: value.rights ?? news.rights } : {}),
         },
         opts,
@@ -180,7 +228,10 @@ export function checkGroupInputs(kind: GroupKind, raw: Record<string, unknown>, 
         }
         const field = /^[a-zA-Z]+/.exec(failure.property)?.[0] ?? "";
         if (field === "partyOrgNo" || field === "externalRef") {
-          f.add(at, `${field === "partyOrgNo" ? `the organisation number ${partyOrgNo}` : `the externalRef ${externalRef}`}: ${failure.reason}`);
+          f.add(
+            at,
+            `${field === "partyOrgNo" ? `the organisation number ${partyOrgNo}` : `the externalRef ${externalRef}`}: ${failure.reason}`,
+          );
         } else if ((contentFields as readonly string[]).includes(field) && value[field] === undefined) {
           // The group's own field: said once, for the first customer it fails for.
           const id = `${failure.property}\u0000${failure.reason}`;
@@ -196,7 +247,11 @@ export function checkGroupInputs(kind: GroupKind, raw: Record<string, unknown>, 
       const { partyOrgNo, externalRef } = parseCustomerKey(key);
       const canonical = customerKey(partyOrgNo, externalRef);
       const other = seen.get(canonical);
-      if (other !== undefined) f.add(`customers[${JSON.stringify(key)}]`, `is the same customer and externalRef as ${JSON.stringify(other)}: Altinn keeps one request per system, customer and externalRef; remove one`);
+      if (other !== undefined)
+        f.add(
+          `customers[${JSON.stringify(key)}]`,
+          `is the same customer and externalRef as ${JSON.stringify(other)}: Altinn keeps one request per system, customer and externalRef; remove one`,
+        );
       seen.set(canonical, key);
     }
   }
@@ -260,7 +315,11 @@ export function groupChanges(kind: GroupKind, olds: Partial<GroupOutputs>, news:
   return { added, removed, changed };
 }
 
-export function groupDiff(kind: GroupKind, olds: Partial<GroupOutputs>, news: GroupInputs): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+export function groupDiff(
+  kind: GroupKind,
+  olds: Partial<GroupOutputs>,
+  news: GroupInputs,
+): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const replaces = isUnknown(news.systemId) || olds.systemId !== news.systemId ? ["systemId"] : [];
   if (replaces.length) return { changes: true, replaces, deleteBeforeReplace: true };
   if (isUnknown(news.customers) || !isPlainObject(news.customers)) return { changes: true, replaces: [], deleteBeforeReplace: true };
@@ -290,7 +349,10 @@ export function customerState(live: LiveRequestState, previous?: CustomerState):
 export function urlTemplates(kind: GroupKind, uiBase: string): Pick<GroupOutputs, "confirmUrlTemplate" | "changeRequestUrlTemplate"> {
   const rkind = requestKindOf(kind);
   const template = (k: Parameters<typeof confirmUrlFor>[0]) => confirmUrlFor(k, uiBase, "{id}").replace(encodeURIComponent("{id}"), "{id}");
-  return defined({ confirmUrlTemplate: template(rkind), changeRequestUrlTemplate: rkind === "SystemUserRequest" ? template("ChangeRequest") : undefined }) as Pick<GroupOutputs, "confirmUrlTemplate" | "changeRequestUrlTemplate">;
+  return defined({
+    confirmUrlTemplate: template(rkind),
+    changeRequestUrlTemplate: rkind === "SystemUserRequest" ? template("ChangeRequest") : undefined,
+  }) as Pick<GroupOutputs, "confirmUrlTemplate" | "changeRequestUrlTemplate">;
 }
 
 /** The confirm page of a customer's request ("" when there is none). */
@@ -299,7 +361,11 @@ export function confirmUrlOf(template: string, state: Pick<CustomerState, "reque
 }
 
 /** What the asked-for contents were, as the change-request baseline needs them. */
-export function askedOf(g: Partial<GroupInputs>, key: string, c: CustomerFields | undefined): Pick<RequestInputs, "rights" | "accessPackages"> | undefined {
+export function askedOf(
+  g: Partial<GroupInputs>,
+  key: string,
+  c: CustomerFields | undefined,
+): Pick<RequestInputs, "rights" | "accessPackages"> | undefined {
   if (!c || !g.systemId) return undefined;
   const e = effectiveInputs(g as GroupInputs, key, c);
   return { rights: e.rights, accessPackages: e.accessPackages };
@@ -315,7 +381,13 @@ export function recordAgainst(g: GroupInputs, key: string, asked: RequestInputs,
   if (name !== undefined) out.name = name;
   if ((asked.integrationTitle ?? null) !== (base.integrationTitle ?? null)) out.integrationTitle = asked.integrationTitle;
   if (!sameSet((asked.rights ?? []).map(rightKey), (base.rights ?? []).map(rightKey))) out.rights = asked.rights;
-  if (!sameSet(asked.accessPackages.map((p) => p.urn), base.accessPackages.map((p) => p.urn))) out.accessPackages = asked.accessPackages;
+  if (
+    !sameSet(
+      asked.accessPackages.map((p) => p.urn),
+      base.accessPackages.map((p) => p.urn),
+    )
+  )
+    out.accessPackages = asked.accessPackages;
   if ((asked.redirectUrl ?? null) !== (base.redirectUrl ?? null)) out.redirectUrl = asked.redirectUrl;
   return defined(out as Record<string, unknown>) as CustomerFields;
 }

@@ -60,7 +60,9 @@ function listingOf(api: AltinnApi, kind: RequestKind, systemId: string): Promise
     const [reqs, users] = await Promise.all([api.listRequests(kind, systemId), api.listSystemUsers(systemId)]);
     const agent = kind === "AgentSystemUserRequest";
     const requests = new Map(reqs.map((r) => [listKey(r.partyOrgNo, r.externalRef), r]));
-    const systemUsers = new Map(users.filter((u) => (u.userType === "agent") === agent).map((u) => [listKey(u.partyOrgNo, u.externalRef), u]));
+    const systemUsers = new Map(
+      users.filter((u) => (u.userType === "agent") === agent).map((u) => [listKey(u.partyOrgNo, u.externalRef), u]),
+    );
     return { requests, systemUsers };
   })();
   const entry: { at?: number; promise: Promise<Listing> } = { promise };
@@ -115,7 +117,10 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
     if (!failed.length) return outs;
     const total = outcomes.length;
     const lines = failed.slice(0, namedFailures).map((o) => `  ${o.key}: ${o.error}`);
-    if (failed.length > namedFailures) lines.push(`  ... and ${failed.length - namedFailures} more: every failed customer is in the state with its reason (\`npm run requests -- --stack <stack> --json\`)`);
+    if (failed.length > namedFailures)
+      lines.push(
+        `  ... and ${failed.length - namedFailures} more: every failed customer is in the state with its reason (\`npm run requests -- --stack <stack> --json\`)`,
+      );
     throw new PartialUpdateError(
       id,
       outs as unknown as Record<string, unknown>,
@@ -125,7 +130,13 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
   }
 
   /** Brings one customer to its desired state from what Altinn has; `progress` keeps what was done if it fails. */
-  async function ensure(api: AltinnApi, desired: RequestInputs, live: LiveRequestState | undefined, asked: ReturnType<typeof askedOf>, progress: { live?: LiveRequestState }): Promise<LiveRequestState> {
+  async function ensure(
+    api: AltinnApi,
+    desired: RequestInputs,
+    live: LiveRequestState | undefined,
+    asked: ReturnType<typeof askedOf>,
+    progress: { live?: LiveRequestState },
+  ): Promise<LiveRequestState> {
     let current = live;
     if (!current || (!current.request && !current.systemUser)) {
       const posted = await postOrAdopt(api, rkind, desired);
@@ -141,7 +152,8 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
   async function readOne(api: AltinnApi, desired: RequestInputs, state: CustomerState | undefined): Promise<LiveRequestState> {
     const request = await api.getRequestByKey(rkind, desired);
     const systemUser = !request || request.status === "Accepted" ? await api.getSystemUser(desired) : undefined;
-    const changeRequest = state?.changeRequestId && rkind === "SystemUserRequest" ? await api.getChangeRequest(state.changeRequestId) : undefined;
+    const changeRequest =
+      state?.changeRequestId && rkind === "SystemUserRequest" ? await api.getChangeRequest(state.changeRequestId) : undefined;
     return { request, systemUser, changeRequest };
   }
 
@@ -170,7 +182,10 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
         if (listing) {
           const request = listing.requests.get(key);
           const user = listing.systemUsers.get(key);
-          live = request || user ? { request, systemUser: user && { systemUserId: user.systemUserId, ...(user.userType && { userType: user.userType }) } } : undefined;
+          live =
+            request || user
+              ? { request, systemUser: user && { systemUserId: user.systemUserId, ...(user.userType && { userType: user.userType }) } }
+              : undefined;
           // The list may leave out the request at a page boundary (see `listRequests` in api.ts): look before posting.
           if (!live && anyListed) live = await readOne(api, desired, undefined);
         } else if (oldStates[key] && !oldStates[key].error) {
@@ -183,7 +198,9 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
         return { key, fields: c, state: customerState(after, oldStates[key]) };
       } catch (e) {
         // What was asked before stays the baseline; a customer never asked keeps its new fields, and no state.
-        const fields = oldCustomers[key] ? recordAgainst(news, key, effectiveInputs(olds as GroupInputs, key, oldCustomers[key]), oldCustomers[key].name) : c;
+        const fields = oldCustomers[key]
+          ? recordAgainst(news, key, effectiveInputs(olds as GroupInputs, key, oldCustomers[key]), oldCustomers[key].name)
+          : c;
         const state = progress.live ? customerState(progress.live, oldStates[key]) : (oldStates[key] ?? { requestId: "", status: "" });
         return { key, fields, state, error: reasonOf(e) };
       }
@@ -200,16 +217,33 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
     const outcomes: Outcome[] = work.map((w) => w.value!);
     for (const r of removal) {
       // A customer whose delete failed stays recorded, so the next `up` deletes it again.
-      if (r.error) outcomes.push({ key: r.item.key, fields: r.item.fields ?? {}, state: r.item.state ?? { requestId: "", status: "" }, error: reasonOf(r.error) });
+      if (r.error)
+        outcomes.push({
+          key: r.item.key,
+          fields: r.item.fields ?? {},
+          state: r.item.state ?? { requestId: "", status: "" },
+          error: reasonOf(r.error),
+        });
     }
     for (const [key, c] of Object.entries(news.customers)) {
       if (touched.has(key)) continue;
       outcomes.push({ key, fields: c, state: oldStates[key] });
     }
-    return finish(id, outputsOf(news, outcomes), outcomes.filter((o) => touched.has(o.key) || o.error), create ? "creating requests" : "updating requests");
+    return finish(
+      id,
+      outputsOf(news, outcomes),
+      outcomes.filter((o) => touched.has(o.key) || o.error),
+      create ? "creating requests" : "updating requests",
+    );
   }
 
-  async function deleteCustomer(api: AltinnApi, key: string, state: CustomerState | undefined, systemId: string, notices: string[]): Promise<void> {
+  async function deleteCustomer(
+    api: AltinnApi,
+    key: string,
+    state: CustomerState | undefined,
+    systemId: string,
+    notices: string[],
+  ): Promise<void> {
     const { partyOrgNo, externalRef } = parseCustomerKey(key);
     const deleted = state?.requestId ? await api.deleteRequest(state.requestId) : false;
     if (!deleted) {
@@ -251,7 +285,10 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
     },
 
     async read(id, props: GroupOutputs) {
-      if (!props?.systemId || !props.requests) throw new Error(`${kind}: "${id}" cannot be imported; declare the group, and \`pulumi up\` adopts the requests Altinn has for its customers`);
+      if (!props?.systemId || !props.requests)
+        throw new Error(
+          `${kind}: "${id}" cannot be imported; declare the group, and \`pulumi up\` adopts the requests Altinn has for its customers`,
+        );
       const api = new AltinnApi(context());
       let listing: Listing;
       try {
@@ -268,8 +305,10 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
         const user = listing.systemUsers.get(key);
         let live: LiveRequestState = { request: listed, systemUser: user && { systemUserId: user.systemUserId } };
         // Left out of the request list (at a page boundary), or not yet listed: read by key.
-        if (!listed && !user && (old.requestId || old.systemUserId || old.status)) live = await readOne(api, { ...effectiveInputs(props, key, props.customers?.[key] ?? {}) }, old);
-        else if (old.changeRequestId && old.changeRequestStatus === "New" && rkind === "SystemUserRequest") live.changeRequest = await api.getChangeRequest(old.changeRequestId);
+        if (!listed && !user && (old.requestId || old.systemUserId || old.status))
+          live = await readOne(api, { ...effectiveInputs(props, key, props.customers?.[key] ?? {}) }, old);
+        else if (old.changeRequestId && old.changeRequestStatus === "New" && rkind === "SystemUserRequest")
+          live.changeRequest = await api.getChangeRequest(old.changeRequestId);
         else if (old.changeRequestId) live.changeRequest = { changeRequestId: old.changeRequestId, status: old.changeRequestStatus ?? "" };
         if (!live.request && !live.systemUser && !old.error) return; // gone: the next `up` asks again
         const state = live.request || live.systemUser ? customerState(live, old) : old;
@@ -277,21 +316,38 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
         if (props.customers?.[key]) customers[key] = props.customers[key];
       });
       // Keep the order of the state (a refresh that changes nothing writes the same state).
-      const ordered = (o: Record<string, unknown>, like: Record<string, unknown>) => Object.fromEntries(Object.keys(like).filter((k) => k in o).map((k) => [k, o[k]]));
-      return { id, props: { ...props, customers: ordered(customers, props.customers ?? {}), requests: ordered(requests, props.requests), ...templates() } };
+      const ordered = (o: Record<string, unknown>, like: Record<string, unknown>) =>
+        Object.fromEntries(
+          Object.keys(like)
+            .filter((k) => k in o)
+            .map((k) => [k, o[k]]),
+        );
+      return {
+        id,
+        props: {
+          ...props,
+          customers: ordered(customers, props.customers ?? {}),
+          requests: ordered(requests, props.requests),
+          ...templates(),
+        },
+      };
     },
 
     async delete(id, props: GroupOutputs) {
       const api = new AltinnApi(context());
       limiter.setLimit(props.concurrency ?? defaultConcurrency);
       const notices: string[] = [];
-      const results = await settleAll(limiter, Object.entries(props.requests ?? {}), ([key, state]) => deleteCustomer(api, key, state, props.systemId, notices));
+      const results = await settleAll(limiter, Object.entries(props.requests ?? {}), ([key, state]) =>
+        deleteCustomer(api, key, state, props.systemId, notices),
+      );
       forgetListing(rkind, props.systemId);
       if (notices.length) pulumi.log.warn(keptSystemUsers(notices, props.systemId));
       const failed = results.filter((r) => r.error);
       if (failed.length) {
         const lines = failed.slice(0, namedFailures).map((r) => `  ${r.item[0]}: ${reasonOf(r.error)}`);
-        throw new Error(`${kind} for ${props.systemId}: deleting failed for ${failed.length} of ${results.length} customers (the others are deleted); run the delete again:\n${lines.join("\n")}`);
+        throw new Error(
+          `${kind} for ${props.systemId}: deleting failed for ${failed.length} of ${results.length} customers (the others are deleted); run the delete again:\n${lines.join("\n")}`,
+        );
       }
     },
   };

@@ -13,13 +13,21 @@ function expandShorthands<T extends { rights?: unknown; accessPackages?: unknown
   return {
     ...o,
     ...(o.rights !== undefined && { rights: expandRights(o.rights as pulumi.Input<pulumi.Input<unknown>[]>) }),
-    ...(o.accessPackages !== undefined && { accessPackages: expandAccessPackages(o.accessPackages as pulumi.Input<pulumi.Input<unknown>[]>) }),
+    ...(o.accessPackages !== undefined && {
+      accessPackages: expandAccessPackages(o.accessPackages as pulumi.Input<pulumi.Input<unknown>[]>),
+    }),
   };
 }
 
 function expandCustomers(customers: RequestGroupArgs["customers"]): RequestGroupArgs["customers"] {
-  const one = (c: pulumi.Input<GroupCustomerArg>) => (Output.isInstance(c) || c instanceof Promise ? output(c).apply((v) => expandShorthands(v as GroupCustomerArg)) : expandShorthands(c as GroupCustomerArg));
-  if (Output.isInstance(customers) || customers instanceof Promise) return output(customers).apply((all) => Object.fromEntries(Object.entries(all).map(([k, c]) => [k, expandShorthands(c as GroupCustomerArg)]))) as RequestGroupArgs["customers"];
+  const one = (c: pulumi.Input<GroupCustomerArg>) =>
+    Output.isInstance(c) || c instanceof Promise
+      ? output(c).apply((v) => expandShorthands(v as GroupCustomerArg))
+      : expandShorthands(c as GroupCustomerArg);
+  if (Output.isInstance(customers) || customers instanceof Promise)
+    return output(customers).apply((all) =>
+      Object.fromEntries(Object.entries(all).map(([k, c]) => [k, expandShorthands(c as GroupCustomerArg)])),
+    ) as RequestGroupArgs["customers"];
   return Object.fromEntries(Object.entries(customers).map(([k, c]) => [k, one(c)]));
 }
 
@@ -48,7 +56,18 @@ export type RequestGroupArgs = RequestSystemArg & {
   customers: pulumi.Input<Record<string, pulumi.Input<GroupCustomerArg>>>;
 };
 
-const outputNames = ["systemId", "integrationTitle", "rights", "accessPackages", "redirectUrl", "concurrency", "customers", "requests", "confirmUrlTemplate", "changeRequestUrlTemplate"];
+const outputNames = [
+  "systemId",
+  "integrationTitle",
+  "rights",
+  "accessPackages",
+  "redirectUrl",
+  "concurrency",
+  "customers",
+  "requests",
+  "confirmUrlTemplate",
+  "changeRequestUrlTemplate",
+];
 
 abstract class RequestGroupResource extends ShimResource {
   declare readonly systemId: pulumi.Output<string>;

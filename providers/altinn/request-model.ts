@@ -132,10 +132,20 @@ export interface RequestOutputs extends RequestKey {
   changeRequestConfirmUrl?: string;
 }
 
-const inputFields = ["systemId", "partyOrgNo", "externalRef", "integrationTitle", "rights", "accessPackages", "redirectUrl", "systemOffer"] as const;
+const inputFields = [
+  "systemId",
+  "partyOrgNo",
+  "externalRef",
+  "integrationTitle",
+  "rights",
+  "accessPackages",
+  "redirectUrl",
+  "systemOffer",
+] as const;
 const agentInputFields = inputFields.filter((f) => f !== "rights");
 
 /** Characters that cannot travel in the `byexternalref/{systemId}/{orgNo}/{externalRef}` path segment. */
+// eslint-disable-next-line no-control-regex -- the control characters are what this refuses
 const externalRefUnsafe = /[/\\?#%\u0000-\u001f]/;
 
 export interface RequestCheckOptions {
@@ -148,20 +158,36 @@ export interface RequestCheckOptions {
  * own declarations are given and known, the subset rules Altinn applies (§3.4). Unknown values are not judged.
  */
 /** Request inputs checked, text fields included (`textFailures`: control characters, line breaks, lengths). */
-export function checkRequestInputs(kind: RequestKind, raw: Record<string, unknown>, opts: RequestCheckOptions = {}): { inputs: RequestInputs; failures: Failure[] } {
+export function checkRequestInputs(
+  kind: RequestKind,
+  raw: Record<string, unknown>,
+  opts: RequestCheckOptions = {},
+): { inputs: RequestInputs; failures: Failure[] } {
   const result = checkRequestInputsAsDeclared(kind, raw, opts);
   const text = textFailures(raw, {}).filter((t) => !result.failures.some((f) => f.property === t.property));
   return text.length ? { ...result, failures: [...result.failures, ...text] } : result;
 }
 
-function checkRequestInputsAsDeclared(kind: RequestKind, raw: Record<string, unknown>, opts: RequestCheckOptions): { inputs: RequestInputs; failures: Failure[] } {
+function checkRequestInputsAsDeclared(
+  kind: RequestKind,
+  raw: Record<string, unknown>,
+  opts: RequestCheckOptions,
+): { inputs: RequestInputs; failures: Failure[] } {
   const agent = kind === "AgentSystemUserRequest";
   const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
   const f = new Failures();
   if (agent && news.rights !== undefined) {
-    f.add("rights", "agent system users get access packages only (Altinn ignores rights on agent requests): remove rights, or use a SystemUserRequest");
+    f.add(
+      "rights",
+      "agent system users get access packages only (Altinn ignores rights on agent requests): remove rights, or use a SystemUserRequest",
+    );
   }
-  unknownFields(f, Object.fromEntries(Object.entries(news).filter(([k]) => !(agent && k === "rights"))), agent ? agentInputFields : inputFields, "");
+  unknownFields(
+    f,
+    Object.fromEntries(Object.entries(news).filter(([k]) => !(agent && k === "rights"))),
+    agent ? agentInputFields : inputFields,
+    "",
+  );
 
   const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
   const systemId = checkString(f, news.systemId, "systemId", { required: true, what: "the System's systemId" });
@@ -170,19 +196,34 @@ function checkRequestInputsAsDeclared(kind: RequestKind, raw: Record<string, unk
     problems.forEach((p) => f.add(p.property, p.reason));
     const vendor = parseSystemId(systemId)?.vendorOrgNo;
     if (!problems.length && opts.configuredVendor && vendor !== opts.configuredVendor) {
-      f.add("systemId", `belongs to vendor ${vendor}, but the configured vendor (digdir:orgNo) is ${opts.configuredVendor}: a vendor can only request system users for its own systems`);
+      f.add(
+        "systemId",
+        `belongs to vendor ${vendor}, but the configured vendor (digdir:orgNo) is ${opts.configuredVendor}: a vendor can only request system users for its own systems`,
+      );
     }
   }
-  const partyOrgNo = checkOrgNo(f, news.partyOrgNo, "partyOrgNo", agent ? "the facilitator's organisation number" : "the customer's organisation number");
+  const partyOrgNo = checkOrgNo(
+    f,
+    news.partyOrgNo,
+    "partyOrgNo",
+    agent ? "the facilitator's organisation number" : "the customer's organisation number",
+  );
 
   let externalRef: string | undefined;
   if (news.externalRef === undefined || news.externalRef === null) {
     externalRef = partyOrgNo; // Altinn's own default; written out so the key is explicit in the state.
   } else {
-    externalRef = checkString(f, news.externalRef, "externalRef", { what: "your own reference for this customer's system user (defaults to partyOrgNo)" });
+    externalRef = checkString(f, news.externalRef, "externalRef", {
+      what: "your own reference for this customer's system user (defaults to partyOrgNo)",
+    });
     if (known(externalRef)) {
-      if (externalRef !== externalRef.trim()) f.add("externalRef", `"${externalRef}" has leading or trailing spaces: Altinn trims them, which changes the key; remove them`);
-      if (externalRefUnsafe.test(externalRef)) f.add("externalRef", `"${externalRef}" contains / \\ ? # % or a control character: it travels in URL paths; use letters, digits, _ - . or :`);
+      if (externalRef !== externalRef.trim())
+        f.add("externalRef", `"${externalRef}" has leading or trailing spaces: Altinn trims them, which changes the key; remove them`);
+      if (externalRefUnsafe.test(externalRef))
+        f.add(
+          "externalRef",
+          `"${externalRef}" contains / \\ ? # % or a control character: it travels in URL paths; use letters, digits, _ - . or :`,
+        );
       if (externalRef.length > 255) f.add("externalRef", `is ${externalRef.length} characters long; Altinn stores at most 255`);
     }
   }
@@ -192,12 +233,18 @@ function checkRequestInputsAsDeclared(kind: RequestKind, raw: Record<string, unk
   const integrationTitle = known(title) ? title.trim() : title;
   const rights = agent ? undefined : (checkRights(f, news.rights, "rights") ?? []);
   const accessPackages = checkAccessPackages(f, news.accessPackages, "accessPackages", false) ?? [];
-  const redirectUrl = news.redirectUrl === undefined || news.redirectUrl === null ? undefined : checkUrl(f, news.redirectUrl, "redirectUrl", ["https", "http"]);
+  const redirectUrl =
+    news.redirectUrl === undefined || news.redirectUrl === null
+      ? undefined
+      : checkUrl(f, news.redirectUrl, "redirectUrl", ["https", "http"]);
   const systemOffer = checkSystemOffer(f, news.systemOffer);
 
   if (agent) {
     if (!isUnknown(accessPackages) && accessPackages.length === 0) {
-      f.add("accessPackages", "an agent system user needs at least one access package (a client package such as urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet)");
+      f.add(
+        "accessPackages",
+        "an agent system user needs at least one access package (a client package such as urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet)",
+      );
     }
   } else {
     if (!isUnknown(rights) && !isUnknown(accessPackages) && rights!.length === 0 && accessPackages.length === 0) {
@@ -208,7 +255,10 @@ function checkRequestInputsAsDeclared(kind: RequestKind, raw: Record<string, unk
         if (isUnknown(p) || isUnknown(p.urn)) return;
         const hint = offerPackage(systemOffer, p.urn);
         if (!isAssignable(hint ?? p)) {
-          f.add(`accessPackages[${i}]`, `${p.urn} is a client package, not assignable to a standard system user (Altinn: AUTH-00064): request it with an AgentSystemUserRequest`);
+          f.add(
+            `accessPackages[${i}]`,
+            `${p.urn} is a client package, not assignable to a standard system user (Altinn: AUTH-00064): request it with an AgentSystemUserRequest`,
+          );
         }
       });
     }
@@ -238,9 +288,11 @@ function checkSystemOffer(f: Failures, v: unknown): SystemOffer | undefined {
   }
   unknownFields(f, v, ["rights", "accessPackages", "allowedRedirectUrls"], "systemOffer");
   const rights = v.rights === undefined ? undefined : checkRights(new Failures(), v.rights, "systemOffer.rights");
-  const accessPackages = v.accessPackages === undefined ? undefined : checkAccessPackages(new Failures(), v.accessPackages, "systemOffer.accessPackages", true);
+  const accessPackages =
+    v.accessPackages === undefined ? undefined : checkAccessPackages(new Failures(), v.accessPackages, "systemOffer.accessPackages", true);
   const urls = v.allowedRedirectUrls;
-  const allowedRedirectUrls = urls === undefined ? undefined : isUnknown(urls) ? (urls as unknown as string[]) : Array.isArray(urls) ? (urls as string[]) : undefined;
+  const allowedRedirectUrls =
+    urls === undefined ? undefined : isUnknown(urls) ? (urls as unknown as string[]) : Array.isArray(urls) ? (urls as string[]) : undefined;
   // The offer comes from a System that validated it; only its shape matters here.
   return defined({ rights, accessPackages, allowedRedirectUrls }) as SystemOffer;
 }
@@ -252,7 +304,11 @@ function offerPackage(offer: SystemOffer | undefined, urn: string): AccessPackag
 }
 
 /** The subset rules of §3.4, judged only where both sides are known. */
-function subsetFailures(f: Failures, asked: { rights?: Right[]; accessPackages?: AccessPackage[]; redirectUrl?: string }, offer: SystemOffer | undefined): void {
+function subsetFailures(
+  f: Failures,
+  asked: { rights?: Right[]; accessPackages?: AccessPackage[]; redirectUrl?: string },
+  offer: SystemOffer | undefined,
+): void {
   if (!offer) return;
   const offeredRights = offer.rights;
   if (asked.rights && !isUnknown(asked.rights) && offeredRights && !containsUnknown(offeredRights)) {
@@ -261,7 +317,10 @@ function subsetFailures(f: Failures, asked: { rights?: Right[]; accessPackages?:
       if (containsUnknown(r)) return;
       if (!keys.has(rightAttributesKey(r))) {
         const on = offeredRights.length ? offeredRights.map(describeRight).join(", ") : "none";
-        f.add(`rights[${i}]`, `${describeRight(r)} is not among the system's rights (${on}): a request can only ask for rights the System declares; add it there first (Altinn: AUTH-00001)`);
+        f.add(
+          `rights[${i}]`,
+          `${describeRight(r)} is not among the system's rights (${on}): a request can only ask for rights the System declares; add it there first (Altinn: AUTH-00001)`,
+        );
       }
     });
   }
@@ -272,16 +331,25 @@ function subsetFailures(f: Failures, asked: { rights?: Right[]; accessPackages?:
       if (containsUnknown(p)) return;
       if (!urns.has(p.urn)) {
         const on = urns.size ? [...urns].join(", ") : "none";
-        f.add(`accessPackages[${i}]`, `${p.urn} is not among the system's access packages (${on}): add it to the System first (Altinn: AUTH-00063)`);
+        f.add(
+          `accessPackages[${i}]`,
+          `${p.urn} is not among the system's access packages (${on}): add it to the System first (Altinn: AUTH-00063)`,
+        );
       }
     });
   }
   const allowed = offer.allowedRedirectUrls;
   if (asked.redirectUrl !== undefined && !isUnknown(asked.redirectUrl) && allowed && !containsUnknown(allowed)) {
     if (allowed.length === 0) {
-      f.add("redirectUrl", "the system has no allowedRedirectUrls: add this URL to the System's allowedRedirectUrls, or leave redirectUrl out (Altinn: AUTH-00026)");
+      f.add(
+        "redirectUrl",
+        "the system has no allowedRedirectUrls: add this URL to the System's allowedRedirectUrls, or leave redirectUrl out (Altinn: AUTH-00026)",
+      );
     } else if (!allowed.some((a) => redirectUrlMatches(asked.redirectUrl!, a))) {
-      f.add("redirectUrl", `${asked.redirectUrl} is not one of the system's allowedRedirectUrls (${allowed.join(", ")}); scheme, host and path must match, the query is ignored (Altinn: AUTH-00021)`);
+      f.add(
+        "redirectUrl",
+        `${asked.redirectUrl} is not one of the system's allowedRedirectUrls (${allowed.join(", ")}); scheme, host and path must match, the query is ignored (Altinn: AUTH-00021)`,
+      );
     }
   }
 }
@@ -300,7 +368,10 @@ export function parseRequestResourceId(id: string): RequestKey | undefined {
 const keyFields = ["systemId", "partyOrgNo", "externalRef"] as const;
 
 function samePackages(a: AccessPackage[] | undefined, b: AccessPackage[] | undefined): boolean {
-  return sameSet((a ?? []).map((p) => p.urn), (b ?? []).map((p) => p.urn));
+  return sameSet(
+    (a ?? []).map((p) => p.urn),
+    (b ?? []).map((p) => p.urn),
+  );
 }
 
 function sameRights(a: Right[] | undefined, b: Right[] | undefined): boolean {
@@ -317,13 +388,17 @@ function sameRedirect(a: string | undefined, b: string | undefined): boolean {
  * replacement (providers/README.md, "What a preview knows"). Rights and packages are sets. Once accepted, the title and redirect URL
  * no longer matter (a system user has no API to rename it), so changes to them are not reported.
  */
-export function requestDiff(olds: Partial<RequestOutputs>, news: Partial<RequestInputs>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+export function requestDiff(
+  olds: Partial<RequestOutputs>,
+  news: Partial<RequestInputs>,
+): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const replaces = keyFields.filter((k) => !isUnknown(news[k]) && olds[k] !== news[k]);
   const changed: string[] = keyFields.filter((k) => isUnknown(news[k]));
   if (containsUnknown(news.rights) || !sameRights(olds.rights, news.rights)) changed.push("rights");
   if (containsUnknown(news.accessPackages) || !samePackages(olds.accessPackages, news.accessPackages)) changed.push("accessPackages");
   if (olds.status !== "Accepted") {
-    if (isUnknown(news.integrationTitle) || (news.integrationTitle !== undefined && olds.integrationTitle !== news.integrationTitle)) changed.push("integrationTitle");
+    if (isUnknown(news.integrationTitle) || (news.integrationTitle !== undefined && olds.integrationTitle !== news.integrationTitle))
+      changed.push("integrationTitle");
     if (isUnknown(news.redirectUrl) || !sameRedirect(olds.redirectUrl, news.redirectUrl)) changed.push("redirectUrl");
   }
   return { changes: replaces.length > 0 || changed.length > 0, replaces: [...replaces], deleteBeforeReplace: true };
@@ -360,7 +435,12 @@ export function effectiveStatus(live: LiveRequestState): string | undefined {
  * `asked` is what this resource last asked for (its outputs); it is the baseline once the request is accepted,
  * because the vendor cannot read a system user's rights.
  */
-export function planRequest(kind: RequestKind, live: LiveRequestState, desired: RequestInputs, asked?: Pick<RequestOutputs, "rights" | "accessPackages">): RequestPlan {
+export function planRequest(
+  kind: RequestKind,
+  live: LiveRequestState,
+  desired: RequestInputs,
+  asked?: Pick<RequestOutputs, "rights" | "accessPackages">,
+): RequestPlan {
   const status = effectiveStatus(live);
   if (status === undefined) return { action: "create" };
   const agent = kind === "AgentSystemUserRequest";
@@ -390,7 +470,10 @@ export function planRequest(kind: RequestKind, live: LiveRequestState, desired: 
       const seen = new Set<string>();
       return items.filter((x) => !wanted.has(key(x)) && !seen.has(key(x)) && seen.add(key(x)));
     };
-    const before = { rights: [...(baseline.rights ?? []), ...(live.request?.rights ?? [])], accessPackages: [...(baseline.accessPackages ?? []), ...(live.request?.accessPackages ?? [])] };
+    const before = {
+      rights: [...(baseline.rights ?? []), ...(live.request?.rights ?? [])],
+      accessPackages: [...(baseline.accessPackages ?? []), ...(live.request?.accessPackages ?? [])],
+    };
     const desiredRights = desired.rights ?? [];
     return {
       action: "changeRequest",
@@ -428,12 +511,18 @@ export function requestDifferences(r: LiveRequest, desired: RequestInputs, agent
  * The outputs for what Altinn has. Before acceptance the request is the truth; once accepted, what this resource
  * asked for last is kept (the vendor cannot read a system user's rights), and only statuses are refreshed.
  */
-export function requestOutputs(kind: RequestKind, key: RequestKey, live: LiveRequestState, asked: Partial<RequestOutputs> | undefined, confirmUrlFallback: (id: string) => string): RequestOutputs {
+export function requestOutputs(
+  kind: RequestKind,
+  key: RequestKey,
+  live: LiveRequestState,
+  asked: Partial<RequestOutputs> | undefined,
+  confirmUrlFallback: (id: string) => string,
+): RequestOutputs {
   const agent = kind === "AgentSystemUserRequest";
   const r = live.request;
   const status = effectiveStatus(live) ?? "";
   const accepted = status === "Accepted";
-  const content = accepted && asked ? asked : r ?? asked ?? {};
+  const content = accepted && asked ? asked : (r ?? asked ?? {});
   const cr = live.changeRequest;
   return defined({
     systemId: key.systemId,

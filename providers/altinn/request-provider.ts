@@ -29,17 +29,25 @@ import { configuredVendor } from "./system";
  * answers 200 with whatever change request already holds an id (altinn-api.md Corrections 6), so an answer that
  * is another change request is recognised and the request made again under a new id.
  */
-export async function postChangeRequest(api: AltinnApi, systemUserId: string, body: ChangeRequestBody, newId: () => string = randomUUID): Promise<LiveChangeRequest> {
+export async function postChangeRequest(
+  api: AltinnApi,
+  systemUserId: string,
+  body: ChangeRequestBody,
+  newId: () => string = randomUUID,
+): Promise<LiveChangeRequest> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const { older, ...answer } = await api.createChangeRequest(systemUserId, newId(), body);
     if (!older) return answer;
   }
-  throw new Error(`Altinn answered three fresh correlation ids for system user ${systemUserId} with other change requests: run \`pulumi up\` again; if it persists, report it.`);
+  throw new Error(
+    `Altinn answered three fresh correlation ids for system user ${systemUserId} with other change requests: run \`pulumi up\` again; if it persists, report it.`,
+  );
 }
 
 /** What to do when an agent request's key is held by a standard request (AUTH-00006/7/8/9 by its status). */
 export function agentKeyHeldHint(id: string, code: string): string {
-  const status = { "AUTH-00006": "an accepted", "AUTH-00007": "a pending", "AUTH-00008": "a denied", "AUTH-00009": "a rejected" }[code] ?? "a";
+  const status =
+    { "AUTH-00006": "an accepted", "AUTH-00007": "a pending", "AUTH-00008": "a denied", "AUTH-00009": "a rejected" }[code] ?? "a";
   return (
     `Altinn refuses this agent request: ${status} standard SystemUserRequest holds the same key ${id} (system, customer and externalRef), and Altinn keys agent and standard requests together. ` +
     "Give the AgentSystemUserRequest another externalRef, or delete the standard request first."
@@ -64,7 +72,13 @@ export function requestProvider(kind: RequestKind): pulumi.dynamic.ResourceProvi
   }
 
   /** Carries out the plan for the key and answers the outputs. */
-  async function reconcile(api: AltinnApi, key: RequestKey, live: LiveRequestState, desired: RequestInputs, asked?: Partial<RequestOutputs>): Promise<RequestOutputs> {
+  async function reconcile(
+    api: AltinnApi,
+    key: RequestKey,
+    live: LiveRequestState,
+    desired: RequestInputs,
+    asked?: Partial<RequestOutputs>,
+  ): Promise<RequestOutputs> {
     return requestOutputs(kind, key, await reconcileRequest(api, kind, live, desired, asked), desired, fallback);
   }
 
@@ -86,7 +100,10 @@ export function requestProvider(kind: RequestKind): pulumi.dynamic.ResourceProvi
       if (posted.created) return { id, outs: requestOutputs(kind, key, posted.live, inputs, fallback) };
       const live = posted.live;
       const adopted = requestOutputs(kind, key, live, inputs, fallback);
-      return afterCreate(id, adopted as unknown as Record<string, unknown>, async () => ({ id, outs: await reconcile(api, key, live, inputs) }));
+      return afterCreate(id, adopted as unknown as Record<string, unknown>, async () => ({
+        id,
+        outs: await reconcile(api, key, live, inputs),
+      }));
     },
 
     async read(id, props: Partial<RequestOutputs>) {
@@ -130,7 +147,11 @@ export function requestProvider(kind: RequestKind): pulumi.dynamic.ResourceProvi
  * to the desired state. 400 AUTH-00004: a system user exists for the key (the customer accepted earlier): it is
  * adopted, with its request if one is still there.
  */
-export async function postOrAdopt(api: AltinnApi, kind: RequestKind, desired: RequestInputs): Promise<{ created: boolean; live: LiveRequestState }> {
+export async function postOrAdopt(
+  api: AltinnApi,
+  kind: RequestKind,
+  desired: RequestInputs,
+): Promise<{ created: boolean; live: LiveRequestState }> {
   const key: RequestKey = { systemId: desired.systemId, partyOrgNo: desired.partyOrgNo, externalRef: desired.externalRef };
   try {
     const posted = await api.createRequest(kind, desired);
@@ -147,15 +168,29 @@ export async function postOrAdopt(api: AltinnApi, kind: RequestKind, desired: Re
     if (!(isApiError(e) && e.hasCode("AUTH-00004"))) throw e;
     const [systemUser, request] = await Promise.all([api.getSystemUser(key), api.getRequestByKey(kind, key)]);
     if (!systemUser) {
-      throw withHint(e, `Altinn says a system user exists for ${requestResourceId(key)}, but cannot show it to this vendor: check that the system belongs to the configured vendor, then run \`pulumi up\` again.`);
+      throw withHint(
+        e,
+        `Altinn says a system user exists for ${requestResourceId(key)}, but cannot show it to this vendor: check that the system belongs to the configured vendor, then run \`pulumi up\` again.`,
+      );
     }
     return { created: false, live: { systemUser, request } };
   }
 }
 
 /** Carries out `planRequest` for one key and answers what Altinn has afterwards. */
-export async function reconcileRequest(api: AltinnApi, kind: RequestKind, live: LiveRequestState, desired: RequestInputs, asked?: Partial<Pick<RequestOutputs, "rights" | "accessPackages">>): Promise<LiveRequestState> {
-  const plan = planRequest(kind, live, desired, asked && asked.accessPackages ? { rights: asked.rights, accessPackages: asked.accessPackages } : undefined);
+export async function reconcileRequest(
+  api: AltinnApi,
+  kind: RequestKind,
+  live: LiveRequestState,
+  desired: RequestInputs,
+  asked?: Partial<Pick<RequestOutputs, "rights" | "accessPackages">>,
+): Promise<LiveRequestState> {
+  const plan = planRequest(
+    kind,
+    live,
+    desired,
+    asked && asked.accessPackages ? { rights: asked.rights, accessPackages: asked.accessPackages } : undefined,
+  );
   const next: LiveRequestState = { ...live };
   switch (plan.action) {
     case "none":

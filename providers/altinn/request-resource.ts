@@ -16,7 +16,9 @@ export interface SystemOfferArg {
  * Which system a request is for: a System resource of the same program (its id and declarations are wired in,
  * so `check` can compare offline), or its id, with what it declares when known.
  */
-export type RequestSystemArg = { system: System; systemId?: never; systemOffer?: never } | { systemId: pulumi.Input<string>; systemOffer?: pulumi.Input<SystemOfferArg>; system?: never };
+export type RequestSystemArg =
+  | { system: System; systemId?: never; systemOffer?: never }
+  | { systemId: pulumi.Input<string>; systemOffer?: pulumi.Input<SystemOfferArg>; system?: never };
 
 export interface RequestCommonArgs {
   /** The customer's organisation number (9 digits; for an agent request the facilitator, e.g. the accounting firm). */
@@ -49,14 +51,19 @@ const outputNames = [
 ];
 
 /** The props of a request resource: outputs present (as undefined), `system` turned into `systemId` + `systemOffer`. */
-export function requestResourceProps(args: RequestSystemArg & Record<string, unknown>, extraOutputs: readonly string[]): Record<string, unknown> {
+export function requestResourceProps(
+  args: RequestSystemArg & Record<string, unknown>,
+  extraOutputs: readonly string[],
+): Record<string, unknown> {
   const props: Record<string, unknown> = Object.fromEntries([...outputNames, ...extraOutputs].map((k) => [k, undefined]));
   const { system, ...given } = args;
   // The stack file's shorthands: a right as its resource id, a package as its name (model.ts).
   const rest = {
     ...given,
     ...(given.rights !== undefined && { rights: expandRights(given.rights as pulumi.Input<pulumi.Input<unknown>[]>) }),
-    ...(given.accessPackages !== undefined && { accessPackages: expandAccessPackages(given.accessPackages as pulumi.Input<pulumi.Input<unknown>[]>) }),
+    ...(given.accessPackages !== undefined && {
+      accessPackages: expandAccessPackages(given.accessPackages as pulumi.Input<pulumi.Input<unknown>[]>),
+    }),
   };
   if (system) {
     return {

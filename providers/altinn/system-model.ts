@@ -88,8 +88,10 @@ export function systemIdProblems(id: string, property = "systemId"): Failure[] {
     return out;
   }
   const problem = orgNoProblem(parts.vendorOrgNo);
-  if (problem) out.push({ property, reason: `must start with the vendor's organisation number and _ (${example}); the vendor part ${problem}` });
-  if (pathUnsafe.test(id)) out.push({ property, reason: `"${id}" contains / \\ ? # or %: the id is used in URL paths; use letters, digits, _ or -` });
+  if (problem)
+    out.push({ property, reason: `must start with the vendor's organisation number and _ (${example}); the vendor part ${problem}` });
+  if (pathUnsafe.test(id))
+    out.push({ property, reason: `"${id}" contains / \\ ? # or %: the id is used in URL paths; use letters, digits, _ or -` });
   if (id.length > 255) out.push({ property, reason: `is ${id.length} characters long; Altinn stores at most 255` });
   return out;
 }
@@ -130,9 +132,13 @@ function checkSystemInputsAsDeclared(raw: Record<string, unknown>, opts: SystemC
     if (!problems.length) idVendor = parseSystemId(systemId)!.vendorOrgNo;
   }
 
-  let vendorOrgNo = news.vendorOrgNo === undefined ? idVendor : checkOrgNo(f, news.vendorOrgNo, "vendorOrgNo", "the vendor's organisation number");
+  let vendorOrgNo =
+    news.vendorOrgNo === undefined ? idVendor : checkOrgNo(f, news.vendorOrgNo, "vendorOrgNo", "the vendor's organisation number");
   if (known(vendorOrgNo) && idVendor && vendorOrgNo !== idVendor) {
-    f.add("vendorOrgNo", `is ${vendorOrgNo}, but systemId starts with ${idVendor}_: a system id must start with its vendor's organisation number (AUTH.VLD-00001)`);
+    f.add(
+      "vendorOrgNo",
+      `is ${vendorOrgNo}, but systemId starts with ${idVendor}_: a system id must start with its vendor's organisation number (AUTH.VLD-00001)`,
+    );
   }
   if (opts.configuredVendor) {
     const vendor = known(vendorOrgNo) ? vendorOrgNo : idVendor;
@@ -160,7 +166,14 @@ function checkSystemInputsAsDeclared(raw: Record<string, unknown>, opts: SystemC
     return s;
   });
   // Altinn compares client ids without regard to case (AUTH.VLD-00011 on PUT; a 409 on POST).
-  duplicates(f, clientIdItems, "clientIds", (c) => c.toLowerCase(), () => "the same client id as", (c) => c);
+  duplicates(
+    f,
+    clientIdItems,
+    "clientIds",
+    (c) => c.toLowerCase(),
+    () => "the same client id as",
+    (c) => c,
+  );
   const clientIds = compact(clientIdItems) ?? [];
 
   const urlItems = checkArray<string>(f, news.allowedRedirectUrls, "allowedRedirectUrls", (x, p) => checkUrl(f, x, p, ["https"]));
@@ -174,7 +187,9 @@ function checkSystemInputsAsDeclared(raw: Record<string, unknown>, opts: SystemC
     else isVisible = news.isVisible;
   }
   if (isVisible === true && !isUnknown(accessPackages)) {
-    const clientPackages = accessPackages.map((p, i) => ({ p, i })).filter(({ p }) => !isUnknown(p) && !isUnknown(p.urn) && !isAssignable(p));
+    const clientPackages = accessPackages
+      .map((p, i) => ({ p, i }))
+      .filter(({ p }) => !isUnknown(p) && !isUnknown(p.urn) && !isAssignable(p));
     if (clientPackages.length) {
       const list = clientPackages.map(({ p, i }) => `accessPackages[${i}] (${p.urn})`).join(", ");
       f.add(
@@ -240,7 +255,8 @@ function sameText(a: LocalizedText | undefined, b: LocalizedText | undefined): b
 export function changedSystemFields(olds: Partial<SystemOutputs>, news: Partial<SystemInputs>): SystemField[] {
   return systemFields.filter((field) => {
     const b = news[field];
-    if (isUnknown(b) || (Array.isArray(b) && b.some((x) => isUnknown(x) || (isPlainObject(x) && Object.values(x).some(isUnknown))))) return true;
+    if (isUnknown(b) || (Array.isArray(b) && b.some((x) => isUnknown(x) || (isPlainObject(x) && Object.values(x).some(isUnknown)))))
+      return true;
     if (isPlainObject(b) && Object.values(b).some(isUnknown)) return true;
     switch (field) {
       case "name":
@@ -250,11 +266,17 @@ export function changedSystemFields(olds: Partial<SystemOutputs>, news: Partial<
         return !sameSet((olds.rights ?? []).map(rightKey), (news.rights ?? []).map(rightKey));
       case "accessPackages":
         // The isAssignable hint is never sent: only the URNs are the system's state.
-        return !sameSet((olds.accessPackages ?? []).map((p) => p.urn), (news.accessPackages ?? []).map((p) => p.urn));
+        return !sameSet(
+          (olds.accessPackages ?? []).map((p) => p.urn),
+          (news.accessPackages ?? []).map((p) => p.urn),
+        );
       case "clientIds":
         return !sameSet(olds.clientIds ?? [], news.clientIds ?? []);
       case "allowedRedirectUrls":
-        return !sameSet((olds.allowedRedirectUrls ?? []).map(normaliseRedirectUrl), (news.allowedRedirectUrls ?? []).map(normaliseRedirectUrl));
+        return !sameSet(
+          (olds.allowedRedirectUrls ?? []).map(normaliseRedirectUrl),
+          (news.allowedRedirectUrls ?? []).map(normaliseRedirectUrl),
+        );
       case "isVisible":
         return (olds.isVisible ?? true) !== (news.isVisible ?? true);
       default:
@@ -318,7 +340,10 @@ export function systemIdTakenHint(systemId: string, live: Pick<LiveSystem, "isDe
  * ids, or one already deleted: altinn-api.md §2.6), so a 400 or 404 is followed by a GET and judged by it;
  * a service without that quirk answers 200 and needs no GET.
  */
-export function systemDeleteOutcome(status: number, after: Pick<LiveSystem, "isDeleted"> | undefined | "not read"): "deleted" | "needs read" | "failed" {
+export function systemDeleteOutcome(
+  status: number,
+  after: Pick<LiveSystem, "isDeleted"> | undefined | "not read",
+): "deleted" | "needs read" | "failed" {
   if (status >= 200 && status < 300) return "deleted";
   if (status !== 400 && status !== 404) return "failed";
   if (after === "not read") return "needs read";

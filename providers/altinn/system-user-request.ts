@@ -28,7 +28,17 @@ export class SystemUserRequest extends SystemUserRequestResource {
   declare readonly changeRequestConfirmUrl: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: SystemUserRequestArgs, opts?: pulumi.CustomResourceOptions) {
-    super("SystemUserRequest", name, requestResourceProps(args as SystemUserRequestArgs & Record<string, unknown>, ["rights", "changeRequestId", "changeRequestStatus", "changeRequestConfirmUrl"]), opts);
+    super(
+      "SystemUserRequest",
+      name,
+      requestResourceProps(args as SystemUserRequestArgs & Record<string, unknown>, [
+        "rights",
+        "changeRequestId",
+        "changeRequestStatus",
+        "changeRequestConfirmUrl",
+      ]),
+      opts,
+    );
   }
 }
 

@@ -63,7 +63,18 @@ export interface SystemArgs {
   isVisible?: pulumi.Input<boolean>;
 }
 
-const outputNames = ["systemId", "vendorOrgNo", "name", "description", "rights", "accessPackages", "clientIds", "allowedRedirectUrls", "isVisible", "internalId"];
+const outputNames = [
+  "systemId",
+  "vendorOrgNo",
+  "name",
+  "description",
+  "rights",
+  "accessPackages",
+  "clientIds",
+  "allowedRedirectUrls",
+  "isVisible",
+  "internalId",
+];
 
 /**
  * A system in Altinn's system register (systemregisteret): what a vendor's end-user system (sluttbrukersystem)
@@ -86,7 +97,11 @@ export class System extends ShimResource {
 
   constructor(name: string, args: SystemArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = Object.fromEntries(outputNames.map((k) => [k, undefined]));
-    const expanded = { ...args, ...(args.rights !== undefined && { rights: expandRights(args.rights) }), ...(args.accessPackages !== undefined && { accessPackages: expandAccessPackages(args.accessPackages) }) };
+    const expanded = {
+      ...args,
+      ...(args.rights !== undefined && { rights: expandRights(args.rights) }),
+      ...(args.accessPackages !== undefined && { accessPackages: expandAccessPackages(args.accessPackages) }),
+    };
     super("altinn", "System", name, { ...props, ...expanded }, opts);
   }
 }
@@ -119,7 +134,8 @@ export function systemProvider(): pulumi.dynamic.ResourceProvider {
       // preview. A live one is taken over by create (adoption); an answer that says neither leaves it to create.
       if (typeof inputs.systemId === "string" && !isUnknown(inputs.systemId) && olds?.systemId !== inputs.systemId) {
         const live = await new AltinnApi(context()).getSystem(inputs.systemId).catch(() => undefined);
-        if (live?.isDeleted) return { inputs: news, failures: [{ property: "systemId", reason: systemIdTakenHint(inputs.systemId, live) }] };
+        if (live?.isDeleted)
+          return { inputs: news, failures: [{ property: "systemId", reason: systemIdTakenHint(inputs.systemId, live) }] };
       }
       return { inputs };
     },
@@ -158,7 +174,11 @@ export function systemProvider(): pulumi.dynamic.ResourceProvider {
         } catch (e) {
           const taken = isApiError(e) && (e.hasCode("AUTH.VLD-00002") || e.hasCode("AUTH.VLD-00004"));
           if (taken || (isInDoubt(e) && doubts < 2)) {
-            const adopted = await takeOver(taken ? "it existed already (left by a lost answer or an interrupted run, or made elsewhere)" : "it was made although the answer to its POST was lost");
+            const adopted = await takeOver(
+              taken
+                ? "it existed already (left by a lost answer or an interrupted run, or made elsewhere)"
+                : "it was made although the answer to its POST was lost",
+            );
             if (adopted) return adopted;
             if (!taken) continue;
           }
@@ -192,9 +212,16 @@ export function systemProvider(): pulumi.dynamic.ResourceProvider {
       } catch (e) {
         if (isApiError(e) && (e.status === 400 || e.status === 404)) {
           const live = await api.getSystem(id).catch(() => undefined);
-          if (!live) throw withHint(e, `System ${id} no longer exists at Altinn: run \`pulumi refresh\`; then, since its id can never be reused, give it a new systemId.`);
+          if (!live)
+            throw withHint(
+              e,
+              `System ${id} no longer exists at Altinn: run \`pulumi refresh\`; then, since its id can never be reused, give it a new systemId.`,
+            );
           if (live.isDeleted) {
-            throw withHint(e, `System ${id} was deleted outside Pulumi, and Altinn never releases a system id: give it a new systemId (e.g. ${id}-2) and run \`pulumi up\`.`);
+            throw withHint(
+              e,
+              `System ${id} was deleted outside Pulumi, and Altinn never releases a system id: give it a new systemId (e.g. ${id}-2) and run \`pulumi up\`.`,
+            );
           }
         }
         throw e;

@@ -55,7 +55,8 @@ export function readPrivateKey(text: string, what: string): { key: KeyObject; ki
     if (trimmed.startsWith("{")) {
       const jwk = JSON.parse(trimmed) as { kid?: string; d?: string; alg?: string };
       if (!jwk.d) throw new Error("it is a public key (no `d` member)");
-      if (jwk.alg !== undefined && jwk.alg !== "RS256" && jwk.alg !== "RS512") throw new Error(`it is an ${jwk.alg} key; Digdir registers RS256 and RS512 keys`);
+      if (jwk.alg !== undefined && jwk.alg !== "RS256" && jwk.alg !== "RS512")
+        throw new Error(`it is an ${jwk.alg} key; Digdir registers RS256 and RS512 keys`);
       kid = jwk.kid;
       alg = jwk.alg as SigningAlg | undefined;
       key = createPrivateKey({ key: jwk as import("node:crypto").JsonWebKey, format: "jwk" });
@@ -68,7 +69,10 @@ export function readPrivateKey(text: string, what: string): { key: KeyObject; ki
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (key.asymmetricKeyType !== "rsa" || bits < 2048) {
-    throw new InputError(`${what} must be an RSA key of at least 2048 bits (Maskinporten signs with RS256); got ${key.asymmetricKeyType} ${bits || ""}`.trim() + ".");
+    throw new InputError(
+      `${what} must be an RSA key of at least 2048 bits (Maskinporten signs with RS256); got ${key.asymmetricKeyType} ${bits || ""}`.trim() +
+        ".",
+    );
   }
   return alg ? { key, kid, alg } : { key, kid };
 }
@@ -95,7 +99,12 @@ export function readCertificateChain(text: string, what: string): string[] {
 
 /** Identifies a credential in caches without holding key material. */
 export function credentialId(c: Credential, tokenEndpoint: string): string {
-  const keyRef = c.kid ?? createHash("sha256").update(c.x5c?.[0] ?? "").digest("hex").slice(0, 16);
+  const keyRef =
+    c.kid ??
+    createHash("sha256")
+      .update(c.x5c?.[0] ?? "")
+      .digest("hex")
+      .slice(0, 16);
   return `${tokenEndpoint}|${c.clientId}|${keyRef}`;
 }
 
@@ -227,7 +236,8 @@ export class MaskinportenTokens {
       });
     }
     const meta = JSON.parse(res.text) as AuthorizationServer;
-    if (!meta.issuer || !meta.token_endpoint) throw new Error(`Maskinporten metadata at ${this.wellKnownUrl} lacks issuer or token_endpoint`);
+    if (!meta.issuer || !meta.token_endpoint)
+      throw new Error(`Maskinporten metadata at ${this.wellKnownUrl} lacks issuer or token_endpoint`);
     return meta;
   }
 
@@ -261,7 +271,8 @@ export class MaskinportenTokens {
         idempotent: true,
       });
       const skewed = this.observeServerDate(res.headers.date);
-      if (res.status === 200 || attempt > 1 || !skewed || !/MP-130|Issue time/.test(res.text)) return this.tokenFrom(res, credential, req, meta, key);
+      if (res.status === 200 || attempt > 1 || !skewed || !/MP-130|Issue time/.test(res.text))
+        return this.tokenFrom(res, credential, req, meta, key);
     }
   }
 
@@ -290,7 +301,11 @@ export class MaskinportenTokens {
     }
     const body = JSON.parse(res.text) as { access_token: string; expires_in: number; scope?: string };
     const lifetime = Number(body.expires_in) || 120;
-    const token: Token = { accessToken: body.access_token, expiresAt: Date.now() + lifetime * 1000, scope: body.scope ?? req.scopes.join(" ") };
+    const token: Token = {
+      accessToken: body.access_token,
+      expiresAt: Date.now() + lifetime * 1000,
+      scope: body.scope ?? req.scopes.join(" "),
+    };
     this.cache.set(key, { token, lifetime });
     return token;
   }
@@ -303,17 +318,32 @@ export class MaskinportenTokens {
  * Broken here, before anything is sent, as a clear error.
  */
 export function checkGrantRules(req: TokenRequest): void {
-  const entries = (req.authorizationDetails ?? []).filter((d) => (d as { type?: unknown }).type === "urn:altinn:systemuser") as Record<string, unknown>[];
-  if (entries.length > 1) throw new InputError("A Maskinporten token is for one system user: ask for one urn:altinn:systemuser entry per token (one customer per grant).");
+  const entries = (req.authorizationDetails ?? []).filter((d) => (d as { type?: unknown }).type === "urn:altinn:systemuser") as Record<
+    string,
+    unknown
+  >[];
+  if (entries.length > 1)
+    throw new InputError(
+      "A Maskinporten token is for one system user: ask for one urn:altinn:systemuser entry per token (one customer per grant).",
+    );
   for (const e of entries) {
     const unknown = Object.keys(e).filter((k) => !["type", "systemuser_org", "externalRef"].includes(k));
-    if (unknown.length) throw new InputError(`The urn:altinn:systemuser entry may hold only type, systemuser_org and externalRef; remove ${unknown.join(", ")} (Maskinporten answers MP-302).`);
-    if (Array.isArray(e.systemuser_org)) throw new InputError("systemuser_org names one organisation ({authority, ID}), not a list: one customer per grant.");
+    if (unknown.length)
+      throw new InputError(
+        `The urn:altinn:systemuser entry may hold only type, systemuser_org and externalRef; remove ${unknown.join(", ")} (Maskinporten answers MP-302).`,
+      );
+    if (Array.isArray(e.systemuser_org))
+      throw new InputError("systemuser_org names one organisation ({authority, ID}), not a list: one customer per grant.");
   }
 }
 
 /** Builds and signs the JWT grant: RS256 (or the key's RS512), `kid` or `x5c`, aud = issuer, 60 s lifetime, fresh jti. */
-export async function signGrant(credential: Credential, req: TokenRequest, issuer: string, now = Math.floor(Date.now() / 1000)): Promise<string> {
+export async function signGrant(
+  credential: Credential,
+  req: TokenRequest,
+  issuer: string,
+  now = Math.floor(Date.now() / 1000),
+): Promise<string> {
   const claims: Record<string, unknown> = { scope: req.scopes.join(" ") };
   if (req.resource?.length) claims.resource = req.resource;
   if (req.consumerOrg) claims.consumer_org = req.consumerOrg;

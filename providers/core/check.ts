@@ -75,14 +75,20 @@ export function failuresFromZod(error: z.ZodError): Failure[] {
     );
     let reason = issue.message;
     if (issue.code === "unrecognized_keys") {
-      return { property: property || (issue.keys[0] ?? ""), reason: `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}: remove ${issue.keys.length > 1 ? "them" : "it"} or check the spelling` };
+      return {
+        property: property || (issue.keys[0] ?? ""),
+        reason: `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}: remove ${issue.keys.length > 1 ? "them" : "it"} or check the spelling`,
+      };
     }
     // Only zod's own wording is rewritten: `.int("...")` also reports invalid_type (expected "int"), with our message.
     if (issue.code === "invalid_type" && (issue.expected in typeNames || /received undefined$/.test(issue.message))) {
       // zod 4 keeps the received type only in its message (the input itself only with reportInput).
       const received = /received (\w+)$/.exec(issue.message)?.[1];
       const expected = typeNames[issue.expected] ?? issue.expected;
-      reason = received === "undefined" ? `required: expected ${expected}` : `expected ${expected}${received ? `, got ${typeNames[received] ?? received}` : ""}`;
+      reason =
+        received === "undefined"
+          ? `required: expected ${expected}`
+          : `expected ${expected}${received ? `, got ${typeNames[received] ?? received}` : ""}`;
     }
     return { property, reason };
   });
@@ -108,7 +114,11 @@ export function defined<T extends Record<string, unknown>>(o: T): T {
  * bound on these lengths; ours (1,000 characters on one line, 10,000 with line breaks) are far above any real
  * name and far below a value that should never be sent.
  */
-export function textFailures(value: unknown, opts: { multiline?: readonly string[]; skip?: readonly string[] } = {}, prefix = ""): Failure[] {
+export function textFailures(
+  value: unknown,
+  opts: { multiline?: readonly string[]; skip?: readonly string[] } = {},
+  prefix = "",
+): Failure[] {
   const out: Failure[] = [];
   const visit = (v: unknown, property: string, top: string) => {
     if (typeof v === "string") {
@@ -118,7 +128,8 @@ export function textFailures(value: unknown, opts: { multiline?: readonly string
     } else if (Array.isArray(v)) {
       v.forEach((item, i) => visit(item, `${property}[${i}]`, top));
     } else if (v && typeof v === "object") {
-      for (const [k, item] of Object.entries(v)) if (!k.startsWith("__") && !(opts.skip ?? []).includes(k)) visit(item, property ? `${property}.${k}` : k, top || k);
+      for (const [k, item] of Object.entries(v))
+        if (!k.startsWith("__") && !(opts.skip ?? []).includes(k)) visit(item, property ? `${property}.${k}` : k, top || k);
     }
   };
   visit(value, prefix, "");
@@ -140,7 +151,8 @@ function textProblem(s: string, multiline: boolean): string | undefined {
       return `holds a line break (${at}): ${multiline ? "use \\n, not \\r" : "it must be one line"}`;
     }
     if (c === 0x09 && multiline) continue;
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return `holds the control character U+${c.toString(16).toUpperCase().padStart(4, "0")} (${at}): remove it`;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+      return `holds the control character U+${c.toString(16).toUpperCase().padStart(4, "0")} (${at}): remove it`;
     if (c === 0xfffd) return `holds U+FFFD (${at}), the character left where text that was not UTF-8 was read: write it again as UTF-8`;
     if (c >= 0xd800 && c <= 0xdfff) {
       const pair = c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff;

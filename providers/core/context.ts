@@ -3,7 +3,15 @@ import { decodeJwt } from "jose";
 import { MaskinportenTokens, readCertificateChain, readPrivateKey, requireKeyReference, type Credential, type TokenRequest } from "./auth";
 import { ApiError, formatDuration, InputError, isApiError, type Service } from "./errors";
 import { HttpClient, parseErrorBody, type HttpRequest, type HttpResponse } from "./http";
-import { environmentSource, layered, resolveSettings, settingsFingerprint, type ConfigSource, type Settings, type SimulatorBootstrap } from "./settings";
+import {
+  environmentSource,
+  layered,
+  resolveSettings,
+  settingsFingerprint,
+  type ConfigSource,
+  type Settings,
+  type SimulatorBootstrap,
+} from "./settings";
 
 /**
  * What the providers in one process share: settings, one HTTP pool, one token cache. The dynamic provider
@@ -54,7 +62,12 @@ export class Context {
   }
 
   private simulatorNotRunning(e: unknown): boolean {
-    return this.settings.environment === "local" && isApiError(e) && e.status === undefined && e.problems.some((p) => /ECONNREFUSED/.test(p.message));
+    return (
+      this.settings.environment === "local" &&
+      isApiError(e) &&
+      e.status === undefined &&
+      e.problems.some((p) => /ECONNREFUSED/.test(p.message))
+    );
   }
 
   /** The vendor organisation: digdir:orgNo, else the `consumer` of the admin token. */
@@ -110,7 +123,9 @@ export class Context {
   private async loadCredential(): Promise<Credential> {
     const s = this.settings;
     if (s.environment === "local" && (!s.clientId || !s.privateKey)) return this.simulatorCredential();
-    const missing = [!s.clientId && "digdir:clientId (DIGDIR_CLIENT_ID)", !s.privateKey && "digdir:privateKey (DIGDIR_PRIVATE_KEY)"].filter(Boolean);
+    const missing = [!s.clientId && "digdir:clientId (DIGDIR_CLIENT_ID)", !s.privateKey && "digdir:privateKey (DIGDIR_PRIVATE_KEY)"].filter(
+      Boolean,
+    );
     if (missing.length) {
       throw new InputError(
         `The admin client's credentials are not configured: set ${missing.join(" and ")}, e.g. ` +
@@ -195,7 +210,8 @@ export function defaultHint(status: number, res?: Pick<HttpResponse, "attempts" 
   }
   if (status === 400) return "Correct the input named above; nothing was changed.";
   if (status === 401) return "The admin token was refused: check digdir:clientId, digdir:privateKey and digdir:environment.";
-  if (status === 403) return "The admin client lacks a scope or does not own this object: ask Digdir (or Altinn) for the scope, or check the organisation.";
+  if (status === 403)
+    return "The admin client lacks a scope or does not own this object: ask Digdir (or Altinn) for the scope, or check the organisation.";
   if (status === 404) return "It does not exist (any more): run `pulumi refresh` to bring the state up to date.";
   if (status === 409) return "It conflicts with an existing object: import or adopt it, or choose another name.";
   if (status >= 500) return "The service failed: check its status page and try again later.";

@@ -52,7 +52,13 @@ export interface HttpOptions {
   timeoutMs: number;
 }
 
-export const defaultHttpOptions: HttpOptions = { maxRetries: 4, baseDelayMs: 250, maxDelayMs: 20_000, maxTotalDelayMs: 60_000, timeoutMs: 30_000 };
+export const defaultHttpOptions: HttpOptions = {
+  maxRetries: 4,
+  baseDelayMs: 250,
+  maxDelayMs: 20_000,
+  maxTotalDelayMs: 60_000,
+  timeoutMs: 30_000,
+};
 
 /** Answered before anything was done: any method may be sent again. */
 const refusedStatus = new Set([429, 503]);

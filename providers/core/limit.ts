@@ -42,7 +42,11 @@ export class Limiter {
 }
 
 /** Runs `fn` for every item through the limiter; every outcome is kept (a failure for one does not stop the rest). */
-export async function settleAll<T, R>(limiter: Limiter, items: readonly T[], fn: (item: T) => Promise<R>): Promise<Array<{ item: T; value?: R; error?: unknown }>> {
+export async function settleAll<T, R>(
+  limiter: Limiter,
+  items: readonly T[],
+  fn: (item: T) => Promise<R>,
+): Promise<Array<{ item: T; value?: R; error?: unknown }>> {
   return Promise.all(
     items.map((item) =>
       limiter.run(fn.bind(null, item)).then(

@@ -31,7 +31,8 @@ export function orgNoProblem(value: unknown): string | undefined {
   if (!/^\d+$/.test(value)) return `must be a 9-digit organisation number; "${value}" holds other characters than digits`;
   if (value.length !== 9) return `must be a 9-digit organisation number; "${value}" has ${value.length} digits`;
   const expected = orgNoCheckDigit(value.slice(0, 8));
-  if (expected === undefined) return `"${value}" is not a valid organisation number: no check digit exists for its first eight digits (check for a typing error)`;
+  if (expected === undefined)
+    return `"${value}" is not a valid organisation number: no check digit exists for its first eight digits (check for a typing error)`;
   if (expected !== Number(value[8])) {
     return `"${value}" is not a valid organisation number: the check digit (mod 11) should be ${expected} (${value.slice(0, 8)}${expected}); check for a typing error`;
   }

@@ -82,7 +82,8 @@ export function readSimulatorBootstrap(file: string, cwd = process.cwd()): Simul
     );
   }
   const b = JSON.parse(text) as SimulatorBootstrap;
-  if (!b.url || !b.clientId || !b.kid || !b.privateJwk) throw new InputError(`${path} is not the simulator's bootstrap file: it lacks url, clientId, kid or privateJwk.`);
+  if (!b.url || !b.clientId || !b.kid || !b.privateJwk)
+    throw new InputError(`${path} is not the simulator's bootstrap file: it lacks url, clientId, kid or privateJwk.`);
   return b;
 }
 
@@ -134,7 +135,9 @@ export function resolveSettings(source: ConfigSource): Settings {
     keyId: get("keyId"),
     certificateChain: get("certificateChain"),
     orgNo,
-    adminScopes: get("adminScopes")?.split(/[\s,]+/).filter(Boolean),
+    adminScopes: get("adminScopes")
+      ?.split(/[\s,]+/)
+      .filter(Boolean),
     http: httpOptions(get),
   };
 }

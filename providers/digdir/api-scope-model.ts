@@ -64,19 +64,37 @@ const readOnlyScopeWire = ["name", "owner_orgno", "created", "last_updated"];
 const schema = z.strictObject({
   // No public source gives a syntax (digdir-api.md Corrections 8): a prefix is valid when Digdir has assigned it
   // to the organisation, which create checks against GET /prefix. Only what cannot be part of one scope is refused.
-  prefix: z.string().regex(/^[^\s:"\\]+$/, "must be the prefix Digdir assigned to your organisation (see GET /prefix), without spaces or ':'"),
-  subscope: z.string().regex(/^[^\s"\\]+$/, "must be the rest of the scope's name after prefix: (e.g. api/v1.read), without spaces").max(200),
+  prefix: z
+    .string()
+    .regex(/^[^\s:"\\]+$/, "must be the prefix Digdir assigned to your organisation (see GET /prefix), without spaces or ':'"),
+  subscope: z
+    .string()
+    .regex(/^[^\s"\\]+$/, "must be the rest of the scope's name after prefix: (e.g. api/v1.read), without spaces")
+    .max(200),
   description: z.string().trim().min(1, "must not be empty: consumers see it in Samarbeidsportalen"),
   longDescription: z.string().optional(),
-  visibility: z.enum(["PUBLIC", "PRIVATE"], { error: "must be PUBLIC (listed for everyone) or PRIVATE (seen only by you and the organisations you grant access)" }).default("PUBLIC"),
+  visibility: z
+    .enum(["PUBLIC", "PRIVATE"], {
+      error: "must be PUBLIC (listed for everyone) or PRIVATE (seen only by you and the organisations you grant access)",
+    })
+    .default("PUBLIC"),
   allowedIntegrationTypes: z
     .array(z.enum(integrationTypes, { error: `must be one of ${integrationTypes.join(", ")}` }))
     .min(1, "needs at least one integration type: maskinporten, for Maskinporten clients to use the scope")
     .default(["maskinporten"]),
-  atMaxAge: z.number().int("must be whole seconds").min(1, "must be at least 1 second").max(3600, "must be at most 3600 seconds: no access token lives longer").optional(),
+  atMaxAge: z
+    .number()
+    .int("must be whole seconds")
+    .min(1, "must be at least 1 second")
+    .max(3600, "must be at most 3600 seconds: no access token lives longer")
+    .optional(),
   accessibleForAll: z.boolean().default(false),
-  delegationSource: z.url({ protocol: /^https$/, error: "must be the delegation source's issuer URL, e.g. https://tt02.altinn.no/" }).optional(),
-  tokenType: z.enum(["SELF_CONTAINED", "OPAQUE"], { error: "must be SELF_CONTAINED or OPAQUE (Maskinporten issues self-contained tokens only)" }).default("SELF_CONTAINED"),
+  delegationSource: z
+    .url({ protocol: /^https$/, error: "must be the delegation source's issuer URL, e.g. https://tt02.altinn.no/" })
+    .optional(),
+  tokenType: z
+    .enum(["SELF_CONTAINED", "OPAQUE"], { error: "must be SELF_CONTAINED or OPAQUE (Maskinporten issues self-contained tokens only)" })
+    .default("SELF_CONTAINED"),
   requiresUserConsent: z.boolean().default(false),
   requiresUserAuthentication: z.boolean().default(false),
   requiresPseudonymousTokens: z.boolean().default(false),
@@ -99,7 +117,10 @@ function checkApiScopeInputsAsDeclared(raw: Record<string, unknown>): { inputs: 
   const failures: Failure[] = [];
   const types = inputs.allowedIntegrationTypes;
   if (inputs.tokenType === "OPAQUE" && !isUnknown(types) && types.includes("maskinporten")) {
-    failures.push({ property: "tokenType", reason: "Maskinporten issues only self-contained tokens: use SELF_CONTAINED while allowedIntegrationTypes holds maskinporten" });
+    failures.push({
+      property: "tokenType",
+      reason: "Maskinporten issues only self-contained tokens: use SELF_CONTAINED while allowedIntegrationTypes holds maskinporten",
+    });
   }
   return { inputs, failures };
 }

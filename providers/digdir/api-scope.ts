@@ -62,7 +62,13 @@ export class ApiScope extends ShimResource {
   declare readonly lastUpdated: pulumi.Output<string>;
 
   constructor(name: string, args: ApiScopeArgs, opts?: pulumi.CustomResourceOptions) {
-    super("digdir", "ApiScope", name, { active: undefined, ownerOrgNo: undefined, created: undefined, lastUpdated: undefined, ...args }, opts);
+    super(
+      "digdir",
+      "ApiScope",
+      name,
+      { active: undefined, ownerOrgNo: undefined, created: undefined, lastUpdated: undefined, ...args },
+      opts,
+    );
     this.name = this.id;
   }
 }
@@ -107,9 +113,13 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
       if (created) return { id: name, outs: defined({ ...scopeOutputs(inputs, created) }) };
       const existing = conflict ? await api.findScope(name) : undefined;
       if (!existing) {
-        throw new Error(`Scope ${name} exists at Digdir but not among your organisation's scopes: another organisation owns the name. Choose another subscope, or check the prefix.`);
+        throw new Error(
+          `Scope ${name} exists at Digdir but not among your organisation's scopes: another organisation owns the name. Choose another subscope, or check the prefix.`,
+        );
       }
-      recover(`ApiScope ${name}: ${why}: it was taken over${existing.active === false ? " and reactivated" : ""} instead of being made again.`);
+      recover(
+        `ApiScope ${name}: ${why}: it was taken over${existing.active === false ? " and reactivated" : ""} instead of being made again.`,
+      );
       const active = existing.active !== false;
       if (active && changedScopeFields(scopeOutputs({}, existing), inputs).length === 0) {
         return { id: name, outs: defined({ ...scopeOutputs(inputs, existing) }) };
@@ -125,7 +135,9 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
       if (!live || live.active === false) return { id: "", props: {} };
       const outs = defined({ ...scopeOutputs(props ?? {}, live) });
       const inputs: Record<string, unknown> = {};
-      for (const k of Object.keys(outs)) if (!["name", "active", "ownerOrgNo", "created", "lastUpdated"].includes(k) && !k.startsWith("__")) inputs[k] = outs[k as keyof typeof outs];
+      for (const k of Object.keys(outs))
+        if (!["name", "active", "ownerOrgNo", "created", "lastUpdated"].includes(k) && !k.startsWith("__"))
+          inputs[k] = outs[k as keyof typeof outs];
       return { id, props: outs, inputs };
     },
 

@@ -78,12 +78,21 @@ abstract class SelfServiceApi {
 
   protected abstract get scopes(): string[];
 
-  protected async call<T>(method: Method, path: string, opts: { json?: unknown; idempotent?: boolean; ok?: number[]; hint?: (status: number) => string | undefined } = {}): Promise<{ status: number; body: T | undefined }> {
+  protected async call<T>(
+    method: Method,
+    path: string,
+    opts: { json?: unknown; idempotent?: boolean; ok?: number[]; hint?: (status: number) => string | undefined } = {},
+  ): Promise<{ status: number; body: T | undefined }> {
     const url = `${this.ctx.settings.endpoints.samarbeidBase}${path}`;
     const res = await this.ctx.authorized(this.scopes, { service: "digdir", method, url, json: opts.json, idempotent: opts.idempotent });
     const ok = opts.ok ?? [200, 201, 204];
     if (!ok.includes(res.status) && !(res.status >= 200 && res.status < 300)) {
-      throw apiErrorFrom("digdir", { method, url }, res, opts.hint?.(res.status) ?? (res.status === 403 ? forbiddenHint(method, path) : undefined));
+      throw apiErrorFrom(
+        "digdir",
+        { method, url },
+        res,
+        opts.hint?.(res.status) ?? (res.status === 403 ? forbiddenHint(method, path) : undefined),
+      );
     }
     return { status: res.status, body: res.text.trim() ? (JSON.parse(res.text) as T) : undefined };
   }
@@ -257,7 +266,13 @@ export class DigdirScopeApi extends SelfServiceApi {
     const res = await this.call<unknown>("GET", "/prefix", { ok: [200, 404] });
     if (res.status === 404 || !Array.isArray(res.body)) return undefined;
     return res.body
-      .map((p) => (typeof p === "string" ? p : p && typeof p === "object" && typeof (p as { prefix?: unknown }).prefix === "string" ? (p as { prefix: string }).prefix : undefined))
+      .map((p) =>
+        typeof p === "string"
+          ? p
+          : p && typeof p === "object" && typeof (p as { prefix?: unknown }).prefix === "string"
+            ? (p as { prefix: string }).prefix
+            : undefined,
+      )
       .filter((p): p is string => !!p);
   }
 
@@ -274,7 +289,10 @@ export class DigdirScopeApi extends SelfServiceApi {
   }
 
   async updateScope(name: string, body: WireScope): Promise<WireScope> {
-    const res = await this.call<WireScope>("PUT", `/scopes?scope=${encodeURIComponent(name)}`, { json: body, hint: (s) => scopeHint(s, name, body.prefix) });
+    const res = await this.call<WireScope>("PUT", `/scopes?scope=${encodeURIComponent(name)}`, {
+      json: body,
+      hint: (s) => scopeHint(s, name, body.prefix),
+    });
     return res.body ?? body;
   }
 
@@ -292,15 +310,21 @@ export class DigdirScopeApi extends SelfServiceApi {
 
   /** Grants an organisation access; Digdir answers 400 for a consumer it does not accept. */
   async grantAccess(scope: string, consumerOrgNo: string): Promise<WireConsumer | undefined> {
-    const res = await this.call<WireConsumer>("PUT", `/scopes/access/${encodeURIComponent(consumerOrgNo)}?scope=${encodeURIComponent(scope)}`, {
-      hint: (s) => accessHint(s, scope, consumerOrgNo),
-    });
+    const res = await this.call<WireConsumer>(
+      "PUT",
+      `/scopes/access/${encodeURIComponent(consumerOrgNo)}?scope=${encodeURIComponent(scope)}`,
+      {
+        hint: (s) => accessHint(s, scope, consumerOrgNo),
+      },
+    );
     return res.body;
   }
 
   /** Revokes access (the row stays, `state: DENIED`); a 404 means there is nothing to revoke. */
   async revokeAccess(scope: string, consumerOrgNo: string): Promise<void> {
-    await this.call("DELETE", `/scopes/access/${encodeURIComponent(consumerOrgNo)}?scope=${encodeURIComponent(scope)}`, { ok: [200, 204, 404] });
+    await this.call("DELETE", `/scopes/access/${encodeURIComponent(consumerOrgNo)}?scope=${encodeURIComponent(scope)}`, {
+      ok: [200, 204, 404],
+    });
   }
 }
 
@@ -315,7 +339,8 @@ export function scopeNamed(body: unknown, name: string): WireScope | undefined {
 }
 
 function scopeHint(status: number, name: string, prefix: string): string | undefined {
-  if (status === 403) return `The admin client may not manage scopes with prefix "${prefix}": it needs idporten:scopes.write, and Digdir must have assigned the prefix to your organisation (servicedesk@digdir.no).`;
+  if (status === 403)
+    return `The admin client may not manage scopes with prefix "${prefix}": it needs idporten:scopes.write, and Digdir must have assigned the prefix to your organisation (servicedesk@digdir.no).`;
   if (status === 400) return `Digdir refused scope ${name}: correct the fields named above; nothing was changed.`;
   if (status === 409) return `Scope ${name} exists already.`;
   return undefined;
@@ -325,7 +350,9 @@ function accessHint(status: number, scope: string, consumerOrgNo: string): strin
   if (status === 400) {
     return `Digdir refused organisation ${consumerOrgNo} as a consumer of ${scope}: it does not accept that organisation number (not in Enhetsregisteret, or not an organisation that can be granted scopes). Check the number with the consumer, or remove the ScopeAccess; nothing was granted.`;
   }
-  if (status === 404) return `Scope ${scope} does not exist or is not your organisation's: declare it with an ApiScope (and pass its name, so the grant waits for it).`;
-  if (status === 403) return `The admin client may not grant access to ${scope}: it needs idporten:scopes.write and must own the scope's prefix.`;
+  if (status === 404)
+    return `Scope ${scope} does not exist or is not your organisation's: declare it with an ApiScope (and pass its name, so the grant waits for it).`;
+  if (status === 403)
+    return `The admin client may not grant access to ${scope}: it needs idporten:scopes.write and must own the scope's prefix.`;
   return undefined;
 }

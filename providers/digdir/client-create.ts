@@ -42,7 +42,13 @@ export interface CreatedClient {
 }
 
 /** POSTs the client under a chosen id, or adopts the client an earlier attempt made under it. */
-export async function createClientOnce(ctx: Context, kind: ClientKind, payload: WireClient, inputs: ClientInputs & { createKey?: string }, label: string): Promise<CreatedClient> {
+export async function createClientOnce(
+  ctx: Context,
+  kind: ClientKind,
+  payload: WireClient,
+  inputs: ClientInputs & { createKey?: string },
+  label: string,
+): Promise<CreatedClient> {
   const api = new DigdirClientApi(ctx);
   const key = inputs.createKey;
   const parts = key ? { environment: ctx.settings.environment, orgNo: await ctx.orgNo(api.adminScopes), createKey: key } : undefined;
@@ -50,7 +56,9 @@ export async function createClientOnce(ctx: Context, kind: ClientKind, payload: 
 
   const adopt = async (live: WireClient, why: string): Promise<CreatedClient> => {
     const updated = await api.updateClient(live.client_id!, updatePayload(kind, live, inputs));
-    recover(`${label}: client ${live.client_id} ${why}: adopted it and brought it to the declared fields, instead of creating a second client.`);
+    recover(
+      `${label}: client ${live.client_id} ${why}: adopted it and brought it to the declared fields, instead of creating a second client.`,
+    );
     return { live: { ...live, ...updated }, adopted: true };
   };
 
@@ -59,7 +67,8 @@ export async function createClientOnce(ctx: Context, kind: ClientKind, payload: 
     if (parts) {
       const existing = await api.getClientAny(id);
       if (existing) {
-        if (ours(existing)) return adopt(existing, "already existed under this resource's chosen id (left by a lost answer or an interrupted run)");
+        if (ours(existing))
+          return adopt(existing, "already existed under this resource's chosen id (left by a lost answer or an interrupted run)");
         continue;
       }
     }
@@ -84,5 +93,7 @@ export async function createClientOnce(ctx: Context, kind: ClientKind, payload: 
       }
     }
   }
-  throw new Error(`${label}: the first ${maxCandidates} client ids chosen for this resource are all in use (each delete of the client uses one): give the resource a new name.`);
+  throw new Error(
+    `${label}: the first ${maxCandidates} client ids chosen for this resource are all in use (each delete of the client uses one): give the resource a new name.`,
+  );
 }

@@ -83,21 +83,39 @@ export interface ClientKeysOutputs extends ClientKeysInputs {
   nextStepAt?: string;
 }
 
-export const keyPolicyDefaults = { generate: false, overlapDays: 7, renewBeforeDays: 30, verifyToken: false, verifyTimeoutSeconds: 180 } as const;
+export const keyPolicyDefaults = {
+  generate: false,
+  overlapDays: 7,
+  renewBeforeDays: 30,
+  verifyToken: false,
+  verifyTimeoutSeconds: 180,
+} as const;
 
 function schema(now: number) {
   const b64url = /^[A-Za-z0-9_-]+$/;
   const jwk = z.strictObject({
     kty: z.literal("RSA", { error: 'must be "RSA": Digdir registers RSA keys only' }),
-    kid: z.string().regex(/^[A-Za-z0-9._-]+$/, "must be letters, digits, '.', '_' or '-' (a random UUID is safest)").max(200),
-    n: z.string().regex(b64url, "must be the base64url modulus").refine((n) => Buffer.from(n, "base64url").length * 8 >= 2048, "the key is shorter than 2048 bits: generate an RSA key of 2048 bits or more"),
+    kid: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, "must be letters, digits, '.', '_' or '-' (a random UUID is safest)")
+      .max(200),
+    n: z
+      .string()
+      .regex(b64url, "must be the base64url modulus")
+      .refine(
+        (n) => Buffer.from(n, "base64url").length * 8 >= 2048,
+        "the key is shorter than 2048 bits: generate an RSA key of 2048 bits or more",
+      ),
     e: z.string().regex(b64url, "must be the base64url exponent"),
     alg: z.enum(["RS256", "RS512"], { error: 'must be "RS256" or "RS512" (the algorithms Digdir registers)' }).default("RS256"),
     use: z.literal("sig", { error: 'must be "sig": Digdir requires signing keys since the 2025-05-22 API' }).default("sig"),
     exp: z
       .number()
       .int("must be whole epoch seconds")
-      .refine((x) => x > now, "is in the past: a key must expire in the future (leave exp out and Digdir gives the key one year, renewed by renewBeforeDays)")
+      .refine(
+        (x) => x > now,
+        "is in the past: a key must expire in the future (leave exp out and Digdir gives the key one year, renewed by renewBeforeDays)",
+      )
       .refine((x) => x <= now + maxKeyLifetimeSeconds, "is more than one year ahead: Digdir accepts at most one year")
       .optional(),
     x5c: z.array(z.string()).min(1).optional(),
@@ -107,13 +125,27 @@ function schema(now: number) {
     clientId: z.string().min(1, "must be the client's id (e.g. a MaskinportenClient's clientId output)"),
     keys: z.array(jwk).max(maxKeys, `Digdir accepts at most ${maxKeys} keys per client`).default([]),
     generate: z.boolean().default(keyPolicyDefaults.generate),
-    rotateAfterDays: days("how old the current generated key may get").max(365, "must be at most 365: Digdir keys live at most one year").optional(),
+    rotateAfterDays: days("how old the current generated key may get")
+      .max(365, "must be at most 365: Digdir keys live at most one year")
+      .optional(),
     overlapDays: days("how long the previous key stays after a rotation").default(keyPolicyDefaults.overlapDays),
-    renewBeforeDays: z.number({ error: "must be a number of days (0: never renew)" }).min(0, "must be 0 (never) or more days").max(364, "must be less than a year").default(keyPolicyDefaults.renewBeforeDays),
+    renewBeforeDays: z
+      .number({ error: "must be a number of days (0: never renew)" })
+      .min(0, "must be 0 (never) or more days")
+      .max(364, "must be less than a year")
+      .default(keyPolicyDefaults.renewBeforeDays),
     keyLifetimeDays: days("the exp of generated keys").max(365, "must be at most 365: Digdir accepts at most one year").optional(),
     verifyToken: z.boolean().default(keyPolicyDefaults.verifyToken),
-    verifyScope: z.string().regex(/^[a-z0-9_.-]+:[A-Za-z0-9_./:-]+$/, "must be a scope of the client, e.g. krr:global/kontaktinformasjon.read").optional(),
-    verifyTimeoutSeconds: z.number().int("must be whole seconds").min(1).max(1800, "must be at most 1800 seconds").default(keyPolicyDefaults.verifyTimeoutSeconds),
+    verifyScope: z
+      .string()
+      .regex(/^[a-z0-9_.-]+:[A-Za-z0-9_./:-]+$/, "must be a scope of the client, e.g. krr:global/kontaktinformasjon.read")
+      .optional(),
+    verifyTimeoutSeconds: z
+      .number()
+      .int("must be whole seconds")
+      .min(1)
+      .max(1800, "must be at most 1800 seconds")
+      .default(keyPolicyDefaults.verifyTimeoutSeconds),
   });
 }
 
@@ -121,14 +153,20 @@ function schema(now: number) {
  * Validates a key set and its policy offline, filling in defaults; private key material is refused without
  * being echoed. `now` is epoch seconds (the provider passes the services' clock).
  */
-export function checkClientKeysInputs(raw: Record<string, unknown>, now = Math.floor(Date.now() / 1000)): { inputs: ClientKeysInputs; failures: Failure[] } {
+export function checkClientKeysInputs(
+  raw: Record<string, unknown>,
+  now = Math.floor(Date.now() / 1000),
+): { inputs: ClientKeysInputs; failures: Failure[] } {
   const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
   const failures: Failure[] = [];
   const keys = Array.isArray(news.keys) ? (news.keys as unknown[]) : [];
   keys.forEach((k, i) => {
     const present = k && typeof k === "object" ? privateMembers.filter((m) => m in (k as object)) : [];
     if (present.length) {
-      failures.push({ property: `keys[${i}]`, reason: `holds private key material (${present.join(", ")}): register only the public key; the private key stays in your vault` });
+      failures.push({
+        property: `keys[${i}]`,
+        reason: `holds private key material (${present.join(", ")}): register only the public key; the private key stays in your vault`,
+      });
     }
   });
   if (failures.length) return { inputs: raw as unknown as ClientKeysInputs, failures };
@@ -148,28 +186,54 @@ function ruleFailures(i: ClientKeysInputs): Failure[] {
   const seen = new Map<string, number>();
   i.keys.forEach((k, n) => {
     if (isUnknown(k) || isUnknown(k.kid)) return;
-    if (seen.has(k.kid)) out.push({ property: `keys[${n}].kid`, reason: `"${k.kid}" is also the kid of keys[${seen.get(k.kid)}]: every key needs its own kid` });
+    if (seen.has(k.kid))
+      out.push({
+        property: `keys[${n}].kid`,
+        reason: `"${k.kid}" is also the kid of keys[${seen.get(k.kid)}]: every key needs its own kid`,
+      });
     seen.set(k.kid, n);
   });
   if (isUnknown(i.generate)) return out;
   if (!i.generate) {
     if (!containsUnknown(i.keys) && i.keys.length === 0) {
-      out.push({ property: "keys", reason: "needs at least one key, or generate: true: to remove every key, delete the ClientKeys resource" });
+      out.push({
+        property: "keys",
+        reason: "needs at least one key, or generate: true: to remove every key, delete the ClientKeys resource",
+      });
     }
     for (const f of ["rotateAfterDays", "keyLifetimeDays"] as const) {
-      if (i[f] !== undefined) out.push({ property: f, reason: "applies to generated keys: set generate: true, or rotate declared keys yourself by adding the new key and later removing the old" });
+      if (i[f] !== undefined)
+        out.push({
+          property: f,
+          reason:
+            "applies to generated keys: set generate: true, or rotate declared keys yourself by adding the new key and later removing the old",
+        });
     }
-    if (i.verifyToken === true) out.push({ property: "verifyToken", reason: "needs generate: true: the provider holds no private key of a declared key to get a token with" });
+    if (i.verifyToken === true)
+      out.push({
+        property: "verifyToken",
+        reason: "needs generate: true: the provider holds no private key of a declared key to get a token with",
+      });
   } else if (!containsUnknown(i.keys) && i.keys.length > maxKeys - generatedPlaces) {
-    out.push({ property: "keys", reason: `with generate: true, at most ${maxKeys - generatedPlaces} declared keys: Digdir accepts ${maxKeys}, and ${generatedPlaces} places are kept for the generated key and its successor during a rotation` });
+    out.push({
+      property: "keys",
+      reason: `with generate: true, at most ${maxKeys - generatedPlaces} declared keys: Digdir accepts ${maxKeys}, and ${generatedPlaces} places are kept for the generated key and its successor during a rotation`,
+    });
   }
-  if (i.verifyScope !== undefined && i.verifyToken === false) out.push({ property: "verifyScope", reason: "is used only with verifyToken: true: set that, or remove verifyScope" });
+  if (i.verifyScope !== undefined && i.verifyToken === false)
+    out.push({ property: "verifyScope", reason: "is used only with verifyToken: true: set that, or remove verifyScope" });
   const num = (v: unknown): v is number => typeof v === "number";
   if (num(i.rotateAfterDays) && num(i.overlapDays) && i.overlapDays >= i.rotateAfterDays) {
-    out.push({ property: "overlapDays", reason: `must be shorter than rotateAfterDays (${i.rotateAfterDays}): the previous key must be gone before the next rotation` });
+    out.push({
+      property: "overlapDays",
+      reason: `must be shorter than rotateAfterDays (${i.rotateAfterDays}): the previous key must be gone before the next rotation`,
+    });
   }
   if (num(i.keyLifetimeDays) && num(i.renewBeforeDays) && i.renewBeforeDays >= i.keyLifetimeDays) {
-    out.push({ property: "renewBeforeDays", reason: `must be shorter than keyLifetimeDays (${i.keyLifetimeDays}), or every key would be due for renewal as soon as it is registered` });
+    out.push({
+      property: "renewBeforeDays",
+      reason: `must be shorter than keyLifetimeDays (${i.keyLifetimeDays}), or every key would be due for renewal as soon as it is registered`,
+    });
   }
   return out;
 }
@@ -228,7 +292,16 @@ export function keySetChanged(registered: PublicJwk[] | undefined, desired: Publ
 }
 
 /** The policy fields whose change is an update even when no key changes (the state records the policy). */
-export const policyFields = ["generate", "rotateAfterDays", "overlapDays", "renewBeforeDays", "keyLifetimeDays", "verifyToken", "verifyScope", "verifyTimeoutSeconds"] as const;
+export const policyFields = [
+  "generate",
+  "rotateAfterDays",
+  "overlapDays",
+  "renewBeforeDays",
+  "keyLifetimeDays",
+  "verifyToken",
+  "verifyScope",
+  "verifyTimeoutSeconds",
+] as const;
 
 export function policyChanged(olds: Partial<KeyPolicy>, news: Partial<KeyPolicy>): boolean {
   return policyFields.some((f) => isUnknown(news[f]) || JSON.stringify(olds[f] ?? null) !== JSON.stringify(news[f] ?? null));

@@ -105,7 +105,9 @@ export function planKeys(state: KeyState, desired: ClientKeysInputs, now: number
   let promote: string | undefined;
   // A record leaves the state with a step: "remove"/"retire" when the key is registered, "forget" when not.
   const drop = (g: GeneratedKeyRecord, kind: "remove" | "retire", reason: string) =>
-    steps.push(registered.has(g.kid) ? { kind, kid: g.kid, reason } : { kind: "forget", kid: g.kid, reason: `${reason} (no longer registered)` });
+    steps.push(
+      registered.has(g.kid) ? { kind, kid: g.kid, reason } : { kind: "forget", kid: g.kid, reason: `${reason} (no longer registered)` },
+    );
   if (!desired.generate) {
     for (const g of generated) drop(g, "remove", "generate is off: generated keys are removed");
     generated = [];
@@ -113,7 +115,8 @@ export function planKeys(state: KeyState, desired: ClientKeysInputs, now: number
     const keep: GeneratedKeyRecord[] = [];
     for (const g of generated) {
       if (g.retireAt && now >= secondsOf(g.retireAt)) drop(g, "retire", `the overlap after the rotation ended ${g.retireAt}`);
-      else if (!(registered.get(g.kid) ?? state.held[g.kid]) || (g.pending && !state.held[g.kid])) drop(g, "remove", "the state holds no private key for it");
+      else if (!(registered.get(g.kid) ?? state.held[g.kid]) || (g.pending && !state.held[g.kid]))
+        drop(g, "remove", "the state holds no private key for it");
       else keep.push(g);
     }
     generated = keep;
@@ -130,11 +133,19 @@ export function planKeys(state: KeyState, desired: ClientKeysInputs, now: number
       rotation = { kind: "rotate", kid: current.kid, reason: "the state holds no private key for the current key" };
     } else if (rotationDueAt(current, desired) !== undefined && now >= rotationDueAt(current, desired)!) {
       promote = "new";
-      rotation = { kind: "rotate", kid: current.kid, reason: `registered ${current.createdAt}, rotateAfterDays ${desired.rotateAfterDays} have passed` };
+      rotation = {
+        kind: "rotate",
+        kid: current.kid,
+        reason: `registered ${current.createdAt}, rotateAfterDays ${desired.rotateAfterDays} have passed`,
+      };
     }
     // A key being rotated out now retires after the overlap: it is renewed only if it would expire before that.
     const retiresAt = (g: GeneratedKeyRecord) =>
-      g.retireAt ? secondsOf(g.retireAt) : rotation?.kind === "rotate" && g.kid === current?.kid ? now + Math.round(desired.overlapDays * daySeconds) : undefined;
+      g.retireAt
+        ? secondsOf(g.retireAt)
+        : rotation?.kind === "rotate" && g.kid === current?.kid
+          ? now + Math.round(desired.overlapDays * daySeconds)
+          : undefined;
     for (const g of generated) {
       const r = registered.get(g.kid) ?? state.held[g.kid];
       const retire = retiresAt(g);
@@ -148,7 +159,12 @@ export function planKeys(state: KeyState, desired: ClientKeysInputs, now: number
         set.push({ source: "generated", jwk: kept(r, now) });
       }
     }
-    if (pending) steps.push({ kind: "verify", kid: pending.kid, reason: desired.verifyToken ? "registered, not yet proven with a token" : "registered, not yet exposed as current" });
+    if (pending)
+      steps.push({
+        kind: "verify",
+        kid: pending.kid,
+        reason: desired.verifyToken ? "registered, not yet proven with a token" : "registered, not yet exposed as current",
+      });
     if (rotation) {
       steps.push(rotation);
       set.push({ source: "new", ...expOf(generatedExp(desired, now)) });
@@ -157,8 +173,16 @@ export function planKeys(state: KeyState, desired: ClientKeysInputs, now: number
 
   const generatedKids = new Set(generated.map((g) => g.kid));
   for (const r of state.registered) {
-    if (!declaredKids.has(r.kid) && !generatedKids.has(r.kid) && !steps.some((s) => s.kid === r.kid && (s.kind === "remove" || s.kind === "retire"))) {
-      steps.push({ kind: "remove", kid: r.kid, reason: "registered, but neither declared nor generated (removed from the program, or added outside Pulumi)" });
+    if (
+      !declaredKids.has(r.kid) &&
+      !generatedKids.has(r.kid) &&
+      !steps.some((s) => s.kid === r.kid && (s.kind === "remove" || s.kind === "retire"))
+    ) {
+      steps.push({
+        kind: "remove",
+        kid: r.kid,
+        reason: "registered, but neither declared nor generated (removed from the program, or added outside Pulumi)",
+      });
     }
   }
   const write = steps.some((s) => s.kind !== "verify" && s.kind !== "forget");

@@ -101,8 +101,23 @@ export class ClientKeys extends ShimResource {
   declare readonly nextStepAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ClientKeysArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { kids: undefined, expiresAt: undefined, currentKid: undefined, currentPrivateJwk: undefined, pendingPrivateJwk: undefined, generatedKeys: undefined, rotatedAt: undefined, nextStepAt: undefined };
-    super("digdir", "ClientKeys", name, { ...outputs, ...args }, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...clientKeysSecretOutputs] });
+    const outputs = {
+      kids: undefined,
+      expiresAt: undefined,
+      currentKid: undefined,
+      currentPrivateJwk: undefined,
+      pendingPrivateJwk: undefined,
+      generatedKeys: undefined,
+      rotatedAt: undefined,
+      nextStepAt: undefined,
+    };
+    super(
+      "digdir",
+      "ClientKeys",
+      name,
+      { ...outputs, ...args },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...clientKeysSecretOutputs] },
+    );
   }
 }
 
@@ -120,7 +135,11 @@ async function generateKey(): Promise<FreshKey> {
   const { privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
   const kid = randomUUID();
   const jwk = privateKey.export({ format: "jwk" }) as Record<string, string>;
-  return { kid, publicJwk: { kty: "RSA", kid, n: jwk.n, e: jwk.e, alg: "RS256", use: "sig" }, privateJwk: JSON.stringify({ ...jwk, kid, alg: "RS256", use: "sig" }) };
+  return {
+    kid,
+    publicJwk: { kty: "RSA", kid, n: jwk.n, e: jwk.e, alg: "RS256", use: "sig" },
+    privateJwk: JSON.stringify({ ...jwk, kid, alg: "RS256", use: "sig" }),
+  };
 }
 
 /** The public half of a private JWK held in the state. */
@@ -150,7 +169,13 @@ function stateOf(olds: Partial<ClientKeysOutputs> | undefined): { state: KeyStat
   return { state: { registered: Array.isArray(olds?.keys) ? olds!.keys : [], generated, held }, privates };
 }
 
-function outputsOf(clientId: string, desired: ClientKeysInputs, registered: PublicJwk[], records: GeneratedKeyRecord[], privates: Record<string, string>): ClientKeysOutputs {
+function outputsOf(
+  clientId: string,
+  desired: ClientKeysInputs,
+  registered: PublicJwk[],
+  records: GeneratedKeyRecord[],
+  privates: Record<string, string>,
+): ClientKeysOutputs {
   const current = currentGenerated(records);
   const pending = records.find((r) => r.pending);
   const held: Record<string, PublicJwk> = {};
@@ -179,7 +204,13 @@ function outputsOf(clientId: string, desired: ClientKeysInputs, registered: Publ
  * then expose the new key as current, after proving it with a token when `verifyToken`. A failure after the
  * write reports the state as it now is (the key registered, pending), so nothing registered goes unrecorded.
  */
-async function carryOut(ctx: Context, clientId: string, olds: Partial<ClientKeysOutputs> | undefined, desired: ClientKeysInputs, mode: "create" | "update"): Promise<ClientKeysOutputs> {
+async function carryOut(
+  ctx: Context,
+  clientId: string,
+  olds: Partial<ClientKeysOutputs> | undefined,
+  desired: ClientKeysInputs,
+  mode: "create" | "update",
+): Promise<ClientKeysOutputs> {
   const api = new DigdirClientApi(ctx);
   const { state, privates } = stateOf(olds);
   const plan = planKeys(state, desired, seconds(await ctx.serverNow()));
@@ -223,7 +254,14 @@ async function carryOut(ctx: Context, clientId: string, olds: Partial<ClientKeys
  * Gets a Maskinporten token with the new key, retrying with back-off while Digdir propagates it (0–2 minutes,
  * landscape.md §6). Scope refusals (MP-2xx) are not a key problem and end the wait at once.
  */
-async function verifyKey(ctx: Context, api: DigdirClientApi, clientId: string, kid: string, privateJwk: string | undefined, desired: ClientKeysInputs): Promise<void> {
+async function verifyKey(
+  ctx: Context,
+  api: DigdirClientApi,
+  clientId: string,
+  kid: string,
+  privateJwk: string | undefined,
+  desired: ClientKeysInputs,
+): Promise<void> {
   if (!privateJwk) throw new InputError(`the state holds no private key for ${kid}`);
   const scope = desired.verifyScope ?? (await verifyScopeOf(api, clientId));
   const { key, alg } = readPrivateKey(privateJwk, "the generated key");
@@ -240,6 +278,7 @@ async function verifyKey(ctx: Context, api: DigdirClientApi, clientId: string, k
         const answer = `${e.status ?? "no answer"}${e.codes.length ? ` [${e.codes.join(", ")}]` : ""}${e.problems.length ? ` ${e.problems.map((p) => p.message).join("; ")}` : ""}`;
         throw new Error(
           `Maskinporten did not accept it within ${desired.verifyTimeoutSeconds} s (${attempt} attempts; Digdir may take minutes to activate a new key: raise verifyTimeoutSeconds if this recurs). Its last answer: ${answer}`,
+          { cause: e },
         );
       }
       await new Promise((r) => setTimeout(r, wait));
@@ -275,7 +314,9 @@ export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
     async check(_olds, news) {
       const ctx = context();
       // A declared exp is judged by the services' clock; without one no time (and no request) is needed.
-      const declaresExp = Array.isArray(news.keys) && news.keys.some((k: unknown) => !!k && typeof k === "object" && typeof (k as { exp?: unknown }).exp === "number");
+      const declaresExp =
+        Array.isArray(news.keys) &&
+        news.keys.some((k: unknown) => !!k && typeof k === "object" && typeof (k as { exp?: unknown }).exp === "number");
       const now = seconds(declaresExp ? await ctx.serverNow() : ctx.now());
       const { inputs, failures } = checkClientKeysInputs(news, now);
       return failures.length ? { inputs: news, failures } : { inputs };
@@ -288,7 +329,8 @@ export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
     async diff(_id, olds: ClientKeysOutputs, news: ClientKeysInputs) {
       // Another client (or one not known yet: a client being created or replaced) is an update, which moves
       // the set: never a replacement on an unknown alone, and the same step whether the preview knew the id.
-      if (movesTo(olds, news) || containsUnknown(news) || policyChanged(olds, news)) return { changes: true, replaces: [], deleteBeforeReplace: false };
+      if (movesTo(olds, news) || containsUnknown(news) || policyChanged(olds, news))
+        return { changes: true, replaces: [], deleteBeforeReplace: false };
       const plan = planKeys(stateOf(olds).state, news, seconds(await context().serverNow()));
       return { changes: plan.steps.length > 0, replaces: [], deleteBeforeReplace: false };
     },

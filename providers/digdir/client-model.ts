@@ -92,17 +92,35 @@ const loginOnly: Field[] = [
 const setFields: Field[] = ["grantTypes", "scopes", "redirectUris", "postLogoutRedirectUris"];
 
 export function fieldsOf(kind: ClientKind): Field[] {
-  const machine: Field[] = ["name", "description", "clientUri", "integrationType", "applicationType", "tokenEndpointAuthMethod", "grantTypes", "scopes", "accessTokenLifetime"];
+  const machine: Field[] = [
+    "name",
+    "description",
+    "clientUri",
+    "integrationType",
+    "applicationType",
+    "tokenEndpointAuthMethod",
+    "grantTypes",
+    "scopes",
+    "accessTokenLifetime",
+  ];
   return kind === "IdportenClient" ? [...machine, ...loginOnly] : machine;
 }
 
 // Lifetimes: the liberator CRD's ranges (digdir-api.md §5); Digdir's own limits are not published.
-const lifetime = (max: number) => z.number().int("must be a whole number of seconds").min(1, "must be at least 1 second").max(max, `must be at most ${max} seconds`);
-const scopeName = z.string().regex(/^[a-z0-9_.-]+:[A-Za-z0-9_./:-]+$/, "must be a scope name of the form prefix:subscope, e.g. krr:global/kontaktinformasjon.read");
+const lifetime = (max: number) =>
+  z.number().int("must be a whole number of seconds").min(1, "must be at least 1 second").max(max, `must be at most ${max} seconds`);
+const scopeName = z
+  .string()
+  .regex(/^[a-z0-9_.-]+:[A-Za-z0-9_./:-]+$/, "must be a scope name of the form prefix:subscope, e.g. krr:global/kontaktinformasjon.read");
 const loginScope = z.string().regex(/^[A-Za-z0-9_./:-]+$/, "must be a scope name without spaces");
 
 /** Digdir's client ids are UUIDs; older ones other text without spaces or slashes. */
-const adoptedClientId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, "must be the Digdir client id of an existing client of your organisation (a UUID, as Samarbeidsportalen shows it)");
+const adoptedClientId = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/,
+    "must be the Digdir client id of an existing client of your organisation (a UUID, as Samarbeidsportalen shows it)",
+  );
 
 const schemas = new Map<ClientKind, ReturnType<typeof buildSchema>>();
 
@@ -135,10 +153,23 @@ function buildSchema(kind: ClientKind) {
   }
   return z.strictObject({
     ...common,
-    integrationType: z.enum(["idporten", "api_klient", "ansattporten"], { error: "must be idporten, api_klient or ansattporten" }).default("idporten"),
+    integrationType: z
+      .enum(["idporten", "api_klient", "ansattporten"], { error: "must be idporten, api_klient or ansattporten" })
+      .default("idporten"),
     applicationType: z.enum(["web", "browser", "native"], { error: "must be web, browser or native" }).default("web"),
-    tokenEndpointAuthMethod: z.enum(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"], { error: "must be client_secret_basic, client_secret_post, private_key_jwt or none" }).optional(),
-    grantTypes: z.array(z.enum(["authorization_code", "refresh_token"], { error: "must be authorization_code or refresh_token (implicit, password and client_credentials are not supported)" })).min(1).optional(),
+    tokenEndpointAuthMethod: z
+      .enum(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"], {
+        error: "must be client_secret_basic, client_secret_post, private_key_jwt or none",
+      })
+      .optional(),
+    grantTypes: z
+      .array(
+        z.enum(["authorization_code", "refresh_token"], {
+          error: "must be authorization_code or refresh_token (implicit, password and client_credentials are not supported)",
+        }),
+      )
+      .min(1)
+      .optional(),
     scopes: z.array(loginScope).optional(),
     redirectUris: z.array(z.string()).min(1, "a login client needs at least one redirect URI"),
     postLogoutRedirectUris: z.array(z.string()).min(1).optional(),
@@ -177,7 +208,10 @@ function checkClientInputsAsDeclared(kind: ClientKind, raw: Record<string, unkno
   if (kind !== "IdportenClient") {
     for (const f of loginOnly) {
       if (news[f] !== undefined) {
-        failures.push({ property: f, reason: `${kind === "KrrClient" ? "KRR" : "Maskinporten"} clients are machine-to-machine and take no ${f}: remove it, or declare an IdportenClient` });
+        failures.push({
+          property: f,
+          reason: `${kind === "KrrClient" ? "KRR" : "Maskinporten"} clients are machine-to-machine and take no ${f}: remove it, or declare an IdportenClient`,
+        });
         delete news[f];
       }
     }
@@ -253,43 +287,74 @@ function ruleFailures(kind: ClientKind, c: ClientInputs, env: EnvironmentName): 
   if (kind !== "IdportenClient") return out;
   const publicClient = c.applicationType !== "web";
   if (publicClient && c.tokenEndpointAuthMethod !== "none") {
-    out.push({ property: "tokenEndpointAuthMethod", reason: `a ${c.applicationType} client cannot keep a secret or key, so it must be "none" (the combination table of Digdir's docs)` });
+    out.push({
+      property: "tokenEndpointAuthMethod",
+      reason: `a ${c.applicationType} client cannot keep a secret or key, so it must be "none" (the combination table of Digdir's docs)`,
+    });
   }
   if (c.rotationTrigger !== undefined && !isUnknown(c.tokenEndpointAuthMethod) && !usesClientSecret(c.tokenEndpointAuthMethod)) {
-    out.push({ property: "rotationTrigger", reason: `rotates the client secret, and a ${c.tokenEndpointAuthMethod} client has none: remove it, or use client_secret_basic or client_secret_post (keys rotate with ClientKeys)` });
+    out.push({
+      property: "rotationTrigger",
+      reason: `rotates the client secret, and a ${c.tokenEndpointAuthMethod} client has none: remove it, or use client_secret_basic or client_secret_post (keys rotate with ClientKeys)`,
+    });
   }
   if (!publicClient && c.tokenEndpointAuthMethod === "none") {
-    out.push({ property: "tokenEndpointAuthMethod", reason: 'a web client must authenticate: use private_key_jwt (recommended), client_secret_basic or client_secret_post, or set applicationType to "browser" or "native"' });
+    out.push({
+      property: "tokenEndpointAuthMethod",
+      reason:
+        'a web client must authenticate: use private_key_jwt (recommended), client_secret_basic or client_secret_post, or set applicationType to "browser" or "native"',
+    });
   }
   if (containsUnknown(c.grantTypes) || containsUnknown(c.scopes)) return out;
   if (c.tokenEndpointAuthMethod === "none" && c.grantTypes.includes("refresh_token")) {
-    out.push({ property: "grantTypes", reason: "a client without authentication (tokenEndpointAuthMethod none) cannot use refresh_token: remove it" });
+    out.push({
+      property: "grantTypes",
+      reason: "a client without authentication (tokenEndpointAuthMethod none) cannot use refresh_token: remove it",
+    });
   }
   if (!c.grantTypes.includes("authorization_code")) out.push({ property: "grantTypes", reason: "a login client needs authorization_code" });
   if (!c.scopes.includes("openid")) out.push({ property: "scopes", reason: 'a login client must have the scope "openid"' });
   if (c.integrationType === "idporten") {
     const extra = c.scopes.filter((s) => !["openid", "profile", ...idportenExtraScopes].includes(s));
-    if (extra.length) out.push({ property: "scopes", reason: `an idporten client may add only ${idportenExtraScopes.join(" and ")} to openid and profile; ${extra.join(", ")} needs integrationType api_klient` });
+    if (extra.length)
+      out.push({
+        property: "scopes",
+        reason: `an idporten client may add only ${idportenExtraScopes.join(" and ")} to openid and profile; ${extra.join(", ")} needs integrationType api_klient`,
+      });
   }
   if (c.integrationType === "ansattporten" && c.ssoDisabled === false) {
     out.push({ property: "ssoDisabled", reason: "Ansattporten always isolates SSO sessions: set it to true or leave it out" });
   }
   if (!c.postLogoutRedirectUris?.length) {
-    out.push({ property: "postLogoutRedirectUris", reason: "a login client needs at least one post-logout redirect URI (or a clientUri to default to)" });
+    out.push({
+      property: "postLogoutRedirectUris",
+      reason: "a login client needs at least one post-logout redirect URI (or a clientUri to default to)",
+    });
   }
   c.redirectUris?.forEach((u, i) => out.push(...uriFailures(`redirectUris[${i}]`, u, c.applicationType, env)));
   c.postLogoutRedirectUris?.forEach((u, i) => out.push(...uriFailures(`postLogoutRedirectUris[${i}]`, u, c.applicationType, env)));
   if (c.frontchannelLogoutUri !== undefined) {
     const f = uriFailures("frontchannelLogoutUri", c.frontchannelLogoutUri, c.applicationType, env);
     out.push(...f);
-    if (!f.length && !isUnknown(c.frontchannelLogoutUri) && !containsUnknown(c.redirectUris) && !(c.redirectUris ?? []).some((r) => sameDomain(r, c.frontchannelLogoutUri!))) {
+    if (
+      !f.length &&
+      !isUnknown(c.frontchannelLogoutUri) &&
+      !containsUnknown(c.redirectUris) &&
+      !(c.redirectUris ?? []).some((r) => sameDomain(r, c.frontchannelLogoutUri!))
+    ) {
       out.push({ property: "frontchannelLogoutUri", reason: "must be on the same domain as one of the redirect URIs" });
     }
   }
-  for (const [field, max] of [["accessTokenLifetime", c.refreshTokenLifetime], ["refreshTokenLifetime", c.authorizationLifetime]] as const) {
+  for (const [field, max] of [
+    ["accessTokenLifetime", c.refreshTokenLifetime],
+    ["refreshTokenLifetime", c.authorizationLifetime],
+  ] as const) {
     const value = c[field];
     if (value !== undefined && max !== undefined && value > max) {
-      out.push({ property: field, reason: `is ${value} s, longer than ${field === "accessTokenLifetime" ? "refreshTokenLifetime" : "authorizationLifetime"} (${max} s): Digdir's guidance is access < refresh ≤ authorization` });
+      out.push({
+        property: field,
+        reason: `is ${value} s, longer than ${field === "accessTokenLifetime" ? "refreshTokenLifetime" : "authorizationLifetime"} (${max} s): Digdir's guidance is access < refresh ≤ authorization`,
+      });
     }
   }
   return out;
@@ -309,8 +374,10 @@ export function uriFailures(property: string, uri: string, applicationType: stri
   if (u.hash) return [{ property, reason: "must not have a fragment (#...)" }];
   const local = localHosts.has(u.hostname);
   if (u.protocol === "https:") {
-    if (local && env !== "prod") return [{ property, reason: `"${uri}": a localhost URI in test must use http://, not https:// (http://${u.host}${u.pathname})` }];
-    if (local && env === "prod" && applicationType !== "native") return [{ property, reason: "localhost URIs are allowed in production only for native clients" }];
+    if (local && env !== "prod")
+      return [{ property, reason: `"${uri}": a localhost URI in test must use http://, not https:// (http://${u.host}${u.pathname})` }];
+    if (local && env === "prod" && applicationType !== "native")
+      return [{ property, reason: "localhost URIs are allowed in production only for native clients" }];
     return [];
   }
   if (u.protocol === "http:") {
@@ -424,7 +491,12 @@ export function adoptedClientChanged(olds: Partial<ClientOutputs>, news: Partial
 }
 
 /** What a live client is, for adoption: whether it may be taken over by a client resource of `kind`. */
-export function adoptionRefusal(kind: ClientKind, clientId: string, live: WireClient | "forbidden" | undefined, orgNo: string | undefined): string | undefined {
+export function adoptionRefusal(
+  kind: ClientKind,
+  clientId: string,
+  live: WireClient | "forbidden" | undefined,
+  orgNo: string | undefined,
+): string | undefined {
   const remedy = "remove clientId to create a new client instead";
   if (live === "forbidden") {
     return (
@@ -444,7 +516,8 @@ export function adoptionRefusal(kind: ClientKind, clientId: string, live: WireCl
   if (live.active === false) {
     return `client ${clientId} is deactivated (deleted) at Digdir and cannot be taken over or reactivated: ${remedy}.`;
   }
-  const expected = kind === "MaskinportenClient" ? ["maskinporten"] : kind === "KrrClient" ? ["krr"] : ["idporten", "api_klient", "ansattporten"];
+  const expected =
+    kind === "MaskinportenClient" ? ["maskinporten"] : kind === "KrrClient" ? ["krr"] : ["idporten", "api_klient", "ansattporten"];
   if (live.integration_type && !expected.includes(live.integration_type)) {
     const type = live.integration_type === "krr" ? "krr" : live.integration_type === "maskinporten" ? "maskinporten" : "idporten";
     return `client ${clientId} is a ${live.integration_type} client, not a ${kind}: declare it with type ${type} (stack file) or as the matching resource class.`;

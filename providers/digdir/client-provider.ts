@@ -32,7 +32,13 @@ async function issuerOutputs(ctx: Context, kind: ClientKind): Promise<Pick<Clien
   return { issuer: meta.issuer, tokenEndpoint: meta.token_endpoint, wellKnownUrl: ctx.settings.endpoints.maskinportenWellKnown };
 }
 
-function outputsFrom(kind: ClientKind, live: WireClient, issuer: Awaited<ReturnType<typeof issuerOutputs>>, clientSecret?: string, rotationTrigger?: string): ClientOutputs {
+function outputsFrom(
+  kind: ClientKind,
+  live: WireClient,
+  issuer: Awaited<ReturnType<typeof issuerOutputs>>,
+  clientSecret?: string,
+  rotationTrigger?: string,
+): ClientOutputs {
   return defined({
     ...inputsFromLive(kind, live),
     rotationTrigger,
@@ -71,7 +77,10 @@ async function adopt(ctx: Context, kind: ClientKind, inputs: ClientInputs) {
   const live = found;
   const differs = changedFields(kind, inputsFromLive(kind, live!), inputs).length > 0;
   const updated = differs ? await api.updateClient(id, updatePayload(kind, live!, inputs)) : live!;
-  return { id, outs: { ...outputsFrom(kind, { ...live!, ...updated }, await issuerOutputs(ctx, kind), undefined, inputs.rotationTrigger) } };
+  return {
+    id,
+    outs: { ...outputsFrom(kind, { ...live!, ...updated }, await issuerOutputs(ctx, kind), undefined, inputs.rotationTrigger) },
+  };
 }
 
 /** check/diff/create/read/update/delete for one kind of Digdir client. */
@@ -97,7 +106,10 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
       const changed = changedFields(kind, olds, news);
       const rotate = kind === "IdportenClient" && rotationTriggerChanged(olds, news);
       // A declared clientId not known yet (a preview) is a change, never on its own a replacement.
-      const replaces = [...needsReplacement(changed, news), ...(adoptedClientChanged(olds, news) && !isUnknown(news.clientId) ? ["clientId"] : [])];
+      const replaces = [
+        ...needsReplacement(changed, news),
+        ...(adoptedClientChanged(olds, news) && !isUnknown(news.clientId) ? ["clientId"] : []),
+      ];
       return { changes: changed.length > 0 || rotate || adoptedClientChanged(olds, news), replaces, deleteBeforeReplace: false };
     },
 
@@ -131,7 +143,9 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
       const api = new DigdirClientApi(ctx);
       const live = await api.getClient(id);
       if (!live) {
-        throw new Error(`${kind} ${id} no longer exists at Digdir (deleted outside Pulumi): run \`pulumi refresh\`, then \`pulumi up\` creates it again.`);
+        throw new Error(
+          `${kind} ${id} no longer exists at Digdir (deleted outside Pulumi): run \`pulumi refresh\`, then \`pulumi up\` creates it again.`,
+        );
       }
       // A change of rotationTrigger alone needs no PUT: only the new secret.
       const updated = changedFields(kind, olds, news).length > 0 ? await api.updateClient(id, updatePayload(kind, live, news)) : live;

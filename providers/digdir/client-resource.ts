@@ -6,7 +6,15 @@ import type { ClientKind } from "./client-model";
  * The outputs every Digdir client resource exposes besides its inputs. `clientId` is not among them: the
  * resource's id is Digdir's client id, and taken from `id` it stays known in the preview of an update (below).
  */
-export const clientOutputNames = ["clientOrgNo", "issuer", "tokenEndpoint", "wellKnownUrl", "created", "lastUpdated", "integrationType"] as const;
+export const clientOutputNames = [
+  "clientOrgNo",
+  "issuer",
+  "tokenEndpoint",
+  "wellKnownUrl",
+  "created",
+  "lastUpdated",
+  "integrationType",
+] as const;
 
 /**
  * Registers a client resource: type `pulumi-nodejs:dynamic/digdir:<kind>`, the kind's shim as provider, and

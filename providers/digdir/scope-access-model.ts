@@ -28,13 +28,20 @@ export function checkScopeAccessInputs(raw: Record<string, unknown>): { inputs: 
   const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
   const failures: Failure[] = [];
   for (const k of Object.keys(news)) {
-    if (k !== "scope" && k !== "consumerOrgNo") failures.push({ property: k, reason: `unknown field ${k}: remove it or check the spelling (a ScopeAccess takes scope and consumerOrgNo)` });
+    if (k !== "scope" && k !== "consumerOrgNo")
+      failures.push({
+        property: k,
+        reason: `unknown field ${k}: remove it or check the spelling (a ScopeAccess takes scope and consumerOrgNo)`,
+      });
   }
   if (!isUnknown(news.scope) && (typeof news.scope !== "string" || !scopeName.test(news.scope))) {
     failures.push({ property: "scope", reason: "must be the scope's full name, prefix:subscope (e.g. an ApiScope's name output)" });
   }
   if (!isUnknown(news.consumerOrgNo)) {
-    const problem = news.consumerOrgNo === undefined ? "is required: the organisation number of the organisation to grant access" : orgNoProblem(news.consumerOrgNo);
+    const problem =
+      news.consumerOrgNo === undefined
+        ? "is required: the organisation number of the organisation to grant access"
+        : orgNoProblem(news.consumerOrgNo);
     if (problem) failures.push({ property: "consumerOrgNo", reason: problem });
   }
   return { inputs: news as unknown as ScopeAccessInputs, failures };

@@ -32,7 +32,13 @@ export class ScopeAccess extends ShimResource {
   declare readonly ownerOrgNo: pulumi.Output<string>;
 
   constructor(name: string, args: ScopeAccessArgs, opts?: pulumi.CustomResourceOptions) {
-    super("digdir", "ScopeAccess", name, { state: undefined, ownerOrgNo: undefined, created: undefined, lastUpdated: undefined, ...args }, opts);
+    super(
+      "digdir",
+      "ScopeAccess",
+      name,
+      { state: undefined, ownerOrgNo: undefined, created: undefined, lastUpdated: undefined, ...args },
+      opts,
+    );
   }
 }
 
@@ -66,14 +72,16 @@ export function scopeAccessProvider(): pulumi.dynamic.ResourceProvider {
     },
 
     async read(id, props: ScopeAccessOutputs) {
-      const key = props?.scope && props?.consumerOrgNo ? { scope: props.scope, consumerOrgNo: props.consumerOrgNo } : parseScopeAccessId(id);
+      const key =
+        props?.scope && props?.consumerOrgNo ? { scope: props.scope, consumerOrgNo: props.consumerOrgNo } : parseScopeAccessId(id);
       const row = activeGrant(await new DigdirScopeApi(context()).listAccess(key.scope), key.consumerOrgNo);
       if (!row) return { id: "", props: {} };
       return { id, props: scopeAccessOutputs(key, row), inputs: key };
     },
 
     async delete(id, props: ScopeAccessOutputs) {
-      const key = props?.scope && props?.consumerOrgNo ? { scope: props.scope, consumerOrgNo: props.consumerOrgNo } : parseScopeAccessId(id);
+      const key =
+        props?.scope && props?.consumerOrgNo ? { scope: props.scope, consumerOrgNo: props.consumerOrgNo } : parseScopeAccessId(id);
       await new DigdirScopeApi(context()).revokeAccess(key.scope, key.consumerOrgNo);
     },
   };

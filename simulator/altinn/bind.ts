@@ -131,7 +131,10 @@ export function readPackage(m: ModelErrors, v: unknown, path: string): PackageRe
 // --- system register (RegisterSystemRequest) ---
 
 /** What a POST/PUT body binds to: the stored system's own fields, plus `vendor.ID` as sent. */
-export type SystemInput = Pick<SystemRecord, "id" | "name" | "description" | "rights" | "accessPackages" | "clientId" | "isVisible" | "allowedRedirectUrls"> & {
+export type SystemInput = Pick<
+  SystemRecord,
+  "id" | "name" | "description" | "rights" | "accessPackages" | "clientId" | "isVisible" | "allowedRedirectUrls"
+> & {
   /** vendor.ID as sent; undefined when vendor has no ID. */
   vendorId?: string;
   /** `rights: null` was sent: the service dereferences it (a 500; altinn-api.md Corrections 3). */
@@ -234,7 +237,9 @@ export interface RequestInput {
 }
 
 export function bindRequest(raw: unknown, agent: boolean): Bound<RequestInput> {
-  const type = agent ? "Altinn.Platform.Authentication.Core.Models.SystemUsers.CreateAgentRequestSystemUser" : "Altinn.Platform.Authentication.Core.Models.SystemUsers.CreateRequestSystemUser";
+  const type = agent
+    ? "Altinn.Platform.Authentication.Core.Models.SystemUsers.CreateAgentRequestSystemUser"
+    : "Altinn.Platform.Authentication.Core.Models.SystemUsers.CreateRequestSystemUser";
   const m = new ModelErrors(agent ? "createAgentRequest" : "createRequest");
   const r = rootReader(raw, m, type);
   if (!r) return { ok: false, reply: m.reply() };

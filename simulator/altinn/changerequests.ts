@@ -70,7 +70,11 @@ export function registerChangeRequests(ctx: SimContext, state: AltinnState): voi
       isDeleted: false,
     };
     const nothing =
-      input.requiredRights.length + input.unwantedRights.length + input.requiredAccessPackages.length + input.unwantedAccessPackages.length === 0;
+      input.requiredRights.length +
+        input.unwantedRights.length +
+        input.requiredAccessPackages.length +
+        input.unwantedAccessPackages.length ===
+      0;
     if (nothing) return okJson(200, view({ ...base, status: "NoChangeNeeded" }));
 
     const existing = state.changeRequest(correlationId);
@@ -135,7 +139,12 @@ export function registerChangeRequests(ctx: SimContext, state: AltinnState): voi
     if (!token.ok) return token.reply;
     // Quirk: the list ignores the continuation token, so `next` leads back to the first page.
     const page = paginate(all, (c) => c.id, token.from, state.settings.value.pageSize, quirks() ? "ignore-token" : "exact");
-    return pagedReply(ctx, `${BASE}/vendor/bysystem/${encodeURIComponent(systemId)}`, page.next, page.items.map((c) => view(c, false)));
+    return pagedReply(
+      ctx,
+      `${BASE}/vendor/bysystem/${encodeURIComponent(systemId)}`,
+      page.next,
+      page.items.map((c) => view(c, false)),
+    );
   });
 
   addRoute(ctx, "GET", `${BASE}/vendor/:requestId`, byId);

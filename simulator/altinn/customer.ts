@@ -20,7 +20,8 @@ export class Customer {
   /** A request the customer may still act on. */
   private actionable<T extends { status: string; created: string; isDeleted: boolean }>(r: T | undefined): Outcome<T> {
     if (!r || r.isDeleted) return { ok: false, reply: altinnProblem("AUTH-00010") };
-    if (this.state.readStatus(r) !== "New") return { ok: false, reply: altinnProblem("AUTH-00013", {}, `The request has status ${this.state.readStatus(r)}`) };
+    if (this.state.readStatus(r) !== "New")
+      return { ok: false, reply: altinnProblem("AUTH-00013", {}, `The request has status ${this.state.readStatus(r)}`) };
     if (this.state.expired(r)) return { ok: false, reply: altinnProblem("AUTH-00013", {}, "The request has timed out") };
     return { ok: true, value: r };
   }
@@ -90,7 +91,8 @@ export class Customer {
     user.rights = user.rights.filter((r) => !c.unwantedRights.some((u) => sameAttributes(r, u)));
     for (const r of c.requiredRights) if (!user.rights.some((h) => sameAttributes(h, r))) user.rights.push(structuredClone(r));
     user.accessPackages = user.accessPackages.filter((p) => !c.unwantedAccessPackages.some((u) => u.urn === p.urn));
-    for (const p of c.requiredAccessPackages) if (!user.accessPackages.some((h) => h.urn === p.urn)) user.accessPackages.push({ urn: p.urn });
+    for (const p of c.requiredAccessPackages)
+      if (!user.accessPackages.some((h) => h.urn === p.urn)) user.accessPackages.push({ urn: p.urn });
     c.status = "Accepted";
     this.state.changed();
     return { ok: true, value: { changeRequest: c, systemUser: user } };
@@ -109,7 +111,12 @@ export class Customer {
    * they pick a visible system and get its rights and packages). The vendor sees it only in
    * `systemuser/vendor/bysystem`; its externalRef is the customer's orgno, as for a request without one.
    */
-  createSystemUser(input: { systemId: string; partyOrgNo: string; externalRef?: string; integrationTitle?: string }): Outcome<SystemUserRecord> {
+  createSystemUser(input: {
+    systemId: string;
+    partyOrgNo: string;
+    externalRef?: string;
+    integrationTitle?: string;
+  }): Outcome<SystemUserRecord> {
     const system = this.state.system(input.systemId);
     if (!system || system.isDeleted) return { ok: false, reply: altinnProblem("AUTH-00011") };
     if (!this.ctx.registry.organisation(input.partyOrgNo)) return { ok: false, reply: altinnProblem("AUTH-00000") };
@@ -142,7 +149,13 @@ export class Customer {
     user.isDeleted = true;
     const deletedRequests: string[] = [];
     for (const r of Object.values(this.state.requests.value)) {
-      if (!r.isDeleted && r.kind === user.userType && r.systemId === user.systemId && r.partyOrgNo === user.reporteeOrgNo && r.externalRef === user.externalRef) {
+      if (
+        !r.isDeleted &&
+        r.kind === user.userType &&
+        r.systemId === user.systemId &&
+        r.partyOrgNo === user.reporteeOrgNo &&
+        r.externalRef === user.externalRef
+      ) {
         r.isDeleted = true;
         deletedRequests.push(r.id);
       }

@@ -207,13 +207,23 @@ export function readJson(req: SimRequest, parameter: string): Bound<unknown> {
   if (req.body.length > 0 && ct !== "application/json" && ct !== "text/json" && !ct.endsWith("+json")) {
     return { ok: false, reply: aspnetProblem(415) };
   }
-  if (req.body.length === 0) return { ok: false, reply: aspnetValidationProblem({ "": ["A non-empty request body is required."], [parameter]: [`The ${parameter} field is required.`] }) };
+  if (req.body.length === 0)
+    return {
+      ok: false,
+      reply: aspnetValidationProblem({
+        "": ["A non-empty request body is required."],
+        [parameter]: [`The ${parameter} field is required.`],
+      }),
+    };
   try {
     return { ok: true, value: JSON.parse(req.body.toString("utf8")) };
   } catch (err) {
     return {
       ok: false,
-      reply: aspnetValidationProblem({ $: [`'${(err as Error).message}' is an invalid JSON literal. Path: $ | LineNumber: 0 | BytePositionInLine: 0.`], [parameter]: [`The ${parameter} field is required.`] }),
+      reply: aspnetValidationProblem({
+        $: [`'${(err as Error).message}' is an invalid JSON literal. Path: $ | LineNumber: 0 | BytePositionInLine: 0.`],
+        [parameter]: [`The ${parameter} field is required.`],
+      }),
     };
   }
 }
@@ -233,7 +243,10 @@ export class ModelErrors {
   }
 
   missing(typeName: string, names: string[]): void {
-    this.add("$", `JSON deserialization for type '${typeName}' was missing required properties, including the following: ${names.join(", ")}`);
+    this.add(
+      "$",
+      `JSON deserialization for type '${typeName}' was missing required properties, including the following: ${names.join(", ")}`,
+    );
   }
 
   /** An explicit null for a non-nullable property: model validation's implicit [Required]. */
@@ -352,7 +365,12 @@ export function escapeHtml(s: string): string {
 }
 
 /** Registers a route and its trailing-slash twin (ASP.NET tolerates `vendor/{id}/`, §2.1). */
-export function addRoute(ctx: SimContext, method: string, pattern: string, handler: (req: SimRequest) => SimReply | Promise<SimReply>): void {
+export function addRoute(
+  ctx: SimContext,
+  method: string,
+  pattern: string,
+  handler: (req: SimRequest) => SimReply | Promise<SimReply>,
+): void {
   ctx.router.add(method, pattern, handler);
   ctx.router.add(method, `${pattern}/`, handler);
 }

@@ -123,7 +123,15 @@ export const TIMEOUT_DAYS = 180;
 export const LEGACY_TIMEOUT_DAYS = 10;
 
 /** Resource types the system register accepts in rights (§2.4); others (MaskinportenSchema, Altinn2Service, Consent) → AUTH.VLD-00017. */
-const DELEGABLE_RESOURCE_TYPES = new Set(["default", "systemresource", "altinnapp", "genericaccessresource", "brokerservice", "correspondenceservice", "migratedapp"]);
+const DELEGABLE_RESOURCE_TYPES = new Set([
+  "default",
+  "systemresource",
+  "altinnapp",
+  "genericaccessresource",
+  "brokerservice",
+  "correspondenceservice",
+  "migratedapp",
+]);
 
 export class AltinnState {
   readonly systems: Slice<Record<string, SystemRecord>>;
@@ -162,7 +170,9 @@ export class AltinnState {
   /** The non-deleted system a Maskinporten client id is attached to (a client id belongs to at most one). */
   systemWithClientId(clientId: string, exceptSystemId?: string): SystemRecord | undefined {
     const wanted = clientId.toLowerCase();
-    return Object.values(this.systems.value).find((s) => !s.isDeleted && s.id !== exceptSystemId && s.clientId.some((c) => c.toLowerCase() === wanted));
+    return Object.values(this.systems.value).find(
+      (s) => !s.isDeleted && s.id !== exceptSystemId && s.clientId.some((c) => c.toLowerCase() === wanted),
+    );
   }
 
   request(id: string): RequestRecord | undefined {
@@ -206,7 +216,11 @@ export class AltinnState {
 
   /** The status as the API reports it: stored status, or Timedout for an old New request under the legacy setting. */
   readStatus<S extends string>(r: { status: S; created: string }): S | "Timedout" {
-    if (this.settings.value.legacyTimeout && r.status === "New" && this.ctx.clock.now() - Date.parse(r.created) > LEGACY_TIMEOUT_DAYS * DAY_MS) {
+    if (
+      this.settings.value.legacyTimeout &&
+      r.status === "New" &&
+      this.ctx.clock.now() - Date.parse(r.created) > LEGACY_TIMEOUT_DAYS * DAY_MS
+    ) {
       return "Timedout";
     }
     return r.status;
@@ -311,7 +325,12 @@ export function requestView(ctx: SimContext, state: AltinnState, r: RequestRecor
   };
 }
 
-export function changeRequestView(ctx: SimContext, state: AltinnState, c: ChangeRequestRecord, withConfirmUrl: boolean): Record<string, unknown> {
+export function changeRequestView(
+  ctx: SimContext,
+  state: AltinnState,
+  c: ChangeRequestRecord,
+  withConfirmUrl: boolean,
+): Record<string, unknown> {
   return {
     id: c.id,
     externalRef: c.externalRef,

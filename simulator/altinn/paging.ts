@@ -50,7 +50,9 @@ export function pageToken(req: SimRequest): { ok: true; from?: string } | { ok: 
   const raw = req.query.get("token");
   if (raw === null || raw === "") return { ok: true };
   const from = decodeToken(raw);
-  return from === undefined ? { ok: false, reply: aspnetValidationProblem({ token: [`The value '${raw}' is not valid.`] }) } : { ok: true, from };
+  return from === undefined
+    ? { ok: false, reply: aspnetValidationProblem({ token: [`The value '${raw}' is not valid.`] }) }
+    : { ok: true, from };
 }
 
 /** The paginated answer: `links.next` is an absolute URL on the service's own base (ASP.NET's `Url.Link`). */

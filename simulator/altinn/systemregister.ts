@@ -59,7 +59,10 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     for (const field of ["name", "description"] as const) {
       const missing = missingLanguages(input[field]);
       if (missing.length === 0) continue;
-      if (!quirks()) return aspnetValidationProblem({ [`$.${field}`]: [`The ${field} must contain the languages nb, nn and en (missing: ${missing.join(", ")}).`] });
+      if (!quirks())
+        return aspnetValidationProblem({
+          [`$.${field}`]: [`The ${field} must contain the languages nb, nn and en (missing: ${missing.join(", ")}).`],
+        });
       return onPost
         ? plainText(500, `23514: value for domain translated_text violates check constraint "${missing[0]}_required"`)
         : aspnetProblem(500);
@@ -84,7 +87,8 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
       return quirks() ? aspnetProblem(500) : validationProblem([{ code: "AUTH.VLD-00000", paths: [VLD_PATHS.vendorId] }]);
     }
     const colon = input.vendorId.indexOf(":");
-    if (colon < 0 || input.vendorId.slice(0, colon) !== "0192") return validationProblem([{ code: "AUTH.VLD-00000", paths: [VLD_PATHS.vendorId] }]);
+    if (colon < 0 || input.vendorId.slice(0, colon) !== "0192")
+      return validationProblem([{ code: "AUTH.VLD-00000", paths: [VLD_PATHS.vendorId] }]);
     const vendorOrgNo = input.vendorId.slice(colon + 1);
 
     // 2. Everything else is collected.
@@ -288,17 +292,44 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     const s = state.system(id);
     return s && !s.isDeleted ? s : undefined;
   };
-  addRoute(ctx, "GET", BASE, portal(() => okJson(200, Object.values(state.systems.value).filter((s) => !s.isDeleted).map(systemListItem))));
-  addRoute(ctx, "GET", `${BASE}/:systemId`, portal((req) => {
-    const s = visibleSystem(req.params.systemId!);
-    return s ? okJson(200, systemListItem(s)) : aspnetProblem(404);
-  }));
-  addRoute(ctx, "GET", `${BASE}/:systemId/rights`, portal((req) => {
-    const s = visibleSystem(req.params.systemId!);
-    return s ? okJson(200, systemView(s).rights) : aspnetProblem(404);
-  }));
-  addRoute(ctx, "GET", `${BASE}/:systemId/accesspackages`, portal((req) => {
-    const s = visibleSystem(req.params.systemId!);
-    return s ? okJson(200, systemView(s).accessPackages) : aspnetProblem(404);
-  }));
+  addRoute(
+    ctx,
+    "GET",
+    BASE,
+    portal(() =>
+      okJson(
+        200,
+        Object.values(state.systems.value)
+          .filter((s) => !s.isDeleted)
+          .map(systemListItem),
+      ),
+    ),
+  );
+  addRoute(
+    ctx,
+    "GET",
+    `${BASE}/:systemId`,
+    portal((req) => {
+      const s = visibleSystem(req.params.systemId!);
+      return s ? okJson(200, systemListItem(s)) : aspnetProblem(404);
+    }),
+  );
+  addRoute(
+    ctx,
+    "GET",
+    `${BASE}/:systemId/rights`,
+    portal((req) => {
+      const s = visibleSystem(req.params.systemId!);
+      return s ? okJson(200, systemView(s).rights) : aspnetProblem(404);
+    }),
+  );
+  addRoute(
+    ctx,
+    "GET",
+    `${BASE}/:systemId/accesspackages`,
+    portal((req) => {
+      const s = visibleSystem(req.params.systemId!);
+      return s ? okJson(200, systemView(s).accessPackages) : aspnetProblem(404);
+    }),
+  );
 }

@@ -39,7 +39,12 @@ export function registerSystemUsers(ctx: SimContext, state: AltinnState): void {
     const token = pageToken(req);
     if (!token.ok) return token.reply;
     const page = paginate(all, (u) => sequenceKey(u.sequence), token.from, state.settings.value.pageSize, "exact");
-    return pagedReply(ctx, `${AUTH_BASE}/systemuser/vendor/bysystem/${encodeURIComponent(systemId)}`, page.next, page.items.map(systemUserView));
+    return pagedReply(
+      ctx,
+      `${AUTH_BASE}/systemuser/vendor/bysystem/${encodeURIComponent(systemId)}`,
+      page.next,
+      page.items.map(systemUserView),
+    );
   });
 
   // --- GET systemuser/vendor/byquery?system-id&orgno&external-ref: request.write (a GET that needs the write scope) ---
@@ -60,17 +65,28 @@ export function registerSystemUsers(ctx: SimContext, state: AltinnState): void {
 
   // --- Maskinporten: authorization_details of type urn:altinn:systemuser (§5.2) ---
   ctx.maskinporten.registerAuthorizationDetailsType(SYSTEMUSER_TYPE, ({ detail, client, orgNo }): AuthorizationDetailsResult => {
-    const malformed = (why: string): AuthorizationDetailsResult => ({ ok: false, status: 400, error: "invalid_authorization_details", description: `MP-303 ${why}` });
+    const malformed = (why: string): AuthorizationDetailsResult => ({
+      ok: false,
+      status: 400,
+      error: "invalid_authorization_details",
+      description: `MP-303 ${why}`,
+    });
     // An unknown field in the entry is MP-302 (docs.digdir.no maskinporten_feilsoking; digdir-api.md Corrections 12).
     const unknown = Object.keys(detail).filter((k) => !["type", "systemuser_org", "externalRef"].includes(k));
     if (unknown.length) {
-      return { ok: false, status: 400, error: "invalid_authorization_details", description: `MP-302 unknown field ${unknown.join(", ")} in the ${SYSTEMUSER_TYPE} entry` };
+      return {
+        ok: false,
+        status: 400,
+        error: "invalid_authorization_details",
+        description: `MP-302 unknown field ${unknown.join(", ")} in the ${SYSTEMUSER_TYPE} entry`,
+      };
     }
     const org = detail.systemuser_org;
     // One party per grant: a systemuser_org naming two organisations (a list) is refused.
     if (Array.isArray(org)) return malformed("systemuser_org names one organisation: {authority, ID}, not a list");
     if (!isPlainObject(org)) return malformed("systemuser_org is required: {authority: iso6523-actorid-upis, ID: 0192:<orgno>}");
-    if (org.authority !== undefined && org.authority !== CONSUMER_AUTHORITY) return malformed(`systemuser_org.authority must be ${CONSUMER_AUTHORITY}`);
+    if (org.authority !== undefined && org.authority !== CONSUMER_AUTHORITY)
+      return malformed(`systemuser_org.authority must be ${CONSUMER_AUTHORITY}`);
     const id = typeof org.ID === "string" ? org.ID : typeof org.id === "string" ? org.id : undefined;
     const m = id !== undefined ? /^0192:(\d{9})$/.exec(id) : null;
     if (!m) return malformed("systemuser_org.ID must be 0192:<organisation number>");
@@ -95,7 +111,12 @@ export function registerSystemUsers(ctx: SimContext, state: AltinnState): void {
     }
     return {
       ok: true,
-      detail: { type: SYSTEMUSER_TYPE, systemuser_id: [user.id], systemuser_org: { authority: CONSUMER_AUTHORITY, ID: `0192:${owner}` }, system_id: system.id },
+      detail: {
+        type: SYSTEMUSER_TYPE,
+        systemuser_id: [user.id],
+        systemuser_org: { authority: CONSUMER_AUTHORITY, ID: `0192:${owner}` },
+        system_id: system.id,
+      },
     };
   });
 
@@ -127,4 +148,3 @@ export function registerSystemUsers(ctx: SimContext, state: AltinnState): void {
   );
   ctx.router.add("GET", `${AUTH_BASE}/openid/.well-known/openid-configuration/jwks`, () => okJson(200, ctx.maskinporten.publicJwks()));
 }
-

@@ -33,9 +33,11 @@ export function validateSystemRights(state: AltinnState, rights: Right[]): VldEr
   }
   const errors: VldError[] = [];
   const path = [VLD_PATHS.rights];
-  if (badAttribute.length) errors.push({ code: "AUTH.VLD-00009", paths: path, extensions: { "Invalid Resource Attribute Id : ": join(badAttribute) } });
+  if (badAttribute.length)
+    errors.push({ code: "AUTH.VLD-00009", paths: path, extensions: { "Invalid Resource Attribute Id : ": join(badAttribute) } });
   if (notFound.length) errors.push({ code: "AUTH.VLD-00003", paths: path, extensions: { "ResourceIds Not Found : ": join(notFound) } });
-  if (notDelegable.length) errors.push({ code: "AUTH.VLD-00017", paths: path, extensions: { "ResourceIds Not Delegable : ": join(notDelegable) } });
+  if (notDelegable.length)
+    errors.push({ code: "AUTH.VLD-00017", paths: path, extensions: { "ResourceIds Not Delegable : ": join(notDelegable) } });
   if (duplicates.length) errors.push({ code: "AUTH.VLD-00006", paths: path, extensions: { "Duplicate ResourceIds : ": join(duplicates) } });
   return errors;
 }
@@ -74,15 +76,19 @@ export function validateSystemPackages(state: AltinnState, packages: PackageRef[
     if (notDelegable.length) extensions["AccessPackages Not Delegable : "] = join(notDelegable);
     errors.push({ code: "AUTH.VLD-00008", paths: path, extensions });
   }
-  if (duplicates.length) errors.push({ code: "AUTH.VLD-00007", paths: path, extensions: { "Duplicate AccessPackages : ": join(duplicates) } });
-  if (isVisible && notAssignable.length) errors.push({ code: "AUTH.VLD-00018", paths: path, extensions: { "AccessPackages Not Assignable : ": join(notAssignable) } });
+  if (duplicates.length)
+    errors.push({ code: "AUTH.VLD-00007", paths: path, extensions: { "Duplicate AccessPackages : ": join(duplicates) } });
+  if (isVisible && notAssignable.length)
+    errors.push({ code: "AUTH.VLD-00018", paths: path, extensions: { "AccessPackages Not Assignable : ": join(notAssignable) } });
   return errors;
 }
 
 /** Client ids already attached to another non-deleted system → VLD-00004. */
 export function validateClientIdsInUse(state: AltinnState, clientIds: string[], exceptSystemId?: string): VldError[] {
   const inUse = clientIds.filter((c) => state.systemWithClientId(c, exceptSystemId));
-  return inUse.length ? [{ code: "AUTH.VLD-00004", paths: [VLD_PATHS.clientId], extensions: { "ClientIds Already In Use : ": join(inUse) } }] : [];
+  return inUse.length
+    ? [{ code: "AUTH.VLD-00004", paths: [VLD_PATHS.clientId], extensions: { "ClientIds Already In Use : ": join(inUse) } }]
+    : [];
 }
 
 /** Duplicates inside the list (case-insensitive) → VLD-00011. */
@@ -109,7 +115,9 @@ export function absoluteUrl(s: string): URL | undefined {
 /** Redirect URLs of a system on POST: absolute https → else VLD-00005. */
 export function validateRedirectUrls(urls: string[]): VldError[] {
   const bad = urls.filter((u) => absoluteUrl(u)?.protocol !== "https:");
-  return bad.length ? [{ code: "AUTH.VLD-00005", paths: [VLD_PATHS.redirectUrls], extensions: { "Invalid Redirect Urls : ": join(bad) } }] : [];
+  return bad.length
+    ? [{ code: "AUTH.VLD-00005", paths: [VLD_PATHS.redirectUrls], extensions: { "Invalid Redirect Urls : ": join(bad) } }]
+    : [];
 }
 
 /** .NET `Uri` text of an absolute URL: lower-case scheme and host, `/` for an empty path, default port dropped. */
@@ -157,7 +165,12 @@ export function checkRequestedRights(system: SystemRecord, rights: Right[]): Che
  * Requested packages ⊆ the system's packages (AUTH-00063, NotFoundPackages) and each assignable (standard:
  * AUTH-00064) or delegable (agent: AUTH-00065), both with NotDelegablePackages.
  */
-export function checkRequestedPackages(state: AltinnState, system: SystemRecord, packages: PackageRef[], kind: "standard" | "agent"): Check {
+export function checkRequestedPackages(
+  state: AltinnState,
+  system: SystemRecord,
+  packages: PackageRef[],
+  kind: "standard" | "agent",
+): Check {
   const notFound = packages.filter((p) => !system.accessPackages.some((s) => s.urn === p.urn)).map((p) => p.urn);
   if (notFound.length) return { ok: false, reply: altinnProblem("AUTH-00063", { NotFoundPackages: notFound.join(",") }) };
   const refused = packages
@@ -166,6 +179,10 @@ export function checkRequestedPackages(state: AltinnState, system: SystemRecord,
       return kind === "standard" ? !meta?.assignable : !meta?.delegable;
     })
     .map((p) => p.urn);
-  if (refused.length) return { ok: false, reply: altinnProblem(kind === "standard" ? "AUTH-00064" : "AUTH-00065", { NotDelegablePackages: refused.join(",") }) };
+  if (refused.length)
+    return {
+      ok: false,
+      reply: altinnProblem(kind === "standard" ? "AUTH-00064" : "AUTH-00065", { NotDelegablePackages: refused.join(",") }),
+    };
   return OK;
 }

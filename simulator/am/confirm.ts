@@ -25,10 +25,15 @@ const nb = {
   languageNav: "Språk",
   service: "Altinn",
   simulator: "Simulator: ikke den ekte tjenesten",
-  heading: { request: "Forespørsel om systemtilgang", agentrequest: "Forespørsel om systemtilgang for klienter", changerequest: "Forespørsel om endring av systemtilgang" },
+  heading: {
+    request: "Forespørsel om systemtilgang",
+    agentrequest: "Forespørsel om systemtilgang for klienter",
+    changerequest: "Forespørsel om endring av systemtilgang",
+  },
   intro: {
     request: "{vendor} ber om at {customer} gir systemet {system} tilgang til å handle på vegne av {customer}.",
-    agentrequest: "{vendor} ber om at {customer} gir systemet {system} tilgang til å handle for klientene til {customer}. Etterpå velger {customer} hvilke klienter systemet får tilgang til.",
+    agentrequest:
+      "{vendor} ber om at {customer} gir systemet {system} tilgang til å handle for klientene til {customer}. Etterpå velger {customer} hvilke klienter systemet får tilgang til.",
     changerequest: "{vendor} ber om å endre hva systemet {system} har tilgang til på vegne av {customer}.",
   },
   system: "System",
@@ -51,7 +56,14 @@ const nb = {
   escalateHelp: "Har du ikke rettighetene som trengs for å godkjenne? Send forespørselen til tilgangsstyrerne i {customer}.",
   escalated: "Forespørselen er sendt til tilgangsstyrerne i {customer} og venter på svar fra en av dem.",
   closed: "Forespørselen er besvart eller utløpt, og kan ikke lenger godkjennes eller avvises.",
-  statuses: { New: "Venter på svar", Accepted: "Godkjent", Rejected: "Avvist", Denied: "Avslått", Timedout: "Utløpt", expired: "Utløpt uten svar" } as Record<string, string>,
+  statuses: {
+    New: "Venter på svar",
+    Accepted: "Godkjent",
+    Rejected: "Avvist",
+    Denied: "Avslått",
+    Timedout: "Utløpt",
+    expired: "Utløpt uten svar",
+  } as Record<string, string>,
   unknownOrg: "ukjent organisasjon",
   loggedOutTitle: "Du er logget ut",
   loggedOut: "Svaret ditt er registrert, og du er logget ut av Altinn.",
@@ -66,10 +78,15 @@ const nn: Texts = {
   languageNav: "Språk",
   service: "Altinn",
   simulator: "Simulator: ikkje den ekte tenesta",
-  heading: { request: "Førespurnad om systemtilgang", agentrequest: "Førespurnad om systemtilgang for klientar", changerequest: "Førespurnad om endring av systemtilgang" },
+  heading: {
+    request: "Førespurnad om systemtilgang",
+    agentrequest: "Førespurnad om systemtilgang for klientar",
+    changerequest: "Førespurnad om endring av systemtilgang",
+  },
   intro: {
     request: "{vendor} ber om at {customer} gir systemet {system} tilgang til å handle på vegner av {customer}.",
-    agentrequest: "{vendor} ber om at {customer} gir systemet {system} tilgang til å handle for klientane til {customer}. Etterpå vel {customer} kva klientar systemet får tilgang til.",
+    agentrequest:
+      "{vendor} ber om at {customer} gir systemet {system} tilgang til å handle for klientane til {customer}. Etterpå vel {customer} kva klientar systemet får tilgang til.",
     changerequest: "{vendor} ber om å endre kva systemet {system} har tilgang til på vegner av {customer}.",
   },
   system: "System",
@@ -92,7 +109,14 @@ const nn: Texts = {
   escalateHelp: "Har du ikkje rettane som trengst for å godkjenne? Send førespurnaden til tilgangsstyrarane i {customer}.",
   escalated: "Førespurnaden er send til tilgangsstyrarane i {customer} og ventar på svar frå ein av dei.",
   closed: "Førespurnaden er svart på eller utgått, og kan ikkje lenger godkjennast eller avvisast.",
-  statuses: { New: "Ventar på svar", Accepted: "Godkjend", Rejected: "Avvist", Denied: "Avslått", Timedout: "Utgått", expired: "Utgått utan svar" },
+  statuses: {
+    New: "Ventar på svar",
+    Accepted: "Godkjend",
+    Rejected: "Avvist",
+    Denied: "Avslått",
+    Timedout: "Utgått",
+    expired: "Utgått utan svar",
+  },
   unknownOrg: "ukjend organisasjon",
   loggedOutTitle: "Du er logga ut",
   loggedOut: "Svaret ditt er registrert, og du er logga ut av Altinn.",
@@ -107,10 +131,15 @@ const en: Texts = {
   languageNav: "Language",
   service: "Altinn",
   simulator: "Simulator: not the real service",
-  heading: { request: "Request for system access", agentrequest: "Request for system access for clients", changerequest: "Request to change system access" },
+  heading: {
+    request: "Request for system access",
+    agentrequest: "Request for system access for clients",
+    changerequest: "Request to change system access",
+  },
   intro: {
     request: "{vendor} asks {customer} to give the system {system} access to act on behalf of {customer}.",
-    agentrequest: "{vendor} asks {customer} to give the system {system} access to act for the clients of {customer}. Afterwards {customer} chooses which clients the system may serve.",
+    agentrequest:
+      "{vendor} asks {customer} to give the system {system} access to act for the clients of {customer}. Afterwards {customer} chooses which clients the system may serve.",
     changerequest: "{vendor} asks to change what the system {system} may do on behalf of {customer}.",
   },
   system: "System",
@@ -133,7 +162,14 @@ const en: Texts = {
   escalateHelp: "Do you lack the rights needed to approve? Send the request to the access managers of {customer}.",
   escalated: "The request has been sent to the access managers of {customer} and awaits an answer from one of them.",
   closed: "The request has been answered or has expired, and can no longer be approved or rejected.",
-  statuses: { New: "Awaiting answer", Accepted: "Approved", Rejected: "Rejected", Denied: "Denied", Timedout: "Expired", expired: "Expired without an answer" },
+  statuses: {
+    New: "Awaiting answer",
+    Accepted: "Approved",
+    Rejected: "Rejected",
+    Denied: "Denied",
+    Timedout: "Expired",
+    expired: "Expired without an answer",
+  },
   unknownOrg: "unknown organisation",
   loggedOutTitle: "You are logged out",
   loggedOut: "Your answer has been recorded, and you are logged out of Altinn.",
@@ -173,7 +209,11 @@ export function registerConfirmPages(ctx: SimContext, state: AltinnState, custom
   const orgName = (orgNo: string, t: Texts) => ctx.registry.organisation(orgNo)?.name ?? t.unknownOrg;
   const rightItems = (rights: Right[], lang: Language): Item[] =>
     rights.flatMap((r) =>
-      r.resource.map((a) => (a.id === "urn:altinn:resource" ? { title: resourceTitle(state.resource(a.value), a.value, lang), id: a.value } : { title: `${a.id}=${a.value}` })),
+      r.resource.map((a) =>
+        a.id === "urn:altinn:resource"
+          ? { title: resourceTitle(state.resource(a.value), a.value, lang), id: a.value }
+          : { title: `${a.id}=${a.value}` },
+      ),
     );
   const packageItems = (packages: PackageRef[], lang: Language): Item[] =>
     packages.map((p) => {
@@ -187,7 +227,16 @@ export function registerConfirmPages(ctx: SimContext, state: AltinnState, custom
       const system = state.system(r.systemId);
       const status = state.readStatus(r as Parameters<AltinnState["readStatus"]>[0]);
       const expired = state.expired(r as Parameters<AltinnState["expired"]>[0]);
-      return { page, system, systemId: r.systemId, vendorOrgNo: system?.vendorOrgNo ?? "", customerOrgNo: r.partyOrgNo, status, expired, actionable: status === "New" && !expired };
+      return {
+        page,
+        system,
+        systemId: r.systemId,
+        vendorOrgNo: system?.vendorOrgNo ?? "",
+        customerOrgNo: r.partyOrgNo,
+        status,
+        expired,
+        actionable: status === "New" && !expired,
+      };
     };
     if (page === "changerequest") {
       const c = state.changeRequest(id);
@@ -222,7 +271,9 @@ export function registerConfirmPages(ctx: SimContext, state: AltinnState, custom
     const customerName = orgName(m.customerOrgNo, t);
     const fill = (text: string, strong = true) => {
       const wrap = (s: string) => (strong ? `<strong>${escapeHtml(s)}</strong>` : escapeHtml(s));
-      return escapeHtml(text).replace(/\{(vendor|customer|system)\}/g, (_, k: string) => wrap(k === "vendor" ? vendorName : k === "customer" ? customerName : systemName));
+      return escapeHtml(text).replace(/\{(vendor|customer|system)\}/g, (_, k: string) =>
+        wrap(k === "vendor" ? vendorName : k === "customer" ? customerName : systemName),
+      );
     };
     const org = (name: string, orgNo: string) => `${escapeHtml(name)} <span class="muted">(${t.orgNo} ${escapeHtml(orgNo)})</span>`;
     const statusText = m.status === "New" && m.expired ? t.statuses.expired! : (t.statuses[m.status] ?? m.status);
@@ -277,7 +328,8 @@ export function registerConfirmPages(ctx: SimContext, state: AltinnState, custom
       if (!id || !model(page, id, lang)) return notFound(lang);
       const action = form.get("action");
       const escalateAllowed = page !== "changerequest";
-      if (action !== "approve" && action !== "reject" && !(action === "escalate" && escalateAllowed)) return message(lang, 400, t.failedTitle, t.unknownAction);
+      if (action !== "approve" && action !== "reject" && !(action === "escalate" && escalateAllowed))
+        return message(lang, 400, t.failedTitle, t.unknownAction);
       let outcome: Outcome<unknown>;
       let redirectUrl: string | undefined;
       if (page === "changerequest") {
@@ -285,14 +337,27 @@ export function registerConfirmPages(ctx: SimContext, state: AltinnState, custom
         outcome = action === "approve" ? customer.acceptChangeRequest(id) : customer.rejectChangeRequest(id);
       } else {
         redirectUrl = state.request(id)?.redirectUrl;
-        outcome = action === "approve" ? customer.acceptRequest(id) : action === "reject" ? customer.rejectRequest(id) : customer.escalateRequest(id);
+        outcome =
+          action === "approve"
+            ? customer.acceptRequest(id)
+            : action === "reject"
+              ? customer.rejectRequest(id)
+              : customer.escalateRequest(id);
       }
       if (!outcome.ok) {
         const problem = outcome.reply.json as { code?: string; title?: string; detail?: string };
-        return message(lang, outcome.reply.status, `${t.failedTitle} (${problem.code ?? outcome.reply.status})`, problem.detail ?? problem.title ?? "");
+        return message(
+          lang,
+          outcome.reply.status,
+          `${t.failedTitle} (${problem.code ?? outcome.reply.status})`,
+          problem.detail ?? problem.title ?? "",
+        );
       }
       // Altinn logs the user out, then sends them to the request's redirectUrl, else to its logged-out page.
-      return { status: 302, headers: { location: redirectUrl ?? `${ctx.url()}${LOGGED_OUT_PATH}?lang=${lang}`, "cache-control": "no-store" } };
+      return {
+        status: 302,
+        headers: { location: redirectUrl ?? `${ctx.url()}${LOGGED_OUT_PATH}?lang=${lang}`, "cache-control": "no-store" },
+      };
     },
   });
 

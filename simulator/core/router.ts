@@ -13,9 +13,7 @@ export interface Route {
 }
 
 export type RouteMatch =
-  | { kind: "found"; route: Route; params: Record<string, string> }
-  | { kind: "method-not-allowed"; allow: string[] }
-  | { kind: "not-found" };
+  { kind: "found"; route: Route; params: Record<string, string> } | { kind: "method-not-allowed"; allow: string[] } | { kind: "not-found" };
 
 export class Router {
   private readonly routes: Route[] = [];

@@ -47,7 +47,9 @@ export class StateStore {
       try {
         value = options.parse ? options.parse(raw) : (raw as T);
       } catch (err) {
-        throw new Error(`state file ${join(this.dir ?? "", STATE_FILE)}: slice "${name}" is unusable: ${(err as Error).message}`);
+        throw new Error(`state file ${join(this.dir ?? "", STATE_FILE)}: slice "${name}" is unusable: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     }
     const slice: Slice<T> = { name, value };
@@ -96,7 +98,7 @@ function readStateFile(dir: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`state file ${file} is not valid JSON (${(err as Error).message}); move it away to start fresh`);
+    throw new Error(`state file ${file} is not valid JSON (${(err as Error).message}); move it away to start fresh`, { cause: err });
   }
   const doc = parsed as { version?: unknown; slices?: unknown };
   if (doc.version !== STATE_VERSION || typeof doc.slices !== "object" || doc.slices === null) {

@@ -17,9 +17,13 @@ export const krrModule: SimModule = {
     const lookup = async (req: SimRequest): Promise<SimReply> => {
       const check = await ctx.maskinporten.checkBearer(req, [KRR_CONTACT_SCOPE, KRR_DIGITAL_POST_SCOPE]);
       if (!check.ok) {
-        return jsonReply(check.status, { error: check.status === 401 ? "invalid_token" : "insufficient_scope", error_description: check.reason }, {
-          "www-authenticate": check.wwwAuthenticate,
-        });
+        return jsonReply(
+          check.status,
+          { error: check.status === 401 ? "invalid_token" : "insufficient_scope", error_description: check.reason },
+          {
+            "www-authenticate": check.wwwAuthenticate,
+          },
+        );
       }
       if (!hasContentType(req, "application/json")) return badRequest("Content-Type must be application/json", 415);
       const parsed = parseJsonBody(req);
@@ -35,7 +39,11 @@ export const krrModule: SimModule = {
       const persons = (ids as string[]).map((id) => personView(findPerson(ctx, id), scopes));
       const body = { personer: persons };
       if ((header(req, "accept") ?? "").toLowerCase().includes("application/jose")) {
-        return { status: 200, headers: { "content-type": "application/jose" }, text: await ctx.maskinporten.signPayload(JSON.stringify(body)) };
+        return {
+          status: 200,
+          headers: { "content-type": "application/jose" },
+          text: await ctx.maskinporten.signPayload(JSON.stringify(body)),
+        };
       }
       return jsonReply(200, body);
     };

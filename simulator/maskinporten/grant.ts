@@ -85,10 +85,12 @@ async function exchange(ctx: SimContext, jtis: JtiStore, form: URLSearchParams):
   }
   const alg = head.alg;
   const x5c: unknown = head.x5c;
-  if (x5c !== undefined && !Array.isArray(x5c)) reject(invalidGrant("MP-123 Invalid assertion: x5c must be an array of base64 certificates"));
+  if (x5c !== undefined && !Array.isArray(x5c))
+    reject(invalidGrant("MP-123 Invalid assertion: x5c must be an array of base64 certificates"));
   const kid = head.kid;
   if (kid === undefined && x5c === undefined) reject(invalidRequest("MP-011 Invalid assertion: the header must have kid or x5c"));
-  if (kid !== undefined && x5c !== undefined) reject(invalidRequest("MP-011 Invalid assertion: the header must have either kid or x5c, not both"));
+  if (kid !== undefined && x5c !== undefined)
+    reject(invalidRequest("MP-011 Invalid assertion: the header must have either kid or x5c, not both"));
 
   const now = ctx.clock.nowSeconds();
   const client = findClient(ctx, claims.iss, now);
@@ -113,11 +115,15 @@ async function exchange(ctx: SimContext, jtis: JtiStore, form: URLSearchParams):
     if (typeof claims.jti !== "string" || claims.jti === "") reject(invalidRequest("MP-011 Invalid assertion: jti must be a string"));
     jtiKey = `${client.client_id} ${claims.jti}`;
     pruneJtis(jtis, now);
-    if (jtis.value[jtiKey] !== undefined) reject(invalidGrant("MP-012 The grant has been used before (jti reused); sign a new grant with a fresh jti"));
+    if (jtis.value[jtiKey] !== undefined)
+      reject(invalidGrant("MP-012 The grant has been used before (jti reused); sign a new grant with a fresh jti"));
   }
 
   const resource = claims.resource;
-  if (resource !== undefined && (!Array.isArray(resource) || resource.length === 0 || !resource.every((r) => typeof r === "string" && r !== ""))) {
+  if (
+    resource !== undefined &&
+    (!Array.isArray(resource) || resource.length === 0 || !resource.every((r) => typeof r === "string" && r !== ""))
+  ) {
     reject(invalidRequest("MP-011 Invalid assertion: resource must be an array of strings"));
   }
 
@@ -132,7 +138,8 @@ async function exchange(ctx: SimContext, jtis: JtiStore, form: URLSearchParams):
     const cap = ctx.registry.scope(s)?.atMaxAge;
     if (cap !== undefined) lifetime = Math.min(lifetime, cap);
   }
-  const aud = resource === undefined ? "unspecified" : (resource as string[]).length === 1 ? (resource as string[])[0]! : (resource as string[]);
+  const aud =
+    resource === undefined ? "unspecified" : (resource as string[]).length === 1 ? (resource as string[])[0]! : (resource as string[]);
   const tokenClaims: AccessTokenClaims = {
     aud,
     scope: scopes.join(" "),
@@ -151,7 +158,12 @@ async function exchange(ctx: SimContext, jtis: JtiStore, form: URLSearchParams):
     jtis.value[jtiKey] = typeof claims.exp === "number" ? claims.exp : now + MAX_GRANT_LIFETIME_SECONDS;
     ctx.store.changed();
   }
-  return { access_token: await ctx.maskinporten.signAccessToken(tokenClaims), token_type: "Bearer", expires_in: lifetime, scope: tokenClaims.scope };
+  return {
+    access_token: await ctx.maskinporten.signAccessToken(tokenClaims),
+    token_type: "Bearer",
+    expires_in: lifetime,
+    scope: tokenClaims.scope,
+  };
 }
 
 function findClient(ctx: SimContext, iss: unknown, now: number): ClientRecord {
@@ -169,11 +181,15 @@ async function verifyWithRegisteredKey(client: ClientRecord, kid: unknown, alg: 
   const key = client.jwks?.keys.find((k) => k.jwk.kid === kid);
   // A key inside its activation delay is as unknown to Maskinporten as a key never registered. An unknown kid is
   // reported as such; MP-121 is the expired key (digdir-api.md Corrections 14, after okdata-maskinporten-api).
-  if (!key || key.activeFrom > now) reject(invalidGrant(`Unknown key identifier (kid): no active key with kid ${kid} is registered on the client`));
+  if (!key || key.activeFrom > now)
+    reject(invalidGrant(`Unknown key identifier (kid): no active key with kid ${kid} is registered on the client`));
   if (key.exp !== undefined && key.exp <= now) {
-    reject(invalidGrant(`MP-121 The key with kid ${kid} expired at ${new Date(key.exp * 1000).toISOString()}; re-post the key set to renew it`));
+    reject(
+      invalidGrant(`MP-121 The key with kid ${kid} expired at ${new Date(key.exp * 1000).toISOString()}; re-post the key set to renew it`),
+    );
   }
-  if (key.jwk.alg !== alg) reject(invalidGrant(`MP-124 Invalid signature: the key with kid ${kid} is registered for ${key.jwk.alg}, the grant uses ${alg}`));
+  if (key.jwk.alg !== alg)
+    reject(invalidGrant(`MP-124 Invalid signature: the key with kid ${kid} is registered for ${key.jwk.alg}, the grant uses ${alg}`));
   try {
     await compactVerify(assertion, await importJWK({ ...key.jwk }, alg));
   } catch {
@@ -192,7 +208,8 @@ async function verifyWithCertificate(ctx: SimContext, client: ClientRecord, x5c:
   } catch {
     reject(invalidGrant("MP-124 Invalid signature: the assertion is not signed by the certificate's key"));
   }
-  if (!isValidAt(leaf, ctx.clock.now())) reject(invalidGrant(`MP-120 Invalid certificate: not valid now (valid ${leaf.validFrom} - ${leaf.validTo})`));
+  if (!isValidAt(leaf, ctx.clock.now()))
+    reject(invalidGrant(`MP-120 Invalid certificate: not valid now (valid ${leaf.validFrom} - ${leaf.validTo})`));
   const certOrgNo = certificateOrgNo(leaf);
   if (!certOrgNo) reject(invalidGrant("MP-120 Invalid certificate: the subject carries no organisation number"));
   if (certOrgNo !== client.client_orgno) {
@@ -202,7 +219,8 @@ async function verifyWithCertificate(ctx: SimContext, client: ClientRecord, x5c:
 
 function checkGrantTimes(claims: JWTPayload, now: number): void {
   const { iat, exp } = claims;
-  if (typeof iat !== "number" || typeof exp !== "number") reject(invalidRequest("MP-011 Invalid assertion: iat and exp are required (epoch seconds)"));
+  if (typeof iat !== "number" || typeof exp !== "number")
+    reject(invalidRequest("MP-011 Invalid assertion: iat and exp are required (epoch seconds)"));
   if (iat > now + CLOCK_SKEW_SECONDS) reject(invalidGrant("MP-130 Invalid assertion: Issue time is after now (check the clock)"));
   if (exp + CLOCK_SKEW_SECONDS < now) reject(invalidGrant("MP-130 Invalid assertion: the JWT has expired"));
   if (exp <= iat || exp - iat > MAX_GRANT_LIFETIME_SECONDS) {
@@ -252,8 +270,10 @@ function checkScopes(ctx: SimContext, client: ClientRecord, scopes: string[]): v
 function checkConsumerOrg(claims: JWTPayload, orgNo: string): void {
   const consumerOrg = claims.consumer_org;
   if (consumerOrg === undefined) return;
-  if (typeof consumerOrg !== "string" || !/^\d{9}$/.test(consumerOrg)) reject(invalidRequest("MP-011 Invalid assertion: consumer_org must be a 9-digit organisation number"));
-  if (claims.iss_onbehalfof !== undefined) reject(invalidRequest("MP-011 Invalid assertion: consumer_org and iss_onbehalfof cannot be combined"));
+  if (typeof consumerOrg !== "string" || !/^\d{9}$/.test(consumerOrg))
+    reject(invalidRequest("MP-011 Invalid assertion: consumer_org must be a 9-digit organisation number"));
+  if (claims.iss_onbehalfof !== undefined)
+    reject(invalidRequest("MP-011 Invalid assertion: consumer_org and iss_onbehalfof cannot be combined"));
   if (consumerOrg === orgNo) reject(invalidRequest("MP-011 Invalid assertion: consumer_org must not be the client's own organisation"));
   // The simulator keeps no Altinn API delegations (and they do not apply in TT02).
   reject(forbidden(`MP-251 ${consumerOrg} has not delegated the requested scopes to ${orgNo} in Altinn`));
@@ -272,17 +292,32 @@ async function resolveAuthorizationDetails(
   }
   const out: Record<string, unknown>[] = [];
   // One party per grant (docs.digdir.no maskinporten_func_systembruker): two system user entries are refused.
-  const systemUserEntries = (raw as unknown[]).filter((e) => typeof e === "object" && e !== null && (e as { type?: unknown }).type === "urn:altinn:systemuser");
+  const systemUserEntries = (raw as unknown[]).filter(
+    (e) => typeof e === "object" && e !== null && (e as { type?: unknown }).type === "urn:altinn:systemuser",
+  );
   if (systemUserEntries.length > 1) {
-    reject({ status: 400, error: "invalid_authorization_details", description: "MP-303 a token can be for one system user only: send one urn:altinn:systemuser entry per grant" });
+    reject({
+      status: 400,
+      error: "invalid_authorization_details",
+      description: "MP-303 a token can be for one system user only: send one urn:altinn:systemuser entry per grant",
+    });
   }
   for (const entry of raw) {
     if (typeof entry !== "object" || entry === null || Array.isArray(entry) || typeof (entry as { type?: unknown }).type !== "string") {
-      reject({ status: 400, error: "invalid_authorization_details", description: "MP-303 each authorization_details entry must be an object with a type" });
+      reject({
+        status: 400,
+        error: "invalid_authorization_details",
+        description: "MP-303 each authorization_details entry must be an object with a type",
+      });
     }
     const detail = entry as Record<string, unknown>;
     const handler = ctx.maskinporten.authorizationDetailsHandler(detail.type as string);
-    if (!handler) reject({ status: 400, error: "invalid_authorization_details", description: `MP-301 Unknown authorization_details type ${String(detail.type)}` });
+    if (!handler)
+      reject({
+        status: 400,
+        error: "invalid_authorization_details",
+        description: `MP-301 Unknown authorization_details type ${String(detail.type)}`,
+      });
     const result = await handler({ detail, client, orgNo: client.client_orgno, scopes, now });
     if (!result.ok) reject({ status: result.status, error: result.error, description: result.description });
     out.push(result.detail);

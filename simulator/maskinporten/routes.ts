@@ -30,10 +30,15 @@ export const maskinportenModule: SimModule = {
     ctx.router.add("POST", "/maskinporten/token", async (req) => {
       const noStore = { "cache-control": "no-store", pragma: "no-cache" };
       if (!hasContentType(req, "application/x-www-form-urlencoded")) {
-        return jsonReply(400, { error: "invalid_request", error_description: "MP-011 The token request must be application/x-www-form-urlencoded" }, noStore);
+        return jsonReply(
+          400,
+          { error: "invalid_request", error_description: "MP-011 The token request must be application/x-www-form-urlencoded" },
+          noStore,
+        );
       }
       const outcome = await exchangeJwtGrant(ctx, jtis, parseFormBody(req));
-      if (!outcome.ok) return jsonReply(outcome.err.status, { error: outcome.err.error, error_description: outcome.err.description }, noStore);
+      if (!outcome.ok)
+        return jsonReply(outcome.err.status, { error: outcome.err.error, error_description: outcome.err.description }, noStore);
       return jsonReply(200, outcome.response, noStore);
     });
   },

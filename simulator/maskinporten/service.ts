@@ -33,9 +33,7 @@ export interface VerifiedToken {
   scopes: string[];
 }
 
-export type BearerCheck =
-  | { ok: true; token: VerifiedToken }
-  | { ok: false; status: 401 | 403; reason: string; wwwAuthenticate: string };
+export type BearerCheck = { ok: true; token: VerifiedToken } | { ok: false; status: 401 | 403; reason: string; wwwAuthenticate: string };
 
 /** What an authorization_details handler gets to decide on one entry of the grant's array. */
 export interface AuthorizationDetailsRequest {
@@ -56,7 +54,9 @@ export type AuthorizationDetailsResult =
   /** Fails the token request: e.g. {status: 400, error: "invalid_altinn_customer_configuration", description: "MP-303 ..."}. */
   | { ok: false; status: number; error: string; description: string };
 
-export type AuthorizationDetailsHandler = (req: AuthorizationDetailsRequest) => AuthorizationDetailsResult | Promise<AuthorizationDetailsResult>;
+export type AuthorizationDetailsHandler = (
+  req: AuthorizationDetailsRequest,
+) => AuthorizationDetailsResult | Promise<AuthorizationDetailsResult>;
 
 interface SigningKeyState {
   privateJwk: PrivateJwk;
@@ -153,7 +153,12 @@ export class MaskinportenService {
     if (!match) return { ok: false, status: 401, reason: "missing bearer token", wwwAuthenticate: 'Bearer realm="simulator"' };
     const verified = await this.verifyAccessToken(match[1]!);
     if (!verified.ok) {
-      return { ok: false, status: 401, reason: verified.reason, wwwAuthenticate: `Bearer error="invalid_token", error_description="${verified.reason}"` };
+      return {
+        ok: false,
+        status: 401,
+        reason: verified.reason,
+        wwwAuthenticate: `Bearer error="invalid_token", error_description="${verified.reason}"`,
+      };
     }
     if (anyScope && anyScope.length > 0 && !anyScope.some((s) => verified.token.scopes.includes(s))) {
       return {

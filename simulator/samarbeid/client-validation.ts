@@ -42,7 +42,8 @@ export function validateClientBody(
   existing?: ClientRecord,
   pathClientId?: string,
 ): ClientValidation {
-  if (!isPlainObject(body)) return { ok: false, errors: [{ errorMessage: "The request body must be a JSON object (a ClientRegistration)" }] };
+  if (!isPlainObject(body))
+    return { ok: false, errors: [{ errorMessage: "The request body must be a JSON object (a ClientRegistration)" }] };
   const errors: DigdirError[] = [];
   const fieldError = (field: string, message: string) => errors.push({ errorMessage: message, fieldIdentifier: field });
   const present = (f: string) => body[f] !== undefined && body[f] !== null;
@@ -53,7 +54,8 @@ export function validateClientBody(
     // server generates one only when it is absent (self-service OpenAPI, ClientRegistration.client_id).
     if (!existing) {
       const id = body.client_id;
-      if (typeof id !== "string" || !CLIENT_ID.test(id)) fieldError("client_id", "client_id must be 1 to 100 letters, digits, '-', '_', '.' or ':'");
+      if (typeof id !== "string" || !CLIENT_ID.test(id))
+        fieldError("client_id", "client_id must be 1 to 100 letters, digits, '-', '_', '.' or ':'");
       else if (ctx.registry.client(id)) fieldError("client_id", `client_id ${id} is already in use`);
     } else if (body.client_id !== pathClientId) fieldError("client_id", "client_id in the body does not match the client in the path");
   }
@@ -109,7 +111,10 @@ export function validateClientBody(
 
   const integrationType = enumOf("integration_type", INTEGRATION_TYPES, true) as IntegrationType | undefined;
   if (existing && integrationType && integrationType !== existing.fields.integration_type) {
-    fieldError("integration_type", `integration_type cannot be changed (is ${existing.fields.integration_type}); create a new client instead`);
+    fieldError(
+      "integration_type",
+      `integration_type cannot be changed (is ${existing.fields.integration_type}); create a new client instead`,
+    );
   }
   const fields: ClientFields = {
     client_name: str("client_name", true),
@@ -183,10 +188,12 @@ function checkScopesAndType(
     if (!fields.scopes.includes("openid")) fieldError("scopes", `a ${type} client must have the scope openid`);
     if (type === "idporten") {
       for (const s of fields.scopes) {
-        if (!IDPORTEN_SCOPES.includes(s)) fieldError("scopes", `scope ${s} cannot be added to an idporten client (allowed: ${IDPORTEN_SCOPES.join(", ")})`);
+        if (!IDPORTEN_SCOPES.includes(s))
+          fieldError("scopes", `scope ${s} cannot be added to an idporten client (allowed: ${IDPORTEN_SCOPES.join(", ")})`);
       }
     }
-    if (!fields.redirect_uris || fields.redirect_uris.length === 0) fieldError("redirect_uris", `redirect_uris is required for a ${type} client`);
+    if (!fields.redirect_uris || fields.redirect_uris.length === 0)
+      fieldError("redirect_uris", `redirect_uris is required for a ${type} client`);
     if (!fields.post_logout_redirect_uris || fields.post_logout_redirect_uris.length === 0) {
       fieldError("post_logout_redirect_uris", `post_logout_redirect_uris is required for a ${type} client`);
     }

@@ -45,12 +45,23 @@ export type Authorized = { ok: true; orgNo: string } | { ok: false; reply: SimRe
 export async function authorizeAdmin(ctx: SimContext, req: SimRequest, anyScope: readonly string[]): Promise<Authorized> {
   const check = await ctx.maskinporten.checkBearer(req, anyScope);
   if (check.ok) return { ok: true, orgNo: check.token.orgNo };
-  if (check.status === 403) return { ok: false, reply: digdirErrorReply(ctx, 403, [{ errorMessage: `Forbidden: the access token lacks the scope ${anyScope.join(" or ")}` }]) };
-  return { ok: false, reply: digdirErrorReply(ctx, 401, [{ errorMessage: `Unauthorized: ${check.reason}` }], { "www-authenticate": check.wwwAuthenticate }) };
+  if (check.status === 403)
+    return {
+      ok: false,
+      reply: digdirErrorReply(ctx, 403, [{ errorMessage: `Forbidden: the access token lacks the scope ${anyScope.join(" or ")}` }]),
+    };
+  return {
+    ok: false,
+    reply: digdirErrorReply(ctx, 401, [{ errorMessage: `Unauthorized: ${check.reason}` }], { "www-authenticate": check.wwwAuthenticate }),
+  };
 }
 
 /** The JSON request body: 415 for another content type, 400 when it does not parse. */
-export function jsonRequestBody(ctx: SimContext, req: SimRequest, objectName?: string): { ok: true; value: unknown } | { ok: false; reply: SimReply } {
+export function jsonRequestBody(
+  ctx: SimContext,
+  req: SimRequest,
+  objectName?: string,
+): { ok: true; value: unknown } | { ok: false; reply: SimReply } {
   if (!hasContentType(req, "application/json")) {
     return { ok: false, reply: digdirErrorReply(ctx, 415, [{ errorMessage: "Content-Type must be application/json", objectName }]) };
   }

@@ -37,10 +37,12 @@ export function validateJwks(body: unknown, now: number, activationDelay: number
     const priv = PRIVATE_MEMBERS.filter((m) => k[m] !== undefined);
     if (priv.length) err(`${at} holds private key members (${priv.join(", ")}); register the public key only`, at);
     if (k.kty !== "RSA") err(`${at}.kty must be RSA`, `${at}.kty`);
-    if (typeof k.kid !== "string" || !KID_PATTERN.test(k.kid)) err(`${at}.kid is required and may contain only letters, digits, '.', '_' and '-'`, `${at}.kid`);
+    if (typeof k.kid !== "string" || !KID_PATTERN.test(k.kid))
+      err(`${at}.kid is required and may contain only letters, digits, '.', '_' and '-'`, `${at}.kid`);
     else if (seen.has(k.kid)) err(`${at}.kid ${k.kid} appears twice in the set`, `${at}.kid`);
     else seen.add(k.kid);
-    if (typeof k.alg !== "string" || !ALLOWED_ALGS.includes(k.alg)) err(`${at}.alg is required and must be ${ALLOWED_ALGS.join(" or ")}`, `${at}.alg`);
+    if (typeof k.alg !== "string" || !ALLOWED_ALGS.includes(k.alg))
+      err(`${at}.alg is required and must be ${ALLOWED_ALGS.join(" or ")}`, `${at}.alg`);
     if (k.use !== "sig") err(`${at}.use is required and must be "sig"`, `${at}.use`);
     if (typeof k.n !== "string" || typeof k.e !== "string") err(`${at}: n and e are required`, at);
     else if (k.kty === "RSA") {
@@ -48,12 +50,14 @@ export function validateJwks(body: unknown, now: number, activationDelay: number
       if (bits === undefined) err(`${at} is not a valid RSA public key`, at);
       else if (bits < MIN_RSA_BITS) err(`${at} is a ${bits}-bit key; at least ${MIN_RSA_BITS} bits are required`, at);
     }
-    if (k.x5c !== undefined && (!Array.isArray(k.x5c) || !k.x5c.every((c) => typeof c === "string"))) err(`${at}.x5c must be an array of base64 certificates`, `${at}.x5c`);
+    if (k.x5c !== undefined && (!Array.isArray(k.x5c) || !k.x5c.every((c) => typeof c === "string")))
+      err(`${at}.x5c must be an array of base64 certificates`, `${at}.x5c`);
     let exp = now + MAX_KEY_LIFETIME_SECONDS;
     if (k.exp !== undefined) {
       if (typeof k.exp !== "number" || !Number.isInteger(k.exp)) err(`${at}.exp must be epoch seconds`, `${at}.exp`);
       else if (k.exp <= now) err(`${at}.exp is in the past`, `${at}.exp`);
-      else if (k.exp > now + MAX_KEY_LIFETIME_SECONDS) err(`${at}.exp is more than one year ahead; the maximum is ${now + MAX_KEY_LIFETIME_SECONDS}`, `${at}.exp`);
+      else if (k.exp > now + MAX_KEY_LIFETIME_SECONDS)
+        err(`${at}.exp is more than one year ahead; the maximum is ${now + MAX_KEY_LIFETIME_SECONDS}`, `${at}.exp`);
       else exp = k.exp;
     }
     if (errors.length > before) return;

@@ -24,22 +24,29 @@ export const samarbeidModule: SimModule = {
     const authorize = (req: SimRequest, anyScope: string[]): Promise<Authorized> => authorizeAdmin(ctx, req, anyScope);
 
     const notFound = (id: string) => digdirErrorReply(ctx, 404, [{ errorMessage: `Client ${id} not found` }]);
-    const forbidden = (id: string) => digdirErrorReply(ctx, 403, [{ errorMessage: `Forbidden: client ${id} belongs to another organisation` }]);
+    const forbidden = (id: string) =>
+      digdirErrorReply(ctx, 403, [{ errorMessage: `Forbidden: client ${id} belongs to another organisation` }]);
 
     /**
      * The owner's client, or the reply: 403 for another organisation's, 404 for an unknown one. A deleted
      * (inactive) client is read per the deletedClients setting; writes never see it, except a PUT, which may set
      * `active` again.
      */
-    const ownedClient = (orgNo: string, id: string, use: "read" | "write" | "put"): { ok: true; client: ClientRecord } | { ok: false; reply: SimReply } => {
+    const ownedClient = (
+      orgNo: string,
+      id: string,
+      use: "read" | "write" | "put",
+    ): { ok: true; client: ClientRecord } | { ok: false; reply: SimReply } => {
       const client = ctx.registry.client(id);
       if (!client) return { ok: false, reply: notFound(id) };
       if (client.client_orgno !== orgNo) return { ok: false, reply: forbidden(id) };
-      if (!client.active && (use === "write" || (use === "read" && ctx.config.deletedClients === "hidden"))) return { ok: false, reply: notFound(id) };
+      if (!client.active && (use === "write" || (use === "read" && ctx.config.deletedClients === "hidden")))
+        return { ok: false, reply: notFound(id) };
       return { ok: true, client };
     };
     /** `active` in a POST or PUT body (writable, default true); anything but a boolean leaves it as it is. */
-    const activeIn = (body: unknown): boolean | undefined => (isPlainObject(body) && typeof body.active === "boolean" ? body.active : undefined);
+    const activeIn = (body: unknown): boolean | undefined =>
+      isPlainObject(body) && typeof body.active === "boolean" ? body.active : undefined;
 
     const jsonBody = (req: SimRequest) => jsonRequestBody(ctx, req);
 
@@ -69,7 +76,10 @@ export const samarbeidModule: SimModule = {
         .clientsOwnedBy(auth.orgNo)
         .filter((c) => c.active || withInactive)
         .sort((a, b) => a.created.localeCompare(b.created));
-      return jsonReply(200, visible.map((c) => registration(c)));
+      return jsonReply(
+        200,
+        visible.map((c) => registration(c)),
+      );
     });
 
     ctx.router.add("POST", BASE, async (req) => {
@@ -82,7 +92,10 @@ export const samarbeidModule: SimModule = {
       const now = ctx.clock.iso();
       const client: ClientRecord = {
         // A caller's unique client_id is kept (validated above); generated only when absent.
-        client_id: typeof (body.value as { client_id?: unknown }).client_id === "string" ? (body.value as { client_id: string }).client_id : newUuid(),
+        client_id:
+          typeof (body.value as { client_id?: unknown }).client_id === "string"
+            ? (body.value as { client_id: string }).client_id
+            : newUuid(),
         client_orgno: auth.orgNo,
         fields: result.fields,
         created: now,
@@ -143,7 +156,10 @@ export const samarbeidModule: SimModule = {
       const client = owned.client;
       if (!isSecretAuthMethod(client.fields.token_endpoint_auth_method)) {
         return digdirErrorReply(ctx, 400, [
-          { errorMessage: "Only clients with token_endpoint_auth_method client_secret_basic or client_secret_post have a secret", fieldIdentifier: "token_endpoint_auth_method" },
+          {
+            errorMessage: "Only clients with token_endpoint_auth_method client_secret_basic or client_secret_post have a secret",
+            fieldIdentifier: "token_endpoint_auth_method",
+          },
         ]);
       }
       const secret = newSecret(client);
@@ -179,7 +195,8 @@ export const samarbeidModule: SimModule = {
 
     // --- one key at a time (digdir-api.md Corrections 6): the other keys keep their exp and activation ---
 
-    const keyNotFound = (id: string, kid: string) => digdirErrorReply(ctx, 404, [{ errorMessage: `Key ${kid} not found on client ${id}`, objectName: "Jwks" }]);
+    const keyNotFound = (id: string, kid: string) =>
+      digdirErrorReply(ctx, 404, [{ errorMessage: `Key ${kid} not found on client ${id}`, objectName: "Jwks" }]);
 
     ctx.router.add("GET", `${BASE}/:id/jwks/:kid`, async (req) => {
       const auth = await authorize(req, READ);
@@ -187,7 +204,9 @@ export const samarbeidModule: SimModule = {
       const owned = ownedClient(auth.orgNo, req.params.id!, "read");
       if (!owned.ok) return owned.reply;
       const key = owned.client.jwks?.keys.find((k) => k.jwk.kid === req.params.kid);
-      return key ? jsonReply(200, key.exp === undefined ? { ...key.jwk } : { ...key.jwk, exp: key.exp }) : keyNotFound(req.params.id!, req.params.kid!);
+      return key
+        ? jsonReply(200, key.exp === undefined ? { ...key.jwk } : { ...key.jwk, exp: key.exp })
+        : keyNotFound(req.params.id!, req.params.kid!);
     });
 
     ctx.router.add("PUT", `${BASE}/:id/jwks/:kid`, async (req) => {
@@ -200,13 +219,22 @@ export const samarbeidModule: SimModule = {
       if (!body.ok) return body.reply;
       const kid = req.params.kid!;
       if (!isPlainObject(body.value) || (body.value.kid !== undefined && body.value.kid !== kid)) {
-        return digdirErrorReply(ctx, 400, [{ errorMessage: `The body must be one JWK whose kid is ${kid}, the key in the path`, fieldIdentifier: "kid", objectName: "Jwks" }]);
+        return digdirErrorReply(ctx, 400, [
+          { errorMessage: `The body must be one JWK whose kid is ${kid}, the key in the path`, fieldIdentifier: "kid", objectName: "Jwks" },
+        ]);
       }
       const others = (client.jwks?.keys ?? []).filter((k) => k.jwk.kid !== kid);
       if (others.length + 1 > MAX_KEYS) {
-        return digdirErrorReply(ctx, 400, [{ errorMessage: `a client can have at most ${MAX_KEYS} keys; delete one first`, fieldIdentifier: "keys", objectName: "Jwks" }]);
+        return digdirErrorReply(ctx, 400, [
+          { errorMessage: `a client can have at most ${MAX_KEYS} keys; delete one first`, fieldIdentifier: "keys", objectName: "Jwks" },
+        ]);
       }
-      const result = validateJwks({ keys: [{ ...body.value, kid }] }, ctx.clock.nowSeconds(), ctx.config.keyActivationDelaySeconds, client.jwks);
+      const result = validateJwks(
+        { keys: [{ ...body.value, kid }] },
+        ctx.clock.nowSeconds(),
+        ctx.config.keyActivationDelaySeconds,
+        client.jwks,
+      );
       if (!result.ok) return digdirErrorReply(ctx, 400, result.errors);
       const now = ctx.clock.iso();
       client.jwks = { keys: [...others, ...result.keys], created: client.jwks?.created ?? now, last_updated: now };

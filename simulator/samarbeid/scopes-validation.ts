@@ -22,8 +22,7 @@ const TOKEN_TYPES: readonly ScopeTokenType[] = ["SELF_CONTAINED", "OPAQUE"];
 export type ScopeFields = Omit<ScopeRecord, "prefix" | "subscope" | "name" | "active" | "owner_orgno" | "created" | "last_updated">;
 
 export type ScopeValidation =
-  | { ok: true; prefix: string; subscope: string; fields: ScopeFields; active?: boolean }
-  | { ok: false; errors: DigdirError[] };
+  { ok: true; prefix: string; subscope: string; fields: ScopeFields; active?: boolean } | { ok: false; errors: DigdirError[] };
 
 export interface ScopeValidationContext {
   /** The caller's organisation. */
@@ -37,9 +36,11 @@ export interface ScopeValidationContext {
 }
 
 export function validateScopeBody(body: unknown, v: ScopeValidationContext): ScopeValidation {
-  if (!isPlainObject(body)) return { ok: false, errors: [{ errorMessage: "The request body must be a JSON object (a ScopeRegistration)", objectName: "Scope" }] };
+  if (!isPlainObject(body))
+    return { ok: false, errors: [{ errorMessage: "The request body must be a JSON object (a ScopeRegistration)", objectName: "Scope" }] };
   const errors: DigdirError[] = [];
-  const fieldError = (field: string, message: string) => errors.push({ errorMessage: message, fieldIdentifier: field, objectName: "Scope" });
+  const fieldError = (field: string, message: string) =>
+    errors.push({ errorMessage: message, fieldIdentifier: field, objectName: "Scope" });
   const present = (f: string) => body[f] !== undefined && body[f] !== null;
 
   const str = (f: string, required = false): string | undefined => {
@@ -76,7 +77,8 @@ export function validateScopeBody(body: unknown, v: ScopeValidationContext): Sco
   let prefix = str("prefix", !existing);
   let subscope = str("subscope", !existing);
   if (existing) {
-    if (prefix !== undefined && prefix !== existing.prefix) fieldError("prefix", `prefix cannot be changed (is ${existing.prefix}); create a new scope instead`);
+    if (prefix !== undefined && prefix !== existing.prefix)
+      fieldError("prefix", `prefix cannot be changed (is ${existing.prefix}); create a new scope instead`);
     if (subscope !== undefined && subscope !== existing.subscope) {
       fieldError("subscope", `subscope cannot be changed (is ${existing.subscope}); create a new scope instead`);
     }
@@ -91,7 +93,8 @@ export function validateScopeBody(body: unknown, v: ScopeValidationContext): Sco
     }
   }
   // `name` is read-only and ignored, whatever it says (Digdir's test collections; digdirator sends "").
-  if (present("owner_orgno") && body.owner_orgno !== v.owner) fieldError("owner_orgno", "owner_orgno is read-only: the scope belongs to the organisation that creates it");
+  if (present("owner_orgno") && body.owner_orgno !== v.owner)
+    fieldError("owner_orgno", "owner_orgno is read-only: the scope belongs to the organisation that creates it");
 
   const description = str("description", true);
   const longDescription = str("long_description");
@@ -99,7 +102,8 @@ export function validateScopeBody(body: unknown, v: ScopeValidationContext): Sco
   let visibility: ScopeVisibility = "PUBLIC";
   const rawVisibility = str("visibility");
   if (rawVisibility !== undefined) {
-    if (!VISIBILITIES.includes(rawVisibility as ScopeVisibility)) fieldError("visibility", `visibility must be one of ${VISIBILITIES.join(", ")}`);
+    if (!VISIBILITIES.includes(rawVisibility as ScopeVisibility))
+      fieldError("visibility", `visibility must be one of ${VISIBILITIES.join(", ")}`);
     else if (rawVisibility === "INTERNAL") fieldError("visibility", "visibility INTERNAL is reserved for Digdir; use PUBLIC or PRIVATE");
     else visibility = rawVisibility as ScopeVisibility;
   }
@@ -107,11 +111,14 @@ export function validateScopeBody(body: unknown, v: ScopeValidationContext): Sco
   let allowed: IntegrationType[] | undefined;
   if (present("allowed_integration_types")) {
     const raw = body.allowed_integration_types;
-    if (!Array.isArray(raw) || !raw.every((t) => typeof t === "string")) fieldError("allowed_integration_types", "allowed_integration_types must be an array of strings");
-    else if (raw.length === 0) fieldError("allowed_integration_types", "allowed_integration_types must not be empty; leave it out to allow every integration type");
+    if (!Array.isArray(raw) || !raw.every((t) => typeof t === "string"))
+      fieldError("allowed_integration_types", "allowed_integration_types must be an array of strings");
+    else if (raw.length === 0)
+      fieldError("allowed_integration_types", "allowed_integration_types must not be empty; leave it out to allow every integration type");
     else {
       const unknown = (raw as string[]).filter((t) => !(INTEGRATION_TYPES as readonly string[]).includes(t));
-      if (unknown.length) fieldError("allowed_integration_types", `unknown integration type ${unknown.join(", ")} (known: ${INTEGRATION_TYPES.join(", ")})`);
+      if (unknown.length)
+        fieldError("allowed_integration_types", `unknown integration type ${unknown.join(", ")} (known: ${INTEGRATION_TYPES.join(", ")})`);
       else allowed = [...new Set(raw as IntegrationType[])];
     }
   }
@@ -119,14 +126,18 @@ export function validateScopeBody(body: unknown, v: ScopeValidationContext): Sco
   let tokenType: ScopeTokenType = "SELF_CONTAINED";
   const rawTokenType = str("token_type");
   if (rawTokenType !== undefined) {
-    if (!TOKEN_TYPES.includes(rawTokenType as ScopeTokenType)) fieldError("token_type", `token_type must be one of ${TOKEN_TYPES.join(", ")}`);
+    if (!TOKEN_TYPES.includes(rawTokenType as ScopeTokenType))
+      fieldError("token_type", `token_type must be one of ${TOKEN_TYPES.join(", ")}`);
     else tokenType = rawTokenType as ScopeTokenType;
   }
 
   let delegationSource = str("delegation_source");
   if (delegationSource === "") delegationSource = undefined;
   if (delegationSource !== undefined && !v.delegationIssuers.includes(delegationSource)) {
-    fieldError("delegation_source", `delegation_source must be the issuer of a delegation source (GET /delegationsources): ${v.delegationIssuers.join(", ")}`);
+    fieldError(
+      "delegation_source",
+      `delegation_source must be the issuer of a delegation source (GET /delegationsources): ${v.delegationIssuers.join(", ")}`,
+    );
   }
 
   let active: boolean | undefined;

@@ -1,12 +1,7 @@
 import { jsonReply, parseJsonBody, isPlainObject, type SimReply, type SimRequest } from "../core/http";
 import { isValidOrgNo } from "../core/orgno";
 import type { SimContext } from "../context";
-import {
-  CATALOGUE_OWNER_ORGNO,
-  SEED_TIMESTAMP,
-  type ConsumerRecord,
-  type ScopeRecord,
-} from "../registry/registry";
+import { CATALOGUE_OWNER_ORGNO, SEED_TIMESTAMP, type ConsumerRecord, type ScopeRecord } from "../registry/registry";
 import type { SeedScope } from "../seed/schema";
 import { authorizeAdmin, digdirErrorReply, jsonRequestBody } from "./errors";
 import { validateScopeBody } from "./scopes-validation";
@@ -49,7 +44,8 @@ export function registerScopeRoutes(ctx: SimContext): void {
   /** The `scope` query parameter, required by every single-scope call. */
   const scopeParam = (req: SimRequest): { ok: true; name: string } | { ok: false; reply: SimReply } => {
     const name = req.query.get("scope");
-    if (name === null || name.trim() === "") return { ok: false, reply: scopeError(400, "Required request parameter 'scope' is missing", "scope") };
+    if (name === null || name.trim() === "")
+      return { ok: false, reply: scopeError(400, "Required request parameter 'scope' is missing", "scope") };
     return { ok: true, name };
   };
 
@@ -61,7 +57,9 @@ export function registerScopeRoutes(ctx: SimContext): void {
   const scopeNotFound = (name: string) => scopeError(404, `Scope ${name} not found`);
 
   /** Resolves token, `?scope=` and ownership for the calls on one own scope. */
-  const ownScopeCall = async (req: SimRequest): Promise<{ ok: true; orgNo: string; scope: ScopeRecord } | { ok: false; reply: SimReply }> => {
+  const ownScopeCall = async (
+    req: SimRequest,
+  ): Promise<{ ok: true; orgNo: string; scope: ScopeRecord } | { ok: false; reply: SimReply }> => {
     const auth = await authorizeAdmin(ctx, req, PROVIDER);
     if (!auth.ok) return auth;
     const param = scopeParam(req);
@@ -80,10 +78,21 @@ export function registerScopeRoutes(ctx: SimContext): void {
   /** A consumer orgno from the path: 9 digits, a valid check digit, and an organisation the register knows. */
   const consumerOrgNo = (raw: string): { ok: true; orgNo: string } | { ok: false; reply: SimReply } => {
     if (!isValidOrgNo(raw)) {
-      return { ok: false, reply: scopeError(400, `Invalid consumer organisation number ${raw}: 9 digits with a valid check digit required`, "consumer_orgno", "ScopeAccess") };
+      return {
+        ok: false,
+        reply: scopeError(
+          400,
+          `Invalid consumer organisation number ${raw}: 9 digits with a valid check digit required`,
+          "consumer_orgno",
+          "ScopeAccess",
+        ),
+      };
     }
     if (!ctx.registry.organisation(raw)) {
-      return { ok: false, reply: scopeError(400, `Organisation ${raw} is not found in the register of legal entities`, "consumer_orgno", "ScopeAccess") };
+      return {
+        ok: false,
+        reply: scopeError(400, `Organisation ${raw} is not found in the register of legal entities`, "consumer_orgno", "ScopeAccess"),
+      };
     }
     return { ok: true, orgNo: raw };
   };
@@ -115,12 +124,18 @@ export function registerScopeRoutes(ctx: SimContext): void {
   ctx.router.add("GET", `${API}/prefix`, async (req) => {
     const auth = await authorizeAdmin(ctx, req, PROVIDER);
     if (!auth.ok) return auth.reply;
-    return jsonReply(200, ctx.registry.prefixesOf(auth.orgNo).map((prefix) => ({ prefix, owner_orgno: auth.orgNo })));
+    return jsonReply(
+      200,
+      ctx.registry.prefixesOf(auth.orgNo).map((prefix) => ({ prefix, owner_orgno: auth.orgNo })),
+    );
   });
   ctx.router.add("GET", `${API}/prefix/all`, async (req) => {
     const auth = await authorizeAdmin(ctx, req, PROVIDER);
     if (!auth.ok) return auth.reply;
-    return jsonReply(200, ctx.registry.allPrefixes().map(({ prefix, owner }) => ({ prefix, owner_orgno: owner })));
+    return jsonReply(
+      200,
+      ctx.registry.allPrefixes().map(({ prefix, owner }) => ({ prefix, owner_orgno: owner })),
+    );
   });
 
   ctx.router.add("POST", `${API}/scopes`, async (req) => {
@@ -138,7 +153,16 @@ export function registerScopeRoutes(ctx: SimContext): void {
     }
     const now = ctx.clock.iso();
     // `active` in a POST body is ignored: a new scope is active.
-    const scope: ScopeRecord = { prefix: result.prefix, subscope: result.subscope, name, ...result.fields, active: true, owner_orgno: auth.orgNo, created: now, last_updated: now };
+    const scope: ScopeRecord = {
+      prefix: result.prefix,
+      subscope: result.subscope,
+      name,
+      ...result.fields,
+      active: true,
+      owner_orgno: auth.orgNo,
+      created: now,
+      last_updated: now,
+    };
     ctx.registry.putApiScope(scope);
     return jsonReply(200, scopeView(scope));
   });
@@ -212,7 +236,14 @@ export function registerScopeRoutes(ctx: SimContext): void {
     if (existing?.state === "APPROVED") return jsonReply(200, accessView(existing));
     const row: ConsumerRecord = existing
       ? { ...existing, state: "APPROVED", last_updated: now }
-      : { scope: call.scope.name, consumer_orgno: consumer.orgNo, owner_orgno: call.orgNo, state: "APPROVED", created: now, last_updated: now };
+      : {
+          scope: call.scope.name,
+          consumer_orgno: consumer.orgNo,
+          owner_orgno: call.orgNo,
+          state: "APPROVED",
+          created: now,
+          last_updated: now,
+        };
     ctx.registry.putAccessRow(row);
     return jsonReply(200, accessView(row));
   });
@@ -223,7 +254,8 @@ export function registerScopeRoutes(ctx: SimContext): void {
     const consumer = consumerOrgNo(req.params.orgno!);
     if (!consumer.ok) return consumer.reply;
     const existing = ctx.registry.accessRow(call.scope.name, consumer.orgNo);
-    if (!existing) return scopeError(404, `Organisation ${consumer.orgNo} has no access to scope ${call.scope.name}`, undefined, "ScopeAccess");
+    if (!existing)
+      return scopeError(404, `Organisation ${consumer.orgNo} has no access to scope ${call.scope.name}`, undefined, "ScopeAccess");
     if (existing.state === "DENIED") return jsonReply(200, accessView(existing));
     const row: ConsumerRecord = { ...existing, state: "DENIED", last_updated: ctx.clock.iso() };
     ctx.registry.putAccessRow(row);
@@ -245,7 +277,12 @@ export function registerScopeRoutes(ctx: SimContext): void {
     return jsonReply(200, [...seeded, ...ctx.registry.accessRowsOf(auth.orgNo)].map(accessView));
   });
 
-  ctx.router.add("GET", `${API}/delegationsources`, () => jsonReply(200, DELEGATION_SOURCES.map((d) => ({ ...d }))));
+  ctx.router.add("GET", `${API}/delegationsources`, () =>
+    jsonReply(
+      200,
+      DELEGATION_SOURCES.map((d) => ({ ...d })),
+    ),
+  );
 
   // --- control: a consumer asks for access (Samarbeidsportalen's "request access") ---
 
@@ -262,11 +299,19 @@ export function registerScopeRoutes(ctx: SimContext): void {
       return jsonReply(400, { error: `consumerOrgNo ${body.consumerOrgNo} is not a known organisation` });
     }
     const existing = ctx.registry.accessRow(scope.name, body.consumerOrgNo);
-    if (existing?.state === "APPROVED") return jsonReply(409, { error: `${body.consumerOrgNo} already has access to ${scope.name}`, row: accessView(existing) });
+    if (existing?.state === "APPROVED")
+      return jsonReply(409, { error: `${body.consumerOrgNo} already has access to ${scope.name}`, row: accessView(existing) });
     const now = ctx.clock.iso();
     const row: ConsumerRecord = existing
       ? { ...existing, state: "REQUESTED", last_updated: now }
-      : { scope: scope.name, consumer_orgno: body.consumerOrgNo, owner_orgno: scope.owner_orgno, state: "REQUESTED", created: now, last_updated: now };
+      : {
+          scope: scope.name,
+          consumer_orgno: body.consumerOrgNo,
+          owner_orgno: scope.owner_orgno,
+          state: "REQUESTED",
+          created: now,
+          last_updated: now,
+        };
     ctx.registry.putAccessRow(row);
     return jsonReply(existing ? 200 : 201, accessView(row));
   });

@@ -170,14 +170,28 @@ function parseSeedFile(raw: unknown, label: string): SeedFile {
   const result = SeedFile.safeParse(raw);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
-    const where = issue.path.length ? issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") : "(top level)";
+    const where = issue.path.length
+      ? issue.path
+          .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+          .join("")
+          .replace(/^\./, "")
+      : "(top level)";
     return `  ${where}: ${issue.message}`;
   });
   throw new SeedError(`${label} is invalid:\n${lines.join("\n")}`);
 }
 
 function emptySeed(): Seed {
-  return { bootstrapOrgNo: "", organisations: [], vendorConsumableScopes: [], adminScopes: [], scopes: [], resources: [], accessPackages: [], krrPersons: [] };
+  return {
+    bootstrapOrgNo: "",
+    organisations: [],
+    vendorConsumableScopes: [],
+    adminScopes: [],
+    scopes: [],
+    resources: [],
+    accessPackages: [],
+    krrPersons: [],
+  };
 }
 
 function mergeByKey<T>(base: T[], extra: T[] | undefined, key: (t: T) => string): T[] {
@@ -227,7 +241,8 @@ function checkSeedReferences(seed: Seed, files: string[]): void {
   for (const s of seed.scopes) {
     const prefix = s.name.slice(0, s.name.indexOf(":"));
     const owner = prefixOwner.get(prefix);
-    if (owner !== undefined) problems.push(`scopes: "${s.name}" uses the prefix "${prefix}" of organisation ${owner}; such scopes are created with POST /scopes`);
+    if (owner !== undefined)
+      problems.push(`scopes: "${s.name}" uses the prefix "${prefix}" of organisation ${owner}; such scopes are created with POST /scopes`);
   }
   if (problems.length) throw new SeedError(`seed (${files.join(" + ")}) is inconsistent:\n${problems.map((p) => `  ${p}`).join("\n")}`);
 }

@@ -19,7 +19,8 @@ import { unmanagedObjects } from "./unmanaged";
  * exit 0 when there are none, 2 when there are some. Exit 1 on any other failure.
  */
 
-const usage = "usage: npm run export -- --stack <stack> [--out <file>] [--no-state] [--force]\n       npm run export -- --stack <stack> --unmanaged";
+const usage =
+  "usage: npm run export -- --stack <stack> [--out <file>] [--no-state] [--force]\n       npm run export -- --stack <stack> --unmanaged";
 
 class UsageError extends Error {}
 
@@ -57,7 +58,11 @@ function stackSettings(root: string, stack: string, pulumi: Pulumi): ConfigSourc
   return layered(fromConfig, environmentSource);
 }
 
-export async function main(argv: string[], out = (s: string) => process.stdout.write(s), err = (s: string) => process.stderr.write(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  out = (s: string) => process.stdout.write(s),
+  err = (s: string) => process.stderr.write(s),
+): Promise<number> {
   let a: Record<string, string | true>;
   try {
     a = args(argv);
@@ -84,23 +89,35 @@ export async function main(argv: string[], out = (s: string) => process.stdout.w
       } catch (e) {
         stateNote = `the stack's state could not be read (${(e as Error).message.split("\n")[0]}): judged by the stack file alone`;
       }
-      const declared = existsSync(stackFile) ? validateStackFile(stackFile, { environment: ctx.settings.environment, displayName: `stacks/${stack}.yaml` }) : undefined;
+      const declared = existsSync(stackFile)
+        ? validateStackFile(stackFile, { environment: ctx.settings.environment, displayName: `stacks/${stack}.yaml` })
+        : undefined;
       const found = unmanagedObjects(org, managed, declared?.plan);
       if (stateNote) err(`note: ${stateNote}\n`);
       if (!found.length) {
         out(`nothing unmanaged: every live object of ${org.orgNo} is managed or declared by the stack ${stack}\n`);
         return 0;
       }
-      out(`${found.length} live object${found.length > 1 ? "s" : ""} of ${org.orgNo} the stack ${stack} does not manage:\n${found.map((l) => `  ${l}\n`).join("")}`);
+      out(
+        `${found.length} live object${found.length > 1 ? "s" : ""} of ${org.orgNo} the stack ${stack} does not manage:\n${found.map((l) => `  ${l}\n`).join("")}`,
+      );
       return 2;
     }
 
     const target = typeof a.out === "string" ? path.resolve(a.out) : stackFile;
     if (existsSync(target) && !a.force) {
-      err(`${path.relative(process.cwd(), target)} exists: nothing was written. Export to another file with --out, or overwrite it with --force.\n`);
+      err(
+        `${path.relative(process.cwd(), target)} exists: nothing was written. Export to another file with --out, or overwrite it with --force.\n`,
+      );
       return 1;
     }
-    const { text, result, validation } = exportFile(org, stack, ctx.settings.environment, path.dirname(target), path.relative(process.cwd(), target));
+    const { text, result, validation } = exportFile(
+      org,
+      stack,
+      ctx.settings.environment,
+      path.dirname(target),
+      path.relative(process.cwd(), target),
+    );
     mkdirSync(path.dirname(target), { recursive: true });
     for (const k of result.keyFiles) {
       const file = path.join(path.dirname(target), k.path);
@@ -108,18 +125,24 @@ export async function main(argv: string[], out = (s: string) => process.stdout.w
       writeFileSync(file, `${JSON.stringify(k.jwks, null, 2)}\n`);
     }
     writeFileSync(target, text);
-    out(`wrote ${path.relative(process.cwd(), target)}: ${result.objects.length} entries, ${result.keyFiles.length} key file${result.keyFiles.length === 1 ? "" : "s"}; ${result.notExported.length} note${result.notExported.length === 1 ? "" : "s"} at its top\n`);
+    out(
+      `wrote ${path.relative(process.cwd(), target)}: ${result.objects.length} entries, ${result.keyFiles.length} key file${result.keyFiles.length === 1 ? "" : "s"}; ${result.notExported.length} note${result.notExported.length === 1 ? "" : "s"} at its top\n`,
+    );
     if (validation.problems.length) {
       err(`${validation.problems.length} problem(s) remain in the exported file:\n${validation.problems.map(formatProblem).join("\n")}\n`);
       return 1;
     }
     if (a["no-state"] || target !== stackFile) {
-      out(`not recorded in the stack's state${a["no-state"] ? " (--no-state)" : ` (the stack reads stacks/${stack}.yaml)`}: the first \`pulumi up\` takes the objects over by their keys\n`);
+      out(
+        `not recorded in the stack's state${a["no-state"] ? " (--no-state)" : ` (the stack reads stacks/${stack}.yaml)`}: the first \`pulumi up\` takes the objects over by their keys\n`,
+      );
       return 0;
     }
     try {
       const { recorded } = recordInState(pulumi, root, stack, entriesFor(validation.plan, result));
-      out(`recorded ${recorded} resources in the state of ${stack}; next: npm run validate -- stacks/${stack}.yaml && pulumi preview --stack ${stack}\n`);
+      out(
+        `recorded ${recorded} resources in the state of ${stack}; next: npm run validate -- stacks/${stack}.yaml && pulumi preview --stack ${stack}\n`,
+      );
       return 0;
     } catch (e) {
       err(
@@ -138,7 +161,13 @@ export async function main(argv: string[], out = (s: string) => process.stdout.w
  * Builds the file, validates it, and leaves out any object the validator objects to (saying why at the top), until
  * it validates: the file must apply as it is.
  */
-export function exportFile(org: LiveOrganisation, stack: string, environment: "test" | "prod" | "local", dir: string, shown: string): { text: string; result: ExportResult; validation: ValidationResult } {
+export function exportFile(
+  org: LiveOrganisation,
+  stack: string,
+  environment: "test" | "prod" | "local",
+  dir: string,
+  shown: string,
+): { text: string; result: ExportResult; validation: ValidationResult } {
   const leaveOut = new Map<string, string>();
   for (let pass = 0; ; pass++) {
     const result = buildExport(org, { stack, leaveOut });
@@ -163,7 +192,7 @@ export function exportFile(org: LiveOrganisation, stack: string, environment: "t
 function headerLines(org: LiveOrganisation, stack: string, result: ExportResult): string[] {
   return [
     `Exported from the live organisation ${org.orgNo} for the stack ${stack} (npm run export), ${new Date().toISOString().slice(0, 10)}.`,
-    "Every object below exists already and is adopted, not created (stacks/README.md, \"Adopting an organisation\").",
+    'Every object below exists already and is adopted, not created (stacks/README.md, "Adopting an organisation").',
     "",
     "Not exported:",
     "- private keys: Digdir holds only public keys; each client's registered public keys are in keys/, and a client",

@@ -59,7 +59,14 @@ export async function readOrganisation(ctx: Context, adminClientId: string | und
   for (const scope of await scopesApi.listScopes()) {
     if (!scope.name || scope.active === false) continue;
     const rows = (await scopesApi.listAccess(scope.name)) ?? [];
-    const consumers = [...new Set(rows.filter((r) => (r.state ?? "APPROVED") === "APPROVED").map((r) => r.consumer_orgno).filter((o): o is string => !!o))];
+    const consumers = [
+      ...new Set(
+        rows
+          .filter((r) => (r.state ?? "APPROVED") === "APPROVED")
+          .map((r) => r.consumer_orgno)
+          .filter((o): o is string => !!o),
+      ),
+    ];
     scopes.push({ scope, consumers });
   }
 
@@ -87,7 +94,11 @@ export async function readOrganisation(ctx: Context, adminClientId: string | und
     for (const u of systemUsers) {
       const short = u.userType === "agent" ? "agent" : "standard";
       if (listed.has(`${short}|${u.partyOrgNo}|${u.externalRef}`)) continue;
-      const request = await altinn.getRequestByKey(short === "agent" ? "AgentSystemUserRequest" : "SystemUserRequest", { systemId: id, partyOrgNo: u.partyOrgNo, externalRef: u.externalRef });
+      const request = await altinn.getRequestByKey(short === "agent" ? "AgentSystemUserRequest" : "SystemUserRequest", {
+        systemId: id,
+        partyOrgNo: u.partyOrgNo,
+        externalRef: u.externalRef,
+      });
       if (request) requests.push({ kind: short, request });
     }
     systems.push({ system, requests, systemUsers, ...(systemUsersUnavailable && { systemUsersUnavailable }) });

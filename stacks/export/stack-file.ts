@@ -47,7 +47,12 @@ export interface ExportResult {
   /** Lines for the header: what is not in the file, and why. */
   notExported: string[];
   /** Ids the export declares, per kind, for recording in the state (entry name → id). */
-  ids: { clients: Map<string, { id: string; kind: ClientKind; keys: boolean }>; scopes: Map<string, string>; systems: Map<string, string>; requests: ExportedRequest[] };
+  ids: {
+    clients: Map<string, { id: string; kind: ClientKind; keys: boolean }>;
+    scopes: Map<string, string>;
+    systems: Map<string, string>;
+    requests: ExportedRequest[];
+  };
 }
 
 export interface ExportOptions {
@@ -99,7 +104,9 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
     const id = client.client_id;
     if (!id) continue;
     if (id === org.adminClientId) {
-      notExported.push(`client ${id} (${client.client_name ?? "no name"}): the admin client this export ran with; managing it from the stack would manage the stack's own access`);
+      notExported.push(
+        `client ${id} (${client.client_name ?? "no name"}): the admin client this export ran with; managing it from the stack would manage the stack's own access`,
+      );
       continue;
     }
     if (client.active === false) {
@@ -109,7 +116,9 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
     const type = client.integration_type ?? "";
     const kind: ClientKind | undefined = machineKinds[type] ?? (loginTypes.includes(type) ? "IdportenClient" : undefined);
     if (!kind) {
-      notExported.push(`client ${id} (${client.client_name ?? "no name"}): integration type ${type || "(none)"} is not one the stack file models (maskinporten, krr, idporten, api_klient, ansattporten)`);
+      notExported.push(
+        `client ${id} (${client.client_name ?? "no name"}): integration type ${type || "(none)"} is not one the stack file models (maskinporten, krr, idporten, api_klient, ansattporten)`,
+      );
       continue;
     }
     const name = uniqueName(client.client_name ?? id, clientNames);
@@ -125,12 +134,18 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
       keyFiles.push({ path: file, jwks: { keys: rsa.map(publicKey) } });
       entry.keys = [{ file }];
     } else if (keys.length) {
-      notExported.push(`the keys of client ${id} (${name}): not all RSA, which is what the stack file declares; the client keeps its registered keys as they are`);
+      notExported.push(
+        `the keys of client ${id} (${name}): not all RSA, which is what the stack file declares; the client keeps its registered keys as they are`,
+      );
     }
     clients[name] = entry;
     nameOfClient.set(id, name);
     ids.clients.set(name, { id, kind, keys: entry.keys !== undefined });
-    objects.push({ section: "clients", name, origin: `client ${id}${entry.keys ? `, its ${rsa.length} public key${rsa.length > 1 ? "s" : ""} in ${entry.keys ? (entry.keys as { file: string }[])[0]!.file : ""}` : ""}` });
+    objects.push({
+      section: "clients",
+      name,
+      origin: `client ${id}${entry.keys ? `, its ${rsa.length} public key${rsa.length > 1 ? "s" : ""} in ${entry.keys ? (entry.keys as { file: string }[])[0]!.file : ""}` : ""}`,
+    });
   }
   if (Object.keys(clients).length) data.clients = clients;
 
@@ -147,11 +162,16 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
     }
     const fields = scopeOutputs({}, scope) as unknown as Record<string, unknown>;
     const entry: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(fields)) if (!["name", "active", "ownerOrgNo", "created", "lastUpdated"].includes(k) && v !== undefined && v !== "") entry[k] = v;
+    for (const [k, v] of Object.entries(fields))
+      if (!["name", "active", "ownerOrgNo", "created", "lastUpdated"].includes(k) && v !== undefined && v !== "") entry[k] = v;
     if (consumers.length) entry.consumers = [...consumers].sort();
     apiScopes[name] = entry;
     ids.scopes.set(name, full);
-    objects.push({ section: "apiScopes", name, origin: `scope ${full}${consumers.length ? `, its ${consumers.length} grant${consumers.length > 1 ? "s" : ""}` : ""}` });
+    objects.push({
+      section: "apiScopes",
+      name,
+      origin: `scope ${full}${consumers.length ? `, its ${consumers.length} grant${consumers.length > 1 ? "s" : ""}` : ""}`,
+    });
   }
   if (Object.keys(apiScopes).length) data.apiScopes = apiScopes;
 
@@ -164,7 +184,8 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
   for (const entry of org.systems) {
     const s = entry.system;
     const own = s.systemId.startsWith(`${org.orgNo}_`) ? s.systemId.slice(org.orgNo.length + 1) : undefined;
-    const name = own && namePattern.test(own) && !systemNames.has(own) ? (systemNames.add(own), own) : uniqueName(own ?? s.systemId, systemNames);
+    const name =
+      own && namePattern.test(own) && !systemNames.has(own) ? (systemNames.add(own), own) : uniqueName(own ?? s.systemId, systemNames);
     const why = skipped("systems", name);
     if (why) {
       notExported.push(`system ${s.systemId}: ${why} (its requests are not exported either)`);
@@ -175,7 +196,8 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
     sys.name = s.name;
     sys.description = s.description;
     if (s.rights.length) sys.rights = s.rights.map(compactRight);
-    if (s.accessPackages.length) sys.accessPackages = s.accessPackages.map((p) => (p.urn.startsWith(packagePrefix) ? p.urn.slice(packagePrefix.length) : p.urn));
+    if (s.accessPackages.length)
+      sys.accessPackages = s.accessPackages.map((p) => (p.urn.startsWith(packagePrefix) ? p.urn.slice(packagePrefix.length) : p.urn));
     const inFile = s.clientIds.filter((c) => nameOfClient.has(c) && ids.clients.get(nameOfClient.get(c)!)?.kind === "MaskinportenClient");
     const elsewhere = s.clientIds.filter((c) => !inFile.includes(c));
     if (inFile.length) sys.clients = inFile.map((c) => nameOfClient.get(c));
@@ -291,8 +313,10 @@ function requestGroups(
       origin: `system user ${u.systemUserId}, which has no request (created by the customer in Altinn, or its request deleted): the vendor cannot read what it holds, so it is declared with the system's ${kind === "agent" ? "packages" : "rights"}`,
     });
   }
-  if (inactive.length) notExported.push(`requests for system ${s.systemId} that were answered no or lapsed (inactive): ${inactive.join(", ")}`);
-  if (entry.systemUsersUnavailable) notExported.push(`system users of ${s.systemId} without a request: the list could not be read (${entry.systemUsersUnavailable})`);
+  if (inactive.length)
+    notExported.push(`requests for system ${s.systemId} that were answered no or lapsed (inactive): ${inactive.join(", ")}`);
+  if (entry.systemUsersUnavailable)
+    notExported.push(`system users of ${s.systemId} without a request: the list could not be read (${entry.systemUsersUnavailable})`);
 
   const groups = new Map<string, Item[]>();
   for (const it of items) {
@@ -312,7 +336,8 @@ function requestGroups(
     const group: Record<string, unknown> = {};
     if (name !== system) group.system = system;
     if (kind === "standard" && first.rights.length) group.rights = first.rights.map(compactRight);
-    if (first.accessPackages.length) group.accessPackages = first.accessPackages.map((p) => (p.urn.startsWith(packagePrefix) ? p.urn.slice(packagePrefix.length) : p.urn));
+    if (first.accessPackages.length)
+      group.accessPackages = first.accessPackages.map((p) => (p.urn.startsWith(packagePrefix) ? p.urn.slice(packagePrefix.length) : p.urn));
     const titles = members.map((m) => m.integrationTitle ?? defaultTitle);
     const groupTitle = mostCommon(titles);
     if (groupTitle !== defaultTitle) group.integrationTitle = groupTitle;

@@ -31,7 +31,10 @@ export function pulumiCli(root: string, bin = process.env.PULUMI_BIN ?? "pulumi"
     run(args, input) {
       const r = spawnSync(bin, args, { cwd: root, encoding: "utf8", input, maxBuffer: 256 * 1024 * 1024 });
       if (r.error) throw new Error(`${bin} ${args[0]}: ${r.error.message} (install the Pulumi CLI, or set PULUMI_BIN)`);
-      if (r.status !== 0) throw new Error(`\`pulumi ${args.join(" ")}\` exited ${r.status}:\n${(r.stderr || r.stdout).trim().split("\n").slice(-20).join("\n")}`);
+      if (r.status !== 0)
+        throw new Error(
+          `\`pulumi ${args.join(" ")}\` exited ${r.status}:\n${(r.stderr || r.stdout).trim().split("\n").slice(-20).join("\n")}`,
+        );
       return r.stdout;
     },
   };
@@ -99,14 +102,24 @@ export function entriesFor(plan: StackPlan, result: ExportResult): Entry[] {
     const scope = result.ids.scopes.get(s.name);
     if (!scope) continue;
     entries.push({ kind: "ApiScope", module: "digdir", name: s.name, id: scope, declared: { ...s.args } });
-    for (const c of s.consumers) entries.push({ kind: "ScopeAccess", module: "digdir", name: c.resourceName, id: `${scope}|${c.orgNo}`, declared: { scope, consumerOrgNo: c.orgNo } });
+    for (const c of s.consumers)
+      entries.push({
+        kind: "ScopeAccess",
+        module: "digdir",
+        name: c.resourceName,
+        id: `${scope}|${c.orgNo}`,
+        declared: { scope, consumerOrgNo: c.orgNo },
+      });
   }
   const systemIdOf = new Map<string, string>();
   for (const s of plan.systems) {
     const id = result.ids.systems.get(s.name);
     if (!id) continue;
     systemIdOf.set(s.name, id);
-    const clientIds = [...(Array.isArray(s.args.clientIds) ? (s.args.clientIds as string[]) : []), ...s.clients.map((n) => clientIdOf.get(n)!).filter(Boolean)];
+    const clientIds = [
+      ...(Array.isArray(s.args.clientIds) ? (s.args.clientIds as string[]) : []),
+      ...s.clients.map((n) => clientIdOf.get(n)!).filter(Boolean),
+    ];
     entries.push({ kind: "System", module: "altinn", name: s.name, id, declared: { ...s.args, systemId: id, clientIds } });
   }
   // Requests in groups (stacks/groups.ts): one entry per shard, recording each customer Altinn has; the refresh
@@ -117,10 +130,18 @@ export function entriesFor(plan: StackPlan, result: ExportResult): Entry[] {
     const requests: Record<string, { requestId: string; status: string }> = {};
     for (const { request: r, key } of shard.members) {
       const externalRef = typeof r.args.externalRef === "string" ? r.args.externalRef : r.customer.orgNo;
-      const live = result.ids.requests.find((x) => x.kind === r.kind && x.systemId === systemId && x.partyOrgNo === r.customer.orgNo && x.externalRef === externalRef);
+      const live = result.ids.requests.find(
+        (x) => x.kind === r.kind && x.systemId === systemId && x.partyOrgNo === r.customer.orgNo && x.externalRef === externalRef,
+      );
       if (live) requests[key] = { requestId: "", status: live.status };
     }
-    entries.push({ kind: `${shard.group.kind}Group`, module: "altinn", name: shard.name, id: `${systemId}/${randomUUID()}`, declared: { ...shard.args, systemId, requests } });
+    entries.push({
+      kind: `${shard.group.kind}Group`,
+      module: "altinn",
+      name: shard.name,
+      id: `${systemId}/${randomUUID()}`,
+      declared: { ...shard.args, systemId, requests },
+    });
   }
   return entries;
 }

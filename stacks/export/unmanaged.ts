@@ -8,7 +8,11 @@ import type { LiveOrganisation } from "./live";
  */
 export function unmanagedObjects(org: LiveOrganisation, managed: Map<string, Set<string>>, plan: StackPlan | undefined): string[] {
   const ids = (...kinds: string[]) => new Set(kinds.flatMap((k) => [...(managed.get(k) ?? [])]));
-  const clients = ids("pulumi-nodejs:dynamic/digdir:MaskinportenClient", "pulumi-nodejs:dynamic/digdir:KrrClient", "pulumi-nodejs:dynamic/digdir:IdportenClient");
+  const clients = ids(
+    "pulumi-nodejs:dynamic/digdir:MaskinportenClient",
+    "pulumi-nodejs:dynamic/digdir:KrrClient",
+    "pulumi-nodejs:dynamic/digdir:IdportenClient",
+  );
   const scopes = ids("pulumi-nodejs:dynamic/digdir:ApiScope");
   const grants = ids("pulumi-nodejs:dynamic/digdir:ScopeAccess");
   const systems = ids("pulumi-nodejs:dynamic/altinn:System");
@@ -27,7 +31,8 @@ export function unmanagedObjects(org: LiveOrganisation, managed: Map<string, Set
   }
   for (const r of plan?.requests ?? []) {
     const systemId = systemIdOf.get(r.system);
-    if (systemId) requests.add(`${systemId}/${r.customer.orgNo}/${typeof r.args.externalRef === "string" ? r.args.externalRef : r.customer.orgNo}`);
+    if (systemId)
+      requests.add(`${systemId}/${r.customer.orgNo}/${typeof r.args.externalRef === "string" ? r.args.externalRef : r.customer.orgNo}`);
   }
 
   const out: string[] = [];
@@ -54,7 +59,9 @@ export function unmanagedObjects(org: LiveOrganisation, managed: Map<string, Set
       if (!u.partyOrgNo) continue;
       const key = `${system.systemId}/${u.partyOrgNo}/${u.externalRef || u.partyOrgNo}`;
       if (seen.has(key) || requests.has(key)) continue;
-      out.push(`${u.userType === "agent" ? "agent system user" : "system user"} ${u.systemUserId} of ${system.systemId} for ${u.partyOrgNo} (key ${key}), with no request: created by the customer in Altinn, or its request deleted`);
+      out.push(
+        `${u.userType === "agent" ? "agent system user" : "system user"} ${u.systemUserId} of ${system.systemId} for ${u.partyOrgNo} (key ${key}), with no request: created by the customer in Altinn, or its request deleted`,
+      );
     }
   }
   return out;

@@ -46,14 +46,29 @@ describe.skipIf(!available)("the confirm page in a browser, read back by the pro
     context = await chromium.launchPersistentContext(profile, {
       executablePath,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     // The vendor's receipt page is not on this machine: the browser gets a stand-in, and nothing leaves it.
-    await context.route("https://**/*", (route) => route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>Kvittering</title><p>Takk</p>" }));
+    await context.route("https://**/*", (route) =>
+      route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>Kvittering</title><p>Takk</p>" }),
+    );
     await up("System", "browser", {
       systemId,
       name: { nb: "SmartCloud Regnskap", nn: "SmartCloud Rekneskap", en: "SmartCloud Accounting" },
-      description: { nb: "Regnskap i skyen for små bedrifter", nn: "Rekneskap i skya for små verksemder", en: "Cloud accounting for small businesses" },
+      description: {
+        nb: "Regnskap i skyen for små bedrifter",
+        nn: "Rekneskap i skya for små verksemder",
+        en: "Cloud accounting for small businesses",
+      },
       rights: both,
       accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }],
       clientIds: [],
@@ -91,7 +106,14 @@ describe.skipIf(!available)("the confirm page in a browser, read back by the pro
   }
 
   const request = (name: string, props: Record<string, unknown>) =>
-    up("SystemUserRequest", name, { systemId, partyOrgNo: "310000019", externalRef: name, rights, ...props, systemOffer: { rights: both, accessPackages: [], allowedRedirectUrls: [redirect] } });
+    up("SystemUserRequest", name, {
+      systemId,
+      partyOrgNo: "310000019",
+      externalRef: name,
+      rights,
+      ...props,
+      systemOffer: { rights: both, accessPackages: [], allowedRedirectUrls: [redirect] },
+    });
 
   test("approve: bokmål by default, what is asked by title, then the vendor's receipt; the provider reads Accepted", async () => {
     const r = await request("approve", { redirectUrl: redirect });
@@ -166,7 +188,12 @@ describe.skipIf(!available)("the confirm page in a browser, read back by the pro
   });
 
   test("an agent request: client-access wording and the package by title; the provider reads Accepted", async () => {
-    const r = await up("AgentSystemUserRequest", "agent", { systemId: `${systemId}_agent`, partyOrgNo: "310000043", externalRef: "byra", accessPackages: [{ urn: CLIENT_PKG }] });
+    const r = await up("AgentSystemUserRequest", "agent", {
+      systemId: `${systemId}_agent`,
+      partyOrgNo: "310000043",
+      externalRef: "byra",
+      accessPackages: [{ urn: CLIENT_PKG }],
+    });
     const page = await open(r.outs.confirmUrl as string, "agentrequest");
     expect(await page.innerText("h1")).toBe("Forespørsel om systemtilgang for klienter");
     expect(await page.innerText("[data-field=packages]")).toContain("Regnskapsfører med signeringsrettighet");

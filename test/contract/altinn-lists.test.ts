@@ -39,7 +39,17 @@ describe.each([
     ctx = new Context(resolveSettings({ get: (k) => localConfig(sim)[k] }));
     api = new AltinnApi(ctx);
     const text = { nb: "Lister", nn: "Lister", en: "Lists" };
-    await api.createSystem({ systemId, vendorOrgNo: VENDOR, name: text, description: text, rights, accessPackages: [], clientIds: [], allowedRedirectUrls: [], isVisible: true });
+    await api.createSystem({
+      systemId,
+      vendorOrgNo: VENDOR,
+      name: text,
+      description: text,
+      rights,
+      accessPackages: [],
+      clientIds: [],
+      allowedRedirectUrls: [],
+      isVisible: true,
+    });
     await api.createSystem({
       systemId: agentSystemId,
       vendorOrgNo: VENDOR,
@@ -53,7 +63,12 @@ describe.each([
     });
     for (let n = 0; n < 7; n++) requestIds.push((await api.createRequest("SystemUserRequest", request(n))).request.requestId);
     for (let n = 0; n < 3; n++) {
-      await api.createRequest("AgentSystemUserRequest", { systemId: agentSystemId, partyOrgNo: FACILITATOR, externalRef: `byra-${n}`, accessPackages: [{ urn: CLIENT_PKG }] });
+      await api.createRequest("AgentSystemUserRequest", {
+        systemId: agentSystemId,
+        partyOrgNo: FACILITATOR,
+        externalRef: `byra-${n}`,
+        accessPackages: [{ urn: CLIENT_PKG }],
+      });
     }
     await control(sim, "POST", "/altinn/config", { pageSize: 2 });
   });
@@ -83,7 +98,11 @@ describe.each([
     const byId = new Map(listed.map((r) => [r.requestId, r]));
     expect([0, 1, 2, 3].filter((i) => byId.has(requestIds[i]!)).length).toBeGreaterThanOrEqual(2);
     const seen = (id: string) => byId.get(id) ?? { status: "not listed", escalated: "not listed" };
-    for (const [i, status] of [[0, "Accepted"], [1, "Rejected"], [3, "New"]] as const) {
+    for (const [i, status] of [
+      [0, "Accepted"],
+      [1, "Rejected"],
+      [3, "New"],
+    ] as const) {
       if (byId.has(requestIds[i]!)) expect(seen(requestIds[i]!).status).toBe(status);
     }
     if (byId.has(requestIds[2]!)) expect(seen(requestIds[2]!)).toMatchObject({ status: "New", escalated: true });
@@ -125,7 +144,17 @@ describe("change requests under a correlation id already used", () => {
     ctx = new Context(resolveSettings({ get: (k) => localConfig(sim)[k] }));
     api = new AltinnApi(ctx);
     const text = { nb: "CR", nn: "CR", en: "CR" };
-    await api.createSystem({ systemId, vendorOrgNo: VENDOR, name: text, description: text, rights: both, accessPackages: [], clientIds: [], allowedRedirectUrls: [], isVisible: true });
+    await api.createSystem({
+      systemId,
+      vendorOrgNo: VENDOR,
+      name: text,
+      description: text,
+      rights: both,
+      accessPackages: [],
+      clientIds: [],
+      allowedRedirectUrls: [],
+      isVisible: true,
+    });
   });
   afterAll(async () => {
     await ctx?.http.close();

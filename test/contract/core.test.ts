@@ -13,7 +13,10 @@ import { checkClientInputs, krrScopes } from "../../providers/digdir/client-mode
 import { control, credentialOf, localConfig, startSim, type Simulator } from "../support/sim";
 
 type Stats = { routes: Record<string, { count: number; statuses: Record<string, number> }> };
-const count = (s: Stats, label: string) => Object.entries(s.routes).filter(([k]) => k.includes(label)).reduce((n, [, v]) => n + v.count, 0);
+const count = (s: Stats, label: string) =>
+  Object.entries(s.routes)
+    .filter(([k]) => k.includes(label))
+    .reduce((n, [, v]) => n + v.count, 0);
 
 async function failure(p: Promise<unknown>): Promise<ApiError> {
   const e = await p.then(
@@ -78,7 +81,9 @@ describe("core against the simulator", () => {
   });
 
   test("a create answered 429 with Retry-After is sent again after the wait, and makes one client", async () => {
-    await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: "/samarbeid/api/v1/clients$", status: 429, retryAfter: 1, times: 2 }] });
+    await control(sim, "POST", "/faults", {
+      rules: [{ method: "POST", path: "/samarbeid/api/v1/clients$", status: 429, retryAfter: 1, times: 2 }],
+    });
     await control(sim, "GET", "/stats?reset=true");
     const before = (await api.listClients()).length;
     const started = Date.now();
@@ -96,17 +101,23 @@ describe("core against the simulator", () => {
     const e = await failure(newClient("always-503"));
     expect(e.status).toBe(503);
     expect(e.attempts).toBe(5);
-    expect(e.message).toMatch(/answered 503 \(5 attempts over \d+(\.\d)? m?s\).*busy or unavailable on every one of 5 attempts over .*try again later/);
+    expect(e.message).toMatch(
+      /answered 503 \(5 attempts over \d+(\.\d)? m?s\).*busy or unavailable on every one of 5 attempts over .*try again later/,
+    );
     expect(e.message).not.toMatch(/retries did not help/);
     expect(count(await control<Stats>(sim, "GET", "/stats"), "POST /samarbeid/api/v1/clients")).toBe(5);
   });
 
   test("a Retry-After longer than the longest wait allowed is not waited out, and the error says what was asked", async () => {
-    await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: "/samarbeid/api/v1/clients$", status: 429, retryAfter: 3600, times: 1 }] });
+    await control(sim, "POST", "/faults", {
+      rules: [{ method: "POST", path: "/samarbeid/api/v1/clients$", status: 429, retryAfter: 3600, times: 1 }],
+    });
     const started = Date.now();
     const e = await failure(newClient("long-retry-after"));
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(e.message).toMatch(/answered 429.*asked to be called again in 3600 s, longer than the longest wait allowed \(digdir:httpMaxWaitSeconds\)/);
+    expect(e.message).toMatch(
+      /answered 429.*asked to be called again in 3600 s, longer than the longest wait allowed \(digdir:httpMaxWaitSeconds\)/,
+    );
   });
 
   test("a token endpoint outage is named as an outage, not as a bad key", async () => {
@@ -114,7 +125,9 @@ describe("core against the simulator", () => {
     await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: "/maskinporten/token$", status: 503 }] });
     const e = await failure(tokens.token(credentialOf(sim.bootstrap), { scopes: ["idporten:dcr.read"] }));
     expect(e.status).toBe(503);
-    expect(e.message).toMatch(/token endpoint is unavailable \(an outage or overload at Digdir, not a problem with the client, key or scopes\) on every one of 5 attempts/);
+    expect(e.message).toMatch(
+      /token endpoint is unavailable \(an outage or overload at Digdir, not a problem with the client, key or scopes\) on every one of 5 attempts/,
+    );
     expect(e.message).not.toMatch(/refused the grant|check the client id/);
   });
 
@@ -134,7 +147,9 @@ describe("core against the simulator", () => {
   });
 
   test("a service that cannot be reached gives an error naming the host and what to check", async () => {
-    const dead = new DigdirClientApi(configureContext({ get: (k) => ({ ...localConfig(sim), "digdir:simulatorUrl": "http://127.0.0.1:1" })[k] }));
+    const dead = new DigdirClientApi(
+      configureContext({ get: (k) => ({ ...localConfig(sim), "digdir:simulatorUrl": "http://127.0.0.1:1" })[k] }),
+    );
     const e = await dead.getClient("x").then(
       () => undefined,
       (x: Error) => x,
@@ -153,7 +168,10 @@ describe("core against the simulator", () => {
     // The service's clock jumped an hour: the first grant is refused as expired (MP-130), the second is signed
     // with the service's time read from its Date header.
     expect(stats.routes["POST /maskinporten/token"].statuses).toEqual({ "400": 1, "200": 1 });
-    expect(stats.routes[Object.keys(stats.routes).find((k) => k.startsWith("GET /samarbeid/api/v1/clients/"))!].statuses).toEqual({ "401": 1, "200": 1 });
+    expect(stats.routes[Object.keys(stats.routes).find((k) => k.startsWith("GET /samarbeid/api/v1/clients/"))!].statuses).toEqual({
+      "401": 1,
+      "200": 1,
+    });
     await api.getClient(id);
     expect((await control<Stats>(sim, "GET", "/stats")).routes["POST /maskinporten/token"].count).toBe(2);
   });
@@ -170,7 +188,25 @@ describe("core against the simulator", () => {
   test("a business certificate (x5c) gets a token for a client without registered keys", async () => {
     const dir = mkdtempSync(join(tmpdir(), "x5c-"));
     try {
-      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "2", "-subj", "/C=NO/O=Simulert Systemleverandør AS/serialNumber=991825827/CN=Simulert"], { stdio: "ignore" });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+          "-days",
+          "2",
+          "-subj",
+          "/C=NO/O=Simulert Systemleverandør AS/serialNumber=991825827/CN=Simulert",
+        ],
+        { stdio: "ignore" },
+      );
       const id = await newClient("x5c");
       const tokens = new MaskinportenTokens(new HttpClient(), ctx.settings.endpoints.maskinportenWellKnown);
       const credential = {

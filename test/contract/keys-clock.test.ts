@@ -32,13 +32,17 @@ describe("the services' clock", () => {
     expect(now - Date.now()).toBeLessThan(10 * day * 1000 + 5000);
     await ctx.serverNow();
     const stats = await control<Stats>(sim, "GET", "/stats");
-    expect(Object.entries(stats.routes).map(([r, v]) => [r, v.count])).toEqual([["GET /maskinporten/.well-known/oauth-authorization-server", 1]]);
+    expect(Object.entries(stats.routes).map(([r, v]) => [r, v.count])).toEqual([
+      ["GET /maskinporten/.well-known/oauth-authorization-server", 1],
+    ]);
     await ctx.http.close();
   });
 
   test("after the service's clock jumps, the next token exchange tells the context the new time", async () => {
     const ctx = configureContext({ get: (k) => localConfig(sim)[k] });
-    const created = await clientProvider("MaskinportenClient").create(checkClientInputs("MaskinportenClient", { name: "clock", scopes: krrScopes }, "local").inputs);
+    const created = await clientProvider("MaskinportenClient").create(
+      checkClientInputs("MaskinportenClient", { name: "clock", scopes: krrScopes }, "local").inputs,
+    );
     const before = ctx.now() - Date.now();
     await control(sim, "POST", "/clock", { advanceSeconds: 30 * day });
     await clientProvider("MaskinportenClient").read!(created.id, created.outs);
@@ -47,7 +51,9 @@ describe("the services' clock", () => {
 
   test("a key set's diff follows the simulator's clock: nothing due, then renewal due after the clock moves", async () => {
     const ctx = configureContext({ get: (k) => localConfig(sim)[k] });
-    const client = await clientProvider("MaskinportenClient").create(checkClientInputs("MaskinportenClient", { name: "keys-clock", scopes: krrScopes }, "local").inputs);
+    const client = await clientProvider("MaskinportenClient").create(
+      checkClientInputs("MaskinportenClient", { name: "keys-clock", scopes: krrScopes }, "local").inputs,
+    );
     const provider = clientKeysProvider();
     const inputs = checkClientKeysInputs({ clientId: client.id, generate: true, renewBeforeDays: 30 }, Math.floor(ctx.now() / 1000)).inputs;
     const created = await provider.create(inputs);

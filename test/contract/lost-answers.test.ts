@@ -72,12 +72,23 @@ describe("client creates whose answer is lost", () => {
     // A POST that was carried out while the run died: the client exists under the chosen id, the state knows
     // nothing of it (the engine kills the provider host; the CLI tests do that for real).
     const id0 = candidateClientId({ environment: "local", orgNo: sim.bootstrap.orgNo, createKey: key }, 0);
-    await api.createClient({ client_id: id0, client_name: "crashed", description: "before the crash", integration_type: "maskinporten", application_type: "web", token_endpoint_auth_method: "private_key_jwt", grant_types: ["urn:ietf:params:oauth:grant-type:jwt-bearer"], scopes: ["krr:global/kontaktinformasjon.read"] });
+    await api.createClient({
+      client_id: id0,
+      client_name: "crashed",
+      description: "before the crash",
+      integration_type: "maskinporten",
+      application_type: "web",
+      token_endpoint_auth_method: "private_key_jwt",
+      grant_types: ["urn:ietf:params:oauth:grant-type:jwt-bearer"],
+      scopes: ["krr:global/kontaktinformasjon.read"],
+    });
     const again = await provider.create!(await inputsFor("crashed", key));
     expect(again.id).toBe(id0);
     expect((await named("crashed")).map((c) => c.client_id)).toEqual([id0]);
     expect((await api.getClient(id0))?.description).toBe("crashed");
-    expect(recoveries().at(-1)).toMatch(new RegExp(`MaskinportenClient crashed: client ${again.id} already existed under this resource's chosen id .*adopted it`));
+    expect(recoveries().at(-1)).toMatch(
+      new RegExp(`MaskinportenClient crashed: client ${again.id} already existed under this resource's chosen id .*adopted it`),
+    );
   });
 
   test("after a delete, the same resource gets the next id of its sequence, not the deleted one back", async () => {
@@ -101,7 +112,12 @@ describe("client creates whose answer is lost", () => {
   });
 
   test("a create answered 503 then 429 is sent again and makes one client", async () => {
-    await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: CLIENTS, times: 1, status: 503 }, { method: "POST", path: CLIENTS, times: 1, status: 429, retryAfter: 1 }] });
+    await control(sim, "POST", "/faults", {
+      rules: [
+        { method: "POST", path: CLIENTS, times: 1, status: 503 },
+        { method: "POST", path: CLIENTS, times: 1, status: 429, retryAfter: 1 },
+      ],
+    });
     await control(sim, "GET", "/stats?reset=true");
     const created = await provider.create!(await inputsFor("busy", "proj/stack/MaskinportenClient/busy"));
     expect((await named("busy")).map((c) => c.client_id)).toEqual([created.id]);
@@ -113,14 +129,17 @@ describe("client creates whose answer is lost", () => {
     const systems = systemProvider();
     const SYSTEMS = "^/altinn/authentication/api/v1/systemregister/vendor$";
     const declare = async (systemId: string, clientIds: string[]) => {
-      const checked = await systems.check!({}, {
-        systemId,
-        name: { nb: "Sky", nn: "Sky", en: "Sky" },
-        description: { nb: "Regnskap", nn: "Rekneskap", en: "Accounting" },
-        rights: [{ resource: [{ value: "ske-krav-og-betalinger" }] }],
-        clientIds,
-        isVisible: true,
-      });
+      const checked = await systems.check!(
+        {},
+        {
+          systemId,
+          name: { nb: "Sky", nn: "Sky", en: "Sky" },
+          description: { nb: "Regnskap", nn: "Rekneskap", en: "Accounting" },
+          rights: [{ resource: [{ value: "ske-krav-og-betalinger" }] }],
+          clientIds,
+          isVisible: true,
+        },
+      );
       expect(checked.failures ?? []).toEqual([]);
       return checked.inputs!;
     };
@@ -144,7 +163,12 @@ describe("client creates whose answer is lost", () => {
       const systemId = `${sim.bootstrap.orgNo}_crashed`;
       const inputs = await declare(systemId, [client.id]);
       // The POST of the killed run, carried out.
-      await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: SYSTEMS, times: 1, commitThenFail: "reset" }, { method: "GET", path: `/vendor/${systemId}$`, status: 400, times: 20 }] });
+      await control(sim, "POST", "/faults", {
+        rules: [
+          { method: "POST", path: SYSTEMS, times: 1, commitThenFail: "reset" },
+          { method: "GET", path: `/vendor/${systemId}$`, status: 400, times: 20 },
+        ],
+      });
       await expect(systems.create!(inputs)).rejects.toThrow(/400/);
       await control(sim, "DELETE", "/faults");
       const again = await systems.create!(inputs);
@@ -166,10 +190,17 @@ describe("client creates whose answer is lost", () => {
   test("a scope whose create answer was lost is read back by name and adopted; a grant is simply sent again", async () => {
     const scopes = apiScopeProvider();
     const checked = await scopes.check!({}, { prefix: "leverandor", subscope: "lost/orders.read", description: "Ordrer" });
-    await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: "^/samarbeid/api/v1/scopes$", times: 1, commitThenFail: "reset" }, { method: "PUT", path: "^/samarbeid/api/v1/scopes/access/", times: 1, commitThenFail: "reset" }] });
+    await control(sim, "POST", "/faults", {
+      rules: [
+        { method: "POST", path: "^/samarbeid/api/v1/scopes$", times: 1, commitThenFail: "reset" },
+        { method: "PUT", path: "^/samarbeid/api/v1/scopes/access/", times: 1, commitThenFail: "reset" },
+      ],
+    });
     const created = await scopes.create!(checked.inputs!);
     expect(created.id).toBe("leverandor:lost/orders.read");
-    expect(recoveries().at(-1)).toMatch(/ApiScope leverandor:lost\/orders.read: it was made although the answer to its POST was lost: it was taken over/);
+    expect(recoveries().at(-1)).toMatch(
+      /ApiScope leverandor:lost\/orders.read: it was made although the answer to its POST was lost: it was taken over/,
+    );
     const grants = scopeAccessProvider();
     const grant = await grants.create!((await grants.check!({}, { scope: created.id, consumerOrgNo: "310000019" })).inputs!);
     expect(grant.outs).toMatchObject({ scope: created.id, consumerOrgNo: "310000019" });

@@ -54,7 +54,11 @@ describe("scope API edges", () => {
     async (answers) => {
       await control(sim, "POST", "/config", answers);
       try {
-        const inputs = checkApiScopeInputs({ prefix: "leverandor", subscope: `contract/outside/${answers.deactivatedScopeRead}`, description: "Før" }).inputs;
+        const inputs = checkApiScopeInputs({
+          prefix: "leverandor",
+          subscope: `contract/outside/${answers.deactivatedScopeRead}`,
+          description: "Før",
+        }).inputs;
         const created = await scopes.create(inputs);
         expect((await scopes.read!(created.id, created.outs)).props).toMatchObject({ name: created.id, active: true, description: "Før" });
         await api.deactivateScope(created.id);

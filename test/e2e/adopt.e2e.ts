@@ -35,7 +35,12 @@ describe.skipIf(!bin)("adopting an organisation made by hand: export, validate, 
   const stackFile = () => path.join(proj, "stacks/local.yaml");
 
   /** A public RSA key as a JWK, its private half thrown away: what a team registers in Samarbeidsportalen. */
-  const publicJwk = (kid: string) => ({ ...(generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ format: "jwk" }) as object), kid, alg: "RS256", use: "sig" });
+  const publicJwk = (kid: string) => ({
+    ...(generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ format: "jwk" }) as object),
+    kid,
+    alg: "RS256",
+    use: "sig",
+  });
 
   beforeAll(async () => {
     dir = tempDir("pulumi-digdir-adopt-");
@@ -64,10 +69,27 @@ describe.skipIf(!bin)("adopting an organisation made by hand: export, validate, 
       if (kid) await api.ok("POST", `${SAMARBEID}/clients/${c.client_id}/jwks`, { keys: [publicJwk(kid)] });
       return c.client_id as string;
     };
-    const machine = { application_type: "web", token_endpoint_auth_method: "private_key_jwt", grant_types: [JWT_BEARER], access_token_lifetime: 300 };
-    const mp = await client("Regnskap API", { ...machine, integration_type: "maskinporten", scopes: ["altinn:authentication/systemuser.request.read"] }, "regnskap-2025");
-    const agent = await client("Regnskap byrå", { ...machine, integration_type: "maskinporten", scopes: ["altinn:authentication/systemuser.request.read"] }, "byra-2025");
-    await client("Kontaktregister", { ...machine, integration_type: "krr", scopes: ["krr:global/kontaktinformasjon.read", "krr:global/digitalpost.read"] }, "krr-2025");
+    const machine = {
+      application_type: "web",
+      token_endpoint_auth_method: "private_key_jwt",
+      grant_types: [JWT_BEARER],
+      access_token_lifetime: 300,
+    };
+    const mp = await client(
+      "Regnskap API",
+      { ...machine, integration_type: "maskinporten", scopes: ["altinn:authentication/systemuser.request.read"] },
+      "regnskap-2025",
+    );
+    const agent = await client(
+      "Regnskap byrå",
+      { ...machine, integration_type: "maskinporten", scopes: ["altinn:authentication/systemuser.request.read"] },
+      "byra-2025",
+    );
+    await client(
+      "Kontaktregister",
+      { ...machine, integration_type: "krr", scopes: ["krr:global/kontaktinformasjon.read", "krr:global/digitalpost.read"] },
+      "krr-2025",
+    );
     const login = {
       application_type: "web",
       grant_types: ["authorization_code", "refresh_token"],
@@ -80,11 +102,34 @@ describe.skipIf(!bin)("adopting an organisation made by hand: export, validate, 
       refresh_token_usage: "ONETIME",
       code_challenge_method: "S256",
     };
-    await client("Innlogging", { ...login, integration_type: "idporten", token_endpoint_auth_method: "client_secret_basic", scopes: ["openid", "profile"], sso_disabled: false });
-    await client("Ansattportal", { ...login, integration_type: "ansattporten", token_endpoint_auth_method: "private_key_jwt", scopes: ["openid", "profile"], sso_disabled: true }, "ansatt-2025");
+    await client("Innlogging", {
+      ...login,
+      integration_type: "idporten",
+      token_endpoint_auth_method: "client_secret_basic",
+      scopes: ["openid", "profile"],
+      sso_disabled: false,
+    });
+    await client(
+      "Ansattportal",
+      {
+        ...login,
+        integration_type: "ansattporten",
+        token_endpoint_auth_method: "private_key_jwt",
+        scopes: ["openid", "profile"],
+        sso_disabled: true,
+      },
+      "ansatt-2025",
+    );
 
-    await api.ok("POST", `${SAMARBEID}/scopes`, { prefix: "leverandor", subscope: "adopt.read", description: "Regnskapsdata", visibility: "PRIVATE", allowed_integration_types: ["maskinporten"] });
-    for (const consumer of [ORG, "974761076"]) await api.ok("PUT", `${SAMARBEID}/scopes/access/${consumer}?scope=${encodeURIComponent(SCOPE)}`);
+    await api.ok("POST", `${SAMARBEID}/scopes`, {
+      prefix: "leverandor",
+      subscope: "adopt.read",
+      description: "Regnskapsdata",
+      visibility: "PRIVATE",
+      allowed_integration_types: ["maskinporten"],
+    });
+    for (const consumer of [ORG, "974761076"])
+      await api.ok("PUT", `${SAMARBEID}/scopes/access/${consumer}?scope=${encodeURIComponent(SCOPE)}`);
 
     const text = (s: string) => ({ nb: s, nn: s, en: s });
     const right = (value: string) => ({ resource: [{ id: "urn:altinn:resource", value }] });
@@ -110,7 +155,11 @@ describe.skipIf(!bin)("adopting an organisation made by hand: export, validate, 
     });
 
     const request = async (orgNo: string, body: Record<string, unknown>, agentRequest = false) => {
-      const r = await api.ok("POST", `${ALTINN}/systemuser/request/vendor${agentRequest ? "/agent" : ""}`, { systemId: agentRequest ? `${ORG}_byra` : `${ORG}_regnskap`, partyOrgNo: orgNo, ...body });
+      const r = await api.ok("POST", `${ALTINN}/systemuser/request/vendor${agentRequest ? "/agent" : ""}`, {
+        systemId: agentRequest ? `${ORG}_byra` : `${ORG}_regnskap`,
+        partyOrgNo: orgNo,
+        ...body,
+      });
       made.requests[orgNo] = r.id;
       return r.id as string;
     };
@@ -135,16 +184,35 @@ describe.skipIf(!bin)("adopting an organisation made by hand: export, validate, 
     // Each object says where it came from.
     expect(text).toContain(`# adopted: client ${made.clients["Regnskap API"]}`);
     expect(text).toContain(`# adopted: system ${ORG}_regnskap`);
-    expect(Object.values(doc.clients).map((c: any) => c.clientId).sort()).toEqual(Object.values(made.clients).sort());
-    expect(doc.clients["regnskap-api"]).toMatchObject({ type: "maskinporten", accessTokenLifetime: 300, keys: [{ file: "keys/local-regnskap-api.jwks.json" }] });
+    expect(
+      Object.values(doc.clients)
+        .map((c: any) => c.clientId)
+        .sort(),
+    ).toEqual(Object.values(made.clients).sort());
+    expect(doc.clients["regnskap-api"]).toMatchObject({
+      type: "maskinporten",
+      accessTokenLifetime: 300,
+      keys: [{ file: "keys/local-regnskap-api.jwks.json" }],
+    });
     expect(doc.clients.innlogging).toMatchObject({ type: "idporten", tokenEndpointAuthMethod: "client_secret_basic" });
     expect(doc.clients.ansattportal).toMatchObject({ type: "idporten", integrationType: "ansattporten" });
     const jwks = JSON.parse(fs.readFileSync(path.join(proj, "stacks/keys/local-regnskap-api.jwks.json"), "utf8"));
     expect(jwks.keys.map((k: any) => k.kid)).toEqual(["regnskap-2025"]);
     expect(jwks.keys[0]).not.toHaveProperty("d"); // public only
-    expect(doc.apiScopes).toEqual({ "leverandor-adopt.read": expect.objectContaining({ prefix: "leverandor", subscope: "adopt.read", visibility: "PRIVATE", consumers: ["974761076", ORG] }) });
+    expect(doc.apiScopes).toEqual({
+      "leverandor-adopt.read": expect.objectContaining({
+        prefix: "leverandor",
+        subscope: "adopt.read",
+        visibility: "PRIVATE",
+        consumers: ["974761076", ORG],
+      }),
+    });
     expect(doc.systems.regnskap).toMatchObject({ rights: ["ske-krav-og-betalinger"], clients: ["regnskap-api"], isVisible: true });
-    expect(doc.systems.byra).toMatchObject({ accessPackages: ["regnskapsforer-med-signeringsrettighet"], clients: ["regnskap-byra"], isVisible: false });
+    expect(doc.systems.byra).toMatchObject({
+      accessPackages: ["regnskapsforer-med-signeringsrettighet"],
+      clients: ["regnskap-byra"],
+      isVisible: false,
+    });
     const customers = Object.values(doc.requests).flatMap((g: any) => g.customers.map((c: any) => (typeof c === "string" ? c : c.orgNo)));
     expect(customers.sort()).toEqual(["310000019", "310000027", "310000043"]);
     expect(Object.values(doc.agentRequests).flatMap((g: any) => g.customers)).toEqual(["310000043"]);
@@ -157,10 +225,13 @@ describe.skipIf(!bin)("adopting an organisation made by hand: export, validate, 
     const clientsBefore = ((await api.ok("GET", `${SAMARBEID}/clients`)) as unknown[]).length;
     const plan = parseJson(await pulumi(["preview", "--json"]));
     const ops = new Set(Object.values(opsByResource(plan)).flat());
-    for (const op of ["create", "delete", "replace", "create-replacement", "delete-replaced"]) expect(ops.has(op), `preview plans ${op}: ${JSON.stringify(opsByResource(plan))}`).toBe(false);
+    for (const op of ["create", "delete", "replace", "create-replacement", "delete-replaced"])
+      expect(ops.has(op), `preview plans ${op}: ${JSON.stringify(opsByResource(plan))}`).toBe(false);
     await pulumi(["up", "--yes", "--skip-preview"]);
     // What the update did, as the engine recorded it.
-    const [last] = parseJson<{ resourceChanges?: Record<string, number> }[]>(await pulumi(["stack", "history", "--json", "--page-size", "1"]));
+    const [last] = parseJson<{ resourceChanges?: Record<string, number> }[]>(
+      await pulumi(["stack", "history", "--json", "--page-size", "1"]),
+    );
     const changes = last?.resourceChanges ?? {};
     // 18 objects (5 clients, 4 key sets, a scope, 2 grants, 2 systems, 4 requests) and the stack: nothing but same.
     expect(changes).toEqual({ same: 19 });
@@ -176,7 +247,11 @@ describe.skipIf(!bin)("adopting an organisation made by hand: export, validate, 
     fs.writeFileSync(stackFile(), doc.toString());
     const plan = parseJson(await pulumi(["preview", "--json"]));
     const changed = Object.fromEntries(Object.entries(opsByResource(plan)).filter(([, o]) => o.join() !== "same"));
-    expect(changed).toEqual({ "System::regnskap": ["update"], "MaskinportenClient::regnskap-api": ["update"], "ApiScope::leverandor-adopt.read": ["update"] });
+    expect(changed).toEqual({
+      "System::regnskap": ["update"],
+      "MaskinportenClient::regnskap-api": ["update"],
+      "ApiScope::leverandor-adopt.read": ["update"],
+    });
     await pulumi(["up", "--yes", "--skip-preview"]);
     expect((await api.ok("GET", `${SAMARBEID}/clients/${made.clients["Regnskap API"]}`)).access_token_lifetime).toBe(600);
     expect((await api.ok("GET", `${ALTINN}/systemregister/vendor/${ORG}_regnskap`)).description.en).toBe("Accounting in the cloud");

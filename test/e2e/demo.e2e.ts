@@ -55,13 +55,20 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
   let customerCount: number;
 
   const demo = (args: string[], o: { env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {}): Promise<RunResult> =>
-    run("npm", ["run", "--silent", "demo", "--", "--port", String(port), ...args], { cwd: clone, env: o.env ?? env, allowFailure: o.allowFailure, timeoutMs: 600_000 });
+    run("npm", ["run", "--silent", "demo", "--", "--port", String(port), ...args], {
+      cwd: clone,
+      env: o.env ?? env,
+      allowFailure: o.allowFailure,
+      timeoutMs: 600_000,
+    });
 
   beforeAll(async () => {
     dir = tempDir("pulumi-digdir-demo-");
     clone = path.join(dir, "clone");
     // What a clone of the working tree has: tracked files plus new ones not ignored.
-    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: repo, encoding: "utf8" }).split("\0").filter(Boolean);
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: repo, encoding: "utf8" })
+      .split("\0")
+      .filter(Boolean);
     for (const f of files) {
       const from = path.join(repo, f);
       if (!fs.existsSync(from)) continue; // deleted in the working tree
@@ -82,12 +89,16 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
       agentRequests?: Record<string, { customers: unknown[] }>;
     };
     clientNames = Object.keys(stack.clients ?? {}).sort();
-    customerCount = [...Object.values(stack.requests ?? {}), ...Object.values(stack.agentRequests ?? {})].reduce((n, g) => n + g.customers.length, 0);
+    customerCount = [...Object.values(stack.requests ?? {}), ...Object.values(stack.agentRequests ?? {})].reduce(
+      (n, g) => n + g.customers.length,
+      0,
+    );
     expect(clientNames.length).toBeGreaterThan(0);
     expect(customerCount).toBeGreaterThan(0);
 
     env = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PULUMI_") && !k.startsWith("DIGDIR_") && !k.startsWith("npm_")) env[k] = v;
+    for (const [k, v] of Object.entries(process.env))
+      if (!k.startsWith("PULUMI_") && !k.startsWith("DIGDIR_") && !k.startsWith("npm_")) env[k] = v;
     env.PULUMI_HOME = path.join(dir, "pulumi-home");
     env.NO_COLOR = "1";
   }, 60_000);
@@ -104,7 +115,10 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
     expect(Object.keys(firstIds).sort(), r.stdout).toEqual(clientNames);
     const urls = [...r.stdout.matchAll(/^\s+(http:\/\/\S+)$/gm)].map((m) => m[1]!);
     expect(urls).toHaveLength(customerCount);
-    for (const u of urls) expect(u).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/am/accessmanagement/ui/systemuser/(request|agentrequest)\\?id=${UUID.source}&`));
+    for (const u of urls)
+      expect(u).toMatch(
+        new RegExp(`^http://127\\.0\\.0\\.1:${port}/am/accessmanagement/ui/systemuser/(request|agentrequest)\\?id=${UUID.source}&`),
+      );
     // The last pulumi command was `preview --expect-no-changes`, and it passed (the demo exited 0).
     const preview = r.stdout.split("6/6 pulumi preview --expect-no-changes")[1] ?? "";
     expect(preview).toMatch(/Resources:\s+\d+ unchanged/);
@@ -121,15 +135,23 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
 
   test("run again (the foreground mode): the same clients, the confirm page served until Ctrl-C", async () => {
     // DEMO_PORT: the same as --port, from the environment.
-    const child = spawn("npm", ["run", "--silent", "demo"], { cwd: clone, env: { ...env, DEMO_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn("npm", ["run", "--silent", "demo"], {
+      cwd: clone,
+      env: { ...env, DEMO_PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("close", (code, signal) => resolve({ code, signal })),
+    );
     try {
       const deadline = Date.now() + 240_000;
-      while (!stdout.includes("Press Ctrl-C to stop it.") && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      while (!stdout.includes("Press Ctrl-C to stop it.") && child.exitCode === null && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
       expect(stdout, failureText({ code: child.exitCode, stdout, stderr, command: "npm run demo" })).toContain("Press Ctrl-C to stop it.");
       expect(printedClientIds(stdout)).toEqual(firstIds);
       const url = stdout.match(/^\s+(http:\/\/\S+request\?id=\S+)$/m)![1]!;
@@ -178,7 +200,10 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
 
   test("after `pulumi destroy`: the demo says the system id is used up and changes nothing; --fresh starts over", async () => {
     // Destroy as a user would, with the demo's simulator and environment (scripts/demo.sh --env).
-    const sim = spawn(process.execPath, ["dist/simulator/cli.js", "--port", String(port), "--state", ".sim-state"], { cwd: clone, stdio: ["ignore", "pipe", "pipe"] });
+    const sim = spawn(process.execPath, ["dist/simulator/cli.js", "--port", String(port), "--state", ".sim-state"], {
+      cwd: clone,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         sim.stdout.on("data", (d: Buffer) => d.toString().includes("simulator listening") && resolve());
@@ -192,13 +217,16 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
     }
     const resources = async () => {
       const r = await run("bash", ["-c", `eval "$(scripts/demo.sh --env)" && pulumi stack export --stack local`], { cwd: clone, env });
-      return (JSON.parse(r.stdout).deployment.resources ?? []).filter((x: { type: string }) => x.type.startsWith("pulumi-nodejs:dynamic/")).length as number;
+      return (JSON.parse(r.stdout).deployment.resources ?? []).filter((x: { type: string }) => x.type.startsWith("pulumi-nodejs:dynamic/"))
+        .length as number;
     };
     expect(await resources()).toBe(0);
 
     const refused = await demo(["--ci"], { allowFailure: true });
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/the simulator's state \(\.sim-state\/\) holds the system ids? \d{9}_[^\s,]+(, \d{9}_[^\s,]+)*, deleted earlier/);
+    expect(refused.stderr).toMatch(
+      /the simulator's state \(\.sim-state\/\) holds the system ids? \d{9}_[^\s,]+(, \d{9}_[^\s,]+)*, deleted earlier/,
+    );
     expect(refused.stderr).toContain("npm run demo -- --fresh");
     expect(await resources(), "nothing half-created").toBe(0);
 

@@ -3,7 +3,19 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { startSimulator } from "../../simulator/index";
-import { ALTINN, copyProject, opsByResource, parseJson, pulumiEnv, run, SAMARBEID, SimApi, tempDir, type EngineJson, type RunResult } from "./support";
+import {
+  ALTINN,
+  copyProject,
+  opsByResource,
+  parseJson,
+  pulumiEnv,
+  run,
+  SAMARBEID,
+  SimApi,
+  tempDir,
+  type EngineJson,
+  type RunResult,
+} from "./support";
 
 /**
  * The stack program through the real Pulumi CLI, against the simulator, in a copy of the project (the repo's files
@@ -43,8 +55,10 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
   const pulumi = (args: string[], opts: { allowFailure?: boolean; input?: string } = {}): Promise<RunResult> =>
     run("pulumi", [...args, "--stack", "local"], { cwd: proj, env, ...opts });
   const outputs = async (): Promise<Outputs> => JSON.parse((await pulumi(["stack", "output", "--json"])).stdout);
-  const exported = async (showSecrets = false): Promise<string> => (await pulumi(["stack", "export", ...(showSecrets ? ["--show-secrets"] : [])])).stdout;
-  const resourceIn = (exportJson: string, short: string): any => JSON.parse(exportJson).deployment.resources.find((r: { urn: string }) => r.urn.endsWith(`:${short}`));
+  const exported = async (showSecrets = false): Promise<string> =>
+    (await pulumi(["stack", "export", ...(showSecrets ? ["--show-secrets"] : [])])).stdout;
+  const resourceIn = (exportJson: string, short: string): any =>
+    JSON.parse(exportJson).deployment.resources.find((r: { urn: string }) => r.urn.endsWith(`:${short}`));
   const editStack = (edit: (doc: YAML.Document) => void): void => {
     const doc = YAML.parseDocument(fs.readFileSync(stackFile, "utf8"));
     edit(doc);
@@ -56,7 +70,14 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
   const changesIn = (plan: EngineJson): Record<string, string[]> =>
     Object.fromEntries(Object.entries(opsByResource(plan)).filter(([, ops]) => ops.join() !== "same"));
   const scopeAccess = async (): Promise<Record<string, string>> =>
-    Object.fromEntries(((await api.ok("GET", `${SAMARBEID}/scopes/access?scope=${encodeURIComponent(SCOPE)}`)) as { consumer_orgno: string; state: string }[]).map((r) => [r.consumer_orgno, r.state]));
+    Object.fromEntries(
+      (
+        (await api.ok("GET", `${SAMARBEID}/scopes/access?scope=${encodeURIComponent(SCOPE)}`)) as {
+          consumer_orgno: string;
+          state: string;
+        }[]
+      ).map((r) => [r.consumer_orgno, r.state]),
+    );
 
   beforeAll(async () => {
     dir = tempDir("pulumi-digdir-e2e-");
@@ -110,7 +131,9 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     const system = plan.steps.find((s) => s.urn.endsWith("System::smartcloud"))!;
     expect(system.newState?.inputs?.clientIds).toEqual([UNKNOWN]);
     // Nothing was created by the preview.
-    expect(((await api.ok("GET", `${SAMARBEID}/clients`)) as { client_id: string }[]).map((c) => c.client_id)).toEqual([api.bootstrap.clientId]);
+    expect(((await api.ok("GET", `${SAMARBEID}/clients`)) as { client_id: string }[]).map((c) => c.client_id)).toEqual([
+      api.bootstrap.clientId,
+    ]);
   });
 
   test("up creates everything; outputs and the simulator agree", async () => {
@@ -121,8 +144,14 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     for (const id of Object.values(out.clientIds)) expect(id).toMatch(/^[0-9a-f-]{36}$/);
     seen.clientIds = out.clientIds;
     expect(out.systemIds).toEqual({ smartcloud: `${ORG}_smartcloud`, "smartcloud-regnskap": `${ORG}_smartcloud-regnskap` });
-    expect([...out.requestsByStatus.New].sort()).toEqual(["smartcloud-regnskap/310000043", "smartcloud/310000019", "smartcloud/310000027", "smartcloud/310000035/skattegrunnlag"]);
-    for (const r of Object.values(out.requests) as { confirmUrl: string }[]) expect(r.confirmUrl).toMatch(new RegExp(`^${sim.url}/am/accessmanagement/ui/systemuser/`));
+    expect([...out.requestsByStatus.New].sort()).toEqual([
+      "smartcloud-regnskap/310000043",
+      "smartcloud/310000019",
+      "smartcloud/310000027",
+      "smartcloud/310000035/skattegrunnlag",
+    ]);
+    for (const r of Object.values(out.requests) as { confirmUrl: string }[])
+      expect(r.confirmUrl).toMatch(new RegExp(`^${sim.url}/am/accessmanagement/ui/systemuser/`));
     expect(out.apiScopes).toEqual({ regnskap: { scope: SCOPE, consumers: { [ORG]: "APPROVED", [OTHER_VENDOR]: "APPROVED" } } });
     const keys = out.clientKeys["smartcloud-regnskap"];
     expect(keys.kids).toContain(keys.currentKid);
@@ -132,15 +161,24 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     // The simulator holds what the outputs say.
     const clients = (await api.ok("GET", `${SAMARBEID}/clients`)) as { client_id: string; created: string }[];
     expect(clients.map((c) => c.client_id).sort()).toEqual([api.bootstrap.clientId, ...Object.values(seen.clientIds)].sort());
-    expect((await api.ok("GET", `${SAMARBEID}/clients/${seen.clientIds.smartcloud}/jwks`)).keys.map((k: { kid: string }) => k.kid)).toEqual(["smartcloud-local-1"]);
-    expect((await api.ok("GET", `${SAMARBEID}/clients/${seen.clientIds["smartcloud-regnskap"]}/jwks`)).keys.map((k: { kid: string }) => k.kid)).toEqual(keys.kids);
+    expect((await api.ok("GET", `${SAMARBEID}/clients/${seen.clientIds.smartcloud}/jwks`)).keys.map((k: { kid: string }) => k.kid)).toEqual(
+      ["smartcloud-local-1"],
+    );
+    expect(
+      (await api.ok("GET", `${SAMARBEID}/clients/${seen.clientIds["smartcloud-regnskap"]}/jwks`)).keys.map((k: { kid: string }) => k.kid),
+    ).toEqual(keys.kids);
     expect((await api.ok("GET", `${ALTINN}/systemregister/vendor/${ORG}_smartcloud`)).clientId).toEqual([seen.clientIds.smartcloud]);
     const requests = await api.ok("GET", `${ALTINN}/systemuser/request/vendor/bysystem/${ORG}_smartcloud`);
     expect(requests.data.map((r: { partyOrgNo: string }) => r.partyOrgNo).sort()).toEqual(["310000019", "310000027", "310000035"]);
     expect(await scopeAccess()).toEqual({ [ORG]: "APPROVED", [OTHER_VENDOR]: "APPROVED" });
     // The client that uses the scope was created after the scope and the organisation's own grant.
     const regnskap = clients.find((c) => c.client_id === seen.clientIds["smartcloud-regnskap"])!;
-    const ownGrant = ((await api.ok("GET", `${SAMARBEID}/scopes/access?scope=${encodeURIComponent(SCOPE)}`)) as { consumer_orgno: string; created: string }[]).find((r) => r.consumer_orgno === ORG)!;
+    const ownGrant = (
+      (await api.ok("GET", `${SAMARBEID}/scopes/access?scope=${encodeURIComponent(SCOPE)}`)) as {
+        consumer_orgno: string;
+        created: string;
+      }[]
+    ).find((r) => r.consumer_orgno === ORG)!;
     expect(Date.parse(regnskap.created)).toBeGreaterThanOrEqual(Date.parse(ownGrant.created));
   });
 
@@ -150,7 +188,10 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
 
     // The generated key's private JWK: a secret output, shown only with --show-secrets.
     expect((await outputs()).privateKeys).toEqual({ "smartcloud-regnskap": "[secret]" });
-    const privateKeys = JSON.parse((await pulumi(["stack", "output", "privateKeys", "--json", "--show-secrets"])).stdout) as Record<string, string>;
+    const privateKeys = JSON.parse((await pulumi(["stack", "output", "privateKeys", "--json", "--show-secrets"])).stdout) as Record<
+      string,
+      string
+    >;
     const jwk = JSON.parse(privateKeys["smartcloud-regnskap"]!) as Record<string, string>;
     expect(jwk.kty).toBe("RSA");
     expect(jwk.kid).toBe((await outputs()).clientKeys["smartcloud-regnskap"].currentKid);
@@ -163,7 +204,10 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     const secret = typeof shown?.plaintext === "string" ? (JSON.parse(shown.plaintext) as string) : undefined;
     expect(secret, "the login client has a client secret").toMatch(/^.{16,}$/);
     expect(plain).not.toContain(secret);
-    expect(secretOf(plain)).toMatchObject({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: expect.any(String) });
+    expect(secretOf(plain)).toMatchObject({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      ciphertext: expect.any(String),
+    });
 
     // The admin key (a secret config value) and any token.
     const admin = api.bootstrap.privateJwk as unknown as Record<string, string>;
@@ -185,7 +229,10 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     const out = await outputs();
     expect(out.requests["smartcloud/310000019"].status).toBe("Accepted");
     expect(out.requestsByStatus.Accepted).toEqual(["smartcloud/310000019"]);
-    const waiting = Object.values(out.awaitingApproval as Record<string, { customer: string }[]>).flat().map((c) => c.customer).sort();
+    const waiting = Object.values(out.awaitingApproval as Record<string, { customer: string }[]>)
+      .flat()
+      .map((c) => c.customer)
+      .sort();
     expect(waiting).toEqual(["310000027", "310000035", "310000043"]);
   });
 
@@ -203,7 +250,10 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
       doc.deleteIn(["clients", "smartcloud-regnskap"]);
       doc.setIn(["systems", "smartcloud-regnskap", "clients"], doc.createNode(["smartcloud-agent"]));
       // An accepted customer gets more rights: a change request.
-      customers(doc).set(customerIndex(doc, "310000019"), doc.createNode({ orgNo: "310000019", rights: ["ske-krav-og-betalinger", "ske-innrapportering-boligselskap"] }));
+      customers(doc).set(
+        customerIndex(doc, "310000019"),
+        doc.createNode({ orgNo: "310000019", rights: ["ske-krav-og-betalinger", "ske-innrapportering-boligselskap"] }),
+      );
     });
     const plan = parseJson(await pulumi(["preview", "--json"]));
     expect(changesIn(plan)).toEqual({
@@ -244,9 +294,13 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     expect(out.clientIds["smartcloud-regnskap"]).toBeUndefined();
     expect(out.clientIds["smartcloud-agent"]).toMatch(/^[0-9a-f-]{36}$/);
     expect((await client(oldAgent)).status).toBe(404);
-    expect((await api.ok("GET", `${ALTINN}/systemregister/vendor/${ORG}_smartcloud-regnskap`)).clientId).toEqual([out.clientIds["smartcloud-agent"]]);
+    expect((await api.ok("GET", `${ALTINN}/systemregister/vendor/${ORG}_smartcloud-regnskap`)).clientId).toEqual([
+      out.clientIds["smartcloud-agent"],
+    ]);
     expect(Object.keys(out.privateKeys)).toEqual(["smartcloud-agent"]);
-    expect((await api.ok("GET", `${SAMARBEID}/clients/${out.clientIds["smartcloud-agent"]}/jwks`)).keys.map((k: { kid: string }) => k.kid)).toEqual(out.clientKeys["smartcloud-agent"].kids);
+    expect(
+      (await api.ok("GET", `${SAMARBEID}/clients/${out.clientIds["smartcloud-agent"]}/jwks`)).keys.map((k: { kid: string }) => k.kid),
+    ).toEqual(out.clientKeys["smartcloud-agent"].kids);
 
     // The updates, in place; the other clients kept their ids.
     for (const name of ["smartcloud", "smartcloud-krr"]) expect(out.clientIds[name]).toBe(seen.clientIds[name]);
@@ -263,7 +317,9 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     expect(out.apiScopes.regnskap.consumers).toEqual({ [ORG]: "APPROVED" });
 
     // The accepted customer's new rights wait for approval as a change request.
-    const waiting = (out.awaitingApproval.smartcloud as { customer: string; changeRequest: boolean; confirmUrl: string }[]).find((c) => c.customer === "310000019");
+    const waiting = (out.awaitingApproval.smartcloud as { customer: string; changeRequest: boolean; confirmUrl: string }[]).find(
+      (c) => c.customer === "310000019",
+    );
     expect(waiting?.changeRequest).toBe(true);
     expect(waiting?.confirmUrl).toMatch(/\/systemuser\/changerequest\?id=/);
     const changes = await api.ok("GET", `${ALTINN}/systemuser/changerequest/vendor/bysystem/${ORG}_smartcloud`);
@@ -286,7 +342,9 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     // (pulumi's backend/display/json.go).
     expect(parseJson(await pulumi(["refresh", "--preview-only", "--json"])).changeSummary).toEqual({ same: 12, update: 1 });
     const text = (await pulumi(["refresh", "--preview-only", "--diff"])).stdout;
-    const updated = [...text.matchAll(/~ pulumi-nodejs:dynamic\/\w+:\w+: \(update\)\s*\n\s*\[id=[^\]]*\]\s*\n\s*\[urn=[^\]]*:(\w+::[^\]]+)\]/g)].map((m) => m[1]);
+    const updated = [
+      ...text.matchAll(/~ pulumi-nodejs:dynamic\/\w+:\w+: \(update\)\s*\n\s*\[id=[^\]]*\]\s*\n\s*\[urn=[^\]]*:(\w+::[^\]]+)\]/g),
+    ].map((m) => m[1]);
     expect(updated).toEqual(["KrrClient::smartcloud-krr"]);
     expect(text).toMatch(/~ name\s*: "SmartCloud KRR \(renamed\)" => "Changed in Samarbeidsportalen"/);
     // --preview-only wrote nothing: the state still has the declared name.
@@ -303,7 +361,9 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     try {
       const r = await pulumi(["preview"], { allowFailure: true });
       expect(r.code, r.stdout).not.toBe(0);
-      expect(r.stdout + r.stderr).toMatch(/stacks\/local\.yaml:\d+:\d+ systems\.smartcloud\.clients\[0\]: no client `smartclod` under `clients`: did you mean `smartcloud`\?/);
+      expect(r.stdout + r.stderr).toMatch(
+        /stacks\/local\.yaml:\d+:\d+ systems\.smartcloud\.clients\[0\]: no client `smartclod` under `clients`: did you mean `smartcloud`\?/,
+      );
     } finally {
       fs.writeFileSync(stackFile, good);
     }
@@ -315,7 +375,9 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     expect((state.resources ?? []).filter((r: { type: string }) => !r.type.startsWith("pulumi:"))).toEqual([]);
 
     // Clients: only the admin client is left (deleted clients answer 404).
-    expect(((await api.ok("GET", `${SAMARBEID}/clients`)) as { client_id: string }[]).map((c) => c.client_id)).toEqual([api.bootstrap.clientId]);
+    expect(((await api.ok("GET", `${SAMARBEID}/clients`)) as { client_id: string }[]).map((c) => c.client_id)).toEqual([
+      api.bootstrap.clientId,
+    ]);
     for (const id of Object.values(seen.clientIds)) expect((await api.call("GET", `${SAMARBEID}/clients/${id}`)).status).toBe(404);
 
     // The API scope: deactivated, not deleted (Digdir keeps scope names); every grant revoked.
@@ -335,7 +397,12 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     }
 
     // The accepted system user stays: only the customer can delete it.
-    const users = (await api.ok("GET", "/_sim/systemusers")).systemUsers as { id: string; systemId: string; reporteeOrgNo: string; isDeleted: boolean }[];
+    const users = (await api.ok("GET", "/_sim/systemusers")).systemUsers as {
+      id: string;
+      systemId: string;
+      reporteeOrgNo: string;
+      isDeleted: boolean;
+    }[];
     expect(users.map((u) => ({ id: u.id, systemId: u.systemId, reporteeOrgNo: u.reporteeOrgNo, isDeleted: u.isDeleted }))).toEqual([
       { id: seen.systemUserId, systemId: `${ORG}_smartcloud`, reporteeOrgNo: "310000019", isDeleted: false },
     ]);

@@ -84,12 +84,13 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
   /** Client names → how many clients carry each, active ones. */
   const clientCounts = async (): Promise<Record<string, number>> => {
     const counts: Record<string, number> = {};
-    for (const c of (await api.ok("GET", `${SAMARBEID}/clients`)) as { client_name: string }[]) counts[c.client_name] = (counts[c.client_name] ?? 0) + 1;
+    for (const c of (await api.ok("GET", `${SAMARBEID}/clients`)) as { client_name: string }[])
+      counts[c.client_name] = (counts[c.client_name] ?? 0) + 1;
     return counts;
   };
   const requestParties = async (systemId: string): Promise<string[]> => {
     const parties: string[] = [];
-    for (let url: string | undefined = `${REQUESTS}/bysystem/${systemId}`; url; ) {
+    for (let url: string | undefined = `${REQUESTS}/bysystem/${systemId}`; url;) {
       const page = (await api.ok("GET", url)) as { links?: { next?: string }; data: { partyOrgNo: string; status: string }[] };
       parties.push(...page.data.map((r) => r.partyOrgNo));
       url = page.links?.next?.slice(sim.url.length);
@@ -106,9 +107,14 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
    * once the fault rule has fired, i.e. with that request in flight. Answers the provider hosts it had started.
    */
   const upKilledWhileInFlight = async (index = 0): Promise<number[]> => {
-    const child = spawn("pulumi", ["up", "--yes", "--non-interactive", "--stack", "local"], { cwd: proj, env, stdio: "ignore", detached: true });
+    const child = spawn("pulumi", ["up", "--yes", "--non-interactive", "--stack", "local"], {
+      cwd: proj,
+      env,
+      stdio: "ignore",
+      detached: true,
+    });
     try {
-      for (const end = Date.now() + 180_000; ; ) {
+      for (const end = Date.now() + 180_000; ;) {
         const { rules } = (await api.ok("GET", "/_sim/faults")) as { rules: { fired: number }[] };
         if (rules[index]!.fired > 0) break;
         if (Date.now() > end || child.exitCode !== null) throw new Error(`the fault never fired (pulumi exited ${child.exitCode})`);
@@ -138,7 +144,7 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
     return pulumi(["up", "--yes", "--non-interactive"], { allowFailure: true });
   };
   const gone = async (pids: number[], ms: number) => {
-    for (const end = Date.now() + ms; Date.now() < end && pids.some(running); ) await new Promise((r) => setTimeout(r, 200));
+    for (const end = Date.now() + ms; Date.now() < end && pids.some(running);) await new Promise((r) => setTimeout(r, 200));
     return pids.filter(running);
   };
 
@@ -199,7 +205,9 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
     expect((await clientCounts()).Crash).toBe(1);
     const up = await upAfterKill();
     expect(up.code, failureText(up)).toBe(0);
-    expect(`${up.stdout}\n${up.stderr}`).toMatch(/MaskinportenClient crash: client [0-9a-f-]{36} already existed under this resource's chosen id .*adopted it/);
+    expect(`${up.stdout}\n${up.stderr}`).toMatch(
+      /MaskinportenClient crash: client [0-9a-f-]{36} already existed under this resource's chosen id .*adopted it/,
+    );
     expect((await clientCounts()).Crash).toBe(1);
     await converged();
   });
@@ -221,22 +229,25 @@ describe.skipIf(!bin)("lost answers, throttling and killed runs through the real
   // Not yet reliable, so not in CI: when the kill lands while the file backend writes the state, the next
   // `pulumi cancel` fails with "failed to load checkpoint: EOF", and restoring local.json.bak did not always help.
   // Until that is understood (which file the kill leaves empty), run it by hand with E2E_CRASH_MIDWAY=1.
-  test.skipIf(!process.env.E2E_CRASH_MIDWAY)("pulumi killed midway through many requests: the next up finds the ones made by their keys, makes the rest once", async () => {
-    writeStack({ crashClient: true, crashSystem: true, customers });
-    // The 5th new request is held in flight while the others go on; pulumi dies then.
-    await faults([
-      { method: "POST", path: `^${REQUESTS}$`, delayMs: 0, times: 4 },
-      { method: "POST", path: `^${REQUESTS}$`, delayMs: 2500, times: 1 },
-    ]);
-    const hosts = await upKilledWhileInFlight(1);
-    expect(await gone(hosts, 20_000)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 3000));
-    await clearFaults();
-    const up = await upAfterKill();
-    expect(up.code, failureText(up)).toBe(0);
-    expect(await requestParties(`${ORG}_faults`)).toEqual([...customers].sort());
-    await converged();
-  });
+  test.skipIf(!process.env.E2E_CRASH_MIDWAY)(
+    "pulumi killed midway through many requests: the next up finds the ones made by their keys, makes the rest once",
+    async () => {
+      writeStack({ crashClient: true, crashSystem: true, customers });
+      // The 5th new request is held in flight while the others go on; pulumi dies then.
+      await faults([
+        { method: "POST", path: `^${REQUESTS}$`, delayMs: 0, times: 4 },
+        { method: "POST", path: `^${REQUESTS}$`, delayMs: 2500, times: 1 },
+      ]);
+      const hosts = await upKilledWhileInFlight(1);
+      expect(await gone(hosts, 20_000)).toEqual([]);
+      await new Promise((r) => setTimeout(r, 3000));
+      await clearFaults();
+      const up = await upAfterKill();
+      expect(up.code, failureText(up)).toBe(0);
+      expect(await requestParties(`${ORG}_faults`)).toEqual([...customers].sort());
+      await converged();
+    },
+  );
 });
 
 function cmdline(pid: number): string {
@@ -261,7 +272,11 @@ function descendants(root: number): number[] {
   }
   const out: number[] = [];
   const walk = (pid: number) => {
-    for (const [child, parent] of parents) if (parent === pid) (out.push(child), walk(child));
+    for (const [child, parent] of parents)
+      if (parent === pid) {
+        out.push(child);
+        walk(child);
+      }
   };
   walk(root);
   return out;

@@ -44,7 +44,8 @@ function findCli(): { bin: string } | { skip: string } {
   }
   process.stderr.write("test:e2e: no Pulumi CLI ready; building one with scripts/pulumi-cli.sh (about 5 minutes, once)\n");
   const build = spawnSync(cliScript, [], { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  if (build.status !== 0 || !lastLine(build.stdout)) throw new Error(`scripts/pulumi-cli.sh could not build the Pulumi CLI (exit ${build.status}); see its messages above`);
+  if (build.status !== 0 || !lastLine(build.stdout))
+    throw new Error(`scripts/pulumi-cli.sh could not build the Pulumi CLI (exit ${build.status}); see its messages above`);
   return { bin: lastLine(build.stdout) };
 }
 

@@ -14,7 +14,8 @@ import { parseJson, pulumiEnv, repo, run, SAMARBEID, SimApi, tempDir, type RunRe
 
 const bin = inject("pulumiBin");
 const skipReason = inject("skipReason");
-const PEER_VERSION = (JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies["@pulumi/pulumi"]!;
+const PEER_VERSION = (JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8")) as { devDependencies: Record<string, string> })
+  .devDependencies["@pulumi/pulumi"]!;
 
 function programSource(system: string): string {
   return `import * as pulumi from "@pulumi/pulumi";
@@ -50,7 +51,9 @@ describe.skipIf(!bin)("pulumi-digdir in a team's own program", () => {
     dir = tempDir("pulumi-digdir-package-");
     clone = path.join(dir, "src", "pulumi-digdir");
     // What a clone of the working tree has: tracked files plus new ones not ignored (no dist/).
-    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: repo, encoding: "utf8" }).split("\0").filter(Boolean);
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: repo, encoding: "utf8" })
+      .split("\0")
+      .filter(Boolean);
     for (const f of files) {
       const from = path.join(repo, f);
       if (!fs.existsSync(from)) continue;
@@ -78,11 +81,23 @@ describe.skipIf(!bin)("pulumi-digdir in a team's own program", () => {
     tarball = path.join(dir, packed!.filename);
     expect(fs.existsSync(tarball)).toBe(true);
     const shipped = packed!.files.map((f) => f.path);
-    expect(shipped).toEqual(expect.arrayContaining(["package.json", "README.md", "dist/providers/index.js", "dist/providers/index.d.ts", "dist/providers/runtime.js"]));
+    expect(shipped).toEqual(
+      expect.arrayContaining([
+        "package.json",
+        "README.md",
+        "dist/providers/index.js",
+        "dist/providers/index.d.ts",
+        "dist/providers/runtime.js",
+      ]),
+    );
     expect(shipped.filter((f) => !/^dist\/providers\/.+\.(js|d\.ts)$/.test(f)).sort()).toEqual(["README.md", "package.json"]);
   });
 
-  async function program(name: string, dependency: string, system: string): Promise<{ dir: string; pulumi: (args: string[], cwd?: string) => Promise<RunResult> }> {
+  async function program(
+    name: string,
+    dependency: string,
+    system: string,
+  ): Promise<{ dir: string; pulumi: (args: string[], cwd?: string) => Promise<RunResult> }> {
     const prog = path.join(dir, name);
     fs.mkdirSync(prog);
     fs.writeFileSync(
@@ -102,10 +117,27 @@ describe.skipIf(!bin)("pulumi-digdir in a team's own program", () => {
     fs.writeFileSync(path.join(prog, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`);
     fs.writeFileSync(
       path.join(prog, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "node16", moduleResolution: "node16", types: ["node"], skipLibCheck: true } }, null, 2),
+      JSON.stringify(
+        {
+          compilerOptions: {
+            strict: true,
+            target: "ES2022",
+            module: "node16",
+            moduleResolution: "node16",
+            types: ["node"],
+            skipLibCheck: true,
+          },
+        },
+        null,
+        2,
+      ),
     );
     fs.writeFileSync(path.join(prog, "index.ts"), programSource(system));
-    await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: prog, env, timeoutMs: 300_000 });
+    await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
+      cwd: prog,
+      env,
+      timeoutMs: 300_000,
+    });
     const pulumi = (args: string[], cwd = prog) => run("pulumi", [...args, "--stack", "dev"], { cwd, env, timeoutMs: 300_000 });
     await pulumi(["stack", "init"]);
     await pulumi(["config", "set", "digdir:environment", "local"]);
@@ -115,8 +147,12 @@ describe.skipIf(!bin)("pulumi-digdir in a team's own program", () => {
 
   /** Every `__provider` the state holds, in inputs and outputs. */
   async function providerTexts(pulumi: (args: string[]) => Promise<RunResult>): Promise<string[]> {
-    const state = JSON.parse((await pulumi(["stack", "export"])).stdout) as { deployment: { resources?: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] } };
-    return (state.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).flatMap((r) => [r.inputs?.__provider, r.outputs?.__provider] as string[]);
+    const state = JSON.parse((await pulumi(["stack", "export"])).stdout) as {
+      deployment: { resources?: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] };
+    };
+    return (state.deployment.resources ?? [])
+      .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))
+      .flatMap((r) => [r.inputs?.__provider, r.outputs?.__provider] as string[]);
   }
 
   async function journey(name: string, dependency: (prog: string) => string, system: string): Promise<void> {
@@ -128,7 +164,11 @@ describe.skipIf(!bin)("pulumi-digdir in a team's own program", () => {
     expect(plan.changeSummary).toMatchObject({ create: 5 }); // the stack and its 4 resources
 
     await pulumi(["up", "--yes", "--skip-preview"]);
-    const out = JSON.parse((await pulumi(["stack", "output", "--json"])).stdout) as { clientId: string; krrClientId: string; confirmUrl: string };
+    const out = JSON.parse((await pulumi(["stack", "output", "--json"])).stdout) as {
+      clientId: string;
+      krrClientId: string;
+      confirmUrl: string;
+    };
     expect(out.clientId).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.confirmUrl).toMatch(new RegExp(`^${sim.url}/am/`));
     const live = async () => ((await api.ok("GET", `${SAMARBEID}/clients`)) as { client_id: string }[]).map((c) => c.client_id);

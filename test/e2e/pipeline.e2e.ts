@@ -37,7 +37,8 @@ function stackFile(n: number, o: { withoutSystem?: boolean; leave?: string } = {
     "    rights: [ske-krav-og-betalinger]",
     "    customers:",
   );
-  for (let i = 0; i < n; i++) if (`ci-${i}` !== o.leave) lines.push(`      - { orgNo: "${customers[i % customers.length]}", externalRef: ci-${i} }`);
+  for (let i = 0; i < n; i++)
+    if (`ci-${i}` !== o.leave) lines.push(`      - { orgNo: "${customers[i % customers.length]}", externalRef: ci-${i} }`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -50,27 +51,38 @@ describe.skipIf(!bin)("the pipeline script, against the simulator", () => {
   /** The files a repository would have committed, as they were before the first step. */
   let committed: Record<string, string>;
 
-  const pipeline = (args: string[]): Promise<RunResult> => run("scripts/pipeline.sh", args, { cwd: proj, env, allowFailure: true, timeoutMs: 280_000 });
+  const pipeline = (args: string[]): Promise<RunResult> =>
+    run("scripts/pipeline.sh", args, { cwd: proj, env, allowFailure: true, timeoutMs: 280_000 });
   const writeStack = (name: string, text: string) => fs.writeFileSync(path.join(proj, "stacks", `${name}.yaml`), text);
   const snapshot = (): Record<string, string> =>
     Object.fromEntries(
-      [...fs.readdirSync(proj).filter((f) => /^Pulumi\..*yaml$/.test(f)), ...fs.readdirSync(path.join(proj, "stacks")).filter((f) => f.endsWith(".yaml")).map((f) => `stacks/${f}`)].map((f) => [
-        f,
-        fs.readFileSync(path.join(proj, f), "utf8"),
-      ]),
+      [
+        ...fs.readdirSync(proj).filter((f) => /^Pulumi\..*yaml$/.test(f)),
+        ...fs
+          .readdirSync(path.join(proj, "stacks"))
+          .filter((f) => f.endsWith(".yaml"))
+          .map((f) => `stacks/${f}`),
+      ].map((f) => [f, fs.readFileSync(path.join(proj, f), "utf8")]),
     );
-  const outputs = async (): Promise<Record<string, any>> => JSON.parse((await run("pulumi", ["stack", "output", "--json", "--stack", "ci"], { cwd: proj, env })).stdout);
+  const outputs = async (): Promise<Record<string, any>> =>
+    JSON.parse((await run("pulumi", ["stack", "output", "--json", "--stack", "ci"], { cwd: proj, env })).stdout);
   /** How many of the customers' requests Altinn holds: each looked up by its externalRef (the lists are paged with Altinn's quirks). */
   const requestsAtAltinn = async (n = 110): Promise<number> => {
     let found = 0;
     for (let i = 0; i < n; i++) {
-      const r = await api.call("GET", `${ALTINN}/systemuser/request/vendor/byexternalref/${ORG}_ci/${customers[i % customers.length]}/ci-${i}`);
+      const r = await api.call(
+        "GET",
+        `${ALTINN}/systemuser/request/vendor/byexternalref/${ORG}_ci/${customers[i % customers.length]}/ci-${i}`,
+      );
       if (r.status === 200) found++;
     }
     return found;
   };
   const expectOk = (r: RunResult, code = 0) => {
-    if (r.code !== code) throw new Error(`\`${r.command}\` exited ${r.code}, expected ${code}\n--- stdout ---\n${r.stdout.slice(-4000)}\n--- stderr ---\n${r.stderr.slice(-4000)}`);
+    if (r.code !== code)
+      throw new Error(
+        `\`${r.command}\` exited ${r.code}, expected ${code}\n--- stdout ---\n${r.stdout.slice(-4000)}\n--- stderr ---\n${r.stderr.slice(-4000)}`,
+      );
   };
 
   beforeAll(async () => {
@@ -82,7 +94,8 @@ describe.skipIf(!bin)("the pipeline script, against the simulator", () => {
     sim = await startSimulator({ port: 0, log: () => {} });
     api = await SimApi.connect(sim.url);
     // The stack configs a repository commits: no secret, no salt.
-    for (const s of ["ci", "ciprod"]) fs.writeFileSync(path.join(proj, `Pulumi.${s}.yaml`), `config:\n  digdir:environment: local\n  digdir:simulatorUrl: ${sim.url}\n`);
+    for (const s of ["ci", "ciprod"])
+      fs.writeFileSync(path.join(proj, `Pulumi.${s}.yaml`), `config:\n  digdir:environment: local\n  digdir:simulatorUrl: ${sim.url}\n`);
     writeStack("ci", stackFile(100));
     writeStack("ciprod", stackFile(3));
     committed = snapshot();
@@ -131,7 +144,9 @@ describe.skipIf(!bin)("the pipeline script, against the simulator", () => {
     expectOk(r, 2);
     const md = fs.readFileSync(path.join(proj, "out/pr-3/plan.md"), "utf8").trimEnd().split("\n");
     expect(md.length).toBeLessThanOrEqual(40);
-    expect(md).toContain("- ⚠️ asks 310000019 (externalRef ci-100) for a system user for ci with ske-krav-og-betalinger [new rights asked of a customer]");
+    expect(md).toContain(
+      "- ⚠️ asks 310000019 (externalRef ci-100) for a system user for ci with ske-krav-og-betalinger [new rights asked of a customer]",
+    );
     expectOk(await pipeline(["apply", "ci", "out/pr-3"]));
     expect(await requestsAtAltinn()).toBe(101);
   });
@@ -143,7 +158,9 @@ describe.skipIf(!bin)("the pipeline script, against the simulator", () => {
     const r = await pipeline(["apply", "ci", "out/pr-4"]);
     expectOk(r, 1);
     expect(r.stderr).toContain("the approved plan is stale: nothing applied");
-    expect(r.stderr).toMatch(/not approved: create \S+: asks 310000035 \(externalRef ci-102\) for a system user for ci with ske-krav-og-betalinger/);
+    expect(r.stderr).toMatch(
+      /not approved: create \S+: asks 310000035 \(externalRef ci-102\) for a system user for ci with ske-krav-og-betalinger/,
+    );
     expect(await requestsAtAltinn()).toBe(101);
     writeStack("ci", stackFile(101));
   });
@@ -158,7 +175,9 @@ describe.skipIf(!bin)("the pipeline script, against the simulator", () => {
     expectOk(await pipeline(["plan", "ci", "out/pr-5"]), 2);
     const md = fs.readFileSync(path.join(proj, "out/pr-5/plan.md"), "utf8");
     expect(md).toContain("- withdraws the request to 310000027 (externalRef ci-1) for ci (accepted: the customer's system user stays)");
-    expect(md).toContain("**Warnings** (1)\n- the request to 310000027 for ci is deleted, but 310000027's system user stays in Altinn: only the customer can delete it");
+    expect(md).toContain(
+      "**Warnings** (1)\n- the request to 310000027 for ci is deleted, but 310000027's system user stays in Altinn: only the customer can delete it",
+    );
     writeStack("ci", stackFile(101));
   });
 

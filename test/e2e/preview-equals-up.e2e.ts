@@ -69,7 +69,10 @@ export const catalogue: CatalogueEdit[] = [
   {
     name: "a client's scopes, description, token lifetime and display name",
     edit: (doc) => {
-      doc.setIn(["clients", "smartcloud", "scopes"], doc.createNode(["altinn:authentication/systemuser.request.read", "altinn:authentication/systemuser.request.write"]));
+      doc.setIn(
+        ["clients", "smartcloud", "scopes"],
+        doc.createNode(["altinn:authentication/systemuser.request.read", "altinn:authentication/systemuser.request.write"]),
+      );
       doc.setIn(["clients", "smartcloud", "description"], "SmartCloud's requests for system users");
       doc.setIn(["clients", "smartcloud", "accessTokenLifetime"], 300);
       doc.setIn(["clients", "smartcloud-krr", "name"], "SmartCloud KRR (renamed)");
@@ -103,7 +106,10 @@ export const catalogue: CatalogueEdit[] = [
     name: "customers: one added, one's rights changed before it answered, one removed",
     edit: (doc) => {
       const customers = doc.getIn(["requests", "smartcloud", "customers"]) as YAML.YAMLSeq;
-      customers.set(customerIndex(doc, "smartcloud", "310000027"), doc.createNode({ orgNo: "310000027", rights: ["ske-krav-og-betalinger", "ske-innrapportering-boligselskap"] }));
+      customers.set(
+        customerIndex(doc, "smartcloud", "310000027"),
+        doc.createNode({ orgNo: "310000027", rights: ["ske-krav-og-betalinger", "ske-innrapportering-boligselskap"] }),
+      );
       customers.delete(customerIndex(doc, "smartcloud", "310000035"));
       customers.add(doc.createNode({ orgNo: "310000043", rights: ["ske-innrapportering-boligselskap"] }));
     },
@@ -130,7 +136,10 @@ export const catalogue: CatalogueEdit[] = [
     },
     edit: (doc) => {
       const customers = doc.getIn(["requests", "smartcloud", "customers"]) as YAML.YAMLSeq;
-      customers.set(customerIndex(doc, "smartcloud", "310000019"), doc.createNode({ orgNo: "310000019", rights: ["ske-krav-og-betalinger", "ske-innrapportering-boligselskap"] }));
+      customers.set(
+        customerIndex(doc, "smartcloud", "310000019"),
+        doc.createNode({ orgNo: "310000019", rights: ["ske-krav-og-betalinger", "ske-innrapportering-boligselskap"] }),
+      );
     },
     changes: { "SystemUserRequestGroup::smartcloud/10": ["update"] },
   },
@@ -139,7 +148,9 @@ export const catalogue: CatalogueEdit[] = [
     edit: (doc, t) => {
       const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
       fs.writeFileSync(path.join(t.proj, "stacks/keys/catalogue-2.pub.pem"), publicKey.export({ type: "spki", format: "pem" }));
-      (doc.getIn(["clients", "smartcloud", "keys"]) as YAML.YAMLSeq).add(doc.createNode({ file: "keys/catalogue-2.pub.pem", kid: "catalogue-2" }));
+      (doc.getIn(["clients", "smartcloud", "keys"]) as YAML.YAMLSeq).add(
+        doc.createNode({ file: "keys/catalogue-2.pub.pem", kid: "catalogue-2" }),
+      );
     },
     changes: { "ClientKeys::smartcloud": ["update"] },
   },
@@ -179,7 +190,10 @@ export const catalogue: CatalogueEdit[] = [
     after: async (t) => {
       const system = await t.api.ok("GET", `/altinn/authentication/api/v1/systemregister/vendor/${ORG}_smartcloud-regnskap`);
       expect(system.isDeleted ?? false).toBe(false);
-      const request = await t.api.call("GET", `/altinn/authentication/api/v1/systemuser/request/vendor/agent/byexternalref/${ORG}_smartcloud-regnskap/310000043/310000043`);
+      const request = await t.api.call(
+        "GET",
+        `/altinn/authentication/api/v1/systemuser/request/vendor/agent/byexternalref/${ORG}_smartcloud-regnskap/310000043/310000043`,
+      );
       expect(request.status).toBe(200);
       expect((await t.outputs()).requests["smartcloud-regnskap/310000043"]).toBeTruthy();
     },
@@ -265,7 +279,10 @@ describe.skipIf(!bin)("preview equals up, for each edit of the catalogue", () =>
         const up = await t.pulumi(["up", "--yes", "--skip-preview", "--json"], { allowFailure: true });
         expect(up.code, "the up is refused").not.toBe(0);
         expect(errorsOf(up).join("\n")).toContain(entry.refused);
-        const steps = up.stdout.split("\n").filter((l) => l.includes('"resourcePreEvent"')).map((l) => (JSON.parse(l) as { resourcePreEvent: { metadata: { op: string; urn: string } } }).resourcePreEvent.metadata);
+        const steps = up.stdout
+          .split("\n")
+          .filter((l) => l.includes('"resourcePreEvent"'))
+          .map((l) => (JSON.parse(l) as { resourcePreEvent: { metadata: { op: string; urn: string } } }).resourcePreEvent.metadata);
         expect(changesOf(steps), "what up did").toEqual(entry.changes);
         await entry.after?.(t);
         fs.writeFileSync(stackFile, before);

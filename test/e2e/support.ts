@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { importJWK, SignJWT, type JWK } from "jose";
+import { importJWK, SignJWT } from "jose";
 
 // Helpers for the e2e tests: the real `pulumi` in a throw-away project, and the simulator seen through the same
 // HTTP APIs the real services offer (plus its /_sim control API).
@@ -93,7 +93,16 @@ export function pulumiEnv(bin: string, dir: string, passphrase: string): NodeJS.
 /** What `pulumi` needs of the project, copied (timestamps kept: the program compares dist/ with providers/). */
 export function copyProject(dest: string): void {
   fs.mkdirSync(dest, { recursive: true });
-  for (const entry of ["providers", "stacks", "dist", "Pulumi.yaml", "Pulumi.local.yaml", "package.json", "tsconfig.json", "tsconfig.build.json"]) {
+  for (const entry of [
+    "providers",
+    "stacks",
+    "dist",
+    "Pulumi.yaml",
+    "Pulumi.local.yaml",
+    "package.json",
+    "tsconfig.json",
+    "tsconfig.build.json",
+  ]) {
     fs.cpSync(path.join(repo, entry), path.join(dest, entry), { recursive: true, preserveTimestamps: true });
   }
   fs.symlinkSync(path.join(repo, "node_modules"), path.join(dest, "node_modules"));

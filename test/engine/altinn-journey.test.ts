@@ -30,7 +30,11 @@ describe("the vendor journey through the provider host", () => {
   });
   afterAll(() => engine?.close());
 
-  async function up(kind: string, name: string, props: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown>; inputs: Record<string, unknown> }> {
+  async function up(
+    kind: string,
+    name: string,
+    props: Record<string, unknown>,
+  ): Promise<{ id: string; outs: Record<string, unknown>; inputs: Record<string, unknown> }> {
     const checked = await host.check(urnOf(kind, name), {}, { __provider: P[kind], ...props });
     expect(checked.failures, `${kind} ${name}`).toEqual([]);
     const created = await host.create(urnOf(kind, name), checked.inputs);
@@ -55,7 +59,14 @@ describe("the vendor journey through the provider host", () => {
     expect(system.outs).toMatchObject({ systemId, clientIds: [client.id] });
 
     const offer = { rights, accessPackages: [], allowedRedirectUrls: [redirect] };
-    const request = await up("SystemUserRequest", "kunde-en", { systemId, partyOrgNo: customer, externalRef: "kunde-en", rights, redirectUrl: redirect, systemOffer: offer });
+    const request = await up("SystemUserRequest", "kunde-en", {
+      systemId,
+      partyOrgNo: customer,
+      externalRef: "kunde-en",
+      rights,
+      redirectUrl: redirect,
+      systemOffer: offer,
+    });
     expect(request.outs).toMatchObject({ status: "New", timedOut: false });
     const confirmUrl = request.outs.confirmUrl as string;
     expect(confirmUrl).toBe(`${sim.url}/am/accessmanagement/ui/systemuser/request?id=${request.outs.requestId}&DONTCHOOSEREPORTEE=true`);
@@ -66,9 +77,15 @@ describe("the vendor journey through the provider host", () => {
     const html = await page.text();
     expect(html).toContain("SmartCloud");
     expect(html).toContain("ske-krav-og-betalinger");
-    const action = /<form method="post" action="([^"]+)"><input type="hidden" name="action" value="approve">/.exec(html)?.[1]?.replace(/&amp;/g, "&");
+    const action = /<form method="post" action="([^"]+)"><input type="hidden" name="action" value="approve">/
+      .exec(html)?.[1]
+      ?.replace(/&amp;/g, "&");
     expect(action).toBeDefined();
-    const approved = await fetch(new URL(action!, sim.url), { method: "POST", body: new URLSearchParams({ action: "approve" }), redirect: "manual" });
+    const approved = await fetch(new URL(action!, sim.url), {
+      method: "POST",
+      body: new URLSearchParams({ action: "approve" }),
+      redirect: "manual",
+    });
     expect(approved.status).toBe(302);
     expect(approved.headers.get("location")).toBe(redirect);
 
@@ -80,7 +97,16 @@ describe("the vendor journey through the provider host", () => {
     const tokens = new MaskinportenTokens(new HttpClient(), client.outs.wellKnownUrl as string);
     const token = await tokens.token(
       { clientId: client.id, key: key.privateKey, kid: key.kid },
-      { scopes: [scope], authorizationDetails: [{ type: "urn:altinn:systemuser", systemuser_org: { authority: "iso6523-actorid-upis", ID: `0192:${customer}` }, externalRef: "kunde-en" }] },
+      {
+        scopes: [scope],
+        authorizationDetails: [
+          {
+            type: "urn:altinn:systemuser",
+            systemuser_org: { authority: "iso6523-actorid-upis", ID: `0192:${customer}` },
+            externalRef: "kunde-en",
+          },
+        ],
+      },
     );
     const details = decodeJwt(token.accessToken).authorization_details as Array<{ systemuser_id: string[]; system_id: string }>;
     expect(details[0].systemuser_id).toEqual([systemUserId]);
@@ -102,7 +128,11 @@ describe("the vendor journey through the provider host", () => {
     await control(sim, "POST", `/systemuser-requests/${first.outs.requestId}/reject`);
     const read = await host.read(urnOf("SystemUserRequest", "kunde-to"), first.id, first.outs);
     expect(read.props.status).toBe("Rejected");
-    const changed = await host.check(urnOf("SystemUserRequest", "kunde-to"), first.inputs, { __provider: P.SystemUserRequest, ...base, redirectUrl: redirect });
+    const changed = await host.check(urnOf("SystemUserRequest", "kunde-to"), first.inputs, {
+      __provider: P.SystemUserRequest,
+      ...base,
+      redirectUrl: redirect,
+    });
     expect((await host.diff(urnOf("SystemUserRequest", "kunde-to"), first.id, read.props, changed.inputs)).changes).toBe("some");
     const updated = await host.update(urnOf("SystemUserRequest", "kunde-to"), first.id, read.props, changed.inputs);
     expect(updated.outs.status).toBe("New");
@@ -112,36 +142,58 @@ describe("the vendor journey through the provider host", () => {
 
   test("seed 002's mistakes are refused in check, naming the field, before any HTTP call", async () => {
     await control(sim, "GET", "/stats?reset=true");
-    const nbOnly = await host.check(urnOf("System", "seed002"), {}, {
-      __provider: P.System,
-      systemId: "991825827_seed002",
-      name: { nb: "SmartCloud" },
-      description: { nb: "Regnskap" },
-      rights,
-      clientIds: ["x"],
-    });
+    const nbOnly = await host.check(
+      urnOf("System", "seed002"),
+      {},
+      {
+        __provider: P.System,
+        systemId: "991825827_seed002",
+        name: { nb: "SmartCloud" },
+        description: { nb: "Regnskap" },
+        rights,
+        clientIds: ["x"],
+      },
+    );
     expect(nbOnly.failures.map((f) => f.property)).toEqual(expect.arrayContaining(["name", "description"]));
     expect(nbOnly.failures.find((f) => f.property === "name")?.reason).toMatch(/nn/);
 
-    const eightDigits = await host.check(urnOf("SystemUserRequest", "seed002"), {}, { __provider: P.SystemUserRequest, systemId, partyOrgNo: "57623423", rights });
+    const eightDigits = await host.check(
+      urnOf("SystemUserRequest", "seed002"),
+      {},
+      { __provider: P.SystemUserRequest, systemId, partyOrgNo: "57623423", rights },
+    );
     expect(eightDigits.failures.map((f) => f.property)).toEqual(["partyOrgNo"]);
 
-    const badId = await host.check(urnOf("System", "bad-id"), {}, { __provider: P.System, systemId: "smartcloud one", name: { nb: "a", nn: "a", en: "a" }, description: { nb: "a", nn: "a", en: "a" } });
+    const badId = await host.check(
+      urnOf("System", "bad-id"),
+      {},
+      { __provider: P.System, systemId: "smartcloud one", name: { nb: "a", nn: "a", en: "a" }, description: { nb: "a", nn: "a", en: "a" } },
+    );
     expect(badId.failures.map((f) => f.property)).toContain("systemId");
 
-    const notOffered = await host.check(urnOf("SystemUserRequest", "extra"), {}, {
-      __provider: P.SystemUserRequest,
-      systemId,
-      partyOrgNo: customer,
-      rights: [{ resource: [{ value: "ske-innrapportering-boligselskap" }] }],
-      systemOffer: { rights, accessPackages: [], allowedRedirectUrls: [redirect] },
-    });
+    const notOffered = await host.check(
+      urnOf("SystemUserRequest", "extra"),
+      {},
+      {
+        __provider: P.SystemUserRequest,
+        systemId,
+        partyOrgNo: customer,
+        rights: [{ resource: [{ value: "ske-innrapportering-boligselskap" }] }],
+        systemOffer: { rights, accessPackages: [], allowedRedirectUrls: [redirect] },
+      },
+    );
     expect(notOffered.failures.map((f) => f.property)).toEqual(["rights[0]"]);
     expect((await control<{ total: number }>(sim, "GET", "/stats")).total).toBe(0);
   });
 
   test("a reused system id that was deleted fails with a message saying ids are burned", async () => {
-    const props = { systemId: "991825827_burned", name: { nb: "B", nn: "B", en: "B" }, description: { nb: "B", nn: "B", en: "B" }, rights, clientIds: [] };
+    const props = {
+      systemId: "991825827_burned",
+      name: { nb: "B", nn: "B", en: "B" },
+      description: { nb: "B", nn: "B", en: "B" },
+      rights,
+      clientIds: [],
+    };
     const first = await up("System", "burned", props);
     await host.delete(urnOf("System", "burned"), first.id, first.outs);
     expect((await host.read(urnOf("System", "burned"), first.id, first.outs)).id).toBe("");
@@ -154,11 +206,22 @@ describe("the vendor journey through the provider host", () => {
 
   test("a system is updated with one full PUT, and redirect URLs read back normalised are no change", async () => {
     const urn = urnOf("System", "update");
-    const base = { systemId: "991825827_update", name: { nb: "U", nn: "U", en: "U" }, description: { nb: "U", nn: "U", en: "U" }, rights, clientIds: [], allowedRedirectUrls: ["https://Vendor.Example.no"] };
+    const base = {
+      systemId: "991825827_update",
+      name: { nb: "U", nn: "U", en: "U" },
+      description: { nb: "U", nn: "U", en: "U" },
+      rights,
+      clientIds: [],
+      allowedRedirectUrls: ["https://Vendor.Example.no"],
+    };
     const created = await up("System", "update", base);
     const read = await host.read(urn, created.id, created.outs);
     expect(await host.diff(urn, created.id, read.props, created.inputs)).toMatchObject({ changes: "none" });
-    const more = await host.check(urn, created.inputs, { __provider: P.System, ...base, rights: [...rights, { resource: [{ value: "ske-innrapportering-boligselskap" }] }] });
+    const more = await host.check(urn, created.inputs, {
+      __provider: P.System,
+      ...base,
+      rights: [...rights, { resource: [{ value: "ske-innrapportering-boligselskap" }] }],
+    });
     expect(await host.diff(urn, created.id, read.props, more.inputs)).toMatchObject({ changes: "some", replaces: [] });
     await host.update(urn, created.id, read.props, more.inputs);
     const after = await host.read(urn, created.id, read.props);
@@ -169,7 +232,13 @@ describe("the vendor journey through the provider host", () => {
   });
 
   test("a request that exists already is adopted, and so is a system user that exists already", async () => {
-    const system = await up("System", "adopt", { systemId: "991825827_adopt", name: { nb: "A", nn: "A", en: "A" }, description: { nb: "A", nn: "A", en: "A" }, rights, clientIds: [] });
+    const system = await up("System", "adopt", {
+      systemId: "991825827_adopt",
+      name: { nb: "A", nn: "A", en: "A" },
+      description: { nb: "A", nn: "A", en: "A" },
+      rights,
+      clientIds: [],
+    });
     const key = { systemId: system.id, partyOrgNo: "310000035", externalRef: "adopt", rights };
     const first = await up("SystemUserRequest", "adopt-1", key);
     const again = await up("SystemUserRequest", "adopt-2", key); // same key: Altinn answers 200 with the stored request
@@ -184,9 +253,20 @@ describe("the vendor journey through the provider host", () => {
 
   test("rights changed on an accepted request go through a change request, whose status is an output", async () => {
     const both = [...rights, { resource: [{ value: "ske-innrapportering-boligselskap" }] }];
-    const system = await up("System", "change", { systemId: "991825827_change", name: { nb: "C", nn: "C", en: "C" }, description: { nb: "C", nn: "C", en: "C" }, rights: both, clientIds: [] });
+    const system = await up("System", "change", {
+      systemId: "991825827_change",
+      name: { nb: "C", nn: "C", en: "C" },
+      description: { nb: "C", nn: "C", en: "C" },
+      rights: both,
+      clientIds: [],
+    });
     const urn = urnOf("SystemUserRequest", "change");
-    const base = { systemId: system.id, partyOrgNo: "310000043", externalRef: "change", systemOffer: { rights: both, accessPackages: [], allowedRedirectUrls: [] } };
+    const base = {
+      systemId: system.id,
+      partyOrgNo: "310000043",
+      externalRef: "change",
+      systemOffer: { rights: both, accessPackages: [], allowedRedirectUrls: [] },
+    };
     const first = await up("SystemUserRequest", "change", { ...base, rights });
     await control(sim, "POST", `/systemuser-requests/${first.outs.requestId}/accept`);
     const accepted = await host.read(urn, first.id, first.outs);
@@ -201,8 +281,21 @@ describe("the vendor journey through the provider host", () => {
 
   test("a system created whose read-back fails is still recorded in state, with its id", async () => {
     const urn = urnOf("System", "half");
-    const checked = await host.check(urn, {}, { __provider: P.System, systemId: "991825827_half", name: { nb: "H", nn: "H", en: "H" }, description: { nb: "H", nn: "H", en: "H" }, rights, clientIds: [] });
-    await control(sim, "POST", "/faults", { rules: [{ method: "GET", path: "/systemregister/vendor/991825827_half$", status: 503, times: 20 }] });
+    const checked = await host.check(
+      urn,
+      {},
+      {
+        __provider: P.System,
+        systemId: "991825827_half",
+        name: { nb: "H", nn: "H", en: "H" },
+        description: { nb: "H", nn: "H", en: "H" },
+        rights,
+        clientIds: [],
+      },
+    );
+    await control(sim, "POST", "/faults", {
+      rules: [{ method: "GET", path: "/systemregister/vendor/991825827_half$", status: 503, times: 20 }],
+    });
     const half = await host.create(urn, checked.inputs).then(
       () => undefined,
       (e: GrpcError) => e,

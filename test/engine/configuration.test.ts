@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
 import { type Bootstrap, control, type Simulator, startSim } from "../support/sim";
 
-
 /** How the provider host gets its credentials: stack config through Configure, else environment variables. */
 describe("provider configuration", () => {
   let sim: Simulator;
@@ -25,7 +24,11 @@ describe("provider configuration", () => {
   }
 
   test("credentials from stack config, the private key arriving as an unwrapped secret", async () => {
-    const other = await control<Bootstrap>(sim, "POST", "/orgs", { orgNo: "974761076", name: "Andre Simulerte Leverandør AS", vendor: true });
+    const other = await control<Bootstrap>(sim, "POST", "/orgs", {
+      orgNo: "974761076",
+      name: "Andre Simulerte Leverandør AS",
+      vendor: true,
+    });
     const host = await ProviderHost.start();
     try {
       await host.configure({

@@ -6,7 +6,7 @@ import { unknownValue } from "../../providers/core/check";
 import { SAMARBEID, SimApi } from "../e2e/support";
 import { rsaKeyPair } from "../support/keys";
 import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
-import { type GrpcError, type ProviderHost, urnOf } from "../support/provider-host";
+import { type ProviderHost, urnOf } from "../support/provider-host";
 import { control, type Simulator } from "../support/sim";
 
 const uuid = /^[0-9a-f-]{36}$/;
@@ -26,7 +26,12 @@ describe("Digdir clients through the provider host", () => {
 
   test("an ID-porten client goes through check, create, read, diff, update, replacement and delete", async () => {
     const urn = urnOf("IdportenClient", "web");
-    const declared = { __provider: P.IdportenClient, name: "Min tjeneste", clientUri: "https://app.example.no", redirectUris: ["https://app.example.no/callback"] };
+    const declared = {
+      __provider: P.IdportenClient,
+      name: "Min tjeneste",
+      clientUri: "https://app.example.no",
+      redirectUris: ["https://app.example.no/callback"],
+    };
 
     const checked = await host.check(urn, {}, declared);
     expect(checked.failures).toEqual([]);
@@ -46,10 +51,18 @@ describe("Digdir clients through the provider host", () => {
     const refreshed = await host.read(urn, created.id, created.outs);
     expect(refreshed.id).toBe(created.id);
     expect(refreshed.props).toEqual(created.outs);
-    expect(await host.diff(urn, created.id, created.outs, checked.inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+    expect(await host.diff(urn, created.id, created.outs, checked.inputs)).toEqual({
+      changes: "none",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
 
     const renamed = await host.check(urn, checked.inputs, { ...declared, name: "Nytt navn", scopes: ["openid", "profile", "eidas"] });
-    expect(await host.diff(urn, created.id, created.outs, renamed.inputs)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    expect(await host.diff(urn, created.id, created.outs, renamed.inputs)).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     const updated = await host.update(urn, created.id, created.outs, renamed.inputs);
     expect(updated.outs).toMatchObject({ clientId: created.id, name: "Nytt navn", scopes: ["openid", "profile", "eidas"] });
     const afterUpdate = await host.read(urn, created.id, updated.outs);
@@ -57,7 +70,11 @@ describe("Digdir clients through the provider host", () => {
     expect(await host.diff(urn, created.id, afterUpdate.props, renamed.inputs)).toMatchObject({ changes: "none" });
 
     const retyped = await host.check(urn, renamed.inputs, { ...declared, integrationType: "api_klient" });
-    expect(await host.diff(urn, created.id, updated.outs, retyped.inputs)).toEqual({ changes: "some", replaces: ["integrationType"], deleteBeforeReplace: false });
+    expect(await host.diff(urn, created.id, updated.outs, retyped.inputs)).toEqual({
+      changes: "some",
+      replaces: ["integrationType"],
+      deleteBeforeReplace: false,
+    });
 
     await host.delete(urn, created.id, updated.outs);
     expect((await host.read(urn, created.id, updated.outs)).id).toBe("");
@@ -66,7 +83,12 @@ describe("Digdir clients through the provider host", () => {
 
   test("a secret-based client gets its secret on create and a new one when it moves to a secret method", async () => {
     const urn = urnOf("IdportenClient", "secret");
-    const declared = { __provider: P.IdportenClient, name: "Hemmelig", clientUri: "https://app.example.no", redirectUris: ["https://app.example.no/cb"] };
+    const declared = {
+      __provider: P.IdportenClient,
+      name: "Hemmelig",
+      clientUri: "https://app.example.no",
+      redirectUris: ["https://app.example.no/cb"],
+    };
     const checked = await host.check(urn, {}, { ...declared, tokenEndpointAuthMethod: "client_secret_basic" });
     const created = await host.create(urn, checked.inputs);
     expect(typeof created.outs.clientSecret).toBe("string");
@@ -87,7 +109,11 @@ describe("Digdir clients through the provider host", () => {
 
   test("a Maskinporten client is created, updated in place and deleted", async () => {
     const urn = urnOf("MaskinportenClient", "mp");
-    const checked = await host.check(urn, {}, { __provider: P.MaskinportenClient, name: "systemleverandør", scopes: ["altinn:authentication/systemregister.write"] });
+    const checked = await host.check(
+      urn,
+      {},
+      { __provider: P.MaskinportenClient, name: "systemleverandør", scopes: ["altinn:authentication/systemregister.write"] },
+    );
     expect(checked.failures).toEqual([]);
     const created = await host.create(urn, checked.inputs);
     expect(created.outs).toMatchObject({
@@ -96,10 +122,18 @@ describe("Digdir clients through the provider host", () => {
       tokenEndpoint: `${sim.url}/maskinporten/token`,
       wellKnownUrl: `${sim.url}/maskinporten/.well-known/oauth-authorization-server`,
     });
-    const more = await host.check(urn, checked.inputs, { __provider: P.MaskinportenClient, name: "systemleverandør", scopes: ["altinn:authentication/systemregister.write", "altinn:authentication/systemuser.request.write"], accessTokenLifetime: 300 });
+    const more = await host.check(urn, checked.inputs, {
+      __provider: P.MaskinportenClient,
+      name: "systemleverandør",
+      scopes: ["altinn:authentication/systemregister.write", "altinn:authentication/systemuser.request.write"],
+      accessTokenLifetime: 300,
+    });
     expect((await host.diff(urn, created.id, created.outs, more.inputs)).changes).toBe("some");
     const updated = await host.update(urn, created.id, created.outs, more.inputs);
-    expect(updated.outs).toMatchObject({ accessTokenLifetime: 300, scopes: ["altinn:authentication/systemregister.write", "altinn:authentication/systemuser.request.write"] });
+    expect(updated.outs).toMatchObject({
+      accessTokenLifetime: 300,
+      scopes: ["altinn:authentication/systemregister.write", "altinn:authentication/systemuser.request.write"],
+    });
     await host.delete(urn, created.id, updated.outs);
   });
 
@@ -141,12 +175,20 @@ describe("Digdir clients through the provider host", () => {
     const key = rsaKeyPair();
     const client = async (name: string) => {
       const urn = urnOf("MaskinportenClient", name);
-      return { urn, ...(await host.create(urn, (await host.check(urn, {}, { __provider: P.MaskinportenClient, name, scopes: ["altinn:authentication/systemuser.request.read"] })).inputs)) };
+      return {
+        urn,
+        ...(await host.create(
+          urn,
+          (await host.check(urn, {}, { __provider: P.MaskinportenClient, name, scopes: ["altinn:authentication/systemuser.request.read"] }))
+            .inputs,
+        )),
+      };
     };
     const [a, b] = [await client("move-a"), await client("move-b")];
     // What Digdir has, as the vendor's admin client reads it.
     const admin = await SimApi.connect(sim.url);
-    const kidsOn = async (id: string) => ((await admin.ok("GET", `${SAMARBEID}/clients/${id}/jwks`)) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    const kidsOn = async (id: string) =>
+      ((await admin.ok("GET", `${SAMARBEID}/clients/${id}/jwks`)) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
     const urn = urnOf("ClientKeys", "moving");
     const onA = await host.check(urn, {}, { __provider: P.ClientKeys, clientId: a.id, keys: [key.publicJwk] });
     const created = await host.create(urn, onA.inputs);
@@ -154,9 +196,17 @@ describe("Digdir clients through the provider host", () => {
 
     // A preview of the move sees the new client's id unknown: a change, not a replacement; so does up, knowing it.
     const onUnknown = { ...onA.inputs, clientId: unknownValue };
-    expect(await host.diff(urn, created.id, created.outs, onUnknown)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    expect(await host.diff(urn, created.id, created.outs, onUnknown)).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     const onB = await host.check(urn, onA.inputs, { __provider: P.ClientKeys, clientId: b.id, keys: [key.publicJwk] });
-    expect(await host.diff(urn, created.id, created.outs, onB.inputs)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    expect(await host.diff(urn, created.id, created.outs, onB.inputs)).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
 
     const moved = await host.update(urn, created.id, created.outs, onB.inputs);
     expect(moved.outs).toMatchObject({ clientId: b.id, kids: [key.kid] });
@@ -191,22 +241,46 @@ describe("Digdir clients through the provider host", () => {
       ["MaskinportenClient", { name: "x", scopes: ["a:b"], redirectUris: ["https://x.no/cb"] }, "redirectUris"],
       ["MaskinportenClient", { name: "x", scopes: ["not a scope"] }, "scopes[0]"],
       ["KrrClient", { name: "x", scopes: ["nav:x"] }, "scopes[0]"],
-      ["IdportenClient", { name: "x", redirectUris: ["https://x.no/cb"], frontchannelLogoutUri: "https://other.no/logout", clientUri: "https://x.no" }, "frontchannelLogoutUri"],
-      ["IdportenClient", { name: "x", redirectUris: ["https://x.no/cb"], clientUri: "https://x.no", accessTokenLifetime: 0 }, "accessTokenLifetime"],
+      [
+        "IdportenClient",
+        { name: "x", redirectUris: ["https://x.no/cb"], frontchannelLogoutUri: "https://other.no/logout", clientUri: "https://x.no" },
+        "frontchannelLogoutUri",
+      ],
+      [
+        "IdportenClient",
+        { name: "x", redirectUris: ["https://x.no/cb"], clientUri: "https://x.no", accessTokenLifetime: 0 },
+        "accessTokenLifetime",
+      ],
       ["ClientKeys", { clientId: "c", keys: Array.from({ length: 6 }, () => rsaKeyPair().publicJwk) }, "keys"],
     ];
     for (const [kind, props, field] of cases) {
       const r = await host.check(urnOf(kind, "bad"), {}, { __provider: P[kind], ...props });
-      expect(r.failures.map((f) => f.property), `${kind} ${field}`).toContain(field);
+      expect(
+        r.failures.map((f) => f.property),
+        `${kind} ${field}`,
+      ).toContain(field);
     }
     expect((await control<{ total: number }>(sim, "GET", "/stats")).total).toBe(0);
   });
 
   test("a create whose answer is lost is read back by the id chosen before the POST, not made twice", async () => {
     const urn = urnOf("IdportenClient", "lost");
-    const checked = await host.check(urn, {}, { __provider: P.IdportenClient, name: "Tapt svar", clientUri: "https://app.example.no", redirectUris: ["https://app.example.no/cb"], tokenEndpointAuthMethod: "client_secret_basic", createKey: "engine/test/IdportenClient/lost" });
+    const checked = await host.check(
+      urn,
+      {},
+      {
+        __provider: P.IdportenClient,
+        name: "Tapt svar",
+        clientUri: "https://app.example.no",
+        redirectUris: ["https://app.example.no/cb"],
+        tokenEndpointAuthMethod: "client_secret_basic",
+        createKey: "engine/test/IdportenClient/lost",
+      },
+    );
     await control(sim, "GET", "/stats?reset=true");
-    await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: "/samarbeid/api/v1/clients$", commitThenFail: 500, times: 1 }] });
+    await control(sim, "POST", "/faults", {
+      rules: [{ method: "POST", path: "/samarbeid/api/v1/clients$", commitThenFail: 500, times: 1 }],
+    });
     const created = await host.create(urn, checked.inputs);
     await control(sim, "DELETE", "/faults");
     const stats = await control<{ routes: Record<string, { count: number }> }>(sim, "GET", "/stats");

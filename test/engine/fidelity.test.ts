@@ -22,10 +22,21 @@ describe("provider fidelity through the provider host", () => {
   let engine: EngineAgainstSim;
   let host: ProviderHost;
   let P: Record<string, string>;
-  const failed = (p: Promise<unknown>) => p.then(() => undefined, (e: GrpcError) => e);
+  const failed = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: GrpcError) => e,
+    );
 
   beforeAll(async () => {
-    engine = await engineAgainstSim(["ApiScope", "MaskinportenClient", "ClientKeys", "System", "SystemUserRequest", "AgentSystemUserRequest"]);
+    engine = await engineAgainstSim([
+      "ApiScope",
+      "MaskinportenClient",
+      "ClientKeys",
+      "System",
+      "SystemUserRequest",
+      "AgentSystemUserRequest",
+    ]);
     ({ host, P } = engine);
     await up("System", "fidelity", {
       systemId,
@@ -57,7 +68,9 @@ describe("provider fidelity through the provider host", () => {
     expect(Object.keys(stats.routes).filter((r) => r.startsWith("POST /samarbeid"))).toEqual([]);
     expect(Object.keys(stats.routes)).toContain("GET /samarbeid/api/v1/prefix");
     // Any prefix syntax is the service's to judge: one with capitals passes check.
-    expect((await host.check(urn, {}, { __provider: P.ApiScope, prefix: "Leverandor_2", subscope: "A/b", description: "x" })).failures).toEqual([]);
+    expect(
+      (await host.check(urn, {}, { __provider: P.ApiScope, prefix: "Leverandor_2", subscope: "A/b", description: "x" })).failures,
+    ).toEqual([]);
   });
 
   test("a 403 names the admin scope to ask Digdir for", async () => {
@@ -65,7 +78,11 @@ describe("provider fidelity through the provider host", () => {
     try {
       await readOnly.configure({ ...localConfig(engine.sim), "digdir:adminScopes": "idporten:dcr.read" });
       const urn = urnOf("MaskinportenClient", "forbidden");
-      const checked = await readOnly.check(urn, {}, { __provider: P.MaskinportenClient, name: "forbidden", scopes: ["krr:global/kontaktinformasjon.read"] });
+      const checked = await readOnly.check(
+        urn,
+        {},
+        { __provider: P.MaskinportenClient, name: "forbidden", scopes: ["krr:global/kontaktinformasjon.read"] },
+      );
       const e = await failed(readOnly.create(urn, checked.inputs));
       expect(e?.details).toMatch(/403/);
       expect(e?.details).toMatch(/lacks idporten:dcr\.write/);
@@ -105,7 +122,10 @@ describe("provider fidelity through the provider host", () => {
     expect(await host.diff(urnOf("ClientKeys", "rs512-keys"), keys.id, read.props, keys.inputs)).toMatchObject({ changes: "none" });
     const cred = readPrivateKey(JSON.stringify(priv), "the test key");
     const tokens = new MaskinportenTokens(new HttpClient(), client.outs.wellKnownUrl as string);
-    const token = await tokens.token({ clientId: client.id, key: cred.key, kid: cred.kid, alg: cred.alg }, { scopes: ["krr:global/kontaktinformasjon.read"] });
+    const token = await tokens.token(
+      { clientId: client.id, key: cred.key, kid: cred.kid, alg: cred.alg },
+      { scopes: ["krr:global/kontaktinformasjon.read"] },
+    );
     expect(token.accessToken.split(".")).toHaveLength(3);
   });
 });

@@ -40,9 +40,14 @@ describe("the simulator not running", () => {
         const urn = urnOf(kind, `${kind.toLowerCase()}-x`);
         messages.push(await failure(host.read(urn, "some-id", { __provider: providerTextOf(kind), name: "x" })));
       }
-      expect(messages[0]).toMatch(new RegExp(`^The simulator at http://127\\.0\\.0\\.1:${port} \\(digdir:simulatorUrl\\) is not running: nothing answers there \\(ECONNREFUSED`));
+      expect(messages[0]).toMatch(
+        new RegExp(
+          `^The simulator at http://127\\.0\\.0\\.1:${port} \\(digdir:simulatorUrl\\) is not running: nothing answers there \\(ECONNREFUSED`,
+        ),
+      );
       expect(messages[0]).toContain(`npm run sim -- --port ${port} --state .sim-state`);
-      for (const m of messages.slice(1)) expect(m).toBe(`The simulator at http://127.0.0.1:${port} is not running (see the first error of this run).`);
+      for (const m of messages.slice(1))
+        expect(m).toBe(`The simulator at http://127.0.0.1:${port} is not running (see the first error of this run).`);
       // Not a network puzzle: no advice about proxies or retries.
       expect(messages.join("\n")).not.toMatch(/proxy|got no answer/i);
     } finally {
@@ -85,7 +90,9 @@ describe("the admin client's key id", () => {
   test("unknown to Maskinporten is a configuration error saying which kid and where it is set, not an expired key", async () => {
     const message = await createWith({ "digdir:privateKey": JSON.stringify(admin.privateJwk), "digdir:keyId": "no-such-kid" });
     expect(message).toContain("Unknown key identifier (kid)");
-    expect(message).toContain(`Maskinporten knows no key with kid no-such-kid on client ${admin.clientId}: the kid must be one registered on the client (for the admin client digdir:keyId`);
+    expect(message).toContain(
+      `Maskinporten knows no key with kid no-such-kid on client ${admin.clientId}: the kid must be one registered on the client (for the admin client digdir:keyId`,
+    );
     expect(message).not.toMatch(/MP-121|expired/);
   });
 });

@@ -19,12 +19,20 @@ describe("offline checks through the provider host", () => {
   });
 
   test("an https://localhost redirect URI in test fails in check, naming the field", async () => {
-    const r = await host.check(urnOf("IdportenClient", "web"), {}, { __provider: provider, name: "web", redirectUris: ["https://localhost/cb"], clientUri: "https://app.example.no" });
+    const r = await host.check(
+      urnOf("IdportenClient", "web"),
+      {},
+      { __provider: provider, name: "web", redirectUris: ["https://localhost/cb"], clientUri: "https://app.example.no" },
+    );
     expect(r.failures).toEqual([{ property: "redirectUris[0]", reason: expect.stringMatching(/must use http:\/\//) }]);
   });
 
   test("check fills in defaults and keeps __provider", async () => {
-    const r = await host.check(urnOf("IdportenClient", "web"), {}, { __provider: provider, name: "web", redirectUris: ["https://app.example.no/cb"], clientUri: "https://app.example.no" });
+    const r = await host.check(
+      urnOf("IdportenClient", "web"),
+      {},
+      { __provider: provider, name: "web", redirectUris: ["https://app.example.no/cb"], clientUri: "https://app.example.no" },
+    );
     expect(r.failures).toEqual([]);
     expect(r.inputs).toMatchObject({ __provider: provider, tokenEndpointAuthMethod: "private_key_jwt", scopes: ["openid", "profile"] });
   });
@@ -33,7 +41,11 @@ describe("offline checks through the provider host", () => {
     const prodHost = await ProviderHost.start();
     try {
       await prodHost.configure({ "digdir:environment": "prod" });
-      const r = await prodHost.check(urnOf("IdportenClient", "web"), {}, { __provider: provider, name: "web", redirectUris: ["http://app.example.no/cb"], clientUri: "https://app.example.no" });
+      const r = await prodHost.check(
+        urnOf("IdportenClient", "web"),
+        {},
+        { __provider: provider, name: "web", redirectUris: ["http://app.example.no/cb"], clientUri: "https://app.example.no" },
+      );
       expect(r.failures.map((f) => f.property)).toEqual(["redirectUris[0]"]);
     } finally {
       prodHost.close();

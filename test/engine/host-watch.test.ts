@@ -21,7 +21,7 @@ const alive = (pid: number) => {
 };
 
 async function until(what: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
+  for (const end = Date.now() + ms; Date.now() < end;) {
     if (what()) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -37,7 +37,14 @@ describe("the provider host does not outlive its engine", { timeout: 60_000 }, (
     // parent → host, as `pulumi` → the plugin it execs; the parent is then killed as `kill -9 pulumi` would.
     // The host prints its pid once the watch runs (a loaded machine may take seconds to start node).
     const host = hostScript("").replace("setInterval", "console.log(process.pid); setInterval");
-    const parent = spawn(process.execPath, ["-e", `require("node:child_process").spawn(process.execPath, ["-e", ${JSON.stringify(host)}], {stdio: ["ignore", "inherit", "ignore"]}); setInterval(() => {}, 1000);`], { stdio: ["ignore", "pipe", "inherit"] });
+    const parent = spawn(
+      process.execPath,
+      [
+        "-e",
+        `require("node:child_process").spawn(process.execPath, ["-e", ${JSON.stringify(host)}], {stdio: ["ignore", "inherit", "ignore"]}); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     const hostPid = await new Promise<number>((resolve) => parent.stdout!.once("data", (d: Buffer) => resolve(Number(String(d).trim()))));
     await new Promise((r) => setTimeout(r, 500));
     expect(alive(hostPid)).toBe(true);

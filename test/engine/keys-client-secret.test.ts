@@ -23,7 +23,13 @@ describe("client secret rotation", () => {
 
   test("changing rotationTrigger gets a new secret in place, without a PUT of the client", async () => {
     const urn = urnOf("IdportenClient", "secret-rotation");
-    const declared = { __provider: provider, name: "Hemmelig", clientUri: "https://app.example.no", redirectUris: ["https://app.example.no/cb"], tokenEndpointAuthMethod: "client_secret_post" };
+    const declared = {
+      __provider: provider,
+      name: "Hemmelig",
+      clientUri: "https://app.example.no",
+      redirectUris: ["https://app.example.no/cb"],
+      tokenEndpointAuthMethod: "client_secret_post",
+    };
     const first = await host.check(urn, {}, { ...declared, rotationTrigger: "2026-01" });
     expect(first.failures).toEqual([]);
     const created = await host.create(urn, first.inputs);
@@ -31,13 +37,21 @@ describe("client secret rotation", () => {
     expect(s1.length).toBeGreaterThan(10);
     expect(created.outs.rotationTrigger).toBe("2026-01");
 
-    expect(await host.diff(urn, created.id, created.outs, first.inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+    expect(await host.diff(urn, created.id, created.outs, first.inputs)).toEqual({
+      changes: "none",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     const read = await host.read(urn, created.id, created.outs);
     expect(read.props.rotationTrigger).toBe("2026-01");
     expect(await host.diff(urn, created.id, read.props, first.inputs)).toMatchObject({ changes: "none" });
 
     const second = await host.check(urn, first.inputs, { ...declared, rotationTrigger: "2026-02" });
-    expect(await host.diff(urn, created.id, created.outs, second.inputs)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    expect(await host.diff(urn, created.id, created.outs, second.inputs)).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     await control(sim, "GET", "/stats?reset=true");
     const updated = await host.update(urn, created.id, created.outs, second.inputs);
     const s2 = updated.outs.clientSecret as string;
@@ -49,7 +63,11 @@ describe("client secret rotation", () => {
     expect(routes.filter((r) => r.startsWith("PUT "))).toEqual([]);
 
     // Removing the trigger is a change too; a client without a secret refuses one.
-    const keyed = await host.check(urn, second.inputs, { ...declared, tokenEndpointAuthMethod: "private_key_jwt", rotationTrigger: "2026-03" });
+    const keyed = await host.check(urn, second.inputs, {
+      ...declared,
+      tokenEndpointAuthMethod: "private_key_jwt",
+      rotationTrigger: "2026-03",
+    });
     expect(keyed.failures.map((f) => f.property)).toEqual(["rotationTrigger"]);
 
     await host.delete(urn, created.id, updated.outs);

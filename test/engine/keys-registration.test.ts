@@ -25,7 +25,13 @@ describe("key and scope resources as registered", () => {
   });
 
   test("ApiScope and ScopeAccess have their own type tokens under the digdir module", () => {
-    expect(registrations.map((r) => r.type)).toEqual(expect.arrayContaining(["pulumi-nodejs:dynamic/digdir:ApiScope", "pulumi-nodejs:dynamic/digdir:ScopeAccess", "pulumi-nodejs:dynamic/digdir:ClientKeys"]));
+    expect(registrations.map((r) => r.type)).toEqual(
+      expect.arrayContaining([
+        "pulumi-nodejs:dynamic/digdir:ApiScope",
+        "pulumi-nodejs:dynamic/digdir:ScopeAccess",
+        "pulumi-nodejs:dynamic/digdir:ClientKeys",
+      ]),
+    );
   });
 
   test("a key set's private JWKs are secret outputs, added to the program's own", () => {

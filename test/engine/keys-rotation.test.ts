@@ -56,7 +56,11 @@ describe("ClientKeys over simulated time", () => {
   }
 
   /** One `pulumi up` of a ClientKeys resource: create when there is no state, else diff and update when changed. */
-  async function up(name: string, declared: Props, state?: { id: string; outs: Props }): Promise<{ id: string; outs: Props; diff?: DiffAnswer }> {
+  async function up(
+    name: string,
+    declared: Props,
+    state?: { id: string; outs: Props },
+  ): Promise<{ id: string; outs: Props; diff?: DiffAnswer }> {
     return withHost(async (host) => {
       const urn = urnOf("ClientKeys", name);
       const checked = await host.check(urn, state?.outs ?? {}, { __provider: P.ClientKeys, ...declared });
@@ -204,7 +208,11 @@ describe("ClientKeys over simulated time", () => {
     const clientId = await newClient("slow");
     const declared = { clientId, generate: true, rotateAfterDays: 30, verifyToken: true, verifyScope: scope, verifyTimeoutSeconds: 2 };
     await control(sim, "POST", "/config", { keyActivationDelaySeconds: 600 });
-    const failed = (p: Promise<unknown>) => p.then(() => undefined, (e: GrpcError) => e);
+    const failed = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: GrpcError) => e,
+      );
     let failure: GrpcError | undefined;
     try {
       failure = await failed(up("slow", declared));
@@ -251,7 +259,9 @@ describe("ClientKeys over simulated time", () => {
     await advance(1);
     const rotated = await up("slow", declared, { id: clientId, outs: rotating });
     expect(rotated.outs.currentPrivateJwk).toBe(rotating.pendingPrivateJwk);
-    expect((rotated.outs.generatedKeys as Array<{ kid: string; retireAt?: string }>).find((g) => g.kid === state.outs.currentKid)?.retireAt).toBeDefined();
+    expect(
+      (rotated.outs.generatedKeys as Array<{ kid: string; retireAt?: string }>).find((g) => g.kid === state.outs.currentKid)?.retireAt,
+    ).toBeDefined();
     expect(await tokenWith(clientId, rotated.outs.currentPrivateJwk as string)).toBe("ok");
     expect(await tokenWith(clientId, pending)).toBe("ok");
   });

@@ -13,11 +13,19 @@ import { captureRegistrations, type Registration } from "../support/engine";
 async function previewOf(existing: boolean): Promise<Registration[]> {
   return captureRegistrations(
     // The engine's answer in a preview: the inputs as outputs; the id only when the resource exists already.
-    (args) => ({ id: existing ? (/:ApiScope$/.test(args.type) ? `${args.inputs.prefix}:${args.inputs.subscope}` : `${args.name}-id`) : "", state: { ...args.inputs } }),
+    (args) => ({
+      id: existing ? (/:ApiScope$/.test(args.type) ? `${args.inputs.prefix}:${args.inputs.subscope}` : `${args.name}-id`) : "",
+      state: { ...args.inputs },
+    }),
     async () => {
       const client = new MaskinportenClient("smartcloud", { name: "SmartCloud", scopes: ["a:b", "c:d"] });
       new ClientKeys("smartcloud", { clientId: client.clientId, keys: [] });
-      new System("smartcloud", { systemId: "991825827_smartcloud", name: { nb: "S", nn: "S", en: "S" }, description: { nb: "S", nn: "S", en: "S" }, clientIds: [client.clientId] });
+      new System("smartcloud", {
+        systemId: "991825827_smartcloud",
+        name: { nb: "S", nn: "S", en: "S" },
+        description: { nb: "S", nn: "S", en: "S" },
+        clientIds: [client.clientId],
+      });
       const scope = new ApiScope("regnskap", { prefix: "leverandor", subscope: "regnskap.read", description: "Ny tekst" });
       new ScopeAccess("regnskap/974761076", { scope: scope.name, consumerOrgNo: "974761076" });
       await new Promise((r) => setTimeout(r, 300));

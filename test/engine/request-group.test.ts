@@ -24,8 +24,17 @@ interface Stats {
 /** HTTP calls per method since the last call (control calls are not counted). */
 async function calls(sim: Simulator): Promise<{ total: number; POST: number; DELETE: number; GET: number; routes: Stats["routes"] }> {
   const s = await control<Stats>(sim, "GET", "/stats?reset=true");
-  const by = (m: string) => Object.entries(s.routes).filter(([k]) => k.startsWith(`${m} `) && !k.includes("/maskinporten/")).reduce((n, [, r]) => n + r.count, 0);
-  return { total: by("GET") + by("POST") + by("DELETE") + by("PUT"), POST: by("POST"), DELETE: by("DELETE"), GET: by("GET"), routes: s.routes };
+  const by = (m: string) =>
+    Object.entries(s.routes)
+      .filter(([k]) => k.startsWith(`${m} `) && !k.includes("/maskinporten/"))
+      .reduce((n, [, r]) => n + r.count, 0);
+  return {
+    total: by("GET") + by("POST") + by("DELETE") + by("PUT"),
+    POST: by("POST"),
+    DELETE: by("DELETE"),
+    GET: by("GET"),
+    routes: s.routes,
+  };
 }
 
 /**
@@ -41,14 +50,18 @@ describe("SystemUserRequestGroup through the provider host", () => {
   beforeAll(async () => {
     engine = await engineAgainstSim(["System", G, "SystemUserRequest"]);
     ({ sim, host, P } = engine);
-    const sys = await host.check(urnOf("System", "groups"), {}, {
-      __provider: P.System,
-      systemId,
-      name: { nb: "Groups", nn: "Groups", en: "Groups" },
-      description: { nb: "d", nn: "d", en: "d" },
-      rights,
-      isVisible: true,
-    });
+    const sys = await host.check(
+      urnOf("System", "groups"),
+      {},
+      {
+        __provider: P.System,
+        systemId,
+        name: { nb: "Groups", nn: "Groups", en: "Groups" },
+        description: { nb: "d", nn: "d", en: "d" },
+        rights,
+        isVisible: true,
+      },
+    );
     await host.create(urnOf("System", "groups"), sys.inputs);
     await control(sim, "POST", "/altinn/config", { pageSize: 10 });
   });
@@ -123,7 +136,13 @@ describe("SystemUserRequestGroup through the provider host", () => {
     await control(sim, "POST", "/faults", {
       rules: [
         { method: "POST", path: "^/altinn/authentication/api/v1/systemuser/request/vendor$", status: 429, retryAfter: 0, times: 3 },
-        { method: "POST", path: "^/altinn/authentication/api/v1/systemuser/request/vendor$", status: 400, body: { title: "simulated", status: 400 }, times: 2 },
+        {
+          method: "POST",
+          path: "^/altinn/authentication/api/v1/systemuser/request/vendor$",
+          status: 400,
+          body: { title: "simulated", status: 400 },
+          times: 2,
+        },
       ],
     });
     await calls(sim);
@@ -143,7 +162,11 @@ describe("SystemUserRequestGroup through the provider host", () => {
     expect(Object.values(recorded).filter((r) => r.status === "New")).toHaveLength(18);
     const c1 = await calls(sim);
     // 429s were retried after Retry-After: 20 customers, 3 retried POSTs, 2 failed ones.
-    expect(c1.routes["POST /altinn/authentication/api/v1/systemuser/request/vendor"]!.statuses).toMatchObject({ "201": 18, "429": 3, "400": 2 });
+    expect(c1.routes["POST /altinn/authentication/api/v1/systemuser/request/vendor"]!.statuses).toMatchObject({
+      "201": 18,
+      "429": 3,
+      "400": 2,
+    });
 
     // The engine recorded the properties; the next up sees a change and posts only the two.
     const d = await host.diff(urnOf(G, "f"), init.id, init.properties, inputs);
@@ -153,7 +176,8 @@ describe("SystemUserRequestGroup through the provider host", () => {
     expect(c2.POST).toBe(2);
     const all = retried.outs.requests as Record<string, { status: string; error?: string }>;
     expect(Object.values(all).every((r) => r.status === "New" && !r.error)).toBe(true);
-    for (const [k, r] of Object.entries(recorded)) if (!r.error) expect((retried.outs.requests as Record<string, { requestId: string }>)[k]!.requestId).toBe(r.requestId);
+    for (const [k, r] of Object.entries(recorded))
+      if (!r.error) expect((retried.outs.requests as Record<string, { requestId: string }>)[k]!.requestId).toBe(r.requestId);
     expect((await host.diff(urnOf(G, "f"), init.id, retried.outs, inputs)).changes).toBe("none");
     await host.delete(urnOf(G, "f"), init.id, retried.outs);
     await calls(sim);
@@ -167,7 +191,11 @@ describe("SystemUserRequestGroup through the provider host", () => {
     await control(sim, "POST", `/systemuser-requests/${reqs["310000027/c-201"]!.requestId}/reject`);
     await control(sim, "POST", `/systemuser-requests/${reqs["310000035/c-202"]!.requestId}/escalate`);
     // The customer accepts, then removes the system user in Altinn, which deletes the request too: gone.
-    const gone = await control<{ systemUser: { id: string } }>(sim, "POST", `/systemuser-requests/${reqs["310000043/c-203"]!.requestId}/accept`);
+    const gone = await control<{ systemUser: { id: string } }>(
+      sim,
+      "POST",
+      `/systemuser-requests/${reqs["310000043/c-203"]!.requestId}/accept`,
+    );
     await control(sim, "DELETE", `/systemusers/${gone.systemUser.id}`);
     await calls(sim);
     const read = await host.read(urnOf(G, "r"), created.id, created.outs);
@@ -180,7 +208,8 @@ describe("SystemUserRequestGroup through the provider host", () => {
     // key for each request the list leaves out at a page boundary (the simulator's quirk, as Altinn's list does).
     const listCalls = c.routes["GET /altinn/authentication/api/v1/systemuser/request/vendor/bysystem/:systemId"]?.count ?? 0;
     const userCalls = c.routes["GET /altinn/authentication/api/v1/systemuser/vendor/bysystem/:systemId"]?.count ?? 0;
-    const byKey = c.routes["GET /altinn/authentication/api/v1/systemuser/request/vendor/byexternalref/:systemId/:orgNo/:externalRef"]?.count ?? 0;
+    const byKey =
+      c.routes["GET /altinn/authentication/api/v1/systemuser/request/vendor/byexternalref/:systemId/:orgNo/:externalRef"]?.count ?? 0;
     expect(listCalls).toBeGreaterThanOrEqual(5);
     expect(listCalls).toBeLessThanOrEqual(6);
     expect(userCalls).toBe(1);
@@ -192,7 +221,10 @@ describe("SystemUserRequestGroup through the provider host", () => {
     await new Promise((r) => setTimeout(r, 5_100)); // past the host's reuse of a listing (5 s)
     const again = await host.read(urnOf(G, "r"), created.id, read.props);
     await control(sim, "POST", "/config", { quirks: true });
-    expect((again.props.requests as Record<string, { escalated?: boolean }>)["310000035/c-202"]).toMatchObject({ status: "New", escalated: true });
+    expect((again.props.requests as Record<string, { escalated?: boolean }>)["310000035/c-202"]).toMatchObject({
+      status: "New",
+      escalated: true,
+    });
     await calls(sim);
     // The gone customer is dropped from the state, so the next up asks it again.
     expect(got["310000043/c-203"]).toBeUndefined();
@@ -202,7 +234,12 @@ describe("SystemUserRequestGroup through the provider host", () => {
   });
 
   test("a refresh of a group whose system Altinn no longer knows drops the group: the next up creates it again", async () => {
-    const props = { __provider: P[G], systemId: "991825827_forgotten", customers: { "310000019": {} }, requests: { "310000019": { requestId: "x", status: "New" } } };
+    const props = {
+      __provider: P[G],
+      systemId: "991825827_forgotten",
+      customers: { "310000019": {} },
+      requests: { "310000019": { requestId: "x", status: "New" } },
+    };
     const read = await host.read(urnOf(G, "gone"), "991825827_forgotten/1", props);
     expect(read.id).toBe("");
   });
@@ -214,7 +251,9 @@ describe("SystemUserRequestGroup through the provider host", () => {
     const c = await calls(sim);
     expect(c.POST).toBe(15);
     // The two lists (their pages), no read by key: the other group's requests say nothing about this one's customers.
-    expect(c.routes["GET /altinn/authentication/api/v1/systemuser/request/vendor/byexternalref/:systemId/:orgNo/:externalRef"]).toBeUndefined();
+    expect(
+      c.routes["GET /altinn/authentication/api/v1/systemuser/request/vendor/byexternalref/:systemId/:orgNo/:externalRef"],
+    ).toBeUndefined();
     await host.delete(urnOf(G, "a"), first.id, first.outs);
     await host.delete(urnOf(G, "b"), second.id, second.outs);
   });
@@ -224,7 +263,11 @@ describe("SystemUserRequestGroup through the provider host", () => {
     const made: Record<string, string> = {};
     for (const [key] of Object.entries(customers(12, 300))) {
       const [orgNo, ref] = key.split("/");
-      const r = await host.check(urnOf("SystemUserRequest", key), {}, { __provider: P.SystemUserRequest, systemId, partyOrgNo: orgNo, externalRef: ref, rights, systemOffer: offer });
+      const r = await host.check(
+        urnOf("SystemUserRequest", key),
+        {},
+        { __provider: P.SystemUserRequest, systemId, partyOrgNo: orgNo, externalRef: ref, rights, systemOffer: offer },
+      );
       made[key] = (await host.create(urnOf("SystemUserRequest", key), r.inputs)).outs.requestId as string;
     }
     await control(sim, "POST", `/systemuser-requests/${made["310000019/c-300"]}/accept`);

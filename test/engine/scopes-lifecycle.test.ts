@@ -36,23 +36,54 @@ describe("API scopes and access through the provider host", () => {
     await sim?.close();
   });
 
-  const failed = (p: Promise<unknown>) => p.then(() => undefined, (e: GrpcError) => e);
+  const failed = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: GrpcError) => e,
+    );
 
   test("a scope is created, updated in place, replaced on a new name, deactivated, and reactivated when declared again", async () => {
     const urn = urnOf("ApiScope", "orders");
-    const declared = { __provider: P.ApiScope, prefix, subscope: "engine/orders.read", description: "Ordrer", visibility: "PRIVATE", atMaxAge: 60 };
+    const declared = {
+      __provider: P.ApiScope,
+      prefix,
+      subscope: "engine/orders.read",
+      description: "Ordrer",
+      visibility: "PRIVATE",
+      atMaxAge: 60,
+    };
     const checked = await owner.check(urn, {}, declared);
     expect(checked.failures).toEqual([]);
     const created = await owner.create(urn, checked.inputs);
     expect(created.id).toBe(`${prefix}:engine/orders.read`);
-    expect(created.outs).toMatchObject({ name: created.id, active: true, visibility: "PRIVATE", allowedIntegrationTypes: ["maskinporten"], atMaxAge: 60, ownerOrgNo: "991825827" });
+    expect(created.outs).toMatchObject({
+      name: created.id,
+      active: true,
+      visibility: "PRIVATE",
+      allowedIntegrationTypes: ["maskinporten"],
+      atMaxAge: 60,
+      ownerOrgNo: "991825827",
+    });
 
     const read = await owner.read(urn, created.id, created.outs);
     expect(read.id).toBe(created.id);
-    expect(await owner.diff(urn, created.id, read.props, checked.inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+    expect(await owner.diff(urn, created.id, read.props, checked.inputs)).toEqual({
+      changes: "none",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
 
-    const changed = await owner.check(urn, checked.inputs, { ...declared, description: "Ordrer, lesing", allowedIntegrationTypes: ["maskinporten", "api_klient"], accessibleForAll: true });
-    expect(await owner.diff(urn, created.id, read.props, changed.inputs)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    const changed = await owner.check(urn, checked.inputs, {
+      ...declared,
+      description: "Ordrer, lesing",
+      allowedIntegrationTypes: ["maskinporten", "api_klient"],
+      accessibleForAll: true,
+    });
+    expect(await owner.diff(urn, created.id, read.props, changed.inputs)).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     const updated = await owner.update(urn, created.id, read.props, changed.inputs);
     expect(updated.outs).toMatchObject({ description: "Ordrer, lesing", accessibleForAll: true });
     const afterUpdate = await owner.read(urn, created.id, updated.outs);
@@ -79,13 +110,20 @@ describe("API scopes and access through the provider host", () => {
     const routes = (await control<Stats>(sim, "GET", "/stats")).routes;
     expect(routes["POST /samarbeid/api/v1/scopes"]?.statuses).toEqual({ "409": 1 });
     expect(Object.keys(routes).some((r) => r.startsWith("PUT /samarbeid/api/v1/scopes"))).toBe(true);
-    expect((await owner.read(urn, again.id, again.outs)).props).toMatchObject({ active: true, description: "Ordrer", accessibleForAll: false });
+    expect((await owner.read(urn, again.id, again.outs)).props).toMatchObject({
+      active: true,
+      description: "Ordrer",
+      accessibleForAll: false,
+    });
     await owner.delete(urn, again.id, again.outs);
   });
 
   test("an organisation granted a scope gets a token for it, and loses it when the grant is revoked", async () => {
     const scopeUrn = urnOf("ApiScope", "invoices");
-    const scope = await owner.create(scopeUrn, (await owner.check(scopeUrn, {}, { __provider: P.ApiScope, prefix, subscope: "engine/invoices", description: "Fakturaer" })).inputs);
+    const scope = await owner.create(
+      scopeUrn,
+      (await owner.check(scopeUrn, {}, { __provider: P.ApiScope, prefix, subscope: "engine/invoices", description: "Fakturaer" })).inputs,
+    );
     const name = scope.outs.name as string;
 
     const accessUrn = urnOf("ScopeAccess", "invoices-consumer");
@@ -97,18 +135,33 @@ describe("API scopes and access through the provider host", () => {
     expect((await owner.read(accessUrn, granted.id, granted.outs)).props).toMatchObject({ state: "APPROVED" });
 
     // The consumer, with its own admin client, registers the scope on a client of its own and gets a token.
-    const creds = await control<Bootstrap>(sim, "POST", "/orgs", { orgNo: consumerOrgNo, name: "Andre Simulerte Leverandør AS", vendor: true });
+    const creds = await control<Bootstrap>(sim, "POST", "/orgs", {
+      orgNo: consumerOrgNo,
+      name: "Andre Simulerte Leverandør AS",
+      vendor: true,
+    });
     const consumer = await ProviderHost.start();
     let jwk: string;
     let clientId: string;
     try {
-      await consumer.configure({ ...localConfig(sim), "digdir:clientId": creds.clientId, "digdir:keyId": creds.kid, "digdir:privateKey": JSON.stringify(creds.privateJwk) });
+      await consumer.configure({
+        ...localConfig(sim),
+        "digdir:clientId": creds.clientId,
+        "digdir:keyId": creds.kid,
+        "digdir:privateKey": JSON.stringify(creds.privateJwk),
+      });
       const clientUrn = urnOf("MaskinportenClient", "consumer");
-      const client = await consumer.create(clientUrn, (await consumer.check(clientUrn, {}, { __provider: P.MaskinportenClient, name: "Forbruker", scopes: [name] })).inputs);
+      const client = await consumer.create(
+        clientUrn,
+        (await consumer.check(clientUrn, {}, { __provider: P.MaskinportenClient, name: "Forbruker", scopes: [name] })).inputs,
+      );
       clientId = client.id;
       expect(client.outs).toMatchObject({ clientOrgNo: consumerOrgNo, scopes: [name] });
       const keysUrn = urnOf("ClientKeys", "consumer-keys");
-      const keys = await consumer.create(keysUrn, (await consumer.check(keysUrn, {}, { __provider: P.ClientKeys, clientId, generate: true, verifyToken: true })).inputs);
+      const keys = await consumer.create(
+        keysUrn,
+        (await consumer.check(keysUrn, {}, { __provider: P.ClientKeys, clientId, generate: true, verifyToken: true })).inputs,
+      );
       jwk = keys.outs.currentPrivateJwk as string;
     } finally {
       consumer.close();
@@ -132,7 +185,10 @@ describe("API scopes and access through the provider host", () => {
   test("a grant whose scope is replaced (not known in the preview) is an update that grants the new scope and revokes the old", async () => {
     const scopeOf = async (sub: string) => {
       const u = urnOf("ApiScope", sub);
-      return owner.create(u, (await owner.check(u, {}, { __provider: P.ApiScope, prefix, subscope: `engine/${sub}`, description: sub })).inputs);
+      return owner.create(
+        u,
+        (await owner.check(u, {}, { __provider: P.ApiScope, prefix, subscope: `engine/${sub}`, description: sub })).inputs,
+      );
     };
     const [a, b] = [await scopeOf("moves-a"), await scopeOf("moves-b")];
     const urn = urnOf("ScopeAccess", "moving");
@@ -147,7 +203,12 @@ describe("API scopes and access through the provider host", () => {
     // The consumer's row per scope, as the owner's admin client reads it at Digdir.
     const admin = await SimApi.connect(sim.url);
     const stateOn = async (scope: unknown) =>
-      ((await admin.ok("GET", `${SAMARBEID}/scopes/access?scope=${encodeURIComponent(String(scope))}`)) as { consumer_orgno: string; state: string }[]).find((r) => r.consumer_orgno === consumerOrgNo)?.state;
+      (
+        (await admin.ok("GET", `${SAMARBEID}/scopes/access?scope=${encodeURIComponent(String(scope))}`)) as {
+          consumer_orgno: string;
+          state: string;
+        }[]
+      ).find((r) => r.consumer_orgno === consumerOrgNo)?.state;
     expect(await stateOn(b.outs.name)).toBe("APPROVED");
     expect(await stateOn(a.outs.name)).toBe("DENIED");
     // Read and delete follow the stored scope, not the id the grant was created under.
@@ -159,7 +220,10 @@ describe("API scopes and access through the provider host", () => {
 
   test("a consumer Digdir does not accept is a clear failure naming the organisation number; a malformed one fails in check", async () => {
     const scopeUrn = urnOf("ApiScope", "reports");
-    const scope = await owner.create(scopeUrn, (await owner.check(scopeUrn, {}, { __provider: P.ApiScope, prefix, subscope: "engine/reports", description: "Rapporter" })).inputs);
+    const scope = await owner.create(
+      scopeUrn,
+      (await owner.check(scopeUrn, {}, { __provider: P.ApiScope, prefix, subscope: "engine/reports", description: "Rapporter" })).inputs,
+    );
     const urn = urnOf("ScopeAccess", "unknown-consumer");
     // Nine digits with a valid check digit, but no such organisation in the register.
     const first8 = ["31999999", "31999998", "31999997"].find((f) => orgNoCheckDigit(f) !== undefined)!;
@@ -174,7 +238,9 @@ describe("API scopes and access through the provider host", () => {
 
     await control(sim, "GET", "/stats?reset=true");
     const typo = await owner.check(urn, {}, { __provider: P.ScopeAccess, scope: scope.outs.name, consumerOrgNo: "974761077" });
-    expect(typo.failures).toEqual([{ property: "consumerOrgNo", reason: expect.stringMatching(/check digit \(mod 11\) should be 6 \(974761076\)/) }]);
+    expect(typo.failures).toEqual([
+      { property: "consumerOrgNo", reason: expect.stringMatching(/check digit \(mod 11\) should be 6 \(974761076\)/) },
+    ]);
     expect((await control<Stats>(sim, "GET", "/stats")).total).toBe(0);
     await owner.delete(scopeUrn, scope.id, scope.outs);
   });
@@ -192,4 +258,3 @@ describe("API scopes and access through the provider host", () => {
     }
   }
 });
-

@@ -54,7 +54,19 @@ describe("the provider text each resource stores (__provider)", () => {
   });
 
   test("is a few hundred bytes naming the kind and the package, with this checkout's dist/ as the fallback, for every kind", () => {
-    for (const kind of ["MaskinportenClient", "KrrClient", "IdportenClient", "ClientKeys", "ApiScope", "ScopeAccess", "System", "SystemUserRequest", "AgentSystemUserRequest", "SystemUserRequestGroup", "AgentSystemUserRequestGroup"]) {
+    for (const kind of [
+      "MaskinportenClient",
+      "KrrClient",
+      "IdportenClient",
+      "ClientKeys",
+      "ApiScope",
+      "ScopeAccess",
+      "System",
+      "SystemUserRequest",
+      "AgentSystemUserRequest",
+      "SystemUserRequestGroup",
+      "AgentSystemUserRequestGroup",
+    ]) {
       const text = providerTextOf(kind);
       expect(Buffer.byteLength(text), kind).toBeLessThanOrEqual(340);
       expect(text).toContain(`r.shim(${JSON.stringify(kind)})`);
@@ -94,7 +106,11 @@ describe("the provider text each resource stores (__provider)", () => {
     // outputs in state. The text differs, so it is an update (no replacement) that only writes the new text.
     const after = await host.check(urn, read.props, { __provider: providerTextOf("MaskinportenClient"), ...props });
     expect(after.failures).toEqual([]);
-    expect(await host.diff(urn, created.id, read.props, after.inputs)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    expect(await host.diff(urn, created.id, read.props, after.inputs)).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     const updated = await rewriteWithoutServices(urn, created.id, read.props, after.inputs);
     expect(updated).toEqual({ ...read.props, __provider: providerTextOf("MaskinportenClient") });
     expect(await host.diff(urn, created.id, updated, after.inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
@@ -154,9 +170,13 @@ describe("the provider text each resource stores (__provider)", () => {
     const elsewhere = await ProviderHost.start(process.env, bare);
     try {
       const urn = urnOf("MaskinportenClient", "orphan");
-      const err = await elsewhere.read(urn, "some-client-id", { __provider: providerTextOf("MaskinportenClient"), name: "orphan" }).catch((e: unknown) => e);
+      const err = await elsewhere
+        .read(urn, "some-client-id", { __provider: providerTextOf("MaskinportenClient"), name: "orphan" })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(GrpcError);
-      expect((err as GrpcError).details).toMatch(/^pulumi-digdir could not load its providers from .*pulumi-digdir-no-build-.* \(Cannot find module 'pulumi-digdir\/runtime'\): run npm ci in the project$/);
+      expect((err as GrpcError).details).toMatch(
+        /^pulumi-digdir could not load its providers from .*pulumi-digdir-no-build-.* \(Cannot find module 'pulumi-digdir\/runtime'\): run npm ci in the project$/,
+      );
     } finally {
       elsewhere.close();
       rmSync(bare, { recursive: true, force: true });
@@ -165,7 +185,12 @@ describe("the provider text each resource stores (__provider)", () => {
 });
 
 /** An update through a host whose simulator is gone: it succeeds only if it calls no service. */
-async function rewriteWithoutServices(urn: string, id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function rewriteWithoutServices(
+  urn: string,
+  id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const gone = await new Promise<number>((done) => {
     const server = createServer().listen(0, "127.0.0.1", () => {
       const { port } = server.address() as AddressInfo;

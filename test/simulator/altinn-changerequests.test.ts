@@ -1,6 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accept, adminWith, CHANGES, CLIENT_PKG, createRequest, createSystem, CUSTOMER, OTHER_VENDOR, PKG, REGISTER, right, SCOPE, systemBody } from "./altinn-helpers";
+import {
+  accept,
+  adminWith,
+  CHANGES,
+  CLIENT_PKG,
+  createRequest,
+  createSystem,
+  CUSTOMER,
+  OTHER_VENDOR,
+  PKG,
+  REGISTER,
+  right,
+  SCOPE,
+  systemBody,
+} from "./altinn-helpers";
 import { adminToken, call, start, type Sim } from "./helpers";
 
 // Change requests on a standard system user (altinn-api.md §6), their confirm page and control calls.
@@ -17,7 +31,9 @@ const BOLIG = right("ske-innrapportering-boligselskap");
 beforeAll(async () => {
   [sim, plain] = await Promise.all([start(), start({ quirks: false })]);
   admin = await adminToken(sim);
-  const creds = await call(sim, "POST", "/_sim/orgs", { json: { orgNo: OTHER_VENDOR, name: "Andre Simulerte Leverandør AS", vendor: true } });
+  const creds = await call(sim, "POST", "/_sim/orgs", {
+    json: { orgNo: OTHER_VENDOR, name: "Andre Simulerte Leverandør AS", vendor: true },
+  });
   otherVendor = await adminToken(sim, creds.body);
   // Invisible, so it may carry the client package too (for AUTH-00064).
   sys = await createSystem(sim, admin, { isVisible: false, accessPackages: [{ urn: PKG }, { urn: CLIENT_PKG }], clientId: [] });
@@ -43,7 +59,11 @@ describe("create (§6)", () => {
   it("creates with 201: id = correlation id, confirmUrl to the changerequest page; the same correlation id again gives 200", async () => {
     const user = await systemUser();
     const correlationId = randomUUID();
-    const r = await change(user.id, { requiredRights: [BOLIG], unwantedRights: [KRAV], requiredAccessPackages: [{ urn: PKG }] }, correlationId);
+    const r = await change(
+      user.id,
+      { requiredRights: [BOLIG], unwantedRights: [KRAV], requiredAccessPackages: [{ urn: PKG }] },
+      correlationId,
+    );
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({
       id: correlationId,
@@ -58,7 +78,9 @@ describe("create (§6)", () => {
       status: "New",
       timedOut: false,
     });
-    expect(r.body.confirmUrl).toBe(`${sim.url}/am/accessmanagement/ui/systemuser/changerequest?id=${correlationId}&DONTCHOOSEREPORTEE=true`);
+    expect(r.body.confirmUrl).toBe(
+      `${sim.url}/am/accessmanagement/ui/systemuser/changerequest?id=${correlationId}&DONTCHOOSEREPORTEE=true`,
+    );
     const again = await change(user.id, { requiredRights: [BOLIG] }, correlationId);
     expect(again.status).toBe(200);
     expect(again.body).toEqual(r.body);
@@ -95,7 +117,12 @@ describe("create (§6)", () => {
   });
 
   it("answers an agent system user with AUTH-00015 (not supported)", async () => {
-    const r = await createRequest(sim, admin, { systemId: sys.id, partyOrgNo: CUSTOMER, externalRef: "agent-cr", accessPackages: [{ urn: CLIENT_PKG }] }, true);
+    const r = await createRequest(
+      sim,
+      admin,
+      { systemId: sys.id, partyOrgNo: CUSTOMER, externalRef: "agent-cr", accessPackages: [{ urn: CLIENT_PKG }] },
+      true,
+    );
     const agentUser = (await accept(sim, r.body.id)).body.systemUser;
     problem(await change(agentUser.id, { requiredAccessPackages: [{ urn: PKG }] }), 404, "AUTH-00015");
   });
@@ -134,16 +161,30 @@ describe("read, delete and approval", () => {
     expect(del.status).toBe(202);
     expect(del.text).toBe("");
     problem(await call(sim, "DELETE", `${CHANGES}/${created.body.id}`, { token: admin }), 404, "AUTH-00010");
-    problem(await call(sim, "GET", `${CHANGES}/byexternalref/${sys.id}/${CUSTOMER}/${user.externalRef}`, { token: admin }), 404, "AUTH-00010");
+    problem(
+      await call(sim, "GET", `${CHANGES}/byexternalref/${sys.id}/${CUSTOMER}/${user.externalRef}`, { token: admin }),
+      404,
+      "AUTH-00010",
+    );
   });
 
   it("approving on the confirm page applies the difference to the system user; a reused correlation id then answers the stored one", async () => {
     const user = await systemUser();
-    const created = await change(user.id, { requiredRights: [BOLIG], unwantedRights: [KRAV], requiredAccessPackages: [{ urn: PKG }], redirectUrl: "https://vendor.example/receipt" });
+    const created = await change(user.id, {
+      requiredRights: [BOLIG],
+      unwantedRights: [KRAV],
+      requiredAccessPackages: [{ urn: PKG }],
+      redirectUrl: "https://vendor.example/receipt",
+    });
     const html = await (await fetch(created.body.confirmUrl)).text();
     expect(html).toContain("ske-innrapportering-boligselskap");
     expect(html).toContain(PKG);
-    const post = await fetch(created.body.confirmUrl, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "action=approve", redirect: "manual" });
+    const post = await fetch(created.body.confirmUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "action=approve",
+      redirect: "manual",
+    });
     expect(post.status).toBe(302);
     expect(post.headers.get("location")).toBe("https://vendor.example/receipt");
     expect((await call(sim, "GET", `${CHANGES}/${created.body.id}`, { token: admin })).body.status).toBe("Accepted");
@@ -159,7 +200,12 @@ describe("read, delete and approval", () => {
   it("a correlation id of another vendor's system is AUTH-00007 while New and 409 AUTH-00061 after; one's own answers 200 whatever its system user", async () => {
     const theirsBody = systemBody({ clientId: [], accessPackages: [] }, OTHER_VENDOR);
     expect((await call(sim, "POST", REGISTER, { token: otherVendor, json: theirsBody })).status).toBe(200);
-    const theirRequest = await createRequest(sim, otherVendor, { systemId: theirsBody.id, partyOrgNo: CUSTOMER, externalRef: `ref-${randomUUID().slice(0, 8)}`, rights: [KRAV] });
+    const theirRequest = await createRequest(sim, otherVendor, {
+      systemId: theirsBody.id,
+      partyOrgNo: CUSTOMER,
+      externalRef: `ref-${randomUUID().slice(0, 8)}`,
+      rights: [KRAV],
+    });
     const theirUser = (await accept(sim, theirRequest.body.id)).body.systemUser;
     const id = randomUUID();
     expect((await change(theirUser.id, { requiredRights: [BOLIG] }, id, otherVendor)).status).toBe(201);
@@ -208,7 +254,8 @@ describe("read, delete and approval", () => {
     const plainSys = await createSystem(plain, plainAdmin, { clientId: [] });
     const plainUser = await systemUser(plain, plainAdmin, plainSys);
     const plainIds = [];
-    for (let i = 0; i < 2; i++) plainIds.push((await change(plainUser.id, { requiredRights: [BOLIG] }, randomUUID(), plainAdmin, plain)).body.id);
+    for (let i = 0; i < 2; i++)
+      plainIds.push((await change(plainUser.id, { requiredRights: [BOLIG] }, randomUUID(), plainAdmin, plain)).body.id);
     plainIds.sort();
     await call(plain, "POST", "/_sim/altinn/config", { json: { pageSize: 1 } });
     const first = await call(plain, "GET", `${CHANGES}/bysystem/${plainSys.id}`, { token: plainAdmin });

@@ -3,7 +3,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A, accept, createRequest, createSystem, CUSTOMER, PKG, REGISTER, REQUESTS, right, SCOPE, systemBody } from "./altinn-helpers";
-import { adminToken, call, createClient, decodeJwtPayload, newRsaKey, registerKeys, start, tokenFor, VENDOR, type KeyPair, type Sim } from "./helpers";
+import {
+  adminToken,
+  call,
+  createClient,
+  decodeJwtPayload,
+  newRsaKey,
+  registerKeys,
+  start,
+  tokenFor,
+  VENDOR,
+  type KeyPair,
+  type Sim,
+} from "./helpers";
 
 // The whole vendor journey over HTTP, as the seeds describe it: a Maskinporten client, a system naming it,
 // a request to a customer, the customer approving on the confirm page, and a system user token.
@@ -27,12 +39,20 @@ const systemUserGrant = (detail: Record<string, unknown>) =>
     clientId: client.client_id,
     key: key.privateJwk,
     scope: SCOPE.read,
-    claims: { authorization_details: [{ type: "urn:altinn:systemuser", systemuser_org: { authority: "iso6523-actorid-upis", ID: `0192:${CUSTOMER}` }, ...detail }] },
+    claims: {
+      authorization_details: [
+        { type: "urn:altinn:systemuser", systemuser_org: { authority: "iso6523-actorid-upis", ID: `0192:${CUSTOMER}` }, ...detail },
+      ],
+    },
   });
 
 describe("vendor journey", () => {
   it("registers a system, gets it approved on the confirm page, and obtains a system user token", async () => {
-    const system = systemBody({ clientId: [client.client_id], allowedRedirectUrls: ["https://smartcloud.example/receipt"], name: { nb: "SmartCloud 1", nn: "Smart SKY", en: "SmartCloud 1" } });
+    const system = systemBody({
+      clientId: [client.client_id],
+      allowedRedirectUrls: ["https://smartcloud.example/receipt"],
+      name: { nb: "SmartCloud 1", nn: "Smart SKY", en: "SmartCloud 1" },
+    });
     const created = await call(sim, "POST", REGISTER, { token: admin, json: system });
     expect(created.status).toBe(200);
     expect(created.body).toMatch(/^[0-9a-f-]{36}$/);
@@ -56,7 +76,14 @@ describe("vendor journey", () => {
     });
     expect(request.status).toBe(201);
     const id = request.body.id as string;
-    expect(request.body).toMatchObject({ systemId: system.id, partyOrgNo: CUSTOMER, externalRef: "kunde-1", status: "New", escalated: false, timedOut: false });
+    expect(request.body).toMatchObject({
+      systemId: system.id,
+      partyOrgNo: CUSTOMER,
+      externalRef: "kunde-1",
+      status: "New",
+      escalated: false,
+      timedOut: false,
+    });
     expect(request.body.confirmUrl).toBe(`${sim.url}/am/accessmanagement/ui/systemuser/request?id=${id}&DONTCHOOSEREPORTEE=true`);
     expect(request.headers.get("location")).toBe(`${sim.url}${A}/systemuser/request/${id}`);
 
@@ -95,11 +122,33 @@ describe("vendor journey", () => {
     expect(byRef.body).toMatchObject({ id, status: "Accepted" });
 
     // byquery finds the system user.
-    const user = await call(sim, "GET", `${A}/systemuser/vendor/byquery?system-id=${system.id}&orgno=${CUSTOMER}&external-ref=kunde-1`, { token: admin });
+    const user = await call(sim, "GET", `${A}/systemuser/vendor/byquery?system-id=${system.id}&orgno=${CUSTOMER}&external-ref=kunde-1`, {
+      token: admin,
+    });
     expect(user.status).toBe(200);
-    expect(user.body).toMatchObject({ systemId: system.id, reporteeOrgNo: CUSTOMER, externalRef: "kunde-1", userType: "standard", supplierOrgno: VENDOR, isDeleted: false, integrationTitle: "SmartCloud 1" });
+    expect(user.body).toMatchObject({
+      systemId: system.id,
+      reporteeOrgNo: CUSTOMER,
+      externalRef: "kunde-1",
+      userType: "standard",
+      supplierOrgno: VENDOR,
+      isDeleted: false,
+      integrationTitle: "SmartCloud 1",
+    });
     expect(Object.keys(user.body).sort()).toEqual(
-      ["created", "externalRef", "id", "integrationTitle", "isDeleted", "productName", "reporteeOrgNo", "supplierName", "supplierOrgno", "systemId", "userType"].sort(),
+      [
+        "created",
+        "externalRef",
+        "id",
+        "integrationTitle",
+        "isDeleted",
+        "productName",
+        "reporteeOrgNo",
+        "supplierName",
+        "supplierOrgno",
+        "systemId",
+        "userType",
+      ].sort(),
     );
 
     // The system's own client gets a system user token.
@@ -108,14 +157,22 @@ describe("vendor journey", () => {
     const claims = decodeJwtPayload(token.body.access_token);
     expect(claims.consumer).toEqual({ authority: "iso6523-actorid-upis", ID: `0192:${VENDOR}` });
     expect(claims.authorization_details).toEqual([
-      { type: "urn:altinn:systemuser", systemuser_id: [user.body.id], systemuser_org: { authority: "iso6523-actorid-upis", ID: `0192:${CUSTOMER}` }, system_id: system.id },
+      {
+        type: "urn:altinn:systemuser",
+        systemuser_id: [user.body.id],
+        systemuser_org: { authority: "iso6523-actorid-upis", ID: `0192:${CUSTOMER}` },
+        system_id: system.id,
+      },
     ]);
 
     // Without the externalRef the request used, Altinn finds no system user.
     expect((await systemUserGrant({})).body.error_description).toMatch(/^MP-303/);
 
     // A second POST with the same key now meets the system user: AUTH-00004.
-    const again = await call(sim, "POST", REQUESTS, { token: admin, json: { systemId: system.id, partyOrgNo: CUSTOMER, externalRef: "kunde-1", rights: [right("ske-krav-og-betalinger")] } });
+    const again = await call(sim, "POST", REQUESTS, {
+      token: admin,
+      json: { systemId: system.id, partyOrgNo: CUSTOMER, externalRef: "kunde-1", rights: [right("ske-krav-og-betalinger")] },
+    });
     expect(again.status).toBe(400);
     expect(again.body.code).toBe("AUTH-00004");
     expect(again.headers.get("content-type")).toContain("application/problem+json");
@@ -125,7 +182,13 @@ describe("vendor journey", () => {
 describe("around the journey", () => {
   it("escapes what the vendor wrote on the confirm page", async () => {
     const system = await createSystem(sim, admin, { name: { nb: "<script>alert(1)</script>", nn: "x", en: "x" }, clientId: [] });
-    const r = await createRequest(sim, admin, { systemId: system.id, partyOrgNo: CUSTOMER, externalRef: "<b>ref</b>", integrationTitle: "\"quoted\" & <i>", rights: [right("ske-krav-og-betalinger")] });
+    const r = await createRequest(sim, admin, {
+      systemId: system.id,
+      partyOrgNo: CUSTOMER,
+      externalRef: "<b>ref</b>",
+      integrationTitle: '"quoted" & <i>',
+      rights: [right("ske-krav-og-betalinger")],
+    });
     const html = await (await fetch(r.body.confirmUrl)).text();
     expect(html).not.toContain("<script>");
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
@@ -135,7 +198,11 @@ describe("around the journey", () => {
   it("a request committed but answered 500 (commit-then-fail) is found again by the retry: 200 with the same request", async () => {
     const system = await createSystem(sim, admin, { clientId: [] });
     const body = { systemId: system.id, partyOrgNo: CUSTOMER, externalRef: "retry", rights: [right("ske-krav-og-betalinger")] };
-    await call(sim, "POST", "/_sim/faults", { json: { rules: [{ method: "POST", path: "^/altinn/authentication/api/v1/systemuser/request/vendor$", commitThenFail: 500, times: 1 }] } });
+    await call(sim, "POST", "/_sim/faults", {
+      json: {
+        rules: [{ method: "POST", path: "^/altinn/authentication/api/v1/systemuser/request/vendor$", commitThenFail: 500, times: 1 }],
+      },
+    });
     expect((await createRequest(sim, admin, body)).status).toBe(500);
     const retry = await createRequest(sim, admin, body);
     expect(retry.status).toBe(200);
@@ -158,7 +225,9 @@ describe("around the journey", () => {
         const t2 = await adminToken(second);
         expect((await call(second, "GET", `${REGISTER}/${system.id}`, { token: t2 })).status).toBe(200);
         expect((await call(second, "GET", `${REQUESTS}/${r.body.id}`, { token: t2 })).body.status).toBe("Accepted");
-        expect((await call(second, "GET", `${A}/systemuser/vendor/byquery?system-id=${system.id}&orgno=${CUSTOMER}`, { token: t2 })).status).toBe(200);
+        expect(
+          (await call(second, "GET", `${A}/systemuser/vendor/byquery?system-id=${system.id}&orgno=${CUSTOMER}`, { token: t2 })).status,
+        ).toBe(200);
         await call(second, "POST", "/_sim/reset");
         const t3 = await adminToken(second);
         expect((await call(second, "GET", `${REGISTER}/${system.id}`, { token: t3 })).status).toBe(404);

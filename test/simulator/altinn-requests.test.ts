@@ -1,6 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A, accept, adminWith, CLIENT_PKG, createRequest, createSystem, CUSTOMER, CUSTOMER_2, OTHER_VENDOR, PKG, REGISTER, REQUESTS, right, SCOPE } from "./altinn-helpers";
+import {
+  A,
+  accept,
+  adminWith,
+  CLIENT_PKG,
+  createRequest,
+  createSystem,
+  CUSTOMER,
+  CUSTOMER_2,
+  OTHER_VENDOR,
+  PKG,
+  REGISTER,
+  REQUESTS,
+  right,
+  SCOPE,
+} from "./altinn-helpers";
 import { adminToken, advanceClock, call, createClient, newRsaKey, registerKeys, start, tokenFor, type KeyPair, type Sim } from "./helpers";
 
 // System user requests (altinn-api.md §3, §4), the customer's side (confirm pages and control calls), system
@@ -22,7 +37,9 @@ let agentSys: Record<string, any>;
 beforeAll(async () => {
   [sim, plain] = await Promise.all([start({ seed }), start({ quirks: false, seed })]);
   [admin, plainAdmin] = await Promise.all([adminToken(sim), adminToken(plain)]);
-  const creds = await call(sim, "POST", "/_sim/orgs", { json: { orgNo: OTHER_VENDOR, name: "Andre Simulerte Leverandør AS", vendor: true } });
+  const creds = await call(sim, "POST", "/_sim/orgs", {
+    json: { orgNo: OTHER_VENDOR, name: "Andre Simulerte Leverandør AS", vendor: true },
+  });
   otherVendor = await adminToken(sim, creds.body);
   sys = await createSystem(sim, admin, { accessPackages: [{ urn: PKG }, { urn: ASSIGN_ONLY }] });
   agentSys = await createSystem(sim, admin, { isVisible: false, accessPackages: [{ urn: CLIENT_PKG }, { urn: ASSIGN_ONLY }], rights: [] });
@@ -30,8 +47,20 @@ beforeAll(async () => {
 afterAll(() => Promise.all([sim.close(), plain.close()]));
 
 const ref = () => `ref-${randomUUID().slice(0, 8)}`;
-const standard = (overrides: Record<string, unknown> = {}) => ({ systemId: sys.id, partyOrgNo: CUSTOMER, externalRef: ref(), rights: [right("ske-krav-og-betalinger")], ...overrides });
-const agentBody = (overrides: Record<string, unknown> = {}) => ({ systemId: agentSys.id, partyOrgNo: CUSTOMER, externalRef: ref(), accessPackages: [{ urn: CLIENT_PKG }], ...overrides });
+const standard = (overrides: Record<string, unknown> = {}) => ({
+  systemId: sys.id,
+  partyOrgNo: CUSTOMER,
+  externalRef: ref(),
+  rights: [right("ske-krav-og-betalinger")],
+  ...overrides,
+});
+const agentBody = (overrides: Record<string, unknown> = {}) => ({
+  systemId: agentSys.id,
+  partyOrgNo: CUSTOMER,
+  externalRef: ref(),
+  accessPackages: [{ urn: CLIENT_PKG }],
+  ...overrides,
+});
 const problem = (r: { status: number; body: any }, status: number, code: string) => {
   expect(r.body?.code, JSON.stringify(r.body)).toBe(code);
   expect(r.status).toBe(status);
@@ -42,7 +71,15 @@ describe("create (§3.4)", () => {
   it("creates with 201; externalRef defaults to partyOrgNo; integrationTitle defaults to the system's nb name and reads back so", async () => {
     const r = await createRequest(sim, admin, { systemId: sys.id, partyOrgNo: CUSTOMER_2, accessPackages: [{ urn: PKG }] });
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ externalRef: CUSTOMER_2, partyOrgNo: CUSTOMER_2, rights: [], accessPackages: [{ urn: PKG }], status: "New", escalated: false, timedOut: false });
+    expect(r.body).toMatchObject({
+      externalRef: CUSTOMER_2,
+      partyOrgNo: CUSTOMER_2,
+      rights: [],
+      accessPackages: [{ urn: PKG }],
+      status: "New",
+      escalated: false,
+      timedOut: false,
+    });
     expect(r.body.integrationTitle).toBe(sys.name.nb);
     expect((await call(sim, "GET", `${REQUESTS}/${r.body.id}`, { token: admin })).body.integrationTitle).toBe(sys.name.nb);
     expect(r.body.redirectUrl).toBeUndefined();
@@ -54,7 +91,11 @@ describe("create (§3.4)", () => {
     const first = await createRequest(sim, admin, body);
     expect(first.status).toBe(201);
     expect(first.body.integrationTitle).toBe("Min integrasjon");
-    const second = await createRequest(sim, admin, { ...body, rights: [right("ske-innrapportering-boligselskap")], redirectUrl: "https://vendor.example/receipt" });
+    const second = await createRequest(sim, admin, {
+      ...body,
+      rights: [right("ske-innrapportering-boligselskap")],
+      redirectUrl: "https://vendor.example/receipt",
+    });
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
     await call(sim, "POST", `/_sim/systemuser-requests/${first.body.id}/reject`);
@@ -88,7 +129,11 @@ describe("create (§3.4)", () => {
 
   it("checks the redirect URL: none allowed (AUTH-00026), no match (AUTH-00021); query and trailing slash ignored", async () => {
     const noUrls = await createSystem(sim, admin, { allowedRedirectUrls: [], clientId: [] });
-    problem(await createRequest(sim, admin, standard({ systemId: noUrls.id, redirectUrl: "https://vendor.example/receipt" })), 400, "AUTH-00026");
+    problem(
+      await createRequest(sim, admin, standard({ systemId: noUrls.id, redirectUrl: "https://vendor.example/receipt" })),
+      400,
+      "AUTH-00026",
+    );
     problem(await createRequest(sim, admin, standard({ redirectUrl: "https://vendor.example/other" })), 400, "AUTH-00021");
     problem(await createRequest(sim, admin, standard({ redirectUrl: "https://evil.example/receipt" })), 400, "AUTH-00021");
     expect((await createRequest(sim, admin, standard({ redirectUrl: "https://VENDOR.example/receipt?x=1#y" }))).status).toBe(201);
@@ -110,7 +155,15 @@ describe("create (§3.4)", () => {
     const three = [right("ske-krav-og-betalinger"), right("ske-innrapportering-boligselskap"), right("ske-krav-og-betalinger")];
     problem(await createRequest(sim, admin, standard({ rights: three })), 400, "AUTH-00001");
     // `action` is ignored when matching.
-    expect((await createRequest(sim, admin, standard({ rights: [{ action: "read", resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] }] }))).status).toBe(201);
+    expect(
+      (
+        await createRequest(
+          sim,
+          admin,
+          standard({ rights: [{ action: "read", resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] }] }),
+        )
+      ).status,
+    ).toBe(201);
   });
 
   it("answers a right without resources with 500 with quirks, AUTH-00001 without", async () => {
@@ -123,7 +176,11 @@ describe("create (§3.4)", () => {
     const missing = await createRequest(sim, admin, standard({ rights: [], accessPackages: [{ urn: CLIENT_PKG }] }));
     problem(missing, 400, "AUTH-00063");
     expect(missing.body.NotFoundPackages).toBe(CLIENT_PKG);
-    const notAssignable = await createRequest(sim, admin, standard({ systemId: agentSys.id, rights: [], accessPackages: [{ urn: CLIENT_PKG }] }));
+    const notAssignable = await createRequest(
+      sim,
+      admin,
+      standard({ systemId: agentSys.id, rights: [], accessPackages: [{ urn: CLIENT_PKG }] }),
+    );
     problem(notAssignable, 400, "AUTH-00064");
     expect(notAssignable.body.NotDelegablePackages).toBe(CLIENT_PKG);
   });
@@ -151,7 +208,11 @@ describe("create (§3.4)", () => {
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.body.externalRef).toBe("310000035");
     expect(b.body.id).not.toBe(a.body.id);
-    const withoutRef = await createRequest(sim, admin, { systemId: sys.id, partyOrgNo: "310000035", rights: [right("ske-krav-og-betalinger")] });
+    const withoutRef = await createRequest(sim, admin, {
+      systemId: sys.id,
+      partyOrgNo: "310000035",
+      rights: [right("ske-krav-og-betalinger")],
+    });
     expect(withoutRef.status).toBe(200);
 
     const strictSys = await createSystem(plain, plainAdmin);
@@ -168,7 +229,9 @@ describe("read and delete (§3.1, §3.7)", () => {
     const created = await createRequest(sim, admin, standard({ externalRef }));
     const byId = await call(sim, "GET", `${REQUESTS}/${created.body.id}`, { token: admin });
     expect(byId.body).toEqual(created.body);
-    const byRef = await call(sim, "GET", `${REQUESTS}/byexternalref/${sys.id}/${CUSTOMER}/${encodeURIComponent(externalRef)}`, { token: admin });
+    const byRef = await call(sim, "GET", `${REQUESTS}/byexternalref/${sys.id}/${CUSTOMER}/${encodeURIComponent(externalRef)}`, {
+      token: admin,
+    });
     expect(byRef.status).toBe(200);
     expect(byRef.body.id).toBe(created.body.id);
   });
@@ -180,7 +243,11 @@ describe("read and delete (§3.1, §3.7)", () => {
     expect(malformed.body.errors.requestId).toBeDefined();
     const created = await createRequest(sim, admin, standard());
     problem(await call(sim, "GET", `${REQUESTS}/${created.body.id}`, { token: otherVendor }), 404, "AUTH-00011");
-    problem(await call(sim, "GET", `${REQUESTS}/byexternalref/${sys.id}/${CUSTOMER}/${created.body.externalRef}`, { token: otherVendor }), 404, "AUTH-00011");
+    problem(
+      await call(sim, "GET", `${REQUESTS}/byexternalref/${sys.id}/${CUSTOMER}/${created.body.externalRef}`, { token: otherVendor }),
+      404,
+      "AUTH-00011",
+    );
     problem(await call(sim, "GET", `${REQUESTS}/byexternalref/${sys.id}/${CUSTOMER}/no-such-ref`, { token: admin }), 404, "AUTH-00010");
   });
 
@@ -201,14 +268,23 @@ describe("read and delete (§3.1, §3.7)", () => {
     const strictSys = await createSystem(plain, plainAdmin);
     const strict = await createRequest(plain, plainAdmin, standard({ systemId: strictSys.id }));
     const creds = await call(plain, "POST", "/_sim/orgs", { json: { orgNo: OTHER_VENDOR, name: "Andre", vendor: true } });
-    problem(await call(plain, "DELETE", `${REQUESTS}/${strict.body.id}`, { token: await adminToken(plain, creds.body) }), 404, "AUTH-00010");
+    problem(
+      await call(plain, "DELETE", `${REQUESTS}/${strict.body.id}`, { token: await adminToken(plain, creds.body) }),
+      404,
+      "AUTH-00010",
+    );
   });
 
   it("deleting an accepted request leaves the system user in place", async () => {
     const created = await createRequest(sim, admin, standard());
     await accept(sim, created.body.id);
     await call(sim, "DELETE", `${REQUESTS}/${created.body.id}`, { token: admin });
-    const user = await call(sim, "GET", `${A}/systemuser/vendor/byquery?system-id=${sys.id}&orgno=${CUSTOMER}&external-ref=${created.body.externalRef}`, { token: admin });
+    const user = await call(
+      sim,
+      "GET",
+      `${A}/systemuser/vendor/byquery?system-id=${sys.id}&orgno=${CUSTOMER}&external-ref=${created.body.externalRef}`,
+      { token: admin },
+    );
     expect(user.status).toBe(200);
   });
 
@@ -280,7 +356,9 @@ describe("scopes per endpoint (§1.4)", () => {
       expect(r.text).toBe("");
     }
     expect((await call(sim, "GET", `${REQUESTS}/${created.body.id}`, { token: readOnly })).status).toBe(200);
-    expect((await call(sim, "GET", `${A}/systemuser/vendor/byquery?system-id=${sys.id}&orgno=${CUSTOMER}`, { token: writeOnly })).status).not.toBe(403);
+    expect(
+      (await call(sim, "GET", `${A}/systemuser/vendor/byquery?system-id=${sys.id}&orgno=${CUSTOMER}`, { token: writeOnly })).status,
+    ).not.toBe(403);
   });
 });
 
@@ -293,7 +371,13 @@ describe("agent requests (§4)", () => {
     expect(r.body).toMatchObject({ accessPackages: [{ urn: CLIENT_PKG }], status: "New", externalRef: body.externalRef });
     expect(r.body.confirmUrl).toBe(`${sim.url}/am/accessmanagement/ui/systemuser/agentrequest?id=${r.body.id}&DONTCHOOSEREPORTEE=true`);
     expect((await createRequest(sim, admin, body, true)).status).toBe(200);
-    const std = await createRequest(sim, admin, { systemId: agentSys.id, partyOrgNo: CUSTOMER, externalRef: body.externalRef, rights: [], accessPackages: [{ urn: ASSIGN_ONLY }] });
+    const std = await createRequest(sim, admin, {
+      systemId: agentSys.id,
+      partyOrgNo: CUSTOMER,
+      externalRef: body.externalRef,
+      rights: [],
+      accessPackages: [{ urn: ASSIGN_ONLY }],
+    });
     expect(std.status).toBe(201);
   });
 
@@ -331,7 +415,9 @@ describe("agent requests (§4)", () => {
     const r = await createRequest(sim, admin, body, true);
     expect((await call(sim, "GET", `${REQUESTS}/agent/${r.body.id}`, { token: admin })).body.confirmUrl).toBe(r.body.confirmUrl);
     problem(await call(sim, "GET", `${REQUESTS}/${r.body.id}`, { token: admin }), 404, "AUTH-00010");
-    expect((await call(sim, "GET", `${REQUESTS}/agent/byexternalref/${agentSys.id}/${CUSTOMER}/${body.externalRef}`, { token: admin })).body.id).toBe(r.body.id);
+    expect(
+      (await call(sim, "GET", `${REQUESTS}/agent/byexternalref/${agentSys.id}/${CUSTOMER}/${body.externalRef}`, { token: admin })).body.id,
+    ).toBe(r.body.id);
     const list = await call(sim, "GET", `${REQUESTS}/agent/bysystem/${agentSys.id}`, { token: admin });
     expect(list.body.data.map((x: any) => x.id)).toContain(r.body.id);
     const std = await createRequest(sim, admin, standard());
@@ -344,33 +430,64 @@ describe("agent requests (§4)", () => {
     const page = await fetch(r.body.confirmUrl);
     const html = await page.text();
     expect(html).toContain(CLIENT_PKG);
-    const post = await fetch(r.body.confirmUrl, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "action=approve", redirect: "manual" });
+    const post = await fetch(r.body.confirmUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "action=approve",
+      redirect: "manual",
+    });
     // Without a redirectUrl Altinn logs the customer out and shows its logged-out page.
     expect(post.status).toBe(302);
     expect(post.headers.get("location")).toBe(`${sim.url}/am/loggedout?lang=nb`);
     expect(await (await fetch(`${sim.url}/am/loggedout?lang=nb`)).text()).toContain("logget ut");
-    const user = await call(sim, "GET", `${A}/systemuser/vendor/byquery?system-id=${agentSys.id}&orgno=${CUSTOMER}&external-ref=${body.externalRef}`, { token: admin });
+    const user = await call(
+      sim,
+      "GET",
+      `${A}/systemuser/vendor/byquery?system-id=${agentSys.id}&orgno=${CUSTOMER}&external-ref=${body.externalRef}`,
+      { token: admin },
+    );
     expect(user.body.userType).toBe("agent");
-    problem(await createRequest(sim, admin, { systemId: agentSys.id, partyOrgNo: CUSTOMER, externalRef: body.externalRef, accessPackages: [{ urn: ASSIGN_ONLY }] }), 400, "AUTH-00004");
+    problem(
+      await createRequest(sim, admin, {
+        systemId: agentSys.id,
+        partyOrgNo: CUSTOMER,
+        externalRef: body.externalRef,
+        accessPackages: [{ urn: ASSIGN_ONLY }],
+      }),
+      400,
+      "AUTH-00004",
+    );
   });
 });
 
 describe("the customer's side", () => {
   it("rejects on the confirm page: 302 to the redirectUrl, status Rejected, the page then offers no buttons and a second action is 409", async () => {
     const created = await createRequest(sim, admin, standard({ redirectUrl: "https://vendor.example/receipt" }));
-    const post = await fetch(created.body.confirmUrl, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "action=reject", redirect: "manual" });
+    const post = await fetch(created.body.confirmUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "action=reject",
+      redirect: "manual",
+    });
     expect(post.status).toBe(302);
     expect(post.headers.get("location")).toBe("https://vendor.example/receipt");
     expect((await call(sim, "GET", `${REQUESTS}/${created.body.id}`, { token: admin })).body.status).toBe("Rejected");
     const html = await (await fetch(created.body.confirmUrl)).text();
     expect(html).not.toContain("<button");
-    const again = await fetch(created.body.confirmUrl, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "action=approve", redirect: "manual" });
+    const again = await fetch(created.body.confirmUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "action=approve",
+      redirect: "manual",
+    });
     expect(again.status).toBe(409);
     problem(await accept(sim, created.body.id), 409, "AUTH-00013");
   });
 
   it("answers 404 pages for unknown ids, a standard page for an agent id, and deleted requests", async () => {
-    expect((await fetch(`${sim.url}/am/accessmanagement/ui/systemuser/request?id=${randomUUID()}&DONTCHOOSEREPORTEE=true`)).status).toBe(404);
+    expect((await fetch(`${sim.url}/am/accessmanagement/ui/systemuser/request?id=${randomUUID()}&DONTCHOOSEREPORTEE=true`)).status).toBe(
+      404,
+    );
     const agent = await createRequest(sim, admin, agentBody(), true);
     expect((await fetch(`${sim.url}/am/accessmanagement/ui/systemuser/request?id=${agent.body.id}`)).status).toBe(404);
     await call(sim, "DELETE", `${REQUESTS}/${agent.body.id}`, { token: admin });
@@ -399,15 +516,24 @@ describe("the customer's side", () => {
     const escalated = await createRequest(sim, admin, standard({ systemId: listSys.id }));
     await call(sim, "POST", `/_sim/systemuser-requests/${escalated.body.id}/escalate`);
     expect((await call(sim, "GET", `${REQUESTS}/${escalated.body.id}`, { token: admin })).body.escalated).toBe(false);
-    expect((await call(sim, "GET", `${REQUESTS}/bysystem/${listSys.id}`, { token: admin })).body.data[0]).toMatchObject({ escalated: true, status: "New" });
+    expect((await call(sim, "GET", `${REQUESTS}/bysystem/${listSys.id}`, { token: admin })).body.data[0]).toMatchObject({
+      escalated: true,
+      status: "New",
+    });
   });
 
   it("without quirks the single GETs report escalated as stored", async () => {
     const plainSys = await createSystem(plain, plainAdmin, { clientId: [] });
     const created = await createRequest(plain, plainAdmin, standard({ systemId: plainSys.id }));
     await call(plain, "POST", `/_sim/systemuser-requests/${created.body.id}/escalate`);
-    expect((await call(plain, "GET", `${REQUESTS}/${created.body.id}`, { token: plainAdmin })).body).toMatchObject({ escalated: true, status: "New" });
-    expect((await call(plain, "GET", `${REQUESTS}/byexternalref/${plainSys.id}/${CUSTOMER}/${created.body.externalRef}`, { token: plainAdmin })).body.escalated).toBe(true);
+    expect((await call(plain, "GET", `${REQUESTS}/${created.body.id}`, { token: plainAdmin })).body).toMatchObject({
+      escalated: true,
+      status: "New",
+    });
+    expect(
+      (await call(plain, "GET", `${REQUESTS}/byexternalref/${plainSys.id}/${CUSTOMER}/${created.body.externalRef}`, { token: plainAdmin }))
+        .body.escalated,
+    ).toBe(true);
   });
 
   it("deleting the system user as the customer also deletes its request: a new POST gets 201", async () => {
@@ -418,7 +544,13 @@ describe("the customer's side", () => {
     expect(del.status).toBe(200);
     expect(del.body.deletedRequests).toEqual([created.body.id]);
     problem(await call(sim, "GET", `${REQUESTS}/${created.body.id}`, { token: admin }), 404, "AUTH-00010");
-    expect((await call(sim, "GET", `${A}/systemuser/vendor/byquery?system-id=${sys.id}&orgno=${CUSTOMER}&external-ref=${body.externalRef}`, { token: admin })).status).toBe(404);
+    expect(
+      (
+        await call(sim, "GET", `${A}/systemuser/vendor/byquery?system-id=${sys.id}&orgno=${CUSTOMER}&external-ref=${body.externalRef}`, {
+          token: admin,
+        })
+      ).status,
+    ).toBe(404);
     expect((await createRequest(sim, admin, body)).status).toBe(201);
     problem(await call(sim, "DELETE", `/_sim/systemusers/${accepted.body.systemUser.id}`), 404, "AUTH-00015");
   });
@@ -454,14 +586,31 @@ describe("system users (§5.1)", () => {
     const accepted = (await accept(sim, fromRequest.body.id)).body.systemUser;
     const own = await call(sim, "POST", "/_sim/systemusers", { json: { systemId: listSys.id, partyOrgNo: CUSTOMER_2 } });
     expect(own.status).toBe(201);
-    expect(own.body.systemUser).toMatchObject({ systemId: listSys.id, reporteeOrgNo: CUSTOMER_2, externalRef: CUSTOMER_2, userType: "standard" });
+    expect(own.body.systemUser).toMatchObject({
+      systemId: listSys.id,
+      reporteeOrgNo: CUSTOMER_2,
+      externalRef: CUSTOMER_2,
+      userType: "standard",
+    });
     const list = await call(sim, "GET", `${A}/systemuser/vendor/bysystem/${listSys.id}`, { token: admin });
     expect(list.body.data.map((u: any) => u.id)).toEqual([accepted.id, own.body.systemUser.id]);
     // No request stands behind it, and its key now blocks one.
-    problem(await call(sim, "GET", `${REQUESTS}/byexternalref/${listSys.id}/${CUSTOMER_2}/${CUSTOMER_2}`, { token: admin }), 404, "AUTH-00010");
-    problem(await createRequest(sim, admin, standard({ systemId: listSys.id, partyOrgNo: CUSTOMER_2, externalRef: CUSTOMER_2 })), 400, "AUTH-00004");
+    problem(
+      await call(sim, "GET", `${REQUESTS}/byexternalref/${listSys.id}/${CUSTOMER_2}/${CUSTOMER_2}`, { token: admin }),
+      404,
+      "AUTH-00010",
+    );
+    problem(
+      await createRequest(sim, admin, standard({ systemId: listSys.id, partyOrgNo: CUSTOMER_2, externalRef: CUSTOMER_2 })),
+      400,
+      "AUTH-00004",
+    );
     problem(await call(sim, "POST", "/_sim/systemusers", { json: { systemId: listSys.id, partyOrgNo: CUSTOMER_2 } }), 400, "AUTH-00004");
-    problem(await call(sim, "POST", "/_sim/systemusers", { json: { systemId: "991825827_nope", partyOrgNo: CUSTOMER_2 } }), 404, "AUTH-00011");
+    problem(
+      await call(sim, "POST", "/_sim/systemusers", { json: { systemId: "991825827_nope", partyOrgNo: CUSTOMER_2 } }),
+      404,
+      "AUTH-00011",
+    );
     expect((await call(sim, "POST", "/_sim/systemusers", { json: { systemId: listSys.id } })).status).toBe(400);
   });
 
@@ -470,7 +619,10 @@ describe("system users (§5.1)", () => {
     await accept(sim, created.body.id);
     const q = `system-id=${sys.id}&orgno=${CUSTOMER}&external-ref=${created.body.externalRef}`;
     expect((await call(sim, "GET", `${A}/systemuser/vendor/byquery?${q}`, { token: otherVendor })).status).toBe(404);
-    expect((await call(sim, "GET", `${A}/systemuser/vendor/byquery?system-id=${sys.id}&orgno=${CUSTOMER}&external-ref=nope`, { token: admin })).status).toBe(404);
+    expect(
+      (await call(sim, "GET", `${A}/systemuser/vendor/byquery?system-id=${sys.id}&orgno=${CUSTOMER}&external-ref=nope`, { token: admin }))
+        .status,
+    ).toBe(404);
     const bad = await call(sim, "GET", `${A}/systemuser/vendor/byquery?orgno=${CUSTOMER}`, { token: admin });
     expect(bad.status).toBe(400);
     expect(bad.body.errors["system-id"]).toBeDefined();
@@ -494,7 +646,12 @@ describe("system user tokens (§5.2)", () => {
   });
 
   const grant = (detail: Record<string, unknown>, clientId = client.client_id, k = key) =>
-    tokenFor(sim, { clientId, key: k.privateJwk, scope: SCOPE.read, claims: { authorization_details: [{ type: "urn:altinn:systemuser", ...detail }] } });
+    tokenFor(sim, {
+      clientId,
+      key: k.privateJwk,
+      scope: SCOPE.read,
+      claims: { authorization_details: [{ type: "urn:altinn:systemuser", ...detail }] },
+    });
   const org = (orgNo: string) => ({ authority: "iso6523-actorid-upis", ID: `0192:${orgNo}` });
 
   it("issues a token naming the system user for the system's client", async () => {
@@ -503,7 +660,10 @@ describe("system user tokens (§5.2)", () => {
   });
 
   it("answers MP-303 for the wrong customer or externalRef, and for a client not on the system", async () => {
-    for (const detail of [{ systemuser_org: org(CUSTOMER_2), externalRef }, { systemuser_org: org(CUSTOMER), externalRef: "other" }]) {
+    for (const detail of [
+      { systemuser_org: org(CUSTOMER_2), externalRef },
+      { systemuser_org: org(CUSTOMER), externalRef: "other" },
+    ]) {
       const r = await grant(detail);
       expect(r.status).toBe(400);
       expect(r.body).toMatchObject({ error: "invalid_altinn_customer_configuration" });
@@ -512,7 +672,9 @@ describe("system user tokens (§5.2)", () => {
     const otherKey = await newRsaKey("stranger-key");
     const stranger = await createClient(sim, admin, { scopes: [SCOPE.read] });
     await registerKeys(sim, admin, stranger.client_id, [otherKey.publicJwk]);
-    expect((await grant({ systemuser_org: org(CUSTOMER), externalRef }, stranger.client_id, otherKey)).body.error_description).toMatch(/^MP-303/);
+    expect((await grant({ systemuser_org: org(CUSTOMER), externalRef }, stranger.client_id, otherKey)).body.error_description).toMatch(
+      /^MP-303/,
+    );
   });
 
   it("refuses a grant naming two parties (two entries, or a list), and an unknown field in the entry (MP-302)", async () => {
@@ -520,7 +682,12 @@ describe("system user tokens (§5.2)", () => {
       clientId: client.client_id,
       key: key.privateJwk,
       scope: SCOPE.read,
-      claims: { authorization_details: [{ type: "urn:altinn:systemuser", systemuser_org: org(CUSTOMER), externalRef }, { type: "urn:altinn:systemuser", systemuser_org: org(CUSTOMER_2) }] },
+      claims: {
+        authorization_details: [
+          { type: "urn:altinn:systemuser", systemuser_org: org(CUSTOMER), externalRef },
+          { type: "urn:altinn:systemuser", systemuser_org: org(CUSTOMER_2) },
+        ],
+      },
     });
     expect(two.status).toBe(400);
     expect(two.body).toMatchObject({ error: "invalid_authorization_details" });
@@ -564,7 +731,10 @@ describe("time-out (§3.6)", () => {
     const created = await createRequest(timeSim, token, standard({ systemId: s.id }));
     await advanceClock(timeSim, 179 * 86400);
     token = await adminToken(timeSim);
-    expect((await call(timeSim, "GET", `${REQUESTS}/${created.body.id}`, { token })).body).toMatchObject({ status: "New", timedOut: false });
+    expect((await call(timeSim, "GET", `${REQUESTS}/${created.body.id}`, { token })).body).toMatchObject({
+      status: "New",
+      timedOut: false,
+    });
     await advanceClock(timeSim, 2 * 86400);
     token = await adminToken(timeSim);
     const read = await call(timeSim, "GET", `${REQUESTS}/${created.body.id}`, { token });
@@ -582,7 +752,10 @@ describe("time-out (§3.6)", () => {
     const created = await createRequest(timeSim, token, standard({ systemId: s.id }));
     await advanceClock(timeSim, 11 * 86400);
     token = await adminToken(timeSim);
-    expect((await call(timeSim, "GET", `${REQUESTS}/${created.body.id}`, { token })).body).toMatchObject({ status: "Timedout", timedOut: false });
+    expect((await call(timeSim, "GET", `${REQUESTS}/${created.body.id}`, { token })).body).toMatchObject({
+      status: "Timedout",
+      timedOut: false,
+    });
     const again = await createRequest(timeSim, token, standard({ systemId: s.id, externalRef: created.body.externalRef }));
     expect(again.status).toBe(201);
     expect(again.body.id).not.toBe(created.body.id);

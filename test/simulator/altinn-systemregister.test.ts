@@ -1,6 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A, adminWith, CLIENT_PKG, codes, createSystem, OTHER_VENDOR, PKG, REGISTER, right, SCOPE, systemBody, systemId } from "./altinn-helpers";
+import {
+  A,
+  adminWith,
+  CLIENT_PKG,
+  codes,
+  createSystem,
+  OTHER_VENDOR,
+  PKG,
+  REGISTER,
+  right,
+  SCOPE,
+  systemBody,
+  systemId,
+} from "./altinn-helpers";
 import { adminToken, call, decodeJwtPayload, start, VENDOR, type Sim } from "./helpers";
 
 // The system register (altinn-api.md §2): every rule of §2.4-§2.6 with its status and body, soft delete and
@@ -15,14 +28,17 @@ let otherVendor: string;
 beforeAll(async () => {
   [sim, plain] = await Promise.all([start(), start({ quirks: false })]);
   [admin, plainAdmin] = await Promise.all([adminToken(sim), adminToken(plain)]);
-  const creds = await call(sim, "POST", "/_sim/orgs", { json: { orgNo: OTHER_VENDOR, name: "Andre Simulerte Leverandør AS", vendor: true } });
+  const creds = await call(sim, "POST", "/_sim/orgs", {
+    json: { orgNo: OTHER_VENDOR, name: "Andre Simulerte Leverandør AS", vendor: true },
+  });
   otherVendor = await adminToken(sim, creds.body);
 });
 afterAll(() => Promise.all([sim.close(), plain.close()]));
 
 const post = (body: unknown, token = admin, s = sim) => call(s, "POST", REGISTER, { token, json: body });
 const get = (id: string, token = admin, s = sim) => call(s, "GET", `${REGISTER}/${encodeURIComponent(id)}`, { token });
-const put = (id: string, body: unknown, token = admin, s = sim) => call(s, "PUT", `${REGISTER}/${encodeURIComponent(id)}`, { token, json: body });
+const put = (id: string, body: unknown, token = admin, s = sim) =>
+  call(s, "PUT", `${REGISTER}/${encodeURIComponent(id)}`, { token, json: body });
 const del = (id: string, token = admin, s = sim) => call(s, "DELETE", `${REGISTER}/${encodeURIComponent(id)}`, { token });
 
 function expectValidationProblem(r: { status: number; headers: Headers; body: any }, expected: string[]) {
@@ -84,7 +100,16 @@ describe("create and read", () => {
     expect(ids).not.toContain(gone.id);
     expect(ids).not.toContain(theirs.id);
     const item = list.body.find((s: any) => s.systemId === mine.id);
-    expect(Object.keys(item).sort()).toEqual(["accessPackages", "description", "isVisible", "name", "rights", "systemId", "systemVendorOrgName", "systemVendorOrgNumber"]);
+    expect(Object.keys(item).sort()).toEqual([
+      "accessPackages",
+      "description",
+      "isVisible",
+      "name",
+      "rights",
+      "systemId",
+      "systemVendorOrgName",
+      "systemVendorOrgNumber",
+    ]);
     expect(item).toMatchObject({ systemVendorOrgNumber: VENDOR, systemVendorOrgName: "" });
   });
 
@@ -160,12 +185,19 @@ describe("POST validation (§2.4)", () => {
     );
     expectValidationProblem(r, ["AUTH.VLD-00009", "AUTH.VLD-00003", "AUTH.VLD-00017", "AUTH.VLD-00006"]);
     const byCode = Object.fromEntries(r.body.validationErrors.map((e: any) => [e.code, e]));
-    expect(byCode["AUTH.VLD-00003"]).toMatchObject({ paths: ["/registersystemrequest/rights/resource"], "ResourceIds Not Found : ": "no-such-resource" });
+    expect(byCode["AUTH.VLD-00003"]).toMatchObject({
+      paths: ["/registersystemrequest/rights/resource"],
+      "ResourceIds Not Found : ": "no-such-resource",
+    });
     expect(JSON.stringify(byCode["AUTH.VLD-00017"])).toContain("ske-maskinporten-skjema");
   });
 
   it("checks access packages: format or unknown (one 00008), duplicates (00007), visible with a client package (00018)", async () => {
-    const r = await post(systemBody({ accessPackages: [{ urn: "urn:x" }, { urn: "urn:altinn:accesspackage:nope" }, { urn: PKG }, { urn: PKG }, { urn: CLIENT_PKG }] }));
+    const r = await post(
+      systemBody({
+        accessPackages: [{ urn: "urn:x" }, { urn: "urn:altinn:accesspackage:nope" }, { urn: PKG }, { urn: PKG }, { urn: CLIENT_PKG }],
+      }),
+    );
     expectValidationProblem(r, ["AUTH.VLD-00008", "AUTH.VLD-00007", "AUTH.VLD-00018"]);
     const vld8 = r.body.validationErrors.find((e: any) => e.code === "AUTH.VLD-00008");
     expect(JSON.stringify(vld8)).toContain("urn:x");
@@ -252,7 +284,12 @@ describe("tokens and scopes", () => {
     expect(ex.status).toBe(200);
     expect(ex.headers.get("content-type")).toContain("text/plain");
     const claims = decodeJwtPayload(ex.text);
-    expect(claims).toMatchObject({ iss: `${sim.url}${A}/openid/`, "urn:altinn:orgNumber": VENDOR, "urn:altinn:authenticatemethod": "maskinporten", "urn:altinn:authlevel": 3 });
+    expect(claims).toMatchObject({
+      iss: `${sim.url}${A}/openid/`,
+      "urn:altinn:orgNumber": VENDOR,
+      "urn:altinn:authenticatemethod": "maskinporten",
+      "urn:altinn:authlevel": 3,
+    });
     expect(claims.scope).toContain(SCOPE.register);
     expect((await call(sim, "GET", REGISTER, { token: ex.text })).status).toBe(200);
     expect((await call(sim, "GET", `${A}/exchange/maskinporten`)).status).toBe(401);
@@ -268,10 +305,22 @@ describe("tokens and scopes", () => {
 describe("PUT (§2.5)", () => {
   it("replaces the whole system: omitted arrays become empty, omitted isVisible becomes true", async () => {
     const body = await createSystem(sim, admin, { isVisible: false });
-    const r = await put(body.id, { id: body.id, vendor: body.vendor, name: { nb: "Nytt", nn: "Nytt", en: "New" }, description: body.description });
+    const r = await put(body.id, {
+      id: body.id,
+      vendor: body.vendor,
+      name: { nb: "Nytt", nn: "Nytt", en: "New" },
+      description: body.description,
+    });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ succeeded: true });
-    expect((await get(body.id)).body).toMatchObject({ name: { nb: "Nytt" }, rights: [], accessPackages: [], clientId: [], allowedRedirectUrls: [], isVisible: true });
+    expect((await get(body.id)).body).toMatchObject({
+      name: { nb: "Nytt" },
+      rights: [],
+      accessPackages: [],
+      clientId: [],
+      allowedRedirectUrls: [],
+      isVisible: true,
+    });
   });
 
   it("checks in order: unknown (404 text), owner (403), vendor mismatch (404 text), id mismatch (00012), deleted (400 text)", async () => {
@@ -319,7 +368,10 @@ describe("PUT (§2.5)", () => {
 
     const strict = systemBody();
     expect((await post(strict, plainAdmin, plain)).status).toBe(200);
-    expectValidationProblem(await put(strict.id as string, { ...strict, allowedRedirectUrls: ["http://vendor.example/x"] }, plainAdmin, plain), ["AUTH.VLD-00005"]);
+    expectValidationProblem(
+      await put(strict.id as string, { ...strict, allowedRedirectUrls: ["http://vendor.example/x"] }, plainAdmin, plain),
+      ["AUTH.VLD-00005"],
+    );
     expect((await put(strict.id as string, { ...strict, description: { nb: "x" } }, plainAdmin, plain)).status).toBe(400);
   });
 });
@@ -327,7 +379,10 @@ describe("PUT (§2.5)", () => {
 describe("partial updates (§2.6)", () => {
   it("replaces only the rights, or only the access packages", async () => {
     const body = await createSystem(sim, admin);
-    const rights = await call(sim, "PUT", `${REGISTER}/${body.id}/rights`, { token: admin, json: [right("ske-innrapportering-boligselskap")] });
+    const rights = await call(sim, "PUT", `${REGISTER}/${body.id}/rights`, {
+      token: admin,
+      json: [right("ske-innrapportering-boligselskap")],
+    });
     expect(rights.status).toBe(200);
     expect(rights.body).toEqual({ succeeded: true });
     const packages = await call(sim, "PUT", `${REGISTER}/${body.id}/accesspackages`, { token: admin, json: [] });
@@ -340,8 +395,14 @@ describe("partial updates (§2.6)", () => {
 
   it("uses the stored isVisible for the accesspackages rule, and validates rights", async () => {
     const body = await createSystem(sim, admin, { isVisible: true });
-    expectValidationProblem(await call(sim, "PUT", `${REGISTER}/${body.id}/accesspackages`, { token: admin, json: [{ urn: CLIENT_PKG }] }), ["AUTH.VLD-00018"]);
-    expectValidationProblem(await call(sim, "PUT", `${REGISTER}/${body.id}/rights`, { token: admin, json: [right("ske-maskinporten-skjema")] }), ["AUTH.VLD-00017"]);
+    expectValidationProblem(
+      await call(sim, "PUT", `${REGISTER}/${body.id}/accesspackages`, { token: admin, json: [{ urn: CLIENT_PKG }] }),
+      ["AUTH.VLD-00018"],
+    );
+    expectValidationProblem(
+      await call(sim, "PUT", `${REGISTER}/${body.id}/rights`, { token: admin, json: [right("ske-maskinporten-skjema")] }),
+      ["AUTH.VLD-00017"],
+    );
   });
 
   it("answers an unknown system with 500 with quirks, 404 plain text without; a deleted one with 400 plain text", async () => {

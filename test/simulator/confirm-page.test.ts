@@ -11,12 +11,21 @@ let sys: Record<string, any>;
 
 const KRAV = right("ske-krav-og-betalinger");
 const BOLIG = right("ske-innrapportering-boligselskap");
-const form = (action: string, extra = "") => ({ method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `action=${action}${extra}`, redirect: "manual" as const });
+const form = (action: string, extra = "") => ({
+  method: "POST",
+  headers: { "content-type": "application/x-www-form-urlencoded" },
+  body: `action=${action}${extra}`,
+  redirect: "manual" as const,
+});
 const page = async (url: string, lang?: string) => {
   const res = await fetch(lang ? `${url}&lang=${lang}` : url);
   return { status: res.status, html: await res.text() };
 };
-const text = (html: string) => html.replace(/<style>[\s\S]*?<\/style>/, "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+const text = (html: string) =>
+  html
+    .replace(/<style>[\s\S]*?<\/style>/, "")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/\s+/g, " ");
 
 beforeAll(async () => {
   sim = await start();
@@ -32,7 +41,14 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 
 const newRequest = (over: Record<string, unknown> = {}) =>
-  createRequest(sim, admin, { systemId: sys.id, partyOrgNo: CUSTOMER, externalRef: `ref-${randomUUID().slice(0, 8)}`, rights: [KRAV], accessPackages: [{ urn: PKG }], ...over });
+  createRequest(sim, admin, {
+    systemId: sys.id,
+    partyOrgNo: CUSTOMER,
+    externalRef: `ref-${randomUUID().slice(0, 8)}`,
+    rights: [KRAV],
+    accessPackages: [{ urn: PKG }],
+    ...over,
+  });
 
 describe("the confirm page", () => {
   it("is bokmål by default: lang set, the system's nb name and description, vendor, customer, rights and packages by title", async () => {
@@ -47,7 +63,9 @@ describe("the confirm page", () => {
     expect(t).toContain("Simulert Systemleverandør AS");
     expect(t).toContain("Kunde En AS");
     expect(html).toMatch(/<span class="item-title">Krav og betalinger<\/span> <code class="muted">ske-krav-og-betalinger<\/code>/);
-    expect(html).toMatch(/<span class="item-title">Skattegrunnlag<\/span> <code class="muted">urn:altinn:accesspackage:skattegrunnlag<\/code>/);
+    expect(html).toMatch(
+      /<span class="item-title">Skattegrunnlag<\/span> <code class="muted">urn:altinn:accesspackage:skattegrunnlag<\/code>/,
+    );
     expect(html).not.toContain("ske-krav-og-betalinger (ske-krav-og-betalinger)");
     expect(html).toMatch(/<button[^>]*>Godkjenn<\/button>/);
     expect(html).toMatch(/<button[^>]*>Avvis<\/button>/);
@@ -82,7 +100,9 @@ describe("the confirm page", () => {
     const post = await fetch(r.body.confirmUrl, form("escalate", "&lang=en"));
     expect(post.status).toBe(302);
     expect(post.headers.get("location")).toBe("https://vendor.example/receipt?state=1");
-    const listed = (await call(sim, "GET", `${REQUESTS}/bysystem/${sys.id}`, { token: admin })).body.data.find((x: any) => x.id === r.body.id);
+    const listed = (await call(sim, "GET", `${REQUESTS}/bysystem/${sys.id}`, { token: admin })).body.data.find(
+      (x: any) => x.id === r.body.id,
+    );
     expect(listed).toMatchObject({ status: "New", escalated: true });
     const after = await page(r.body.confirmUrl);
     expect(after.html).toContain('data-field="escalated"');
@@ -113,7 +133,12 @@ describe("the confirm page", () => {
 
   it("agent requests: the client-access wording, packages by title, approve", async () => {
     const agentSys = await createSystem(sim, admin, { isVisible: false, rights: [], accessPackages: [{ urn: CLIENT_PKG }], clientId: [] });
-    const r = await createRequest(sim, admin, { systemId: agentSys.id, partyOrgNo: CUSTOMER, externalRef: "byra", accessPackages: [{ urn: CLIENT_PKG }] }, true);
+    const r = await createRequest(
+      sim,
+      admin,
+      { systemId: agentSys.id, partyOrgNo: CUSTOMER, externalRef: "byra", accessPackages: [{ urn: CLIENT_PKG }] },
+      true,
+    );
     const { html } = await page(r.body.confirmUrl);
     expect(text(html)).toContain("Forespørsel om systemtilgang for klienter");
     expect(text(html)).toContain("Regnskapsfører med signeringsrettighet");

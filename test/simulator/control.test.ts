@@ -50,7 +50,10 @@ describe("faults", () => {
     const admin = await adminToken(sim);
     const before = (await call(sim, "GET", "/samarbeid/api/v1/clients", { token: admin })).body.length;
     await addFaults([{ method: "POST", path: "^/samarbeid/api/v1/clients$", commitThenFail: 500, times: 1 }]);
-    const r = await call(sim, "POST", "/samarbeid/api/v1/clients", { token: admin, json: maskinportenClientBody({ client_name: "committed" }) });
+    const r = await call(sim, "POST", "/samarbeid/api/v1/clients", {
+      token: admin,
+      json: maskinportenClientBody({ client_name: "committed" }),
+    });
     expect(r.status).toBe(500);
     const after = (await call(sim, "GET", "/samarbeid/api/v1/clients", { token: admin })).body;
     expect(after.length).toBe(before + 1);
@@ -110,7 +113,13 @@ describe("config", () => {
   it("reports quirks off when started with quirks: false, and takes changes at run time", async () => {
     const plain = await start({ quirks: false });
     try {
-      expect((await call(plain, "GET", "/_sim/config")).body).toEqual({ keyActivationDelaySeconds: 0, clientCreateStatus: 200, deletedClients: "hidden", deactivatedScopeRead: "inactive", quirks: false });
+      expect((await call(plain, "GET", "/_sim/config")).body).toEqual({
+        keyActivationDelaySeconds: 0,
+        clientCreateStatus: 200,
+        deletedClients: "hidden",
+        deactivatedScopeRead: "inactive",
+        quirks: false,
+      });
       const changed = await call(plain, "POST", "/_sim/config", { json: { quirks: true, keyActivationDelaySeconds: 30 } });
       expect(changed.body).toMatchObject({ quirks: true, keyActivationDelaySeconds: 30 });
       expect((await call(plain, "POST", "/_sim/config", { json: { clientCreateStatus: 202 } })).status).toBe(400);
@@ -203,7 +212,10 @@ describe("seed files", () => {
     const extended = await start({ seed: file });
     try {
       const admin = await adminToken(extended);
-      const created = await call(extended, "POST", "/samarbeid/api/v1/clients", { token: admin, json: maskinportenClientBody({ scopes: ["test:api.read"] }) });
+      const created = await call(extended, "POST", "/samarbeid/api/v1/clients", {
+        token: admin,
+        json: maskinportenClientBody({ scopes: ["test:api.read"] }),
+      });
       expect(created.status).toBe(200);
       expect(extended.context.seed.krrPersons.map((p) => p.personidentifikator)).toContain("01017012345");
       expect(extended.context.seed.organisations).toHaveLength(6);

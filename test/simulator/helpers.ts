@@ -22,7 +22,12 @@ export interface Reply<T = any> {
   text: string;
 }
 
-export async function call<T = any>(sim: Sim, method: string, path: string, options: { token?: string; json?: unknown; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
+export async function call<T = any>(
+  sim: Sim,
+  method: string,
+  path: string,
+  options: { token?: string; json?: unknown; headers?: Record<string, string> } = {},
+): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
@@ -32,7 +37,7 @@ export async function call<T = any>(sim: Sim, method: string, path: string, opti
   }
   const res = await fetch(`${sim.url}${path}`, { method, headers, body });
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {

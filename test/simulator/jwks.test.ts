@@ -1,5 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { adminToken, advanceClock, call, createClient, newRsaKey, registerKeys, simNow, start, tokenFor, type KeyPair, type Sim } from "./helpers";
+import {
+  adminToken,
+  advanceClock,
+  call,
+  createClient,
+  newRsaKey,
+  registerKeys,
+  simNow,
+  start,
+  tokenFor,
+  type KeyPair,
+  type Sim,
+} from "./helpers";
 
 const CLIENTS = "/samarbeid/api/v1/clients";
 const YEAR = 365 * 24 * 3600;
@@ -48,8 +60,22 @@ describe("JWKS registration", () => {
 
   it("accepts five keys and refuses six", async () => {
     const client = await createClient(sim, admin);
-    expect((await registerKeys(sim, admin, client.client_id, keys.slice(0, 5).map((k) => k.publicJwk))).status).toBe(200);
-    const six = await registerKeys(sim, admin, client.client_id, keys.map((k) => k.publicJwk));
+    expect(
+      (
+        await registerKeys(
+          sim,
+          admin,
+          client.client_id,
+          keys.slice(0, 5).map((k) => k.publicJwk),
+        )
+      ).status,
+    ).toBe(200);
+    const six = await registerKeys(
+      sim,
+      admin,
+      client.client_id,
+      keys.map((k) => k.publicJwk),
+    );
     expect(six.status).toBe(400);
     expect(firstError(six)).toContain("at most 5");
   });

@@ -25,7 +25,8 @@ const krrToken = async (scope: string) => {
   expect(r.status).toBe(200);
   return r.body.access_token as string;
 };
-const lookup = (token: string | undefined, ids: unknown, path = "/krr/rest/v2/personer") => call(sim, "POST", path, { token, json: { personidentifikatorer: ids } });
+const lookup = (token: string | undefined, ids: unknown, path = "/krr/rest/v2/personer") =>
+  call(sim, "POST", path, { token, json: { personidentifikatorer: ids } });
 
 describe("KRR lookup", () => {
   it("a krr client with its own key gets a token that KRR accepts, and sees contact info and digital post", async () => {
@@ -76,7 +77,14 @@ describe("KRR lookup", () => {
   it("refuses an empty list, more than 1000 identifiers and identifiers that are not 11 digits", async () => {
     const token = await krrToken(KRR_SCOPES.join(" "));
     expect((await lookup(token, [])).status).toBe(400);
-    expect((await lookup(token, Array.from({ length: 1001 }, () => ACTIVE))).status).toBe(400);
+    expect(
+      (
+        await lookup(
+          token,
+          Array.from({ length: 1001 }, () => ACTIVE),
+        )
+      ).status,
+    ).toBe(400);
     expect((await lookup(token, ["1234"])).status).toBe(400);
   });
 

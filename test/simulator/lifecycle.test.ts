@@ -19,7 +19,11 @@ describe("npm run sim", () => {
     // The project's .npmrc keeps npm's banner off stdout; a log level inherited from an outer npm would win.
     const env = { ...process.env };
     delete env.npm_config_loglevel;
-    const child = spawn("npm", ["run", "sim", "--", "--port", "0", "--state", stateDir], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", ["run", "sim", "--", "--port", "0", "--state", stateDir], {
+      cwd: repo,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolveExit) => child.on("exit", (code) => resolveExit(code)));

@@ -42,13 +42,18 @@ beforeAll(async () => {
   sim = await start({ modules: [rarModule] });
   admin = await adminToken(sim);
   [key, otherKey] = await Promise.all([newRsaKey("client-key-1"), newRsaKey("client-key-1")]);
-  client = await createClient(sim, admin, { scopes: ["krr:global/kontaktinformasjon.read", "krr:global/digitalpost.read"], access_token_lifetime: 300 });
+  client = await createClient(sim, admin, {
+    scopes: ["krr:global/kontaktinformasjon.read", "krr:global/digitalpost.read"],
+    access_token_lifetime: 300,
+  });
   const r = await registerKeys(sim, admin, client.client_id, [key.publicJwk]);
   expect(r.status).toBe(200);
 });
 afterAll(() => sim.close());
 
-const grantFor = (o: { claims?: Record<string, unknown>; header?: Record<string, unknown>; scope?: string; key?: JWK; clientId?: string } = {}) =>
+const grantFor = (
+  o: { claims?: Record<string, unknown>; header?: Record<string, unknown>; scope?: string; key?: JWK; clientId?: string } = {},
+) =>
   tokenFor(sim, {
     clientId: o.clientId ?? client.client_id,
     key: o.key ?? key.privateJwk,
@@ -72,12 +77,19 @@ describe("Maskinporten metadata", () => {
 
 describe("Maskinporten tokens", () => {
   it("gives the bootstrap admin client a token with the admin scopes, signed with the published key", async () => {
-    const r = await tokenFor(sim, { clientId: sim.bootstrap.clientId, key: sim.bootstrap.privateJwk as unknown as JWK, scope: "idporten:dcr.read idporten:dcr.write" });
+    const r = await tokenFor(sim, {
+      clientId: sim.bootstrap.clientId,
+      key: sim.bootstrap.privateJwk as unknown as JWK,
+      scope: "idporten:dcr.read idporten:dcr.write",
+    });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ token_type: "Bearer", expires_in: 120, scope: "idporten:dcr.read idporten:dcr.write" });
     const jwks = (await call(sim, "GET", "/maskinporten/jwk")).body;
     const token = r.body.access_token as string;
-    const { payload } = await jwtVerify(token, await importJWK(jwks.keys[0], "RS256"), { issuer: sim.bootstrap.issuer, currentDate: new Date((await simNow(sim)) * 1000) });
+    const { payload } = await jwtVerify(token, await importJWK(jwks.keys[0], "RS256"), {
+      issuer: sim.bootstrap.issuer,
+      currentDate: new Date((await simNow(sim)) * 1000),
+    });
     expect(payload).toMatchObject({
       client_id: sim.bootstrap.clientId,
       client_amr: "private_key_jwt",
@@ -160,7 +172,12 @@ describe("Maskinporten grant errors", () => {
 
   it("MP-012: a grant whose jti was used before", async () => {
     const now = await simNow(sim);
-    const assertion = await signGrant(sim, { clientId: client.client_id, key: key.privateJwk, scope: "krr:global/kontaktinformasjon.read", now });
+    const assertion = await signGrant(sim, {
+      clientId: client.client_id,
+      key: key.privateJwk,
+      scope: "krr:global/kontaktinformasjon.read",
+      now,
+    });
     expect((await postGrant(sim, assertion)).status).toBe(200);
     const again = await postGrant(sim, assertion);
     expect(again.status).toBe(400);

@@ -52,10 +52,22 @@ describe("client CRUD", () => {
     expect(r.status).toBe(200);
     expect(r.body.client_id).toBe(chosen);
     expect((await call(sim, "GET", `${CLIENTS}/${chosen}`, { token: admin })).body.client_id).toBe(chosen);
-    expectDigdirError(await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ client_id: chosen }) }), 400, "client_id");
+    expectDigdirError(
+      await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ client_id: chosen }) }),
+      400,
+      "client_id",
+    );
     await call(sim, "DELETE", `${CLIENTS}/${chosen}`, { token: admin });
-    expectDigdirError(await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ client_id: chosen }) }), 400, "client_id");
-    expectDigdirError(await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ client_id: "has space" }) }), 400, "client_id");
+    expectDigdirError(
+      await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ client_id: chosen }) }),
+      400,
+      "client_id",
+    );
+    expectDigdirError(
+      await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ client_id: "has space" }) }),
+      400,
+      "client_id",
+    );
   });
 
   it("reads a client and lists it among the owner's clients", async () => {
@@ -72,7 +84,10 @@ describe("client CRUD", () => {
     const created = await createClient(sim, admin, { description: "before" });
     await call(sim, "POST", "/_sim/clock", { json: { advanceSeconds: 5 } });
     const { client_id, created: _c, last_updated: _l, ...rest } = created;
-    const r = await call(sim, "PUT", `${CLIENTS}/${client_id}`, { token: admin, json: { ...rest, client_id, description: "after", access_token_lifetime: 600 } });
+    const r = await call(sim, "PUT", `${CLIENTS}/${client_id}`, {
+      token: admin,
+      json: { ...rest, client_id, description: "after", access_token_lifetime: 600 },
+    });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ client_id, description: "after", access_token_lifetime: 600, created: created.created });
     expect(r.body.last_updated > created.last_updated).toBe(true);
@@ -91,7 +106,10 @@ describe("client CRUD", () => {
 
   it("refuses a PUT that changes integration_type", async () => {
     const created = await createClient(sim, admin);
-    const r = await call(sim, "PUT", `${CLIENTS}/${created.client_id}`, { token: admin, json: maskinportenClientBody({ integration_type: "krr", scopes: [] }) });
+    const r = await call(sim, "PUT", `${CLIENTS}/${created.client_id}`, {
+      token: admin,
+      json: maskinportenClientBody({ integration_type: "krr", scopes: [] }),
+    });
     expectDigdirError(r, 400, "integration_type");
   });
 
@@ -145,7 +163,10 @@ describe("client CRUD", () => {
     expect((await registerKeys(sim, admin, created.client_id, [key.publicJwk])).status).toBe(200);
     const scope = created.scopes[0];
     expect((await tokenFor(sim, { clientId: created.client_id, key: key.privateJwk, scope })).status).toBe(200);
-    expect((await call(sim, "PUT", `${CLIENTS}/${created.client_id}`, { token: admin, json: maskinportenClientBody({ active: false }) })).body.active).toBe(false);
+    expect(
+      (await call(sim, "PUT", `${CLIENTS}/${created.client_id}`, { token: admin, json: maskinportenClientBody({ active: false }) })).body
+        .active,
+    ).toBe(false);
     const refused = await tokenFor(sim, { clientId: created.client_id, key: key.privateJwk, scope });
     expect(refused.status).toBe(400);
     expect(refused.body.error_description).toMatch(/^MP-100/);
@@ -170,7 +191,10 @@ describe("ownership", () => {
   it("answers 403 for another organisation's client on read, update, delete and keys; absent from its list", async () => {
     const mine = await createClient(sim, admin);
     expectDigdirError(await call(sim, "GET", `${CLIENTS}/${mine.client_id}`, { token: otherVendorAdmin }), 403);
-    expectDigdirError(await call(sim, "PUT", `${CLIENTS}/${mine.client_id}`, { token: otherVendorAdmin, json: maskinportenClientBody() }), 403);
+    expectDigdirError(
+      await call(sim, "PUT", `${CLIENTS}/${mine.client_id}`, { token: otherVendorAdmin, json: maskinportenClientBody() }),
+      403,
+    );
     expectDigdirError(await call(sim, "DELETE", `${CLIENTS}/${mine.client_id}`, { token: otherVendorAdmin }), 403);
     expectDigdirError(await call(sim, "GET", `${CLIENTS}/${mine.client_id}/jwks`, { token: otherVendorAdmin }), 403);
     expectDigdirError(await call(sim, "GET", `${CLIENTS}/no-such-client`, { token: otherVendorAdmin }), 404);
@@ -227,7 +251,8 @@ describe("client validation", () => {
     const r = await call(sim, "POST", CLIENTS, { token: admin, json: { description: "incomplete" } });
     expectDigdirError(r, 400);
     const fields = r.body.errors.map((e: any) => e.fieldIdentifier);
-    for (const f of ["client_name", "integration_type", "application_type", "token_endpoint_auth_method", "grant_types"]) expect(fields).toContain(f);
+    for (const f of ["client_name", "integration_type", "application_type", "token_endpoint_auth_method", "grant_types"])
+      expect(fields).toContain(f);
     expect(r.body.errors[0].objectName).toBe("Client");
   });
 
@@ -257,12 +282,18 @@ describe("client validation", () => {
   });
 
   it("gives a krr client the two krr scopes and refuses any other scope", async () => {
-    const krr = await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ integration_type: "krr", scopes: undefined }) });
+    const krr = await call(sim, "POST", CLIENTS, {
+      token: admin,
+      json: maskinportenClientBody({ integration_type: "krr", scopes: undefined }),
+    });
     expect(krr.status).toBe(200);
     expect(krr.body.scopes).toEqual(["krr:global/kontaktinformasjon.read", "krr:global/digitalpost.read"]);
     const extended = await call(sim, "POST", CLIENTS, {
       token: admin,
-      json: maskinportenClientBody({ integration_type: "krr", scopes: ["krr:global/digitalpost.read", "altinn:authentication/systemregister.write"] }),
+      json: maskinportenClientBody({
+        integration_type: "krr",
+        scopes: ["krr:global/digitalpost.read", "altinn:authentication/systemregister.write"],
+      }),
     });
     expectDigdirError(extended, 400, "scopes");
   });
@@ -270,16 +301,29 @@ describe("client validation", () => {
   it("requires openid and redirect URIs for an ID-porten client", async () => {
     const r = await call(sim, "POST", CLIENTS, {
       token: admin,
-      json: { client_name: "login", integration_type: "idporten", application_type: "web", token_endpoint_auth_method: "private_key_jwt", grant_types: ["authorization_code"], scopes: ["profile"] },
+      json: {
+        client_name: "login",
+        integration_type: "idporten",
+        application_type: "web",
+        token_endpoint_auth_method: "private_key_jwt",
+        grant_types: ["authorization_code"],
+        scopes: ["profile"],
+      },
     });
     expectDigdirError(r, 400, "scopes");
-    expect(r.body.errors.map((e: any) => e.fieldIdentifier)).toEqual(expect.arrayContaining(["redirect_uris", "post_logout_redirect_uris"]));
+    expect(r.body.errors.map((e: any) => e.fieldIdentifier)).toEqual(
+      expect.arrayContaining(["redirect_uris", "post_logout_redirect_uris"]),
+    );
   });
 
   it("refuses a body that is not JSON, and a non-JSON content type", async () => {
     const bad = await call(sim, "POST", CLIENTS, { token: admin, json: undefined, headers: { "content-type": "application/json" } });
     expectDigdirError(bad, 400);
-    const res = await fetch(`${sim.url}${CLIENTS}`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "text/plain" }, body: "{}" });
+    const res = await fetch(`${sim.url}${CLIENTS}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "text/plain" },
+      body: "{}",
+    });
     expect(res.status).toBe(415);
   });
 });
@@ -310,7 +354,11 @@ describe("client secrets", () => {
 
   it("refuses /secret for a private_key_jwt client", async () => {
     const created = await createClient(sim, admin);
-    expectDigdirError(await call(sim, "POST", `${CLIENTS}/${created.client_id}/secret`, { token: admin }), 400, "token_endpoint_auth_method");
+    expectDigdirError(
+      await call(sim, "POST", `${CLIENTS}/${created.client_id}/secret`, { token: admin }),
+      400,
+      "token_endpoint_auth_method",
+    );
   });
 });
 
@@ -323,23 +371,45 @@ describe("keys one by one (GET/PUT/DELETE /clients/{id}/jwks/{kid})", () => {
     const firstExp = set.body.keys[0].exp;
     const put = await call(sim, "PUT", `${CLIENTS}/${client.client_id}/jwks/next`, { token: admin, json: next.publicJwk });
     expect(put.status).toBe(200);
-    expect(put.body.keys.map((k: any) => [k.kid, k.kid === "first" ? k.exp : "renewed"])).toEqual([["first", firstExp], ["next", "renewed"]]);
+    expect(put.body.keys.map((k: any) => [k.kid, k.kid === "first" ? k.exp : "renewed"])).toEqual([
+      ["first", firstExp],
+      ["next", "renewed"],
+    ]);
     const one = await call(sim, "GET", `${CLIENTS}/${client.client_id}/jwks/next`, { token: admin });
     expect(one.body).toMatchObject({ kid: "next", n: next.publicJwk.n, alg: "RS256" });
     expect(one.body).not.toHaveProperty("d");
     expectDigdirError(await call(sim, "GET", `${CLIENTS}/${client.client_id}/jwks/none`, { token: admin }), 404);
-    expectDigdirError(await call(sim, "PUT", `${CLIENTS}/${client.client_id}/jwks/other`, { token: admin, json: next.publicJwk }), 400, "kid");
+    expectDigdirError(
+      await call(sim, "PUT", `${CLIENTS}/${client.client_id}/jwks/other`, { token: admin, json: next.publicJwk }),
+      400,
+      "kid",
+    );
     expect((await call(sim, "DELETE", `${CLIENTS}/${client.client_id}/jwks/first`, { token: admin })).status).toBe(200);
-    expect((await call(sim, "GET", `${CLIENTS}/${client.client_id}/jwks`, { token: admin })).body.keys.map((k: any) => k.kid)).toEqual(["next"]);
+    expect((await call(sim, "GET", `${CLIENTS}/${client.client_id}/jwks`, { token: admin })).body.keys.map((k: any) => k.kid)).toEqual([
+      "next",
+    ]);
     expectDigdirError(await call(sim, "DELETE", `${CLIENTS}/${client.client_id}/jwks/first`, { token: admin }), 404);
   });
 
   it("refuses a sixth key, and a key with private members", async () => {
     const client = await createClient(sim, admin);
     const keys = await Promise.all([1, 2, 3, 4, 5].map((i) => newRsaKey(`k${i}`)));
-    expect((await registerKeys(sim, admin, client.client_id, keys.map((k) => k.publicJwk))).status).toBe(200);
+    expect(
+      (
+        await registerKeys(
+          sim,
+          admin,
+          client.client_id,
+          keys.map((k) => k.publicJwk),
+        )
+      ).status,
+    ).toBe(200);
     const sixth = await newRsaKey("k6");
-    expectDigdirError(await call(sim, "PUT", `${CLIENTS}/${client.client_id}/jwks/k6`, { token: admin, json: sixth.publicJwk }), 400, "keys");
+    expectDigdirError(
+      await call(sim, "PUT", `${CLIENTS}/${client.client_id}/jwks/k6`, { token: admin, json: sixth.publicJwk }),
+      400,
+      "keys",
+    );
     expectDigdirError(await call(sim, "PUT", `${CLIENTS}/${client.client_id}/jwks/k1`, { token: admin, json: keys[0]!.privateJwk }), 400);
   });
 
@@ -348,7 +418,12 @@ describe("keys one by one (GET/PUT/DELETE /clients/{id}/jwks/{kid})", () => {
     const key = await newRsaKey("rs512");
     const pub = { ...key.publicJwk, alg: "RS512" };
     expect((await call(sim, "PUT", `${CLIENTS}/${client.client_id}/jwks/rs512`, { token: admin, json: pub })).status).toBe(200);
-    const token = await tokenFor(sim, { clientId: client.client_id, key: { ...key.privateJwk, alg: "RS512" }, header: { alg: "RS512" }, scope: client.scopes[0] });
+    const token = await tokenFor(sim, {
+      clientId: client.client_id,
+      key: { ...key.privateJwk, alg: "RS512" },
+      header: { alg: "RS512" },
+      scope: client.scopes[0],
+    });
     expect(token.status).toBe(200);
     expectDigdirError(await registerKeys(sim, admin, client.client_id, [{ ...key.publicJwk, alg: "RS384" }]), 400);
   });

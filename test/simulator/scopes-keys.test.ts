@@ -1,5 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { adminToken, advanceClock, call, createClient, newRsaKey, registerKeys, simNow, start, tokenFor, type KeyPair, type Sim } from "./helpers";
+import {
+  adminToken,
+  advanceClock,
+  call,
+  createClient,
+  newRsaKey,
+  registerKeys,
+  simNow,
+  start,
+  tokenFor,
+  type KeyPair,
+  type Sim,
+} from "./helpers";
 
 // The key half of "Keys and scopes" (issue 5 of 5), beside jwks.test.ts: the activation delay given as a start
 // option, what re-posting a set does to it, the one-year maximum `exp` at its boundary, and MP-121 for one

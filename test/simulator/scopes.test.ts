@@ -63,7 +63,10 @@ function expectDigdirError(r: Reply, status: number, field?: string) {
 }
 
 async function createScope(token: string, body: Record<string, unknown> = {}, prefix = "leverandor"): Promise<any> {
-  const r = await call(sim, "POST", `${API}/scopes`, { token, json: { prefix, subscope: uniqueSubscope(), description: "A test API", ...body } });
+  const r = await call(sim, "POST", `${API}/scopes`, {
+    token,
+    json: { prefix, subscope: uniqueSubscope(), description: "A test API", ...body },
+  });
   expect(r.status, r.text).toBe(200);
   return r.body;
 }
@@ -72,7 +75,11 @@ const grant = (token: string, scope: string, orgNo: string) => call(sim, "PUT", 
 const revoke = (token: string, scope: string, orgNo: string) => call(sim, "DELETE", `${API}/scopes/access/${orgNo}${q(scope)}`, { token });
 
 /** A Maskinporten client of the token's organisation with the given scopes and `key` registered. */
-async function consumerClient(token: string, scopes: string[], overrides: Record<string, unknown> = {}): Promise<{ client_id: string; [k: string]: unknown }> {
+async function consumerClient(
+  token: string,
+  scopes: string[],
+  overrides: Record<string, unknown> = {},
+): Promise<{ client_id: string; [k: string]: unknown }> {
   const r = await call(sim, "POST", CLIENTS, { token, json: maskinportenClientBody({ scopes, ...overrides }) });
   expect(r.status, r.text).toBe(200);
   expect((await registerKeys(sim, token, r.body.client_id, [key.publicJwk])).status).toBe(200);
@@ -153,20 +160,36 @@ describe("scope CRUD", () => {
   });
 
   it("takes any subscope without spaces, and ignores a read-only name that disagrees (no invented syntax rules)", async () => {
-    const r = await call(sim, "POST", `${API}/scopes`, { token: admin, json: { prefix: "leverandor", subscope: "Trailing/", description: "d", name: "" } });
+    const r = await call(sim, "POST", `${API}/scopes`, {
+      token: admin,
+      json: { prefix: "leverandor", subscope: "Trailing/", description: "d", name: "" },
+    });
     expect(r.status).toBe(200);
     expect(r.body.name).toBe("leverandor:Trailing/");
-    const named = await call(sim, "POST", `${API}/scopes`, { token: admin, json: { prefix: "leverandor", subscope: "named.read", description: "d", name: "leverandor:other" } });
+    const named = await call(sim, "POST", `${API}/scopes`, {
+      token: admin,
+      json: { prefix: "leverandor", subscope: "named.read", description: "d", name: "leverandor:other" },
+    });
     expect(named.body.name).toBe("leverandor:named.read");
-    const put = await call(sim, "PUT", `${API}/scopes${q("leverandor:named.read")}`, { token: admin, json: { description: "e", name: "nonsense" } });
+    const put = await call(sim, "PUT", `${API}/scopes${q("leverandor:named.read")}`, {
+      token: admin,
+      json: { description: "e", name: "nonsense" },
+    });
     expect(put.body).toMatchObject({ name: "leverandor:named.read", description: "e" });
   });
 
   it("lists the prefixes assigned to the organisation (GET /prefix) and every assigned prefix (GET /prefix/all)", async () => {
     expect((await call(sim, "GET", `${API}/prefix`, { token: admin })).body).toEqual([{ prefix: "leverandor", owner_orgno: VENDOR }]);
-    expect((await call(sim, "GET", `${API}/prefix`, { token: otherAdmin })).body).toEqual([{ prefix: "andreleverandor", owner_orgno: OTHER }]);
+    expect((await call(sim, "GET", `${API}/prefix`, { token: otherAdmin })).body).toEqual([
+      { prefix: "andreleverandor", owner_orgno: OTHER },
+    ]);
     const all = (await call(sim, "GET", `${API}/prefix/all`, { token: admin })).body;
-    expect(all).toEqual(expect.arrayContaining([{ prefix: "leverandor", owner_orgno: VENDOR }, { prefix: "andreleverandor", owner_orgno: OTHER }]));
+    expect(all).toEqual(
+      expect.arrayContaining([
+        { prefix: "leverandor", owner_orgno: VENDOR },
+        { prefix: "andreleverandor", owner_orgno: OTHER },
+      ]),
+    );
     expectDigdirError(await call(sim, "GET", `${API}/prefix`), 401);
   });
 
@@ -225,10 +248,24 @@ describe("scope CRUD", () => {
     const scope = await createScope(admin, { at_max_age: 60, visibility: "PRIVATE" });
     const put = await call(sim, "PUT", `${API}/scopes${q(scope.name)}`, { token: admin, json: { description: "Changed" } });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ name: scope.name, description: "Changed", visibility: "PUBLIC", active: true, created: scope.created });
+    expect(put.body).toMatchObject({
+      name: scope.name,
+      description: "Changed",
+      visibility: "PUBLIC",
+      active: true,
+      created: scope.created,
+    });
     expect(put.body).not.toHaveProperty("at_max_age");
-    expectDigdirError(await call(sim, "PUT", `${API}/scopes${q(scope.name)}`, { token: admin, json: { description: "x", subscope: "other" } }), 400, "subscope");
-    expectDigdirError(await call(sim, "PUT", `${API}/scopes${q(scope.name)}`, { token: admin, json: { description: "x", prefix: "andreleverandor" } }), 400, "prefix");
+    expectDigdirError(
+      await call(sim, "PUT", `${API}/scopes${q(scope.name)}`, { token: admin, json: { description: "x", subscope: "other" } }),
+      400,
+      "subscope",
+    );
+    expectDigdirError(
+      await call(sim, "PUT", `${API}/scopes${q(scope.name)}`, { token: admin, json: { description: "x", prefix: "andreleverandor" } }),
+      400,
+      "prefix",
+    );
     expectDigdirError(await call(sim, "PUT", `${API}/scopes${q(scope.name)}`, { token: admin, json: {} }), 400, "description");
   });
 
@@ -254,7 +291,11 @@ describe("scope CRUD", () => {
       ["GET", `${API}/scopes/access`],
       ["PUT", `${API}/scopes/access/${OTHER}`],
     ] as const) {
-      expectDigdirError(await call(sim, method, path, { token: admin, json: method === "PUT" ? { description: "x" } : undefined }), 400, "scope");
+      expectDigdirError(
+        await call(sim, method, path, { token: admin, json: method === "PUT" ? { description: "x" } : undefined }),
+        400,
+        "scope",
+      );
     }
   });
 
@@ -271,7 +312,11 @@ describe("scope CRUD", () => {
   });
 
   it("answers 415 for a body that is not JSON", async () => {
-    const r = await call(sim, "POST", `${API}/scopes`, { token: admin, headers: { "content-type": "text/plain" }, json: { prefix: "leverandor" } });
+    const r = await call(sim, "POST", `${API}/scopes`, {
+      token: admin,
+      headers: { "content-type": "text/plain" },
+      json: { prefix: "leverandor" },
+    });
     expectDigdirError(r, 415);
   });
 });
@@ -317,7 +362,13 @@ describe("access lists", () => {
     const scope = await createScope(admin);
     const r = await grant(admin, scope.name, OTHER);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ scope: scope.name, prefix: "leverandor", consumer_orgno: OTHER, owner_orgno: VENDOR, state: "APPROVED" });
+    expect(r.body).toMatchObject({
+      scope: scope.name,
+      prefix: "leverandor",
+      consumer_orgno: OTHER,
+      owner_orgno: VENDOR,
+      state: "APPROVED",
+    });
     expect(r.body.created).toBe(r.body.last_updated);
     const again = await grant(admin, scope.name, OTHER);
     expect(again.status).toBe(200);
@@ -331,7 +382,12 @@ describe("access lists", () => {
     expect(mine.body).toContainEqual(r.body);
     // The seed's consumable scopes show as access Digdir granted.
     expect(mine.body).toContainEqual(
-      expect.objectContaining({ scope: "krr:global/kontaktinformasjon.read", consumer_orgno: OTHER, owner_orgno: CATALOGUE_OWNER, state: "APPROVED" }),
+      expect.objectContaining({
+        scope: "krr:global/kontaktinformasjon.read",
+        consumer_orgno: OTHER,
+        owner_orgno: CATALOGUE_OWNER,
+        state: "APPROVED",
+      }),
     );
     expect(mine.body.every((row: any) => row.consumer_orgno === OTHER)).toBe(true);
   });
@@ -404,7 +460,10 @@ describe("scopes at the token endpoint", () => {
     const read = await call(sim, "GET", `${CLIENTS}/${client.client_id}`, { token: otherAdmin });
     expect(read.body.scopes).toEqual([scope.name]);
     const { created: _c, last_updated: _l, ...body } = read.body;
-    expect((await call(sim, "PUT", `${CLIENTS}/${client.client_id}`, { token: otherAdmin, json: { ...body, description: "still here" } })).status).toBe(200);
+    expect(
+      (await call(sim, "PUT", `${CLIENTS}/${client.client_id}`, { token: otherAdmin, json: { ...body, description: "still here" } }))
+        .status,
+    ).toBe(200);
 
     await grant(admin, scope.name, OTHER);
     expect((await tokenWith(client.client_id, scope.name)).status).toBe(200);
@@ -412,7 +471,11 @@ describe("scopes at the token endpoint", () => {
 
   it("the owner of a scope needs a grant of its own to use it", async () => {
     const scope = await createScope(admin);
-    expectDigdirError(await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ scopes: [scope.name] }) }), 400, "scopes");
+    expectDigdirError(
+      await call(sim, "POST", CLIENTS, { token: admin, json: maskinportenClientBody({ scopes: [scope.name] }) }),
+      400,
+      "scopes",
+    );
     await grant(admin, scope.name, VENDOR);
     const client = await consumerClient(admin, [scope.name]);
     expect((await tokenWith(client.client_id, scope.name)).status).toBe(200);
@@ -423,7 +486,9 @@ describe("scopes at the token endpoint", () => {
     const client = await consumerClient(otherAdmin, [scope.name]);
     expect((await tokenWith(client.client_id, scope.name)).status).toBe(200);
     const { created: _c, last_updated: _l, ...rest } = scope;
-    expect((await call(sim, "PUT", `${API}/scopes${q(scope.name)}`, { token: admin, json: { ...rest, accessible_for_all: false } })).status).toBe(200);
+    expect(
+      (await call(sim, "PUT", `${API}/scopes${q(scope.name)}`, { token: admin, json: { ...rest, accessible_for_all: false } })).status,
+    ).toBe(200);
     expect((await tokenWith(client.client_id, scope.name)).body.error_description).toMatch(/^MP-250/);
   });
 
@@ -482,7 +547,9 @@ describe("scopes at the token endpoint", () => {
     const capped = await createScope(admin, { at_max_age: 30 });
     const looser = await createScope(admin, { at_max_age: 90 });
     for (const s of [capped, looser]) await grant(admin, s.name, OTHER);
-    const client = await consumerClient(otherAdmin, [capped.name, looser.name, "krr:global/kontaktinformasjon.read"], { access_token_lifetime: 300 });
+    const client = await consumerClient(otherAdmin, [capped.name, looser.name, "krr:global/kontaktinformasjon.read"], {
+      access_token_lifetime: 300,
+    });
 
     const both = await tokenWith(client.client_id, `${capped.name} ${looser.name}`);
     expect(both.status).toBe(200);
@@ -498,7 +565,9 @@ describe("GET /delegationsources", () => {
   it("needs no token and names Altinn with the issuer a scope may carry as delegation_source", async () => {
     const r = await call(sim, "GET", `${API}/delegationsources`);
     expect(r.status).toBe(200);
-    expect(r.body).toEqual([{ name: "altinn", issuer: "https://tt02.altinn.no/", created: expect.any(String), last_updated: expect.any(String) }]);
+    expect(r.body).toEqual([
+      { name: "altinn", issuer: "https://tt02.altinn.no/", created: expect.any(String), last_updated: expect.any(String) },
+    ]);
     const scope = await createScope(admin, { delegation_source: r.body[0].issuer });
     expect(scope.delegation_source).toBe("https://tt02.altinn.no/");
   });
@@ -516,7 +585,10 @@ describe("state", () => {
     let name: string;
     try {
       const token = await adminToken(first);
-      const created = await call(first, "POST", `${API}/scopes`, { token, json: { prefix: "leverandor", subscope: "kept.read", description: "kept" } });
+      const created = await call(first, "POST", `${API}/scopes`, {
+        token,
+        json: { prefix: "leverandor", subscope: "kept.read", description: "kept" },
+      });
       name = created.body.name;
       expect((await call(first, "PUT", `${API}/scopes/access/${OTHER}${q(name)}`, { token })).status).toBe(200);
     } finally {
@@ -526,7 +598,9 @@ describe("state", () => {
     try {
       const token = await adminToken(second);
       expect((await call(second, "GET", `${API}/scopes${q(name)}`, { token })).status).toBe(200);
-      expect((await call(second, "GET", `${API}/scopes/access${q(name)}`, { token })).body).toEqual([expect.objectContaining({ consumer_orgno: OTHER, state: "APPROVED" })]);
+      expect((await call(second, "GET", `${API}/scopes/access${q(name)}`, { token })).body).toEqual([
+        expect.objectContaining({ consumer_orgno: OTHER, state: "APPROVED" }),
+      ]);
       expect((await call(second, "POST", "/_sim/reset")).status).toBe(200);
       expect((await call(second, "GET", `${API}/scopes?inactive=true`, { token })).body).toEqual([]);
     } finally {
@@ -544,9 +618,11 @@ describe("seed", () => {
     } finally {
       await seeded.close();
     }
-    await expect(start({ seed: { organisations: [{ orgNo: "310000019", name: "Kunde En AS", scopePrefixes: ["leverandor"] }] } })).rejects.toThrow(
-      /prefix "leverandor" is assigned to both 991825827 and 310000019/,
+    await expect(
+      start({ seed: { organisations: [{ orgNo: "310000019", name: "Kunde En AS", scopePrefixes: ["leverandor"] }] } }),
+    ).rejects.toThrow(/prefix "leverandor" is assigned to both 991825827 and 310000019/);
+    await expect(start({ seed: { scopes: [{ name: "leverandor:seeded.read" }] } })).rejects.toThrow(
+      /uses the prefix "leverandor" of organisation 991825827/,
     );
-    await expect(start({ seed: { scopes: [{ name: "leverandor:seeded.read" }] } })).rejects.toThrow(/uses the prefix "leverandor" of organisation 991825827/);
   });
 });

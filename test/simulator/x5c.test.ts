@@ -5,7 +5,19 @@ import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
 import { SignJWT, importPKCS8 } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, advanceClock, createClient, decodeJwtPayload, newRsaKey, postGrant, registerKeys, simNow, start, VENDOR, type Sim } from "./helpers";
+import {
+  adminToken,
+  advanceClock,
+  createClient,
+  decodeJwtPayload,
+  newRsaKey,
+  postGrant,
+  registerKeys,
+  simNow,
+  start,
+  VENDOR,
+  type Sim,
+} from "./helpers";
 
 // Business-certificate (x5c) grants, as real admin clients use them. Throw-away self-signed certificates are
 // made with openssl in a temporary directory at test time; no key material is kept.
@@ -22,7 +34,9 @@ let certs: Record<"vendor" | "vendorByOrgId" | "customer", Cert>;
 function makeCert(name: string, subject: string): Cert {
   const key = join(dir, `${name}.key`);
   const crt = join(dir, `${name}.crt`);
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt, "-days", "2", "-subj", subject], { stdio: "ignore" });
+  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt, "-days", "2", "-subj", subject], {
+    stdio: "ignore",
+  });
   const cert = new X509Certificate(readFileSync(crt));
   return { x5c: [cert.raw.toString("base64")], keyPem: readFileSync(key, "utf8") };
 }
@@ -43,7 +57,14 @@ afterAll(async () => {
 
 async function certGrant(clientId: string, cert: Cert, signingPem = cert.keyPem, x5c: unknown = cert.x5c) {
   const now = await simNow(sim);
-  const assertion = await new SignJWT({ aud: sim.bootstrap.issuer, iss: clientId, scope: "krr:global/kontaktinformasjon.read", iat: now, exp: now + 60, jti: crypto.randomUUID() })
+  const assertion = await new SignJWT({
+    aud: sim.bootstrap.issuer,
+    iss: clientId,
+    scope: "krr:global/kontaktinformasjon.read",
+    iat: now,
+    exp: now + 60,
+    jti: crypto.randomUUID(),
+  })
     .setProtectedHeader({ alg: "RS256", x5c } as never)
     .sign(await importPKCS8(signingPem, "RS256"));
   return postGrant(sim, assertion);

@@ -21,7 +21,10 @@ function project(opts: { compiled: boolean; sourceNewer?: boolean; buildInfoHash
     mkdirSync(path.join(dir, "dist", "providers"), { recursive: true });
     writeFileSync(path.join(dir, "dist", "providers", "runtime.js"), "exports.kinds = [];\n");
     const version = opts.buildInfoHash === "other" ? "0".repeat(64) : createHash("sha256").update(text).digest("hex");
-    writeFileSync(path.join(dir, "dist", ".tsbuildinfo-build"), JSON.stringify({ fileNames: ["../providers/runtime.ts"], fileInfos: [{ version }] }));
+    writeFileSync(
+      path.join(dir, "dist", ".tsbuildinfo-build"),
+      JSON.stringify({ fileNames: ["../providers/runtime.ts"], fileInfos: [{ version }] }),
+    );
   }
   const past = new Date(Date.now() - 60_000);
   const future = new Date(Date.now() + 60_000);
@@ -71,9 +74,24 @@ describe("the program's check of the compiled providers", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "build-check-git-"));
     cpSync(path.join(root, "providers"), path.join(dir, "providers"), { recursive: true });
     cpSync(path.join(root, "tsconfig.json"), path.join(dir, "tsconfig.json"));
-    writeFileSync(path.join(dir, "tsconfig.build.json"), JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { noEmit: false, incremental: true, tsBuildInfoFile: "dist/.tsbuildinfo-build", rootDir: ".", types: ["node"], typeRoots: [path.join(root, "node_modules/@types")] }, include: ["providers"] }));
+    writeFileSync(
+      path.join(dir, "tsconfig.build.json"),
+      JSON.stringify({
+        extends: "./tsconfig.json",
+        compilerOptions: {
+          noEmit: false,
+          incremental: true,
+          tsBuildInfoFile: "dist/.tsbuildinfo-build",
+          rootDir: ".",
+          types: ["node"],
+          typeRoots: [path.join(root, "node_modules/@types")],
+        },
+        include: ["providers"],
+      }),
+    );
     symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.no", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.email=t@example.no", "-c", "user.name=t", ...args], { cwd: dir, stdio: "pipe" });
     git("init", "-q");
     git("add", "providers");
     git("commit", "-qm", "providers");

@@ -37,20 +37,47 @@ const header = "orgNo,name,externalRef,rights,accessPackages";
 
 /** Each mistake, and exactly the problems it gives, at the CSV's own line and column. */
 const catalogue: Array<{ what: string; csv: string | undefined; expect: string[] }> = [
-  { what: "a file that does not exist", csv: undefined, expect: ["stacks/customers.csv:1:1 cannot read the customers file (no such file)"] },
-  { what: "an empty file", csv: "", expect: ["stacks/customers.csv:1:1 the file is empty: it needs a header row naming its columns (orgNo,name,externalRef,rights,accessPackages), then one customer a line"] },
-  { what: "no header row", csv: "310000027,Snekkeriet AS,,,\n", expect: ["stacks/customers.csv:1:1 the first row is a customer, not a header: add a header row first (orgNo,name,externalRef,rights,accessPackages)"] },
+  {
+    what: "a file that does not exist",
+    csv: undefined,
+    expect: ["stacks/customers.csv:1:1 cannot read the customers file (no such file)"],
+  },
+  {
+    what: "an empty file",
+    csv: "",
+    expect: [
+      "stacks/customers.csv:1:1 the file is empty: it needs a header row naming its columns (orgNo,name,externalRef,rights,accessPackages), then one customer a line",
+    ],
+  },
+  {
+    what: "no header row",
+    csv: "310000027,Snekkeriet AS,,,\n",
+    expect: [
+      "stacks/customers.csv:1:1 the first row is a customer, not a header: add a header row first (orgNo,name,externalRef,rights,accessPackages)",
+    ],
+  },
   {
     what: "an unknown and a repeated column",
     csv: "orgNo,navn,colour,name\n310000027,Snekkeriet AS,red,Snekkeriet\n",
-    expect: ['stacks/customers.csv:1:12 unknown column "colour"; the columns are orgNo, name, externalRef, rights, accessPackages (a header row first)', "stacks/customers.csv:1:19 the column name is named twice (first at column 7): remove one"],
+    expect: [
+      'stacks/customers.csv:1:12 unknown column "colour"; the columns are orgNo, name, externalRef, rights, accessPackages (a header row first)',
+      "stacks/customers.csv:1:19 the column name is named twice (first at column 7): remove one",
+    ],
   },
   {
     what: "a misspelt column",
     csv: "orgNo,externalRefs\n310000027,x\n",
-    expect: ['stacks/customers.csv:1:7 unknown column "externalRefs": did you mean externalRef?; the columns are orgNo, name, externalRef, rights, accessPackages (a header row first)'],
+    expect: [
+      'stacks/customers.csv:1:7 unknown column "externalRefs": did you mean externalRef?; the columns are orgNo, name, externalRef, rights, accessPackages (a header row first)',
+    ],
   },
-  { what: "no orgNo column", csv: "name,rights\nSnekkeriet AS,\n", expect: ["stacks/customers.csv:1:1 no orgNo column: the header row must name the customers' organisation numbers (orgNo), e.g. orgNo,name,externalRef,rights,accessPackages"] },
+  {
+    what: "no orgNo column",
+    csv: "name,rights\nSnekkeriet AS,\n",
+    expect: [
+      "stacks/customers.csv:1:1 no orgNo column: the header row must name the customers' organisation numbers (orgNo), e.g. orgNo,name,externalRef,rights,accessPackages",
+    ],
+  },
   {
     what: "rows with too many and too few cells",
     csv: `${header}\n310000027,Snekkeriet, AS,,,\n310000035,Borettslaget\n`,
@@ -62,7 +89,10 @@ const catalogue: Array<{ what: string; csv: string | undefined; expect: string[]
   {
     what: "an unclosed quote, and a quote inside an unquoted cell",
     csv: `${header}\n310000027,Snekke"riet,,,\n310000035,"Borettslaget\n`,
-    expect: ['stacks/customers.csv:2:17 a quote inside an unquoted cell: put the whole cell in quotes and write "" for the quote', 'stacks/customers.csv:3:11 a quoted cell is not closed: end it with ", and write "" for a quote inside it'],
+    expect: [
+      'stacks/customers.csv:2:17 a quote inside an unquoted cell: put the whole cell in quotes and write "" for the quote',
+      'stacks/customers.csv:3:11 a quoted cell is not closed: end it with ", and write "" for a quote inside it',
+    ],
   },
   {
     what: "organisation numbers: a wrong check digit, too short, missing",
@@ -79,7 +109,9 @@ const catalogue: Array<{ what: string; csv: string | undefined; expect: string[]
     expect: [
       expect.stringMatching(/^stacks\/customers\.csv:2:14 rights\[1\]: ikke-tilbudt is not among the system's rights/),
       expect.stringMatching(/^stacks\/customers\.csv:3:13 externalRef: "avd\/bergen" contains/),
-      expect.stringMatching(/^stacks\/customers\.csv:3:25 accessPackages\[0\]: urn:altinn:accesspackage:ukjent-pakke is not among the system's access packages/),
+      expect.stringMatching(
+        /^stacks\/customers\.csv:3:25 accessPackages\[0\]: urn:altinn:accesspackage:ukjent-pakke is not among the system's access packages/,
+      ),
     ] as unknown as string[],
   },
   {
@@ -104,10 +136,17 @@ describe("customers from a CSV file: every problem at its file:line:col", () => 
     const csv = `\uFEFFOrgNo,Name,externalRef,rights,accessPackages\r\n310000027,"Snekkeriet ""Nord"" AS",,,\r\n\r\n310000035,"Borettslag, Bergen",avd-bergen,ske-krav-og-betalinger ske-innrapportering-boligselskap,skattegrunnlag\r\n`;
     const { problems, plan } = validate(csv);
     expect(problems).toEqual([]);
-    expect(plan.requests.map((r) => ({ name: r.name, customer: r.customer, own: r.own, rights: (r.args.rights as unknown[]).length }))).toEqual([
+    expect(
+      plan.requests.map((r) => ({ name: r.name, customer: r.customer, own: r.own, rights: (r.args.rights as unknown[]).length })),
+    ).toEqual([
       { name: "smartcloud/310000019", customer: { orgNo: "310000019", name: "Bakeriet AS" }, own: [], rights: 1 },
       { name: "smartcloud/310000027", customer: { orgNo: "310000027", name: 'Snekkeriet "Nord" AS' }, own: [], rights: 1 },
-      { name: "smartcloud/310000035/avd-bergen", customer: { orgNo: "310000035", name: "Borettslag, Bergen" }, own: ["externalRef", "rights", "accessPackages"], rights: 2 },
+      {
+        name: "smartcloud/310000035/avd-bergen",
+        customer: { orgNo: "310000035", name: "Borettslag, Bergen" },
+        own: ["externalRef", "rights", "accessPackages"],
+        rights: 2,
+      },
     ]);
     const shards = planShards(plan);
     const keys = shards.flatMap((s) => Object.keys(s.args.customers as object)).sort();
@@ -115,8 +154,10 @@ describe("customers from a CSV file: every problem at its file:line:col", () => 
   });
 
   test("a group without customers or a file is refused", () => {
-    const yaml = stackYaml.replace(/    customers:\n.*\n    customersFile: customers.csv/, "    integrationTitle: x");
-    expect(validate(undefined, yaml).problems.map(formatProblem)).toEqual(["stacks/dev.yaml:9:3 requests.smartcloud: a group needs `customers:` (a list), `customersFile:` (a CSV file beside the stack file), or both"]);
+    const yaml = stackYaml.replace(/ {4}customers:\n.*\n {4}customersFile: customers.csv/, "    integrationTitle: x");
+    expect(validate(undefined, yaml).problems.map(formatProblem)).toEqual([
+      "stacks/dev.yaml:9:3 requests.smartcloud: a group needs `customers:` (a list), `customersFile:` (a CSV file beside the stack file), or both",
+    ]);
   });
 
   test("promotion compares the customers of both files, not their file names", () => {

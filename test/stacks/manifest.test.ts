@@ -20,7 +20,17 @@ function plan(yaml: string, environment: "test" | "prod" = "test"): StackPlan {
   return plan;
 }
 
-const base = (o: { protect?: boolean; customers?: string; consumers?: string; kid?: string; extraSystem?: boolean; systemId?: string; rights?: string } = {}) => `
+const base = (
+  o: {
+    protect?: boolean;
+    customers?: string;
+    consumers?: string;
+    kid?: string;
+    extraSystem?: boolean;
+    systemId?: string;
+    rights?: string;
+  } = {},
+) => `
 organisation: { orgNo: "991825827" }
 clients:
   smartcloud:
@@ -64,8 +74,14 @@ describe("what a run does that a reviewer must know", () => {
   });
 
   test("a removed accepted request: the customer's system user stays; a removed request still New: nothing to warn of", () => {
-    const c = consequences(lastRun(base(), { "smartcloud/310000019": "Accepted", "smartcloud/310000027": "New" }), plan(base({ customers: "[]" })), "stacks/dev.yaml");
-    expect(messages(c)).toEqual(["(stack): the request to 310000019 for smartcloud is deleted, but 310000019's system user stays in Altinn: only the customer can delete it"]);
+    const c = consequences(
+      lastRun(base(), { "smartcloud/310000019": "Accepted", "smartcloud/310000027": "New" }),
+      plan(base({ customers: "[]" })),
+      "stacks/dev.yaml",
+    );
+    expect(messages(c)).toEqual([
+      "(stack): the request to 310000019 for smartcloud is deleted, but 310000019's system user stays in Altinn: only the customer can delete it",
+    ]);
   });
 
   test("changed rights of an accepted request send the customer a change request, said on that request", () => {
@@ -81,7 +97,9 @@ describe("what a run does that a reviewer must know", () => {
 
   test("a removed system: its id is used up forever", () => {
     const c = consequences(lastRun(base()), plan(base({ extraSystem: false }).replace(/systems:[\s\S]*$/, "")), "stacks/dev.yaml");
-    expect(messages(c)).toContain("(stack): system smartcloud is deleted: Altinn never releases a system id, so 991825827_smartcloud can never be registered again");
+    expect(messages(c)).toContain(
+      "(stack): system smartcloud is deleted: Altinn never releases a system id, so 991825827_smartcloud can never be registered again",
+    );
   });
 
   test("a changed system id: the old one is used up, said on the system", () => {
@@ -93,12 +111,20 @@ describe("what a run does that a reviewer must know", () => {
 
   test("a key id no longer declared: the key set is replaced, said on the key set", () => {
     const c = consequences(lastRun(base()), plan(base({ kid: "k2" })), "stacks/dev.yaml");
-    expect(messages(c)).toEqual(["ClientKeys::smartcloud: the key set of client smartcloud is replaced: key k1 is removed from Digdir, and tokens signed with it are refused from then on"]);
+    expect(messages(c)).toEqual([
+      "ClientKeys::smartcloud: the key set of client smartcloud is replaced: key k1 is removed from Digdir, and tokens signed with it are refused from then on",
+    ]);
   });
 
   test("a new consumer that is another organisation is a grant to warn of; the organisation's own grant is not", () => {
-    const c = consequences(lastRun(base({ consumers: "[]" })), plan(base({ consumers: `["991825827", { orgNo: "974761076", name: Partner AS }]` })), "stacks/dev.yaml");
-    expect(messages(c)).toEqual(["ScopeAccess::regnskap/974761076: leverandor:regnskap.read is granted to another organisation, 974761076 (Partner AS): its clients can get tokens for the scope"]);
+    const c = consequences(
+      lastRun(base({ consumers: "[]" })),
+      plan(base({ consumers: `["991825827", { orgNo: "974761076", name: Partner AS }]` })),
+      "stacks/dev.yaml",
+    );
+    expect(messages(c)).toEqual([
+      "ScopeAccess::regnskap/974761076: leverandor:regnskap.read is granted to another organisation, 974761076 (Partner AS): its clients can get tokens for the scope",
+    ]);
   });
 
   test("a stack deployed before manifests: nothing is known, nothing is said or refused", () => {
@@ -109,21 +135,36 @@ describe("what a run does that a reviewer must know", () => {
   test("the manifest read back from the outputs is the one written", () => {
     const m = lastRun(base({ protect: true }), { "smartcloud/310000019": "Accepted" });
     expect(manifestFrom(JSON.parse(JSON.stringify({ manifest: m })))).toEqual(m);
-    expect(m.requests["smartcloud/310000019"]).toEqual({ system: "smartcloud", customer: "310000019", rights: ["ske-krav-og-betalinger"], accessPackages: [], status: "Accepted" });
+    expect(m.requests["smartcloud/310000019"]).toEqual({
+      system: "smartcloud",
+      customer: "310000019",
+      rights: ["ske-krav-og-betalinger"],
+      accessPackages: [],
+      status: "Accepted",
+    });
     expect(m.systems.smartcloud).toEqual({ systemId: "991825827_smartcloud", protect: true });
   });
 });
 
 describe("protection holds before anything changes", () => {
   test("a protected system removed from the file is refused, naming it and how to lift its protection", () => {
-    const c = consequences(lastRun(base({ protect: true })), plan(base({ protect: true, extraSystem: false }).replace(/systems:[\s\S]*$/, "")), "stacks/prod.yaml");
+    const c = consequences(
+      lastRun(base({ protect: true })),
+      plan(base({ protect: true, extraSystem: false }).replace(/systems:[\s\S]*$/, "")),
+      "stacks/prod.yaml",
+    );
     expect(c.refusals).toEqual([
       "system smartcloud (991825827_smartcloud) is protected, and stacks/prod.yaml no longer declares it (removing it deletes its requests, then the system): Pulumi would delete what depends on it first and only then refuse, leaving the change half done. To do it on purpose: set `protect: false` on systems.smartcloud in stacks/prod.yaml (declare the entry again if you removed it), run `pulumi up`, then make the change.",
     ]);
   });
 
   test("with protect: false declared first, the next run may remove it", () => {
-    const lifted = lastRun(base({ protect: true }).replace(/(rights: \[ske-krav-og-betalinger, ske-innrapportering-boligselskap\]\n\s+clients: \[smartcloud\]\n\s+)protect: true/, "$1protect: false"));
+    const lifted = lastRun(
+      base({ protect: true }).replace(
+        /(rights: \[ske-krav-og-betalinger, ske-innrapportering-boligselskap\]\n\s+clients: \[smartcloud\]\n\s+)protect: true/,
+        "$1protect: false",
+      ),
+    );
     expect(lifted.systems.smartcloud!.protect).toBeUndefined();
     const c = consequences(lifted, plan(base({ protect: true, extraSystem: false }).replace(/systems:[\s\S]*$/, "")), "stacks/prod.yaml");
     expect(c.refusals).toEqual([]);
@@ -133,11 +174,15 @@ describe("protection holds before anything changes", () => {
     const was = lastRun(base({ protect: true, consumers: `["991825827", "974761076"]` }));
     const keysRemoved = base({ protect: true, consumers: `["991825827", "974761076"]` }).replace(/\n\s+keys: .*/, "");
     expect(consequences(was, plan(keysRemoved), "stacks/prod.yaml").refusals).toEqual([
-      expect.stringMatching(/^the key set of client smartcloud is protected, and stacks\/prod.yaml no longer declares its keys .* set `protect: false` on clients.smartcloud in stacks\/prod.yaml/),
+      expect.stringMatching(
+        /^the key set of client smartcloud is protected, and stacks\/prod.yaml no longer declares its keys .* set `protect: false` on clients.smartcloud in stacks\/prod.yaml/,
+      ),
     ]);
     const grantRemoved = base({ protect: true, consumers: `["991825827"]` });
     expect(consequences(was, plan(grantRemoved), "stacks/prod.yaml").refusals).toEqual([
-      expect.stringMatching(/^the grant of leverandor:regnskap.read to 974761076 is protected, .* set `\{ orgNo: "974761076", protect: false \}` as its entry under apiScopes.regnskap.consumers/),
+      expect.stringMatching(
+        /^the grant of leverandor:regnskap.read to 974761076 is protected, .* set `\{ orgNo: "974761076", protect: false \}` as its entry under apiScopes.regnskap.consumers/,
+      ),
     ]);
     const m = structuredClone(was);
     m.clients.smartcloud!.kind = "KrrClient";

@@ -16,10 +16,35 @@ const before = {
     manifest: { time: "2026-12-01T00:00:00Z" },
     resources: [
       { urn: stackUrn, type: "pulumi:pulumi:Stack", custom: false, outputs: { requests: { "smartcloud/310000019": { status: "New" } } } },
-      { urn: urn("System", "smartcloud"), type: "pulumi-nodejs:dynamic/altinn:System", custom: true, id: "991825827_smartcloud", parent: stackUrn },
-      { urn: urn("SystemUserRequest", "smartcloud/310000019"), type: "pulumi-nodejs:dynamic/altinn:SystemUserRequest", custom: true, id: "991825827_smartcloud/310000019/310000019", parent: stackUrn, dependencies: [urn("System", "smartcloud")] },
-      { urn: urn("SystemUserRequest", "smartcloud/310000027"), type: "pulumi-nodejs:dynamic/altinn:SystemUserRequest", custom: true, id: "991825827_smartcloud/310000027/310000027", parent: stackUrn },
-      { urn: urn("AgentSystemUserRequest", "regnskap/310000043"), type: "pulumi-nodejs:dynamic/altinn:AgentSystemUserRequest", custom: true, id: "991825827_regnskap/310000043/310000043", parent: stackUrn },
+      {
+        urn: urn("System", "smartcloud"),
+        type: "pulumi-nodejs:dynamic/altinn:System",
+        custom: true,
+        id: "991825827_smartcloud",
+        parent: stackUrn,
+      },
+      {
+        urn: urn("SystemUserRequest", "smartcloud/310000019"),
+        type: "pulumi-nodejs:dynamic/altinn:SystemUserRequest",
+        custom: true,
+        id: "991825827_smartcloud/310000019/310000019",
+        parent: stackUrn,
+        dependencies: [urn("System", "smartcloud")],
+      },
+      {
+        urn: urn("SystemUserRequest", "smartcloud/310000027"),
+        type: "pulumi-nodejs:dynamic/altinn:SystemUserRequest",
+        custom: true,
+        id: "991825827_smartcloud/310000027/310000027",
+        parent: stackUrn,
+      },
+      {
+        urn: urn("AgentSystemUserRequest", "regnskap/310000043"),
+        type: "pulumi-nodejs:dynamic/altinn:AgentSystemUserRequest",
+        custom: true,
+        id: "991825827_regnskap/310000043/310000043",
+        parent: stackUrn,
+      },
     ],
   },
 };
@@ -27,7 +52,11 @@ const before = {
 describe("migrating a stack to request groups", () => {
   test("drops every per-customer request from the state, keeps the rest, and marks the stack", () => {
     const { deployment, dropped } = migrateDeployment(structuredClone(before));
-    expect(dropped).toEqual([urn("SystemUserRequest", "smartcloud/310000019"), urn("SystemUserRequest", "smartcloud/310000027"), urn("AgentSystemUserRequest", "regnskap/310000043")]);
+    expect(dropped).toEqual([
+      urn("SystemUserRequest", "smartcloud/310000019"),
+      urn("SystemUserRequest", "smartcloud/310000027"),
+      urn("AgentSystemUserRequest", "regnskap/310000043"),
+    ]);
     expect(deployment.deployment.resources!.map((r) => r.urn)).toEqual([stackUrn, urn("System", "smartcloud")]);
     expect(deployment.deployment.resources![0]!.outputs).toMatchObject({ requestGroups: true });
     expect(deployment.deployment.manifest).toEqual(before.deployment.manifest);
@@ -39,7 +68,10 @@ describe("migrating a stack to request groups", () => {
     writeFileSync(path.join(root, "exported.json"), JSON.stringify(before));
     // A stand-in for the CLI that records its calls: `stack export` answers the state, `stack import` keeps the file.
     const fake = path.join(root, "pulumi");
-    writeFileSync(fake, `#!/bin/sh\necho "$@" >> "${root}/calls"\ncase "$1 $2" in\n  "stack export") cat "${root}/exported.json" ;;\n  "stack import") cp "$4" "${root}/imported.json" ;;\nesac\n`);
+    writeFileSync(
+      fake,
+      `#!/bin/sh\necho "$@" >> "${root}/calls"\ncase "$1 $2" in\n  "stack export") cat "${root}/exported.json" ;;\n  "stack import") cp "$4" "${root}/imported.json" ;;\nesac\n`,
+    );
     chmodSync(fake, 0o755);
     const out: string[] = [];
     expect(migrateMain(["--stack", "dev", "--dry-run"], (l) => out.push(l), fake, root)).toBe(0);
@@ -55,9 +87,17 @@ describe("migrating a stack to request groups", () => {
     const root = mkdtempSync(path.join(tmpdir(), "migrate-program-"));
     mkdirSync(path.join(root, "stacks"));
     writeFileSync(path.join(root, "stacks", "dev.yaml"), ['organisation: { orgNo: "991825827" }'].join("\n"));
-    const run = (outputs: Record<string, unknown>) => () => runStack({ stack: "dev", root, config: { get: () => undefined }, skipBuildCheck: true, warn: () => {}, last: { outputs } });
-    await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: () => ({}) }, "pulumi-digdir", "dev", false);
-    expect(run({ requests: { "smartcloud/310000019": { status: "New" } }, manifest: {} })).toThrow(/npm run migrate-requests -- --stack dev/);
+    const run = (outputs: Record<string, unknown>) => () =>
+      runStack({ stack: "dev", root, config: { get: () => undefined }, skipBuildCheck: true, warn: () => {}, last: { outputs } });
+    await pulumi.runtime.setMocks(
+      { newResource: (a) => ({ id: a.name, state: a.inputs }), call: () => ({}) },
+      "pulumi-digdir",
+      "dev",
+      false,
+    );
+    expect(run({ requests: { "smartcloud/310000019": { status: "New" } }, manifest: {} })).toThrow(
+      /npm run migrate-requests -- --stack dev/,
+    );
     expect(run({ requests: { "smartcloud/310000019": { status: "New" } }, requestGroups: true })).not.toThrow();
     expect(run({})).not.toThrow();
   });

@@ -46,7 +46,14 @@ const short = (urn: string) => {
 /** How many resources a plan declares: what the program must register. */
 function resourceCount(plan: StackPlan): number {
   const consumers = plan.apiScopes.reduce((n, s) => n + s.consumers.length, 0);
-  return plan.clients.length + plan.clients.filter((c) => c.keySet).length + plan.apiScopes.length + consumers + plan.systems.length + planShards(plan).length;
+  return (
+    plan.clients.length +
+    plan.clients.filter((c) => c.keySet).length +
+    plan.apiScopes.length +
+    consumers +
+    plan.systems.length +
+    planShards(plan).length
+  );
 }
 
 /**
@@ -62,7 +69,8 @@ async function runUnderMocks(stack: string, config: Record<string, string>, prog
         if (/Client$/.test(args.type)) state.clientId = `${args.name}-id`;
         if (/:ApiScope$/.test(args.type)) Object.assign(state, { name: `${args.inputs.prefix}:${args.inputs.subscope}`, active: true });
         if (/:ScopeAccess$/.test(args.type)) state.state = "APPROVED";
-        if (/:IdportenClient$/.test(args.type) && /^client_secret_/.test(String(args.inputs.tokenEndpointAuthMethod))) state.clientSecret = `secret-of-${args.name}`;
+        if (/:IdportenClient$/.test(args.type) && /^client_secret_/.test(String(args.inputs.tokenEndpointAuthMethod)))
+          state.clientSecret = `secret-of-${args.name}`;
         if (/:ClientKeys$/.test(args.type)) {
           // What the provider answers: a generated key (its private JWK, the mock's "d", a secret output) after the declared ones.
           const declared = ((args.inputs.keys ?? []) as { kid: string }[]).map((k) => k.kid);
@@ -73,7 +81,9 @@ async function runUnderMocks(stack: string, config: Record<string, string>, prog
             currentKid: generated ?? declared.at(-1),
             expiresAt: Object.fromEntries(kids.map((k) => [k, "2027-01-01T00:00:00.000Z"])),
             nextStepAt: "2026-12-02T00:00:00.000Z",
-            ...(generated && { currentPrivateJwk: JSON.stringify({ kty: "RSA", kid: generated, n: "n", e: "AQAB", d: `private-d-of-${args.name}` }) }),
+            ...(generated && {
+              currentPrivateJwk: JSON.stringify({ kty: "RSA", kid: generated, n: "n", e: "AQAB", d: `private-d-of-${args.name}` }),
+            }),
           });
         }
         if (/RequestGroup$/.test(args.type)) {
@@ -83,12 +93,18 @@ async function runUnderMocks(stack: string, config: Record<string, string>, prog
             const orgNo = key.split("/")[0]!;
             requests[key] = { requestId: `${args.name}:${key}`, status: mockStatus[orgNo] ?? "New", created: "2026-12-01T00:00:00Z" };
             // One accepted customer is asked to approve changed rights.
-            if (key === "310000019" && /:SystemUserRequestGroup$/.test(args.type)) Object.assign(requests[key]!, { systemUserId: "su-1", changeRequestId: "c1", changeRequestStatus: "New" });
+            if (key === "310000019" && /:SystemUserRequestGroup$/.test(args.type))
+              Object.assign(requests[key]!, { systemUserId: "su-1", changeRequestId: "c1", changeRequestStatus: "New" });
           }
           Object.assign(state, {
             requests,
             confirmUrlTemplate: `https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/${/Agent/.test(args.type) ? "agentrequest" : "request"}?id={id}&DONTCHOOSEREPORTEE=true`,
-            ...(/Agent/.test(args.type) ? {} : { changeRequestUrlTemplate: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id={id}&DONTCHOOSEREPORTEE=true" }),
+            ...(/Agent/.test(args.type)
+              ? {}
+              : {
+                  changeRequestUrlTemplate:
+                    "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id={id}&DONTCHOOSEREPORTEE=true",
+                }),
           });
         }
         // As the providers answer: a client's id is its client id, a scope's its name.
@@ -114,7 +130,9 @@ async function runUnderMocks(stack: string, config: Record<string, string>, prog
     return original(req, cb);
   };
   const outputs = program();
-  const settled = await new Promise<Record<string, unknown>>((resolve) => pulumi.output(outputs as unknown as Record<string, unknown>).apply((v) => resolve(v as Record<string, unknown>)));
+  const settled = await new Promise<Record<string, unknown>>((resolve) =>
+    pulumi.output(outputs as unknown as Record<string, unknown>).apply((v) => resolve(v as Record<string, unknown>)),
+  );
   for (let i = 0; registrations.length < expected && i < 200; i++) await new Promise((r) => setTimeout(r, 5));
   expect(registrations).toHaveLength(expected);
   return { registrations, outputs: settled, raw: outputs };
@@ -132,7 +150,9 @@ const kind = (r: Registration) => `${r.type.split(":").pop()}::${r.name}`;
 
 /** The stack's own program, and how many resources its file declares. */
 function stackRun(stack: string, config: Record<string, string>): Promise<Run> {
-  const { plan } = validateStackFile(path.join(root, "stacks", `${stack}.yaml`), { environment: config["digdir:environment"] as EnvironmentName });
+  const { plan } = validateStackFile(path.join(root, "stacks", `${stack}.yaml`), {
+    environment: config["digdir:environment"] as EnvironmentName,
+  });
   const program = () => runStack({ stack, root, config: { get: (k) => config[`digdir:${k}`] }, warn: () => {} });
   return runUnderMocks(stack, config, program, resourceCount(plan));
 }
@@ -189,20 +209,40 @@ describe("the dev stack under mocks", () => {
 
   test("a scope is registered with its declared fields, a grant with the scope's name and the consumer", () => {
     const inputs = (k: string) => run.registrations.find((r) => kind(r) === k)!.inputs;
-    expect(inputs("ApiScope::regnskap")).toMatchObject({ prefix: "smartcloud", subscope: "regnskap.read", description: "Les regnskapsdata i SmartCloud", visibility: "PRIVATE" });
+    expect(inputs("ApiScope::regnskap")).toMatchObject({
+      prefix: "smartcloud",
+      subscope: "regnskap.read",
+      description: "Les regnskapsdata i SmartCloud",
+      visibility: "PRIVATE",
+    });
     expect(inputs("ApiScope::regnskap")).not.toHaveProperty("consumers");
     expect(inputs("ScopeAccess::regnskap/974761076")).toMatchObject({ scope: "smartcloud:regnskap.read", consumerOrgNo: "974761076" });
-    expect(inputs("MaskinportenClient::smartcloud-regnskap").scopes).toEqual(["altinn:authentication/systemuser.request.read", "smartcloud:regnskap.read"]);
+    expect(inputs("MaskinportenClient::smartcloud-regnskap").scopes).toEqual([
+      "altinn:authentication/systemuser.request.read",
+      "smartcloud:regnskap.read",
+    ]);
   });
 
   test("generated keys: the settings are the key set's inputs, and no public key is declared", () => {
     const inputs = run.registrations.find((r) => kind(r) === "ClientKeys::smartcloud-regnskap")!.inputs;
-    expect(inputs).toMatchObject({ clientId: "smartcloud-regnskap-id", keys: [], generate: true, rotateAfterDays: 90, overlapDays: 7, verifyToken: true });
+    expect(inputs).toMatchObject({
+      clientId: "smartcloud-regnskap-id",
+      keys: [],
+      generate: true,
+      rotateAfterDays: 90,
+      overlapDays: 7,
+      verifyToken: true,
+    });
   });
 
   test("each key set's current kid, kids and expiry are outputs; a generated private key is a separate, secret output", async () => {
     expect(run.outputs.clientKeys).toEqual({
-      smartcloud: { currentKid: "smartcloud-dev-2025-11", kids: ["smartcloud-dev-2025-11"], expiresAt: { "smartcloud-dev-2025-11": "2027-01-01T00:00:00.000Z" }, nextStepAt: "2026-12-02T00:00:00.000Z" },
+      smartcloud: {
+        currentKid: "smartcloud-dev-2025-11",
+        kids: ["smartcloud-dev-2025-11"],
+        expiresAt: { "smartcloud-dev-2025-11": "2027-01-01T00:00:00.000Z" },
+        nextStepAt: "2026-12-02T00:00:00.000Z",
+      },
       "smartcloud-regnskap": {
         currentKid: "smartcloud-regnskap-generated-1",
         kids: ["smartcloud-regnskap-generated-1"],
@@ -214,7 +254,10 @@ describe("the dev stack under mocks", () => {
     // Named after ClientKeys' output (currentPrivateJwk), and under the earlier name `privateKeys` too.
     expect(Object.keys(run.raw.currentPrivateJwks)).toEqual(["smartcloud-regnskap"]);
     expect(await pulumi.isSecret(run.raw.currentPrivateJwks["smartcloud-regnskap"]!)).toBe(true);
-    expect(JSON.parse((run.outputs.currentPrivateJwks as Record<string, string>)["smartcloud-regnskap"]!)).toMatchObject({ kid: "smartcloud-regnskap-generated-1", d: "private-d-of-smartcloud-regnskap" });
+    expect(JSON.parse((run.outputs.currentPrivateJwks as Record<string, string>)["smartcloud-regnskap"]!)).toMatchObject({
+      kid: "smartcloud-regnskap-generated-1",
+      d: "private-d-of-smartcloud-regnskap",
+    });
     expect(run.outputs.privateKeys).toEqual(run.outputs.currentPrivateJwks);
     expect(await pulumi.isSecret(run.raw.privateKeys["smartcloud-regnskap"]!)).toBe(true);
     // Nothing private in any other output.
@@ -224,7 +267,9 @@ describe("the dev stack under mocks", () => {
   });
 
   test("each scope's name and its consumers' grants are outputs", () => {
-    expect(run.outputs.apiScopes).toEqual({ regnskap: { scope: "smartcloud:regnskap.read", consumers: { "991825827": "APPROVED", "974761076": "APPROVED" } } });
+    expect(run.outputs.apiScopes).toEqual({
+      regnskap: { scope: "smartcloud:regnskap.read", consumers: { "991825827": "APPROVED", "974761076": "APPROVED" } },
+    });
   });
 
   test("nothing is protected in a test environment", () => {
@@ -245,16 +290,39 @@ describe("the dev stack under mocks", () => {
   test("a group's shard holds the group's fields and each customer's own; a customer's own rights replace the group's", () => {
     const inputs = (n: string) => run.registrations.find((r) => r.name === n)!.inputs;
     const groupRight = { resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] };
-    expect(inputs("smartcloud/10")).toMatchObject({ systemId: "991825827_smartcloud", rights: [groupRight], redirectUrl: "https://app.test.smartcloud.example/systemuser/receipt" });
+    expect(inputs("smartcloud/10")).toMatchObject({
+      systemId: "991825827_smartcloud",
+      rights: [groupRight],
+      redirectUrl: "https://app.test.smartcloud.example/systemuser/receipt",
+    });
     expect(inputs("smartcloud/10").customers).toEqual({ "310000019": { name: "Testbedrift Nord" } });
-    expect(inputs("smartcloud/01").customers).toEqual({ "310000027": { name: "Testbedrift Sør", rights: [groupRight, { resource: [{ id: "urn:altinn:resource", value: "ske-innrapportering-boligselskap" }] }] } });
-    expect(inputs("smartcloud/04").customers).toEqual({ "310000035/borettslag-35": { name: "Testborettslag", rights: [], accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }] } });
+    expect(inputs("smartcloud/01").customers).toEqual({
+      "310000027": {
+        name: "Testbedrift Sør",
+        rights: [groupRight, { resource: [{ id: "urn:altinn:resource", value: "ske-innrapportering-boligselskap" }] }],
+      },
+    });
+    expect(inputs("smartcloud/04").customers).toEqual({
+      "310000035/borettslag-35": {
+        name: "Testborettslag",
+        rights: [],
+        accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }],
+      },
+    });
     // What the System declares, for the provider's offline checks.
-    expect(inputs("smartcloud/10").systemOffer).toMatchObject({ rights: expect.any(Array), accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }] });
+    expect(inputs("smartcloud/10").systemOffer).toMatchObject({
+      rights: expect.any(Array),
+      accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }],
+    });
   });
 
   test("client ids are outputs per client", () => {
-    expect(run.outputs.clientIds).toEqual({ smartcloud: "smartcloud-id", "smartcloud-regnskap": "smartcloud-regnskap-id", "smartcloud-krr": "smartcloud-krr-id", "smartcloud-web": "smartcloud-web-id" });
+    expect(run.outputs.clientIds).toEqual({
+      smartcloud: "smartcloud-id",
+      "smartcloud-regnskap": "smartcloud-regnskap-id",
+      "smartcloud-krr": "smartcloud-krr-id",
+      "smartcloud-web": "smartcloud-web-id",
+    });
     expect(run.outputs.systemIds).toEqual({ smartcloud: "991825827_smartcloud", "smartcloud-regnskap": "991825827_smartcloud-regnskap" });
   });
 
@@ -270,10 +338,36 @@ describe("the dev stack under mocks", () => {
           confirmUrl: "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/changerequest?id=c1&DONTCHOOSEREPORTEE=true",
           timedOut: false,
         },
-        { customer: "310000027", name: "Testbedrift Sør", externalRef: "310000027", agent: false, changeRequest: false, confirmUrl: expect.stringContaining("id=smartcloud%2F01%3A310000027&"), timedOut: false },
-        { customer: "310000035", name: "Testborettslag", externalRef: "borettslag-35", agent: false, changeRequest: false, confirmUrl: expect.stringContaining("/systemuser/request?"), timedOut: false },
+        {
+          customer: "310000027",
+          name: "Testbedrift Sør",
+          externalRef: "310000027",
+          agent: false,
+          changeRequest: false,
+          confirmUrl: expect.stringContaining("id=smartcloud%2F01%3A310000027&"),
+          timedOut: false,
+        },
+        {
+          customer: "310000035",
+          name: "Testborettslag",
+          externalRef: "borettslag-35",
+          agent: false,
+          changeRequest: false,
+          confirmUrl: expect.stringContaining("/systemuser/request?"),
+          timedOut: false,
+        },
       ],
-      "smartcloud-regnskap": [{ customer: "310000043", name: "Testregnskap AS", externalRef: "310000043", agent: true, changeRequest: false, confirmUrl: expect.stringContaining("/systemuser/agentrequest?id="), timedOut: false }],
+      "smartcloud-regnskap": [
+        {
+          customer: "310000043",
+          name: "Testregnskap AS",
+          externalRef: "310000043",
+          agent: true,
+          changeRequest: false,
+          confirmUrl: expect.stringContaining("/systemuser/agentrequest?id="),
+          timedOut: false,
+        },
+      ],
     });
     expect(run.outputs.requestsByStatus).toEqual({
       Accepted: ["smartcloud/310000019"],
@@ -311,7 +405,10 @@ describe("the prod stack under mocks", () => {
   });
 
   test("clients, their keys, scopes with their grants, and systems are protected from deletion unless an entry says otherwise", () => {
-    const protectedOnes = run.registrations.filter((r) => r.protect).map(kind).sort();
+    const protectedOnes = run.registrations
+      .filter((r) => r.protect)
+      .map(kind)
+      .sort();
     expect(protectedOnes).toEqual(
       [
         "ClientKeys::smartcloud",
@@ -365,16 +462,32 @@ describe("one vocabulary: the library's arguments take the stack file's shorthan
           rights: ["ske-krav-og-betalinger"],
           accessPackages: [pulumi.output("skattegrunnlag")],
         });
-        new SystemUserRequest("smartcloud/310000019", { system, partyOrgNo: "310000019", rights: ["ske-krav-og-betalinger"], accessPackages: ["urn:altinn:accesspackage:skattegrunnlag"] });
-        new AgentSystemUserRequest("smartcloud/agent", { systemId: "991825827_smartcloud", partyOrgNo: "310000027", accessPackages: pulumi.output(["regnskapsforer-lonn"]) });
-        new SystemUserRequestGroup("smartcloud/group", { system, rights: ["ske-krav-og-betalinger"], customers: { "310000027": {}, "310000035": { accessPackages: ["skattegrunnlag"] } } });
+        new SystemUserRequest("smartcloud/310000019", {
+          system,
+          partyOrgNo: "310000019",
+          rights: ["ske-krav-og-betalinger"],
+          accessPackages: ["urn:altinn:accesspackage:skattegrunnlag"],
+        });
+        new AgentSystemUserRequest("smartcloud/agent", {
+          systemId: "991825827_smartcloud",
+          partyOrgNo: "310000027",
+          accessPackages: pulumi.output(["regnskapsforer-lonn"]),
+        });
+        new SystemUserRequestGroup("smartcloud/group", {
+          system,
+          rights: ["ske-krav-og-betalinger"],
+          customers: { "310000027": {}, "310000035": { accessPackages: ["skattegrunnlag"] } },
+        });
         return {} as StackOutputs;
       },
       4,
     );
     const group = fromCode.registrations.find((r) => kind(r) === "SystemUserRequestGroup::smartcloud/group")!.inputs;
     expect(group.rights).toEqual([{ resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] }]);
-    expect(group.customers).toEqual({ "310000027": {}, "310000035": { accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }] } });
+    expect(group.customers).toEqual({
+      "310000027": {},
+      "310000035": { accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }] },
+    });
     const fields = (run: Run, k: string) => {
       const { rights, accessPackages } = run.registrations.find((r) => kind(r) === k)!.inputs;
       return { rights, accessPackages };
@@ -386,8 +499,12 @@ describe("one vocabulary: the library's arguments take the stack file's shorthan
     expect(fields(fromCode, "SystemUserRequest::smartcloud/310000019")).toEqual({ rights: [right], accessPackages: [pkg] });
     // The stack file declares its requests as a request group: the group's rights and packages, in the same form.
     const fileGroup = fromFile.registrations.find((r) => r.type.endsWith(":SystemUserRequestGroup"))!.inputs;
-    expect({ rights: fileGroup.rights, accessPackages: fileGroup.accessPackages }).toEqual(fields(fromCode, "SystemUserRequest::smartcloud/310000019"));
-    expect(fields(fromCode, "AgentSystemUserRequest::smartcloud/agent").accessPackages).toEqual([{ urn: "urn:altinn:accesspackage:regnskapsforer-lonn" }]);
+    expect({ rights: fileGroup.rights, accessPackages: fileGroup.accessPackages }).toEqual(
+      fields(fromCode, "SystemUserRequest::smartcloud/310000019"),
+    );
+    expect(fields(fromCode, "AgentSystemUserRequest::smartcloud/agent").accessPackages).toEqual([
+      { urn: "urn:altinn:accesspackage:regnskapsforer-lonn" },
+    ]);
   });
 });
 
@@ -403,10 +520,26 @@ describe("the demo's simulator state (.sim-state/)", () => {
       writeFileSync(path.join(project, "stacks", `${stack}.yaml`), file);
       warnings[stack] = [];
       const config: Record<string, string> = { environment: "local", simulatorUrl: "http://127.0.0.1:8090" };
-      await runUnderMocks(stack, {}, () => runStack({ stack, root: project, config: { get: (k) => config[k] }, skipBuildCheck: true, warn: (m) => warnings[stack]!.push(m) }), 1);
+      await runUnderMocks(
+        stack,
+        {},
+        () =>
+          runStack({
+            stack,
+            root: project,
+            config: { get: (k) => config[k] },
+            skipBuildCheck: true,
+            warn: (m) => warnings[stack]!.push(m),
+          }),
+        1,
+      );
     }
     expect(warnings.second).toEqual([]);
-    expect(warnings.local).toEqual([expect.stringContaining("the simulator in .sim-state listened at http://127.0.0.1:8089, but digdir:simulatorUrl is http://127.0.0.1:8090")]);
+    expect(warnings.local).toEqual([
+      expect.stringContaining(
+        "the simulator in .sim-state listened at http://127.0.0.1:8089, but digdir:simulatorUrl is http://127.0.0.1:8090",
+      ),
+    ]);
   });
 });
 
@@ -430,7 +563,10 @@ describe("an ID-porten client's secret", () => {
     const { problems, plan } = validateStack(new StackSource("dev.yaml", text), root, { environment: "test" });
     expect(problems).toEqual([]);
     const run = await runUnderMocks("secrets", {}, () => defineStack(plan), resourceCount(plan));
-    expect(run.registrations.find((r) => kind(r) === "IdportenClient::web")!.inputs).toMatchObject({ rotationTrigger: "2026-12", tokenEndpointAuthMethod: "client_secret_basic" });
+    expect(run.registrations.find((r) => kind(r) === "IdportenClient::web")!.inputs).toMatchObject({
+      rotationTrigger: "2026-12",
+      tokenEndpointAuthMethod: "client_secret_basic",
+    });
     // Only a secret-based client has one; a browser client (no secret) is not listed.
     expect(Object.keys(run.raw.clientSecrets)).toEqual(["web"]);
     expect(await pulumi.isSecret(run.raw.clientSecrets.web!)).toBe(true);
@@ -456,14 +592,15 @@ describe("an ID-porten client's secret", () => {
     const { problems } = validateStack(new StackSource("dev.yaml", text), root, { environment: "test" });
     expect(problems.map(formatProblem)).toEqual([
       expect.stringMatching(/^dev\.yaml:6:\d+ clients\.mp\.rotationTrigger: unknown field rotationTrigger/),
-      expect.stringMatching(/^dev\.yaml:11:\d+ clients\.web\.rotationTrigger: rotates the client secret, and a private_key_jwt client has none/),
+      expect.stringMatching(
+        /^dev\.yaml:11:\d+ clients\.web\.rotationTrigger: rotates the client secret, and a private_key_jwt client has none/,
+      ),
     ]);
   });
 });
 
 describe("protecting scopes and grants in production", () => {
-  const stack = (scopes: string) =>
-    ['organisation: { orgNo: "991825827" }', "apiScopes:", scopes].join("\n");
+  const stack = (scopes: string) => ['organisation: { orgNo: "991825827" }', "apiScopes:", scopes].join("\n");
 
   test("a grant follows its scope unless the consumer says otherwise; `protect:` overrides the default", async () => {
     const text = stack(
@@ -503,7 +640,12 @@ describe("the local stack under mocks", () => {
     const config = { "digdir:environment": "local", "digdir:simulatorUrl": "http://127.0.0.1:8089" };
     const run = await stackRun("local", config);
     expect(run.outputs.environment).toBe("local");
-    expect(run.registrations.filter((r) => /RequestGroup$/.test(r.type)).map(kind).sort()).toEqual([
+    expect(
+      run.registrations
+        .filter((r) => /RequestGroup$/.test(r.type))
+        .map(kind)
+        .sort(),
+    ).toEqual([
       "AgentSystemUserRequestGroup::smartcloud-regnskap/03",
       "SystemUserRequestGroup::smartcloud/01",
       "SystemUserRequestGroup::smartcloud/07",
@@ -512,15 +654,38 @@ describe("the local stack under mocks", () => {
     const keys = run.registrations.find((r) => kind(r) === "ClientKeys::smartcloud")!.inputs.keys as Record<string, unknown>[];
     expect(keys[0]).toMatchObject({ kty: "RSA", kid: "smartcloud-local-1" });
     // The simulator's seed gives 991825827 the prefix leverandor and knows both consumers.
-    expect(run.registrations.filter((r) => /Scope/.test(r.type)).map((r) => ({ what: kind(r), inputs: r.inputs, dependsOn: r.dependsOn }))).toMatchObject([
-      { what: "ApiScope::regnskap", inputs: { prefix: "leverandor", subscope: "regnskap.read", description: "Les regnskapsdata i SmartCloud" }, dependsOn: [] },
-      { what: "ScopeAccess::regnskap/991825827", inputs: { scope: "leverandor:regnskap.read", consumerOrgNo: "991825827" }, dependsOn: ["ApiScope::regnskap"] },
-      { what: "ScopeAccess::regnskap/974761076", inputs: { scope: "leverandor:regnskap.read", consumerOrgNo: "974761076" }, dependsOn: ["ApiScope::regnskap"] },
+    expect(
+      run.registrations.filter((r) => /Scope/.test(r.type)).map((r) => ({ what: kind(r), inputs: r.inputs, dependsOn: r.dependsOn })),
+    ).toMatchObject([
+      {
+        what: "ApiScope::regnskap",
+        inputs: { prefix: "leverandor", subscope: "regnskap.read", description: "Les regnskapsdata i SmartCloud" },
+        dependsOn: [],
+      },
+      {
+        what: "ScopeAccess::regnskap/991825827",
+        inputs: { scope: "leverandor:regnskap.read", consumerOrgNo: "991825827" },
+        dependsOn: ["ApiScope::regnskap"],
+      },
+      {
+        what: "ScopeAccess::regnskap/974761076",
+        inputs: { scope: "leverandor:regnskap.read", consumerOrgNo: "974761076" },
+        dependsOn: ["ApiScope::regnskap"],
+      },
     ]);
-    expect(run.registrations.find((r) => kind(r) === "ClientKeys::smartcloud-regnskap")!.inputs).toMatchObject({ generate: true, rotateAfterDays: 90, overlapDays: 7, verifyToken: true });
+    expect(run.registrations.find((r) => kind(r) === "ClientKeys::smartcloud-regnskap")!.inputs).toMatchObject({
+      generate: true,
+      rotateAfterDays: 90,
+      overlapDays: 7,
+      verifyToken: true,
+    });
     expect(Object.keys(run.outputs.privateKeys as object)).toEqual(["smartcloud-regnskap"]);
     // The YAML anchor shares the system's name with the agent system.
-    expect(run.registrations.find((r) => kind(r) === "System::smartcloud-regnskap")!.inputs.name).toEqual({ nb: "SmartCloud", nn: "SmartCloud", en: "SmartCloud" });
+    expect(run.registrations.find((r) => kind(r) === "System::smartcloud-regnskap")!.inputs.name).toEqual({
+      nb: "SmartCloud",
+      nn: "SmartCloud",
+      en: "SmartCloud",
+    });
   });
 });
 
@@ -543,12 +708,26 @@ describe("the quick start under mocks", () => {
 describe("a broken stack file", () => {
   test("stops the program before any resource is registered, listing every problem at its line", async () => {
     const registered: string[] = [];
-    await pulumi.runtime.setMocks({ newResource: (a) => (registered.push(a.name), { id: a.name, state: a.inputs }), call: () => ({}) }, "pulumi-digdir", "broken", false);
+    await pulumi.runtime.setMocks(
+      { newResource: (a) => (registered.push(a.name), { id: a.name, state: a.inputs }), call: () => ({}) },
+      "pulumi-digdir",
+      "broken",
+      false,
+    );
     const project = mkdtempSync(path.join(tmpdir(), "stack-"));
     mkdirSync(path.join(project, "stacks"));
     writeFileSync(
       path.join(project, "stacks", "broken.yaml"),
-      ["organisation:", '  orgNo: "991825827"', "clients:", "  mp:", "    type: maskinporten", "    scope: [a:b]", "  krr:", "    type: krr"].join("\n"),
+      [
+        "organisation:",
+        '  orgNo: "991825827"',
+        "clients:",
+        "  mp:",
+        "    type: maskinporten",
+        "    scope: [a:b]",
+        "  krr:",
+        "    type: krr",
+      ].join("\n"),
     );
     let error: Error | undefined;
     try {
@@ -578,27 +757,61 @@ describe("the last run's manifest", () => {
   const project = (extra: string[] = []): string => {
     const dir = mkdtempSync(path.join(tmpdir(), "stack-"));
     mkdirSync(path.join(dir, "stacks"));
-    writeFileSync(path.join(dir, "stacks", "prod.yaml"), ['organisation: { orgNo: "991825827" }', "clients:", "  mp:", "    type: maskinporten", "    scopes: [a:b]", ...extra].join("\n"));
+    writeFileSync(
+      path.join(dir, "stacks", "prod.yaml"),
+      ['organisation: { orgNo: "991825827" }', "clients:", "  mp:", "    type: maskinporten", "    scopes: [a:b]", ...extra].join("\n"),
+    );
     return dir;
   };
 
   test("a protected system the file no longer declares stops the program before any resource is registered", async () => {
     const registered: string[] = [];
-    await pulumi.runtime.setMocks({ newResource: (a) => (registered.push(a.name), { id: a.name, state: a.inputs }), call: () => ({}) }, "pulumi-digdir", "prod", false);
-    const manifest = { version: 1, clients: { mp: { kind: "MaskinportenClient", protect: true } }, apiScopes: {}, systems: { smartcloud: { systemId: "991825827_smartcloud", protect: true } }, requests: {} };
+    await pulumi.runtime.setMocks(
+      { newResource: (a) => (registered.push(a.name), { id: a.name, state: a.inputs }), call: () => ({}) },
+      "pulumi-digdir",
+      "prod",
+      false,
+    );
+    const manifest = {
+      version: 1,
+      clients: { mp: { kind: "MaskinportenClient", protect: true } },
+      apiScopes: {},
+      systems: { smartcloud: { systemId: "991825827_smartcloud", protect: true } },
+      requests: {},
+    };
     expect(() =>
-      runStack({ stack: "prod", root: project(), config: { get: (k) => (k === "environment" ? "prod" : undefined) }, skipBuildCheck: true, last: { outputs: { manifest } } }),
-    ).toThrow(/^a protected object would be deleted or replaced; nothing was changed:\n {2}- system smartcloud \(991825827_smartcloud\) is protected, and stacks\/prod.yaml no longer declares it/);
+      runStack({
+        stack: "prod",
+        root: project(),
+        config: { get: (k) => (k === "environment" ? "prod" : undefined) },
+        skipBuildCheck: true,
+        last: { outputs: { manifest } },
+      }),
+    ).toThrow(
+      /^a protected object would be deleted or replaced; nothing was changed:\n {2}- system smartcloud \(991825827_smartcloud\) is protected, and stacks\/prod.yaml no longer declares it/,
+    );
     expect(registered).toEqual([]);
   });
 
   test("a warning about a declared object is given once, on its resource; one about a removed object on the stack", async () => {
-    await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: { ...a.inputs, clientId: "id" } }), call: () => ({}) }, "pulumi-digdir", "prod", false);
+    await pulumi.runtime.setMocks(
+      { newResource: (a) => ({ id: a.name, state: { ...a.inputs, clientId: "id" } }), call: () => ({}) },
+      "pulumi-digdir",
+      "prod",
+      false,
+    );
     const manifest = { version: 1, clients: {}, apiScopes: {}, systems: { gone: { systemId: "991825827_gone" } }, requests: {} };
     const warned: [string, string | undefined][] = [];
     const out = runStack({
       stack: "prod",
-      root: project(["apiScopes:", "  s:", "    prefix: smartcloud", "    subscope: s.read", "    description: S", '    consumers: ["974761076"]']),
+      root: project([
+        "apiScopes:",
+        "  s:",
+        "    prefix: smartcloud",
+        "    subscope: s.read",
+        "    description: S",
+        '    consumers: ["974761076"]',
+      ]),
       config: { get: () => undefined },
       skipBuildCheck: true,
       last: { outputs: { manifest } },

@@ -44,7 +44,10 @@ describe("npm run promote", () => {
 
   test("with --exit-code, a pipeline fails while the target lags behind", () => {
     expect(run([staging, production, "--exit-code"]).code).toBe(1);
-    expect(run([staging, staging, "--exit-code"])).toMatchObject({ code: 0, lines: expect.arrayContaining(["staging has everything staging has"]) });
+    expect(run([staging, staging, "--exit-code"])).toMatchObject({
+      code: 0,
+      lines: expect.arrayContaining(["staging has everything staging has"]),
+    });
   });
 
   test("--json gives the differences to machines", () => {
@@ -91,7 +94,8 @@ describe("the promotion diff", () => {
   });
 
   test("customers are matched by organisation number and externalRef, not by their place in the list", () => {
-    const a = 'requests: { s: { customers: ["310000019", { orgNo: "310000027", rights: [a] }, { orgNo: "310000027", externalRef: two }] } }';
+    const a =
+      'requests: { s: { customers: ["310000019", { orgNo: "310000027", rights: [a] }, { orgNo: "310000027", externalRef: two }] } }';
     const b = 'requests: { s: { customers: [{ orgNo: "310000027", rights: [b] }, "310000019"] } }';
     expect(diff(a, b)).toEqual([
       { kind: "changed", path: "requests.s.customers.310000027.rights", from: ["a"], to: ["b"], lacks: ["a"], adds: ["b"] },
@@ -103,7 +107,9 @@ describe("the promotion diff", () => {
     const a = 'apiScopes: { s: { prefix: p, subscope: x, consumers: ["974761076", 991825827] } }';
     const b = 'apiScopes: { s: { prefix: p, subscope: x, consumers: [{ orgNo: "991825827" }, { orgNo: 974761076, name: Partner }] } }';
     expect(diff(a, b)).toEqual([{ kind: "extra", path: "apiScopes.s.consumers.974761076.name", to: "Partner" }]);
-    expect(diff(a, 'apiScopes: { s: { prefix: p, subscope: x, consumers: ["991825827"] } }')).toEqual([{ kind: "missing", path: "apiScopes.s.consumers.974761076", from: { orgNo: "974761076" } }]);
+    expect(diff(a, 'apiScopes: { s: { prefix: p, subscope: x, consumers: ["991825827"] } }')).toEqual([
+      { kind: "missing", path: "apiScopes.s.consumers.974761076", from: { orgNo: "974761076" } },
+    ]);
     expect(diff(a, 'apiScopes: { s: { prefix: p, subscope: x, consumers: ["310000019"] } }', ["apiScopes.*.consumers"])).toEqual([]);
   });
 

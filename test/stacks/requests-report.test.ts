@@ -57,7 +57,16 @@ const exported = JSON.stringify({
       {
         type: "pulumi-nodejs:dynamic/altinn:SystemUserRequest",
         urn: "urn:pulumi:local::p::pulumi-nodejs:dynamic/altinn:SystemUserRequest::report/310000043",
-        outputs: { systemId: "991825827_report", partyOrgNo: "310000043", externalRef: "310000043", requestId: "r4", status: "Rejected", confirmUrl: "https://am.example/request?id=r4", created: "2026-12-05T12:00:00Z", timedOut: false },
+        outputs: {
+          systemId: "991825827_report",
+          partyOrgNo: "310000043",
+          externalRef: "310000043",
+          requestId: "r4",
+          status: "Rejected",
+          confirmUrl: "https://am.example/request?id=r4",
+          created: "2026-12-05T12:00:00Z",
+          timedOut: false,
+        },
       },
     ],
   },
@@ -66,7 +75,9 @@ const exported = JSON.stringify({
 describe("the lifecycle report from the state", () => {
   test("counts by status per group, and one line per customer as CSV or JSON", () => {
     const lines = linesFromState(exported, plan(), now);
-    expect(formatReport(lines, "text")).toEqual(["requests.report (991825827_report): 4 customers: New 1, Accepted 1, Rejected 1, Denied 0, timed out 1, escalated 1, failed 1"]);
+    expect(formatReport(lines, "text")).toEqual([
+      "requests.report (991825827_report): 4 customers: New 1, Accepted 1, Rejected 1, Denied 0, timed out 1, escalated 1, failed 1",
+    ]);
     expect(formatReport(lines, "csv")).toEqual([
       "group,systemId,orgNo,name,externalRef,status,ageDays,confirmUrl,systemUserId,escalated,timedOut,error",
       "requests.report,991825827_report,310000019,Bakeriet AS,310000019,Accepted,30,,su1,false,false,",
@@ -76,7 +87,18 @@ describe("the lifecycle report from the state", () => {
     ]);
     const json = formatReport(lines, "json").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(json).toHaveLength(4);
-    expect(json[1]).toEqual({ group: "requests.report", systemId: "991825827_report", orgNo: "310000027", name: "Snekkeriet, Nord", externalRef: "310000027", status: "New", ageDays: 188, confirmUrl: "https://am.example/request?id=r2&DONTCHOOSEREPORTEE=true", escalated: true, timedOut: true });
+    expect(json[1]).toEqual({
+      group: "requests.report",
+      systemId: "991825827_report",
+      orgNo: "310000027",
+      name: "Snekkeriet, Nord",
+      externalRef: "310000027",
+      status: "New",
+      ageDays: 188,
+      confirmUrl: "https://am.example/request?id=r2&DONTCHOOSEREPORTEE=true",
+      escalated: true,
+      timedOut: true,
+    });
   });
 
   test("the command: --stack with a state file; usage mistakes exit 2", async () => {
@@ -87,11 +109,32 @@ describe("the lifecycle report from the state", () => {
     writeFileSync(path.join(root, "stacks", "local.yaml"), stackYaml);
     writeFileSync(path.join(root, "state.json"), exported);
     const out: string[] = [];
-    expect(await requestsMain(["--stack", "local", "--json", "--state", path.join(root, "state.json")], (l) => out.push(l), () => {}, root)).toBe(0);
+    expect(
+      await requestsMain(
+        ["--stack", "local", "--json", "--state", path.join(root, "state.json")],
+        (l) => out.push(l),
+        () => {},
+        root,
+      ),
+    ).toBe(0);
     expect(out).toHaveLength(4);
     const err: string[] = [];
-    expect(await requestsMain(["--stack", "local", "--csv", "--json"], () => {}, (l) => err.push(l), root)).toBe(2);
-    expect(await requestsMain(["--stack", "local", "--colour"], () => {}, (l) => err.push(l), root)).toBe(2);
+    expect(
+      await requestsMain(
+        ["--stack", "local", "--csv", "--json"],
+        () => {},
+        (l) => err.push(l),
+        root,
+      ),
+    ).toBe(2);
+    expect(
+      await requestsMain(
+        ["--stack", "local", "--colour"],
+        () => {},
+        (l) => err.push(l),
+        root,
+      ),
+    ).toBe(2);
     expect(err.join("\n")).toMatch(/unknown option --colour/);
   });
 });
@@ -107,14 +150,26 @@ describe("the lifecycle report --live: Altinn's paged lists", () => {
     const ctx = configureContext({ get: (k) => ({ "digdir:environment": "local", "digdir:simulatorUrl": sim.url })[k] });
     const api = new AltinnApi(ctx);
     const p = plan();
-    await api.createSystem({ systemId: "991825827_report", vendorOrgNo: "991825827", name: { nb: "R", nn: "R", en: "R" }, description: { nb: "d", nn: "d", en: "d" }, rights: [{ resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] }], accessPackages: [], clientIds: [], allowedRedirectUrls: [], isVisible: true });
+    await api.createSystem({
+      systemId: "991825827_report",
+      vendorOrgNo: "991825827",
+      name: { nb: "R", nn: "R", en: "R" },
+      description: { nb: "d", nn: "d", en: "d" },
+      rights: [{ resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] }],
+      accessPackages: [],
+      clientIds: [],
+      allowedRedirectUrls: [],
+      isVisible: true,
+    });
     await control(sim, "POST", "/altinn/config", { pageSize: 2 });
     // The stack's group made three of its four customers' requests (the fourth never got one).
     const shards = planShards(p);
     const provider = requestGroupProvider("SystemUserRequestGroup");
     const made: Record<string, { requestId: string }> = {};
     for (const shard of shards) {
-      const customers = Object.fromEntries(Object.entries(shard.args.customers as Record<string, unknown>).filter(([k]) => k !== "310000043"));
+      const customers = Object.fromEntries(
+        Object.entries(shard.args.customers as Record<string, unknown>).filter(([k]) => k !== "310000043"),
+      );
       if (!Object.keys(customers).length) continue;
       const created = await provider.create!({ ...shard.args, systemId: "991825827_report", customers });
       Object.assign(made, created.outs.requests);
@@ -122,12 +177,28 @@ describe("the lifecycle report --live: Altinn's paged lists", () => {
     await control(sim, "POST", `/systemuser-requests/${made["310000019"]!.requestId}/accept`);
     // A customer created a system user itself, and a request was made by another tool.
     await control(sim, "POST", "/systemusers", { systemId: "991825827_report", partyOrgNo: "310000043", externalRef: "self-made" });
-    await api.createRequest("SystemUserRequest", { systemId: "991825827_report", partyOrgNo: "310000027", externalRef: "other-tool", rights: [{ resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] }], accessPackages: [] });
+    await api.createRequest("SystemUserRequest", {
+      systemId: "991825827_report",
+      partyOrgNo: "310000027",
+      externalRef: "other-tool",
+      rights: [{ resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] }],
+      accessPackages: [],
+    });
 
     await control(sim, "POST", "/config", { quirks: false });
-    const [standard, agent, systemUsers] = await Promise.all([api.listRequests("SystemUserRequest", "991825827_report"), api.listRequests("AgentSystemUserRequest", "991825827_report"), api.listSystemUsers("991825827_report")]);
-    const lines = linesFromLive(p, [{ systemId: "991825827_report", requests: { standard, agent }, systemUsers }], ctx.settings.endpoints.altinnUiBase);
-    const shown = lines.map((l) => `${l.group} ${l.orgNo}/${l.externalRef} ${l.status || "-"}${l.systemUserId ? " su" : ""}${l.confirmUrl ? " url" : ""}`);
+    const [standard, agent, systemUsers] = await Promise.all([
+      api.listRequests("SystemUserRequest", "991825827_report"),
+      api.listRequests("AgentSystemUserRequest", "991825827_report"),
+      api.listSystemUsers("991825827_report"),
+    ]);
+    const lines = linesFromLive(
+      p,
+      [{ systemId: "991825827_report", requests: { standard, agent }, systemUsers }],
+      ctx.settings.endpoints.altinnUiBase,
+    );
+    const shown = lines.map(
+      (l) => `${l.group} ${l.orgNo}/${l.externalRef} ${l.status || "-"}${l.systemUserId ? " su" : ""}${l.confirmUrl ? " url" : ""}`,
+    );
     expect(shown).toEqual([
       "requests.report 310000019/310000019 Accepted su",
       "requests.report 310000027/310000027 New url",

@@ -31,10 +31,29 @@ describe("the catalogue of broken stack files", () => {
     execFileSync("mkfifo", [path.join(fixtures, "keys", "pipe.jwk.json")]);
   });
 
-  const files = readdirSync(fixtures).filter((f) => f.endsWith(".yaml")).sort();
+  const files = readdirSync(fixtures)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort();
 
   test("has a fixture for every kind of mistake the issue names", () => {
-    for (const name of ["wrong-types", "unknown-keys", "duplicate-names", "dangling-references", "orgno", "seed-002", "api-scopes", "scope-references", "generated-keys", "yaml-aliases", "yaml-alias-bomb", "yaml-alias-loop", "key-files", "invalid-utf8", "control-characters"]) expect(files).toContain(`${name}.yaml`);
+    for (const name of [
+      "wrong-types",
+      "unknown-keys",
+      "duplicate-names",
+      "dangling-references",
+      "orgno",
+      "seed-002",
+      "api-scopes",
+      "scope-references",
+      "generated-keys",
+      "yaml-aliases",
+      "yaml-alias-bomb",
+      "yaml-alias-loop",
+      "key-files",
+      "invalid-utf8",
+      "control-characters",
+    ])
+      expect(files).toContain(`${name}.yaml`);
   });
 
   test.each(files)("%s is refused with exactly its expected problems", (file) => {
@@ -57,21 +76,43 @@ describe("the example stacks", () => {
   test.each(["dev", "prod", "local", "examples/quickstart"])("stacks/%s.yaml is valid for its stack's environment", (stack) => {
     const file = path.join(root, "stacks", `${stack}.yaml`);
     const config = stackConfigFor(file);
-    const { problems } = validateStackFile(file, { environment: config.environment, ...(config.orgNo && { configuredOrgNo: { value: config.orgNo, source: "config" } }) });
+    const { problems } = validateStackFile(file, {
+      environment: config.environment,
+      ...(config.orgNo && { configuredOrgNo: { value: config.orgNo, source: "config" } }),
+    });
     expect(problems.map(formatProblem)).toEqual([]);
   });
 
   test("each stack's environment comes from its Pulumi.<stack>.yaml", () => {
-    expect(stackConfigFor(path.join(root, "stacks/dev.yaml"), {}, {})).toMatchObject({ stack: "dev", environment: "test", orgNo: "991825827" });
-    expect(stackConfigFor(path.join(root, "stacks/prod.yaml"), {}, {})).toMatchObject({ stack: "prod", environment: "prod", environmentSource: "Pulumi.prod.yaml (digdir:environment)" });
-    expect(stackConfigFor(path.join(root, "stacks/local.yaml"), {}, {})).toMatchObject({ environment: "local", simulatorUrl: "http://127.0.0.1:8089" });
-    expect(stackConfigFor(path.join(root, "stacks/examples/quickstart.yaml"), {}, {})).toMatchObject({ environment: "test", environmentSource: "the default (no Pulumi.quickstart.yaml)" });
-    expect(stackConfigFor(path.join(root, "stacks/dev.yaml"), { environment: "prod" }, {})).toMatchObject({ environment: "prod", environmentSource: "--environment" });
+    expect(stackConfigFor(path.join(root, "stacks/dev.yaml"), {}, {})).toMatchObject({
+      stack: "dev",
+      environment: "test",
+      orgNo: "991825827",
+    });
+    expect(stackConfigFor(path.join(root, "stacks/prod.yaml"), {}, {})).toMatchObject({
+      stack: "prod",
+      environment: "prod",
+      environmentSource: "Pulumi.prod.yaml (digdir:environment)",
+    });
+    expect(stackConfigFor(path.join(root, "stacks/local.yaml"), {}, {})).toMatchObject({
+      environment: "local",
+      simulatorUrl: "http://127.0.0.1:8089",
+    });
+    expect(stackConfigFor(path.join(root, "stacks/examples/quickstart.yaml"), {}, {})).toMatchObject({
+      environment: "test",
+      environmentSource: "the default (no Pulumi.quickstart.yaml)",
+    });
+    expect(stackConfigFor(path.join(root, "stacks/dev.yaml"), { environment: "prod" }, {})).toMatchObject({
+      environment: "prod",
+      environmentSource: "--environment",
+    });
   });
 
   test("the dev stack, validated for production, is refused for its localhost redirect URI", () => {
     const { problems } = validateStackFile(path.join(root, "stacks/dev.yaml"), { environment: "prod", displayName: "stacks/dev.yaml" });
-    expect(problems.map(formatProblem)).toEqual(['stacks/dev.yaml:47:9 clients.smartcloud-web.redirectUris[1]: production needs https://: "http://localhost:3000/callback"']);
+    expect(problems.map(formatProblem)).toEqual([
+      'stacks/dev.yaml:47:9 clients.smartcloud-web.redirectUris[1]: production needs https://: "http://localhost:3000/callback"',
+    ]);
   });
 });
 
@@ -111,7 +152,12 @@ describe("npm run validate", () => {
   };
 
   test("passes the dev stack and says what it checked", () => {
-    expect(run(["stacks/dev.yaml"])).toEqual({ code: 0, lines: ["stacks/dev.yaml: valid for environment test (from Pulumi.dev.yaml (digdir:environment)): 4 clients, 2 systems, 4 requests, 1 API scope (2 consumers)"] });
+    expect(run(["stacks/dev.yaml"])).toEqual({
+      code: 0,
+      lines: [
+        "stacks/dev.yaml: valid for environment test (from Pulumi.dev.yaml (digdir:environment)): 4 clients, 2 systems, 4 requests, 1 API scope (2 consumers)",
+      ],
+    });
   });
 
   test("without arguments checks every stack file", () => {
@@ -149,7 +195,7 @@ describe("a vendor with hundreds of customers", () => {
     .slice(0, 500);
   const stack = (groupRedirect: string) =>
     [
-      "organisation: { orgNo: \"991825827\" }",
+      'organisation: { orgNo: "991825827" }',
       "systems:",
       "  smartcloud:",
       "    name: { nb: Sky, nn: Sky, en: Cloud }",
@@ -165,15 +211,25 @@ describe("a vendor with hundreds of customers", () => {
     ].join("\n");
 
   test("declares one request per customer, each overridable", () => {
-    const { problems, plan } = validateStack(new StackSource("vendor.yaml", stack("https://smartcloud.example/receipt")), root, { environment: "test" });
+    const { problems, plan } = validateStack(new StackSource("vendor.yaml", stack("https://smartcloud.example/receipt")), root, {
+      environment: "test",
+    });
     expect(problems).toEqual([]);
     expect(plan.requests).toHaveLength(500);
-    expect(plan.requests[0]).toMatchObject({ name: `smartcloud/${orgNos[0]}`, args: { rights: [{ resource: [{ value: "ske-innrapportering-boligselskap" }] }] } });
-    expect(plan.requests[1]).toMatchObject({ name: `smartcloud/${orgNos[1]}`, args: { rights: [{ resource: [{ value: "ske-krav-og-betalinger" }] }] } });
+    expect(plan.requests[0]).toMatchObject({
+      name: `smartcloud/${orgNos[0]}`,
+      args: { rights: [{ resource: [{ value: "ske-innrapportering-boligselskap" }] }] },
+    });
+    expect(plan.requests[1]).toMatchObject({
+      name: `smartcloud/${orgNos[1]}`,
+      args: { rights: [{ resource: [{ value: "ske-krav-og-betalinger" }] }] },
+    });
   });
 
   test("a mistake in a value the customers share is reported once, at the group", () => {
-    const { problems } = validateStack(new StackSource("vendor.yaml", stack("https://smartcloud.example/other")), root, { environment: "test" });
+    const { problems } = validateStack(new StackSource("vendor.yaml", stack("https://smartcloud.example/other")), root, {
+      environment: "test",
+    });
     expect(problems.map(formatProblem)).toEqual([
       "vendor.yaml:11:18 requests.smartcloud.redirectUrl: https://smartcloud.example/other is not one of the system's allowedRedirectUrls (https://smartcloud.example/receipt); scheme, host and path must match, the query is ignored (Altinn: AUTH-00021)",
     ]);
@@ -249,7 +305,9 @@ describe("agent and standard requests share Altinn's key", () => {
   test("the same customer and externalRef under requests and agentRequests of one system fails, naming both lines", () => {
     const { problems } = validateStack(new StackSource("both.yaml", text("")), root, { environment: "test" });
     expect(problems.map(formatProblem)).toEqual([
-      expect.stringMatching(/^both\.yaml:16:\d+ .*customer 310000019 \(externalRef 310000019\) of system `smartcloud` is requested both under `requests` and `agentRequests` \(also at line 12\).*own externalRef$/),
+      expect.stringMatching(
+        /^both\.yaml:16:\d+ .*customer 310000019 \(externalRef 310000019\) of system `smartcloud` is requested both under `requests` and `agentRequests` \(also at line 12\).*own externalRef$/,
+      ),
     ]);
   });
 

@@ -48,13 +48,22 @@ type RegisterRequest = {
  * arguments leave out (additionalSecretOutputs). `preview`: as `pulumi preview` runs it (outputs the engine does
  * not give are unknown).
  */
-export async function captureRegistrations(newResource: pulumi.runtime.Mocks["newResource"], program: () => Promise<void>, opts: { preview?: boolean } = {}): Promise<Registration[]> {
+export async function captureRegistrations(
+  newResource: pulumi.runtime.Mocks["newResource"],
+  program: () => Promise<void>,
+  opts: { preview?: boolean } = {},
+): Promise<Registration[]> {
   await pulumi.runtime.setMocks({ newResource, call: () => ({}) }, "pulumi-digdir", "test", opts.preview ?? false);
   const registrations: Registration[] = [];
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: RegisterRequest, cb: unknown) => unknown };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    registrations.push({ type: req.getType(), name: req.getName(), inputs: req.getObject().toJavaScript(), secretOutputs: req.getAdditionalsecretoutputsList() });
+    registrations.push({
+      type: req.getType(),
+      name: req.getName(),
+      inputs: req.getObject().toJavaScript(),
+      secretOutputs: req.getAdditionalsecretoutputsList(),
+    });
     return original(req, cb);
   };
   await program();

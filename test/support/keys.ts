@@ -1,7 +1,11 @@
 import { generateKeyPairSync, randomUUID, type KeyObject } from "node:crypto";
 
 /** A throw-away RSA key pair made at test time: no key material is ever committed. */
-export function rsaKeyPair(bits = 2048): { kid: string; privateKey: KeyObject; publicJwk: { kty: "RSA"; kid: string; n: string; e: string } } {
+export function rsaKeyPair(bits = 2048): {
+  kid: string;
+  privateKey: KeyObject;
+  publicJwk: { kty: "RSA"; kid: string; n: string; e: string };
+} {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: bits });
   const kid = randomUUID();
   const pub = publicKey.export({ format: "jwk" }) as { n: string; e: string };

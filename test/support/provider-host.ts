@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as grpc from "@grpc/grpc-js";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
+import * as statusPb from "@pulumi/pulumi/proto/status_pb";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -102,10 +103,13 @@ export class ProviderHost {
 
   private rpc<Req, Res>(method: string, req: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
-      (this.client as unknown as Record<string, (r: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => void>)[method](req, (e, r) => {
-        if (e) reject(toGrpcError(e));
-        else resolve(r);
-      });
+      (this.client as unknown as Record<string, (r: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => void>)[method](
+        req,
+        (e, r) => {
+          if (e) reject(toGrpcError(e));
+          else resolve(r);
+        },
+      );
     });
   }
 
@@ -190,7 +194,9 @@ function toGrpcError(e: grpc.ServiceError): GrpcError {
   let init: GrpcError["initFailure"];
   const bin = e.metadata?.get("grpc-status-details-bin")?.[0];
   if (bin) {
-    const { Status } = require("@pulumi/pulumi/proto/status_pb") as { Status: { deserializeBinary(b: Uint8Array): { getDetailsList(): Array<{ getValue_asU8(): Uint8Array }> } } };
+    const { Status } = statusPb as unknown as {
+      Status: { deserializeBinary(b: Uint8Array): { getDetailsList(): Array<{ getValue_asU8(): Uint8Array }> } };
+    };
     const detail = Status.deserializeBinary(bin as Buffer).getDetailsList()[0];
     if (detail) {
       const f = providerPb.ErrorResourceInitFailed.deserializeBinary(detail.getValue_asU8());

@@ -45,7 +45,11 @@ describe("the system payload (POST and full PUT)", () => {
   });
 
   test("a live system maps back to the inputs, the vendor taken from vendor.ID and isDeleted kept", () => {
-    const live = systemFromWire({ ...systemPayload(system), allowedRedirectUrls: ["https://smartcloud.example.no/receipt"], isDeleted: true });
+    const live = systemFromWire({
+      ...systemPayload(system),
+      allowedRedirectUrls: ["https://smartcloud.example.no/receipt"],
+      isDeleted: true,
+    });
     expect(live).toEqual({ ...system, accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }], isDeleted: true });
   });
 
@@ -56,7 +60,13 @@ describe("the system payload (POST and full PUT)", () => {
 });
 
 describe("the request payloads", () => {
-  const inputs = { systemId: "991825827_smartcloud", partyOrgNo: "310000019", externalRef: "kunde-1", rights: [{ resource: [{ id: "urn:altinn:resource", value: "x" }] }], accessPackages: [] };
+  const inputs = {
+    systemId: "991825827_smartcloud",
+    partyOrgNo: "310000019",
+    externalRef: "kunde-1",
+    rights: [{ resource: [{ id: "urn:altinn:resource", value: "x" }] }],
+    accessPackages: [],
+  };
 
   test("a standard request always carries externalRef, rights and packages; the system offer is not sent", () => {
     expect(requestPayload("SystemUserRequest", { ...inputs, systemOffer: { rights: [] } })).toEqual({
@@ -69,13 +79,32 @@ describe("the request payloads", () => {
   });
 
   test("an agent request carries no rights", () => {
-    const body = requestPayload("AgentSystemUserRequest", { ...inputs, rights: undefined, accessPackages: [{ urn: "urn:altinn:accesspackage:regnskapsforer-lonn" }], redirectUrl: "https://v.example.no/" });
+    const body = requestPayload("AgentSystemUserRequest", {
+      ...inputs,
+      rights: undefined,
+      accessPackages: [{ urn: "urn:altinn:accesspackage:regnskapsforer-lonn" }],
+      redirectUrl: "https://v.example.no/",
+    });
     expect(body).not.toHaveProperty("rights");
-    expect(body).toMatchObject({ accessPackages: [{ urn: "urn:altinn:accesspackage:regnskapsforer-lonn" }], redirectUrl: "https://v.example.no/" });
+    expect(body).toMatchObject({
+      accessPackages: [{ urn: "urn:altinn:accesspackage:regnskapsforer-lonn" }],
+      redirectUrl: "https://v.example.no/",
+    });
   });
 
   test("an answer maps to the request, externalRef defaulting to the orgno and empty strings dropped", () => {
-    expect(requestFromWire({ id: "r1", systemId: "s", partyOrgNo: "310000019", status: "New", redirectUrl: "", confirmUrl: "https://am/x", timedOut: true, escalated: true })).toEqual({
+    expect(
+      requestFromWire({
+        id: "r1",
+        systemId: "s",
+        partyOrgNo: "310000019",
+        status: "New",
+        redirectUrl: "",
+        confirmUrl: "https://am/x",
+        timedOut: true,
+        escalated: true,
+      }),
+    ).toEqual({
       requestId: "r1",
       systemId: "s",
       partyOrgNo: "310000019",
@@ -98,7 +127,17 @@ describe("the request payloads", () => {
   });
 
   test("a listed system user maps to the key it answers to", () => {
-    expect(systemUserFromWire({ id: "u1", systemId: "s", reporteeOrgNo: "310000019", externalRef: "k", userType: "agent", integrationTitle: "T", created: "2026-01-01T00:00:00Z" })).toEqual({
+    expect(
+      systemUserFromWire({
+        id: "u1",
+        systemId: "s",
+        reporteeOrgNo: "310000019",
+        externalRef: "k",
+        userType: "agent",
+        integrationTitle: "T",
+        created: "2026-01-01T00:00:00Z",
+      }),
+    ).toEqual({
       systemUserId: "u1",
       systemId: "s",
       partyOrgNo: "310000019",
@@ -107,11 +146,16 @@ describe("the request payloads", () => {
       integrationTitle: "T",
       created: "2026-01-01T00:00:00Z",
     });
-    expect(systemUserFromWire({ id: "u2", systemId: "s", reporteeOrgNo: "310000019" })).toMatchObject({ externalRef: "310000019", userType: "standard" });
+    expect(systemUserFromWire({ id: "u2", systemId: "s", reporteeOrgNo: "310000019" })).toMatchObject({
+      externalRef: "310000019",
+      userType: "standard",
+    });
   });
 
   test("a change request sends all four lists, empty ones included", () => {
-    expect(changeRequestPayload({ requiredRights: [], unwantedRights: [], requiredAccessPackages: [{ urn: "u" }], unwantedAccessPackages: [] })).toEqual({
+    expect(
+      changeRequestPayload({ requiredRights: [], unwantedRights: [], requiredAccessPackages: [{ urn: "u" }], unwantedAccessPackages: [] }),
+    ).toEqual({
       requiredRights: [],
       unwantedRights: [],
       requiredAccessPackages: [{ urn: "u" }],
@@ -122,13 +166,25 @@ describe("the request payloads", () => {
 
 describe("Altinn errors people can act on", () => {
   const validation = (code: string) =>
-    JSON.stringify({ type: "urn:altinn:error:STD-00000", code: "STD-00000", status: 400, traceId: "00-abc-01", validationErrors: [{ code, title: "t", paths: ["/registersystemrequest/accesspackages"] }] });
+    JSON.stringify({
+      type: "urn:altinn:error:STD-00000",
+      code: "STD-00000",
+      status: 400,
+      traceId: "00-abc-01",
+      validationErrors: [{ code, title: "t", paths: ["/registersystemrequest/accesspackages"] }],
+    });
 
   test("a validation problem's inner code is found, so AUTH.VLD-00002 can be told apart", () => {
-    const e = apiErrorFrom("altinn", { method: "POST", url: "https://platform.tt02.altinn.no/authentication/api/v1/systemregister/vendor" }, { status: 400, headers: {}, text: validation("AUTH.VLD-00002"), attempts: 1 });
+    const e = apiErrorFrom(
+      "altinn",
+      { method: "POST", url: "https://platform.tt02.altinn.no/authentication/api/v1/systemregister/vendor" },
+      { status: 400, headers: {}, text: validation("AUTH.VLD-00002"), attempts: 1 },
+    );
     expect(e.hasCode("AUTH.VLD-00002")).toBe(true);
     const burned = withHint(e, systemIdTakenHint("991825827_smartcloud", { isDeleted: true }));
-    expect(burned.message).toMatch(/answered 400 \[STD-00000, AUTH.VLD-00002\] \(correlation id 00-abc-01\).*991825827_smartcloud.*can never be used again/);
+    expect(burned.message).toMatch(
+      /answered 400 \[STD-00000, AUTH.VLD-00002\] \(correlation id 00-abc-01\).*991825827_smartcloud.*can never be used again/,
+    );
     expect(burned.status).toBe(400);
   });
 
@@ -142,7 +198,9 @@ describe("Altinn errors people can act on", () => {
 
   test("a 403 names the scope the call needed", () => {
     expect(altinnHint(403, [], altinnScopes.requestRead)).toMatch(/lacks altinn:authentication\/systemuser.request.read/);
-    expect(altinnHint(403, [], altinnScopes.systemRegister)).toMatch(/not this system's vendor, or the admin client lacks altinn:authentication\/systemregister.write/);
+    expect(altinnHint(403, [], altinnScopes.systemRegister)).toMatch(
+      /not this system's vendor, or the admin client lacks altinn:authentication\/systemregister.write/,
+    );
   });
 
   test("an unknown code leaves the hint to the per-status default", () => {

@@ -44,12 +44,16 @@ describe("system user request inputs: what check refuses before any call", () =>
       systemOffer: { rights: [bolig], accessPackages: [], allowedRedirectUrls: [] },
     };
     const r = checkRequestInputs("SystemUserRequest", seed002);
-    expect(reasons(r).partyOrgNo).toBe(`the customer's organisation number: must be a 9-digit organisation number; "57623423" has 8 digits`);
+    expect(reasons(r).partyOrgNo).toBe(
+      `the customer's organisation number: must be a 9-digit organisation number; "57623423" has 8 digits`,
+    );
     expect(reasons(r).redirectUrl).toMatch(/the system has no allowedRedirectUrls.*AUTH-00026/);
   });
 
   test("a customer orgno with a wrong check digit is refused", () => {
-    expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, partyOrgNo: "310000018" })).partyOrgNo).toMatch(/should be 9 \(310000019\)/);
+    expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, partyOrgNo: "310000018" })).partyOrgNo).toMatch(
+      /should be 9 \(310000019\)/,
+    );
   });
 
   test("a missing customer orgno is refused", () => {
@@ -68,45 +72,80 @@ describe("system user request inputs: what check refuses before any call", () =>
 
   test("an externalRef that cannot travel in a URL path, or with spaces at its ends, is refused", () => {
     expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, externalRef: "a/b" })).externalRef).toMatch(/URL paths/);
-    expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, externalRef: "kunde-1 " })).externalRef).toMatch(/leading or trailing spaces/);
+    expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, externalRef: "kunde-1 " })).externalRef).toMatch(
+      /leading or trailing spaces/,
+    );
   });
 
   test("a system id of the wrong form, or of another vendor than the configured one, is refused", () => {
-    expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, systemId: "smartcloud" })).systemId).toMatch(/<vendor orgno>_<name>/);
-    expect(reasons(checkRequestInputs("SystemUserRequest", standard, { configuredVendor: "974761076" })).systemId).toMatch(/belongs to vendor 991825827/);
+    expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, systemId: "smartcloud" })).systemId).toMatch(
+      /<vendor orgno>_<name>/,
+    );
+    expect(reasons(checkRequestInputs("SystemUserRequest", standard, { configuredVendor: "974761076" })).systemId).toMatch(
+      /belongs to vendor 991825827/,
+    );
   });
 
   test("a request without rights and packages is refused", () => {
-    expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, rights: [] })).rights).toMatch(/at least one right or access package/);
+    expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, rights: [] })).rights).toMatch(
+      /at least one right or access package/,
+    );
   });
 
   test("a right the system does not declare is refused, naming the system's rights", () => {
-    const r = checkRequestInputs("SystemUserRequest", { ...standard, rights: [krav, { resource: [{ value: "ske-annet" }] }], systemOffer: offer });
+    const r = checkRequestInputs("SystemUserRequest", {
+      ...standard,
+      rights: [krav, { resource: [{ value: "ske-annet" }] }],
+      systemOffer: offer,
+    });
     expect(reasons(r)["rights[1]"]).toBe(
       "ske-annet is not among the system's rights (ske-krav-og-betalinger, ske-innrapportering-boligselskap): a request can only ask for rights the System declares; add it there first (Altinn: AUTH-00001)",
     );
   });
 
   test("a package the system does not declare is refused", () => {
-    const r = checkRequestInputs("SystemUserRequest", { ...standard, accessPackages: [{ urn: "urn:altinn:accesspackage:post-og-arkiv" }], systemOffer: offer });
-    expect(reasons(r)["accessPackages[0]"]).toMatch(/urn:altinn:accesspackage:post-og-arkiv is not among the system's access packages \(urn:altinn:accesspackage:skattegrunnlag\).*AUTH-00063/);
+    const r = checkRequestInputs("SystemUserRequest", {
+      ...standard,
+      accessPackages: [{ urn: "urn:altinn:accesspackage:post-og-arkiv" }],
+      systemOffer: offer,
+    });
+    expect(reasons(r)["accessPackages[0]"]).toMatch(
+      /urn:altinn:accesspackage:post-og-arkiv is not among the system's access packages \(urn:altinn:accesspackage:skattegrunnlag\).*AUTH-00063/,
+    );
   });
 
   test("a redirect URL that is not one of the system's is refused; the query is ignored and the host's case too", () => {
-    const ok = checkRequestInputs("SystemUserRequest", { ...standard, redirectUrl: "https://Vendor.example.no/receipt?kunde=1", systemOffer: offer });
+    const ok = checkRequestInputs("SystemUserRequest", {
+      ...standard,
+      redirectUrl: "https://Vendor.example.no/receipt?kunde=1",
+      systemOffer: offer,
+    });
     expect(ok.failures).toEqual([]);
-    const r = checkRequestInputs("SystemUserRequest", { ...standard, redirectUrl: "https://vendor.example.no/receipt/other", systemOffer: offer });
-    expect(reasons(r).redirectUrl).toMatch(/is not one of the system's allowedRedirectUrls \(https:\/\/vendor.example.no\/receipt\).*AUTH-00021/);
+    const r = checkRequestInputs("SystemUserRequest", {
+      ...standard,
+      redirectUrl: "https://vendor.example.no/receipt/other",
+      systemOffer: offer,
+    });
+    expect(reasons(r).redirectUrl).toMatch(
+      /is not one of the system's allowedRedirectUrls \(https:\/\/vendor.example.no\/receipt\).*AUTH-00021/,
+    );
   });
 
   test("a client package in a standard request is refused with the agent resource suggested", () => {
     const r = checkRequestInputs("SystemUserRequest", { ...standard, rights: [], accessPackages: [regnskap] });
-    expect(reasons(r)["accessPackages[0]"]).toMatch(/is a client package, not assignable to a standard system user \(Altinn: AUTH-00064\): request it with an AgentSystemUserRequest/);
+    expect(reasons(r)["accessPackages[0]"]).toMatch(
+      /is a client package, not assignable to a standard system user \(Altinn: AUTH-00064\): request it with an AgentSystemUserRequest/,
+    );
   });
 
   test("the system's isAssignable hint decides for packages the provider does not know", () => {
     const hinted = { accessPackages: [{ urn: "urn:altinn:accesspackage:ny-klientpakke", isAssignable: false }] };
-    const r = checkRequestInputs("SystemUserRequest", { ...standard, rights: [], accessPackages: [{ urn: "urn:altinn:accesspackage:ny-klientpakke" }], systemOffer: hinted });
+    const r = checkRequestInputs("SystemUserRequest", {
+      ...standard,
+      rights: [],
+      accessPackages: [{ urn: "urn:altinn:accesspackage:ny-klientpakke" }],
+      systemOffer: hinted,
+    });
     expect(reasons(r)["accessPackages[0]"]).toMatch(/not assignable/);
   });
 
@@ -127,22 +166,34 @@ describe("system user request inputs: what check refuses before any call", () =>
   });
 
   test("duplicate rights and packages in a request are refused", () => {
-    const r = checkRequestInputs("SystemUserRequest", { ...standard, rights: [krav, krav], accessPackages: [skattegrunnlag, skattegrunnlag] });
+    const r = checkRequestInputs("SystemUserRequest", {
+      ...standard,
+      rights: [krav, krav],
+      accessPackages: [skattegrunnlag, skattegrunnlag],
+    });
     expect(Object.keys(reasons(r)).sort()).toEqual(["accessPackages[1]", "rights[1]"]);
   });
 
   test("a non-https, non-absolute redirect URL is refused", () => {
-    expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, redirectUrl: "vendor.example.no/receipt" })).redirectUrl).toMatch(/not an absolute URL/);
-    expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, redirectUrl: "ftp://vendor.example.no/" })).redirectUrl).toMatch(/must use https/);
+    expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, redirectUrl: "vendor.example.no/receipt" })).redirectUrl).toMatch(
+      /not an absolute URL/,
+    );
+    expect(reasons(checkRequestInputs("SystemUserRequest", { ...standard, redirectUrl: "ftp://vendor.example.no/" })).redirectUrl).toMatch(
+      /must use https/,
+    );
   });
 
   test("a misspelt field (the docs' externalReference) is refused instead of silently ignored", () => {
     const { externalRef: _e, ...rest } = standard;
-    expect(reasons(checkRequestInputs("SystemUserRequest", { ...rest, externalReference: "min_ref" })).externalReference).toMatch(/unknown field externalReference.*did you mean externalRef\?/);
+    expect(reasons(checkRequestInputs("SystemUserRequest", { ...rest, externalReference: "min_ref" })).externalReference).toMatch(
+      /unknown field externalReference.*did you mean externalRef\?/,
+    );
   });
 
   test("the title is trimmed as Altinn trims it", () => {
-    expect(checkRequestInputs("SystemUserRequest", { ...standard, integrationTitle: "  SmartCloud for Kunde 1 " }).inputs.integrationTitle).toBe("SmartCloud for Kunde 1");
+    expect(
+      checkRequestInputs("SystemUserRequest", { ...standard, integrationTitle: "  SmartCloud for Kunde 1 " }).inputs.integrationTitle,
+    ).toBe("SmartCloud for Kunde 1");
   });
 });
 
@@ -154,20 +205,30 @@ describe("agent system user request inputs", () => {
   });
 
   test("rights are refused: agent system users get access packages only", () => {
-    expect(reasons(checkRequestInputs("AgentSystemUserRequest", { ...agentRequest, rights: [krav] })).rights).toMatch(/agent system users get access packages only/);
+    expect(reasons(checkRequestInputs("AgentSystemUserRequest", { ...agentRequest, rights: [krav] })).rights).toMatch(
+      /agent system users get access packages only/,
+    );
   });
 
   test("at least one access package is required", () => {
-    expect(reasons(checkRequestInputs("AgentSystemUserRequest", { ...agentRequest, accessPackages: [] })).accessPackages).toMatch(/needs at least one access package/);
+    expect(reasons(checkRequestInputs("AgentSystemUserRequest", { ...agentRequest, accessPackages: [] })).accessPackages).toMatch(
+      /needs at least one access package/,
+    );
   });
 
   test("packages must be on the system", () => {
-    const r = checkRequestInputs("AgentSystemUserRequest", { ...agentRequest, accessPackages: [{ urn: "urn:altinn:accesspackage:ansvarlig-revisor" }], systemOffer: agentOffer });
+    const r = checkRequestInputs("AgentSystemUserRequest", {
+      ...agentRequest,
+      accessPackages: [{ urn: "urn:altinn:accesspackage:ansvarlig-revisor" }],
+      systemOffer: agentOffer,
+    });
     expect(reasons(r)["accessPackages[0]"]).toMatch(/not among the system's access packages/);
   });
 
   test("the facilitator's orgno must be valid", () => {
-    expect(reasons(checkRequestInputs("AgentSystemUserRequest", { ...agentRequest, partyOrgNo: "57623423" })).partyOrgNo).toMatch(/^the facilitator's organisation number: .*8 digits/);
+    expect(reasons(checkRequestInputs("AgentSystemUserRequest", { ...agentRequest, partyOrgNo: "57623423" })).partyOrgNo).toMatch(
+      /^the facilitator's organisation number: .*8 digits/,
+    );
   });
 });
 
@@ -182,15 +243,27 @@ describe("request key and diff", () => {
   const olds = { ...standard, accessPackages: [], status: "New", requestId: "r1", confirmUrl: "https://am/x", timedOut: false };
 
   test("a changed key is a replacement, deleting the old request first", () => {
-    expect(requestDiff(olds, { ...standard, externalRef: "kunde-2", accessPackages: [] })).toEqual({ changes: true, replaces: ["externalRef"], deleteBeforeReplace: true });
+    expect(requestDiff(olds, { ...standard, externalRef: "kunde-2", accessPackages: [] })).toEqual({
+      changes: true,
+      replaces: ["externalRef"],
+      deleteBeforeReplace: true,
+    });
     // A key not known yet (a preview): a change, never on its own a replacement.
-    expect(requestDiff(olds, { ...standard, partyOrgNo: unknownValue, accessPackages: [] })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(requestDiff(olds, { ...standard, partyOrgNo: unknownValue, accessPackages: [] })).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: true,
+    });
   });
 
   test("rights in another order are no change; other rights are an update", () => {
     const two = { ...olds, rights: [krav, bolig] };
     expect(requestDiff(two, { ...standard, rights: [bolig, krav], accessPackages: [] }).changes).toBe(false);
-    expect(requestDiff(olds, { ...standard, rights: [bolig], accessPackages: [] })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(requestDiff(olds, { ...standard, rights: [bolig], accessPackages: [] })).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: true,
+    });
   });
 
   test("what the system offers is never a change", () => {
@@ -222,7 +295,8 @@ describe("what to do with a changed request, given its status", () => {
   });
 
   test("an unchanged request is left alone, whatever its status", () => {
-    for (const status of ["New", "Rejected", "Denied"]) expect(planRequest("SystemUserRequest", { request: stored(status) }, desired)).toEqual({ action: "none" });
+    for (const status of ["New", "Rejected", "Denied"])
+      expect(planRequest("SystemUserRequest", { request: stored(status) }, desired)).toEqual({ action: "none" });
   });
 
   test("a new request with other rights is deleted and posted again", () => {
@@ -234,14 +308,18 @@ describe("what to do with a changed request, given its status", () => {
   });
 
   test("a rejected request is recreated after deletion when it changes", () => {
-    expect(planRequest("SystemUserRequest", { request: stored("Rejected") }, { ...desired, redirectUrl: "https://vendor.example.no/receipt" })).toMatchObject({
+    expect(
+      planRequest("SystemUserRequest", { request: stored("Rejected") }, { ...desired, redirectUrl: "https://vendor.example.no/receipt" }),
+    ).toMatchObject({
       action: "recreate",
       reason: "the Rejected request differs in redirectUrl",
     });
   });
 
   test("a title left to Altinn's default is no difference", () => {
-    expect(planRequest("SystemUserRequest", { request: stored("New", { integrationTitle: "SmartCloud 1" }) }, desired)).toEqual({ action: "none" });
+    expect(planRequest("SystemUserRequest", { request: stored("New", { integrationTitle: "SmartCloud 1" }) }, desired)).toEqual({
+      action: "none",
+    });
   });
 
   test("an accepted request with other rights becomes a change request: the whole desired set required, what is dropped unwanted", () => {
@@ -262,14 +340,23 @@ describe("what to do with a changed request, given its status", () => {
     const plan = planRequest(
       "SystemUserRequest",
       { request: stored("Accepted"), systemUser: { systemUserId: "su1" }, changeRequest: { changeRequestId: "cr1", status: "New" } },
-      { ...desired, rights: [krav] , accessPackages: [skattegrunnlag] },
+      { ...desired, rights: [krav], accessPackages: [skattegrunnlag] },
       { rights: [krav, bolig], accessPackages: [] },
     );
-    expect(plan).toMatchObject({ action: "changeRequest", deletePending: "cr1", body: { unwantedRights: [bolig], requiredAccessPackages: [skattegrunnlag] } });
+    expect(plan).toMatchObject({
+      action: "changeRequest",
+      deletePending: "cr1",
+      body: { unwantedRights: [bolig], requiredAccessPackages: [skattegrunnlag] },
+    });
   });
 
   test("accepted and unchanged against what was last asked: nothing to do", () => {
-    const plan = planRequest("SystemUserRequest", { request: stored("Accepted"), systemUser: { systemUserId: "su1" } }, { ...desired, rights: [bolig] }, { rights: [bolig], accessPackages: [] });
+    const plan = planRequest(
+      "SystemUserRequest",
+      { request: stored("Accepted"), systemUser: { systemUserId: "su1" } },
+      { ...desired, rights: [bolig] },
+      { rights: [bolig], accessPackages: [] },
+    );
     expect(plan).toEqual({ action: "none" });
   });
 
@@ -278,7 +365,10 @@ describe("what to do with a changed request, given its status", () => {
   });
 
   test("an accepted request whose system user is gone is asked again", () => {
-    expect(planRequest("SystemUserRequest", { request: stored("Accepted") }, { ...desired, rights: [bolig] })).toMatchObject({ action: "recreate", requestId: "r1" });
+    expect(planRequest("SystemUserRequest", { request: stored("Accepted") }, { ...desired, rights: [bolig] })).toMatchObject({
+      action: "recreate",
+      requestId: "r1",
+    });
   });
 
   test("an accepted agent system user cannot change packages: refused with what to do", () => {
@@ -289,14 +379,27 @@ describe("what to do with a changed request, given its status", () => {
       { ...agentDesired, accessPackages: [regnskap, { urn: "urn:altinn:accesspackage:regnskapsforer-lonn" }] },
       { accessPackages: [regnskap] },
     );
-    expect(plan).toMatchObject({ action: "blocked", reason: expect.stringMatching(/cannot change an agent system user's access packages.*declare a new externalRef/) });
+    expect(plan).toMatchObject({
+      action: "blocked",
+      reason: expect.stringMatching(/cannot change an agent system user's access packages.*declare a new externalRef/),
+    });
   });
 });
 
 describe("request outputs", () => {
   const fallback = (id: string) => confirmUrlFor("SystemUserRequest", "https://am.ui.tt02.altinn.no", id);
   const key = { systemId: standard.systemId, partyOrgNo: standard.partyOrgNo, externalRef: standard.externalRef };
-  const request: LiveRequest = { requestId: "r1", ...key, rights: [krav], accessPackages: [], status: "New", timedOut: false, escalated: false, created: "2026-01-01T00:00:00Z", confirmUrl: "https://am/api-value" };
+  const request: LiveRequest = {
+    requestId: "r1",
+    ...key,
+    rights: [krav],
+    accessPackages: [],
+    status: "New",
+    timedOut: false,
+    escalated: false,
+    created: "2026-01-01T00:00:00Z",
+    confirmUrl: "https://am/api-value",
+  };
 
   test("a new request reports its id, status and the confirm URL Altinn gave, and no undefined values", () => {
     const o = requestOutputs("SystemUserRequest", key, { request }, undefined, fallback);
@@ -323,27 +426,52 @@ describe("request outputs", () => {
     expect(requestOutputs("SystemUserRequest", key, { request: bare }, undefined, fallback).confirmUrl).toBe(
       "https://am.ui.tt02.altinn.no/accessmanagement/ui/systemuser/request?id=r1&DONTCHOOSEREPORTEE=true",
     );
-    expect(confirmUrlFor("AgentSystemUserRequest", "https://am.ui.altinn.no", "a1")).toBe("https://am.ui.altinn.no/accessmanagement/ui/systemuser/agentrequest?id=a1&DONTCHOOSEREPORTEE=true");
+    expect(confirmUrlFor("AgentSystemUserRequest", "https://am.ui.altinn.no", "a1")).toBe(
+      "https://am.ui.altinn.no/accessmanagement/ui/systemuser/agentrequest?id=a1&DONTCHOOSEREPORTEE=true",
+    );
   });
 
   test("once accepted, the system user id is reported and what was asked last is kept", () => {
     const o = requestOutputs(
       "SystemUserRequest",
       key,
-      { request: { ...request, status: "Accepted" }, systemUser: { systemUserId: "su1" }, changeRequest: { changeRequestId: "cr1", status: "New", confirmUrl: "https://am/cr" } },
+      {
+        request: { ...request, status: "Accepted" },
+        systemUser: { systemUserId: "su1" },
+        changeRequest: { changeRequestId: "cr1", status: "New", confirmUrl: "https://am/cr" },
+      },
       { rights: [krav, bolig], accessPackages: [] },
       fallback,
     );
-    expect(o).toMatchObject({ status: "Accepted", systemUserId: "su1", rights: [krav, bolig], changeRequestId: "cr1", changeRequestStatus: "New", changeRequestConfirmUrl: "https://am/cr" });
+    expect(o).toMatchObject({
+      status: "Accepted",
+      systemUserId: "su1",
+      rights: [krav, bolig],
+      changeRequestId: "cr1",
+      changeRequestStatus: "New",
+      changeRequestConfirmUrl: "https://am/cr",
+    });
   });
 
   test("a system user adopted without a request reports Accepted with an empty request id", () => {
-    const o = requestOutputs("SystemUserRequest", key, { systemUser: { systemUserId: "su1" } }, { rights: [krav], accessPackages: [] }, fallback);
+    const o = requestOutputs(
+      "SystemUserRequest",
+      key,
+      { systemUser: { systemUserId: "su1" } },
+      { rights: [krav], accessPackages: [] },
+      fallback,
+    );
     expect(o).toMatchObject({ status: "Accepted", requestId: "", confirmUrl: "", systemUserId: "su1", timedOut: false });
   });
 
   test("agent outputs carry no rights", () => {
-    const o = requestOutputs("AgentSystemUserRequest", key, { request: { ...request, rights: [], accessPackages: [regnskap] } }, undefined, fallback);
+    const o = requestOutputs(
+      "AgentSystemUserRequest",
+      key,
+      { request: { ...request, rights: [], accessPackages: [regnskap] } },
+      undefined,
+      fallback,
+    );
     expect(o).not.toHaveProperty("rights");
     expect(o.accessPackages).toEqual([regnskap]);
   });
@@ -352,7 +480,9 @@ describe("request outputs", () => {
 describe("deleting a request", () => {
   test("deleting an accepted request says the system user stays and only the customer can remove it", () => {
     const notice = requestDeleteNotice("SystemUserRequest", { ...standard, status: "Accepted", systemUserId: "su1" });
-    expect(notice).toMatch(/^The system user su1 of 310000019 for system 991825827_smartcloud \(externalRef kunde-1\) stays: .*Only the customer can remove it/);
+    expect(notice).toMatch(
+      /^The system user su1 of 310000019 for system 991825827_smartcloud \(externalRef kunde-1\) stays: .*Only the customer can remove it/,
+    );
   });
 
   test("deleting a request that was never accepted leaves nothing behind to mention", () => {

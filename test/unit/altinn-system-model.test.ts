@@ -62,13 +62,19 @@ describe("system inputs: what check refuses before any call", () => {
   });
 
   test("a system id that is not <vendor orgno>_<name> is refused", () => {
-    expect(reasons(checkSystemInputs({ ...smartcloud, systemId: "smartcloud" })).systemId).toMatch(/must be <vendor orgno>_<name>, e.g. 991825827_smartcloud/);
+    expect(reasons(checkSystemInputs({ ...smartcloud, systemId: "smartcloud" })).systemId).toMatch(
+      /must be <vendor orgno>_<name>, e.g. 991825827_smartcloud/,
+    );
     expect(reasons(checkSystemInputs({ ...smartcloud, systemId: "991825827_" })).systemId).toMatch(/must be <vendor orgno>_<name>/);
-    expect(reasons(checkSystemInputs({ ...smartcloud, systemId: "acme_smartcloud" })).systemId).toMatch(/vendor part must be a 9-digit organisation number/);
+    expect(reasons(checkSystemInputs({ ...smartcloud, systemId: "acme_smartcloud" })).systemId).toMatch(
+      /vendor part must be a 9-digit organisation number/,
+    );
   });
 
   test("a system id with spaces is refused", () => {
-    expect(reasons(checkSystemInputs({ ...smartcloud, systemId: "991825827_smart cloud" })).systemId).toMatch(/contains spaces: Altinn refuses them \(AUTH.VLD-00013\)/);
+    expect(reasons(checkSystemInputs({ ...smartcloud, systemId: "991825827_smart cloud" })).systemId).toMatch(
+      /contains spaces: Altinn refuses them \(AUTH.VLD-00013\)/,
+    );
   });
 
   test("a system id with characters that break URL paths is refused", () => {
@@ -76,23 +82,32 @@ describe("system inputs: what check refuses before any call", () => {
   });
 
   test("a vendor orgno that fails the mod-11 check is refused", () => {
-    expect(reasons(checkSystemInputs({ ...smartcloud, systemId: "991825828_smartcloud" })).systemId).toMatch(/check digit \(mod 11\) should be 7/);
+    expect(reasons(checkSystemInputs({ ...smartcloud, systemId: "991825828_smartcloud" })).systemId).toMatch(
+      /check digit \(mod 11\) should be 7/,
+    );
     expect(reasons(checkSystemInputs({ ...smartcloud, vendorOrgNo: "991825828" })).vendorOrgNo).toMatch(/check digit/);
   });
 
   test("a vendorOrgNo that differs from the id's prefix is refused", () => {
-    expect(reasons(checkSystemInputs({ ...smartcloud, vendorOrgNo: "974761076" })).vendorOrgNo).toMatch(/is 974761076, but systemId starts with 991825827_/);
+    expect(reasons(checkSystemInputs({ ...smartcloud, vendorOrgNo: "974761076" })).vendorOrgNo).toMatch(
+      /is 974761076, but systemId starts with 991825827_/,
+    );
   });
 
   test("a vendor other than the configured digdir:orgNo is refused; without configuration only the format is checked", () => {
     const r = checkSystemInputs(smartcloud, { configuredVendor: "974761076" });
-    expect(reasons(r).systemId).toMatch(/belongs to vendor 991825827, but the configured vendor \(digdir:orgNo\) is 974761076: .*use 974761076_<name>/);
+    expect(reasons(r).systemId).toMatch(
+      /belongs to vendor 991825827, but the configured vendor \(digdir:orgNo\) is 974761076: .*use 974761076_<name>/,
+    );
     expect(checkSystemInputs(smartcloud, { configuredVendor: "991825827" }).failures).toEqual([]);
     expect(checkSystemInputs(smartcloud).failures).toEqual([]);
   });
 
   test("non-https redirect URLs are refused, each by its index", () => {
-    const r = checkSystemInputs({ ...smartcloud, allowedRedirectUrls: ["https://ok.example.no/", "http://smartcloud.example.no/receipt", "/receipt"] });
+    const r = checkSystemInputs({
+      ...smartcloud,
+      allowedRedirectUrls: ["https://ok.example.no/", "http://smartcloud.example.no/receipt", "/receipt"],
+    });
     expect(reasons(r)["allowedRedirectUrls[1]"]).toMatch(/must use https:\/\/ \(Altinn refuses other schemes: AUTH.VLD-00005\)/);
     expect(reasons(r)["allowedRedirectUrls[2]"]).toMatch(/is not an absolute URL/);
     expect(r.failures).toHaveLength(2);
@@ -116,7 +131,13 @@ describe("system inputs: what check refuses before any call", () => {
   });
 
   test("isVisible: true with a client package (not assignable) is refused, also when isVisible is left at its default", () => {
-    const agentSystem = { ...smartcloud, accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag" }, { urn: "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet" }] };
+    const agentSystem = {
+      ...smartcloud,
+      accessPackages: [
+        { urn: "urn:altinn:accesspackage:skattegrunnlag" },
+        { urn: "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet" },
+      ],
+    };
     expect(reasons(checkSystemInputs(agentSystem)).isVisible).toMatch(
       /^must be false: accessPackages\[1\] \(urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet\) is a client package, not assignable, .*AUTH.VLD-00018/,
     );
@@ -201,7 +222,11 @@ describe("system diff", () => {
 
   test("the outputs of an unchanged system show no change, whatever the order and URL spelling", () => {
     const olds = systemOutputs({ ...live, allowedRedirectUrls: ["https://smartcloud.example.no/receipt"] }, inputs, "guid");
-    const news: SystemInputs = { ...inputs, allowedRedirectUrls: ["https://SmartCloud.example.no:443/receipt"], clientIds: [...inputs.clientIds].reverse() };
+    const news: SystemInputs = {
+      ...inputs,
+      allowedRedirectUrls: ["https://SmartCloud.example.no:443/receipt"],
+      clientIds: [...inputs.clientIds].reverse(),
+    };
     expect(changedSystemFields(olds, news)).toEqual([]);
   });
 
@@ -229,7 +254,9 @@ describe("system diff", () => {
 
   test("an isAssignable hint alone is no change (it is never sent)", () => {
     const olds = systemOutputs(live, inputs);
-    expect(changedSystemFields(olds, { ...inputs, accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag", isAssignable: true }] })).toEqual([]);
+    expect(
+      changedSystemFields(olds, { ...inputs, accessPackages: [{ urn: "urn:altinn:accesspackage:skattegrunnlag", isAssignable: true }] }),
+    ).toEqual([]);
   });
 
   test("the outputs carry the declared hints for packages still on the system", () => {

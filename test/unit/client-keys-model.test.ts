@@ -1,6 +1,12 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { checkClientKeysInputs, desiredJwks, keySetChanged, keysOutputs, maxKeyLifetimeSeconds } from "../../providers/digdir/client-keys-model";
+import {
+  checkClientKeysInputs,
+  desiredJwks,
+  keySetChanged,
+  keysOutputs,
+  maxKeyLifetimeSeconds,
+} from "../../providers/digdir/client-keys-model";
 
 function publicJwk(bits = 2048) {
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: bits });
@@ -9,7 +15,8 @@ function publicJwk(bits = 2048) {
 }
 
 const now = 1_800_000_000;
-const reasons = (r: { failures: { property: string; reason: string }[] }) => Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
+const reasons = (r: { failures: { property: string; reason: string }[] }) =>
+  Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
 
 describe("client key sets", () => {
   const k1 = publicJwk();
@@ -42,14 +49,20 @@ describe("client key sets", () => {
     expect(reasons(checkClientKeysInputs({ clientId: "c1", keys: [short] }, now))["keys[0].n"]).toMatch(/shorter than 2048 bits/);
     // RS512 is registered beside RS256 (digdir-api.md Corrections 6); RS384 is not.
     expect(reasons(checkClientKeysInputs({ clientId: "c1", keys: [{ ...k1, alg: "RS512" }] }, now))["keys[0].alg"]).toBeUndefined();
-    expect(reasons(checkClientKeysInputs({ clientId: "c1", keys: [{ ...k1, alg: "RS384" }] }, now))["keys[0].alg"]).toMatch(/RS256" or "RS512/);
-    expect(reasons(checkClientKeysInputs({ clientId: "c1", keys: [{ ...k1, kid: "my key" }] }, now))["keys[0].kid"]).toMatch(/letters, digits/);
+    expect(reasons(checkClientKeysInputs({ clientId: "c1", keys: [{ ...k1, alg: "RS384" }] }, now))["keys[0].alg"]).toMatch(
+      /RS256" or "RS512/,
+    );
+    expect(reasons(checkClientKeysInputs({ clientId: "c1", keys: [{ ...k1, kid: "my key" }] }, now))["keys[0].kid"]).toMatch(
+      /letters, digits/,
+    );
     expect(reasons(checkClientKeysInputs({ clientId: "c1", keys: [{ ...k1, kty: "EC" }] }, now))["keys[0].kty"]).toMatch(/RSA keys only/);
   });
 
   test("exp must be in the future and at most one year ahead", () => {
     expect(reasons(checkClientKeysInputs({ clientId: "c1", keys: [{ ...k1, exp: now - 1 }] }, now))["keys[0].exp"]).toMatch(/in the past/);
-    expect(reasons(checkClientKeysInputs({ clientId: "c1", keys: [{ ...k1, exp: now + maxKeyLifetimeSeconds + 60 }] }, now))["keys[0].exp"]).toMatch(/one year/);
+    expect(
+      reasons(checkClientKeysInputs({ clientId: "c1", keys: [{ ...k1, exp: now + maxKeyLifetimeSeconds + 60 }] }, now))["keys[0].exp"],
+    ).toMatch(/one year/);
     expect(checkClientKeysInputs({ clientId: "c1", keys: [{ ...k1, exp: now + 3600 }] }, now).failures).toEqual([]);
   });
 

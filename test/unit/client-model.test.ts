@@ -41,7 +41,9 @@ describe("Maskinporten and KRR client inputs", () => {
 
   test("a Maskinporten client needs at least one scope, each of the form prefix:subscope", () => {
     expect(reasons(checkClientInputs("MaskinportenClient", { name: "x", scopes: [] }, "test")).scopes).toMatch(/at least one scope/);
-    expect(reasons(checkClientInputs("MaskinportenClient", { name: "x", scopes: ["not a scope"] }, "test"))["scopes[0]"]).toMatch(/prefix:subscope/);
+    expect(reasons(checkClientInputs("MaskinportenClient", { name: "x", scopes: ["not a scope"] }, "test"))["scopes[0]"]).toMatch(
+      /prefix:subscope/,
+    );
   });
 
   test("a Maskinporten client cannot change its integration type", () => {
@@ -52,7 +54,10 @@ describe("Maskinporten and KRR client inputs", () => {
   test("an access token lifetime out of range is refused with the limit", () => {
     const r = checkClientInputs("MaskinportenClient", { name: "x", scopes: ["a:b"], accessTokenLifetime: 7200 }, "test");
     expect(reasons(r).accessTokenLifetime).toMatch(/at most 3600 seconds/);
-    expect(reasons(checkClientInputs("MaskinportenClient", { name: "x", scopes: ["a:b"], accessTokenLifetime: 1.5 }, "test")).accessTokenLifetime).toMatch(/whole number/);
+    expect(
+      reasons(checkClientInputs("MaskinportenClient", { name: "x", scopes: ["a:b"], accessTokenLifetime: 1.5 }, "test"))
+        .accessTokenLifetime,
+    ).toMatch(/whole number/);
   });
 
   test("unknown fields are refused with the field named", () => {
@@ -93,9 +98,22 @@ describe("ID-porten client inputs", () => {
   });
 
   test("production needs https except a native app's localhost", () => {
-    expect(reasons(checkClientInputs("IdportenClient", { ...web, redirectUris: ["http://app.example.no/cb"] }, "prod"))["redirectUris[0]"]).toMatch(/production needs https/);
-    expect(reasons(checkClientInputs("IdportenClient", { ...web, redirectUris: ["http://localhost/cb"] }, "prod"))["redirectUris[0]"]).toMatch(/production needs https/);
-    const native = checkClientInputs("IdportenClient", { name: "app", applicationType: "native", redirectUris: ["http://localhost:8080/cb"], postLogoutRedirectUris: ["http://localhost:8080/"] }, "prod");
+    expect(
+      reasons(checkClientInputs("IdportenClient", { ...web, redirectUris: ["http://app.example.no/cb"] }, "prod"))["redirectUris[0]"],
+    ).toMatch(/production needs https/);
+    expect(
+      reasons(checkClientInputs("IdportenClient", { ...web, redirectUris: ["http://localhost/cb"] }, "prod"))["redirectUris[0]"],
+    ).toMatch(/production needs https/);
+    const native = checkClientInputs(
+      "IdportenClient",
+      {
+        name: "app",
+        applicationType: "native",
+        redirectUris: ["http://localhost:8080/cb"],
+        postLogoutRedirectUris: ["http://localhost:8080/"],
+      },
+      "prod",
+    );
     expect(native.failures).toEqual([]);
     expect(native.inputs.tokenEndpointAuthMethod).toBe("none");
     expect(native.inputs.grantTypes).toEqual(["authorization_code"]);
@@ -104,16 +122,30 @@ describe("ID-porten client inputs", () => {
   test("the front-channel logout URI must be on a redirect URI's domain", () => {
     const r = checkClientInputs("IdportenClient", { ...web, frontchannelLogoutUri: "https://other.example.com/logout" }, "test");
     expect(reasons(r).frontchannelLogoutUri).toMatch(/same domain as one of the redirect URIs/);
-    expect(checkClientInputs("IdportenClient", { ...web, frontchannelLogoutUri: "https://app.example.no/logout" }, "test").failures).toEqual([]);
+    expect(
+      checkClientInputs("IdportenClient", { ...web, frontchannelLogoutUri: "https://app.example.no/logout" }, "test").failures,
+    ).toEqual([]);
   });
 
   test("combinations the table forbids are refused", () => {
-    expect(reasons(checkClientInputs("IdportenClient", { ...web, applicationType: "browser", tokenEndpointAuthMethod: "private_key_jwt" }, "test")).tokenEndpointAuthMethod).toMatch(/must be "none"/);
-    expect(reasons(checkClientInputs("IdportenClient", { ...web, tokenEndpointAuthMethod: "none" }, "test")).tokenEndpointAuthMethod).toMatch(/web client must authenticate/);
-    expect(reasons(checkClientInputs("IdportenClient", { ...web, scopes: ["openid", "nav:x"] }, "test")).scopes).toMatch(/needs integrationType api_klient/);
-    expect(checkClientInputs("IdportenClient", { ...web, integrationType: "api_klient", scopes: ["openid", "nav:x"] }, "test").failures).toEqual([]);
+    expect(
+      reasons(
+        checkClientInputs("IdportenClient", { ...web, applicationType: "browser", tokenEndpointAuthMethod: "private_key_jwt" }, "test"),
+      ).tokenEndpointAuthMethod,
+    ).toMatch(/must be "none"/);
+    expect(
+      reasons(checkClientInputs("IdportenClient", { ...web, tokenEndpointAuthMethod: "none" }, "test")).tokenEndpointAuthMethod,
+    ).toMatch(/web client must authenticate/);
+    expect(reasons(checkClientInputs("IdportenClient", { ...web, scopes: ["openid", "nav:x"] }, "test")).scopes).toMatch(
+      /needs integrationType api_klient/,
+    );
+    expect(
+      checkClientInputs("IdportenClient", { ...web, integrationType: "api_klient", scopes: ["openid", "nav:x"] }, "test").failures,
+    ).toEqual([]);
     expect(reasons(checkClientInputs("IdportenClient", { ...web, scopes: ["profile"] }, "test")).scopes).toMatch(/openid/);
-    expect(reasons(checkClientInputs("IdportenClient", { ...web, grantTypes: ["client_credentials"] }, "test"))["grantTypes[0]"]).toMatch(/not supported/);
+    expect(reasons(checkClientInputs("IdportenClient", { ...web, grantTypes: ["client_credentials"] }, "test"))["grantTypes[0]"]).toMatch(
+      /not supported/,
+    );
   });
 
   test("lifetimes must keep access < refresh <= authorization", () => {
@@ -154,7 +186,18 @@ describe("payloads and diff", () => {
   });
 
   test("the PUT keeps unmanaged live fields, drops read-only ones and removes managed fields no longer declared", () => {
-    const live = { ...desiredClientPayload("MaskinportenClient", mp), client_id: "c1", client_orgno: "991825827", client_uri: "https://old.no", created: "t0", last_updated: "t1", active: true, onbehalfof: [], jwks_uri: "/x", some_future_field: 7 };
+    const live = {
+      ...desiredClientPayload("MaskinportenClient", mp),
+      client_id: "c1",
+      client_orgno: "991825827",
+      client_uri: "https://old.no",
+      created: "t0",
+      last_updated: "t1",
+      active: true,
+      onbehalfof: [],
+      jwks_uri: "/x",
+      some_future_field: 7,
+    };
     const body = updatePayload("MaskinportenClient", live, { ...mp, name: "y" });
     expect(body).toMatchObject({ client_id: "c1", client_orgno: "991825827", client_name: "y", some_future_field: 7 });
     for (const k of ["created", "last_updated", "active", "onbehalfof", "jwks_uri", "client_uri"]) expect(body).not.toHaveProperty(k);

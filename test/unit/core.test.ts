@@ -16,10 +16,29 @@ const jwk = { ...(privateKey.export({ format: "jwk" }) as object), kid: "admin-k
 describe("the JWT grant", () => {
   test("is RS256 with kid, aud = issuer, 60 s lifetime, a jti, and the requested extras", async () => {
     const { key, kid } = readPrivateKey(JSON.stringify(jwk), "digdir:privateKey");
-    const grant = await signGrant({ clientId: "c1", key, kid }, { scopes: ["a:b", "c:d"], consumerOrg: "310000019", resource: ["https://api.no"], authorizationDetails: [{ type: "urn:altinn:systemuser" }] }, "https://test.maskinporten.no/", 1000);
+    const grant = await signGrant(
+      { clientId: "c1", key, kid },
+      {
+        scopes: ["a:b", "c:d"],
+        consumerOrg: "310000019",
+        resource: ["https://api.no"],
+        authorizationDetails: [{ type: "urn:altinn:systemuser" }],
+      },
+      "https://test.maskinporten.no/",
+      1000,
+    );
     expect(decodeProtectedHeader(grant)).toEqual({ alg: "RS256", typ: "JWT", kid: "admin-key" });
     const claims = decodeJwt(grant);
-    expect(claims).toMatchObject({ iss: "c1", aud: "https://test.maskinporten.no/", iat: 1000, exp: 1060, scope: "a:b c:d", consumer_org: "310000019", resource: ["https://api.no"], authorization_details: [{ type: "urn:altinn:systemuser" }] });
+    expect(claims).toMatchObject({
+      iss: "c1",
+      aud: "https://test.maskinporten.no/",
+      iat: 1000,
+      exp: 1060,
+      scope: "a:b c:d",
+      consumer_org: "310000019",
+      resource: ["https://api.no"],
+      authorization_details: [{ type: "urn:altinn:systemuser" }],
+    });
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
     const again = decodeJwt(await signGrant({ clientId: "c1", key, kid }, { scopes: ["a:b"] }, "i", 1000));
     expect(again.jti).not.toBe(claims.jti);
@@ -63,18 +82,33 @@ describe("the JWT grant", () => {
 
 describe("upstream errors", () => {
   test("Digdir's error body yields field problems and the correlation id", () => {
-    const p = parseErrorBody(JSON.stringify({ status: 400, correlation_id: "abc", errors: [{ errorMessage: "must not be empty", isFieldError: true, objectName: "Client", fieldIdentifier: "scopes" }], error: "must not be empty" }));
+    const p = parseErrorBody(
+      JSON.stringify({
+        status: 400,
+        correlation_id: "abc",
+        errors: [{ errorMessage: "must not be empty", isFieldError: true, objectName: "Client", fieldIdentifier: "scopes" }],
+        error: "must not be empty",
+      }),
+    );
     expect(p).toEqual({ codes: [], correlationId: "abc", problems: [{ field: "scopes", message: "must not be empty", code: undefined }] });
   });
 
   test("Maskinporten's error yields the MP code", () => {
-    const p = parseErrorBody(JSON.stringify({ error: "invalid_grant", error_description: "Invalid assertion. Client key expired (MP-121)" }));
+    const p = parseErrorBody(
+      JSON.stringify({ error: "invalid_grant", error_description: "Invalid assertion. Client key expired (MP-121)" }),
+    );
     expect(p.codes).toEqual(["MP-121"]);
     expect(p.problems[0].message).toMatch(/Client key expired/);
   });
 
   test("Altinn's problem details yield the AUTH and AUTH.VLD codes", () => {
-    const p = parseErrorBody(JSON.stringify({ code: "STD-00000", traceId: "t1", validationErrors: [{ code: "AUTH.VLD-00018", title: "not assignable", paths: ["/accessPackages/0"] }] }));
+    const p = parseErrorBody(
+      JSON.stringify({
+        code: "STD-00000",
+        traceId: "t1",
+        validationErrors: [{ code: "AUTH.VLD-00018", title: "not assignable", paths: ["/accessPackages/0"] }],
+      }),
+    );
     expect(p.codes).toEqual(["STD-00000", "AUTH.VLD-00018"]);
     expect(p.correlationId).toBe("t1");
     expect(p.problems).toEqual([{ field: "/accessPackages/0", message: "not assignable", code: "AUTH.VLD-00018" }]);
@@ -86,7 +120,16 @@ describe("upstream errors", () => {
   });
 
   test("the error message says status, codes, correlation id and what to do", () => {
-    const e = new ApiError({ service: "digdir", method: "POST", path: "/api/v1/clients", status: 400, codes: ["X"], correlationId: "abc", problems: [{ field: "scopes", message: "bad" }], hint: "Fix it." });
+    const e = new ApiError({
+      service: "digdir",
+      method: "POST",
+      path: "/api/v1/clients",
+      status: 400,
+      codes: ["X"],
+      correlationId: "abc",
+      problems: [{ field: "scopes", message: "bad" }],
+      hint: "Fix it.",
+    });
     expect(e.message).toBe("Digdir self-service API: POST /api/v1/clients answered 400 [X] (correlation id abc): scopes: bad. Fix it.");
   });
 
@@ -133,11 +176,12 @@ describe("settings", () => {
 
 describe("HTTP settings", () => {
   test("retry caps and the time-out are read from the stack config, and bad values are refused naming the key", () => {
-
     const src = (o: Record<string, string>) => ({ get: (k: string) => o[k] });
     const s = resolveSettings(src({ "digdir:httpMaxRetries": "2", "digdir:httpMaxWaitSeconds": "5", "digdir:httpTimeoutSeconds": "3" }));
     expect(s.http).toMatchObject({ maxRetries: 2, maxDelayMs: 5000, timeoutMs: 3000 });
     expect(resolveSettings(src({})).http).toEqual({});
-    expect(() => resolveSettings(src({ "digdir:httpMaxRetries": "many" }))).toThrow(/digdir:httpMaxRetries is "many"; expected a whole number from 0 to 20/);
+    expect(() => resolveSettings(src({ "digdir:httpMaxRetries": "many" }))).toThrow(
+      /digdir:httpMaxRetries is "many"; expected a whole number from 0 to 20/,
+    );
   });
 });

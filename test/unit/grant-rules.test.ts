@@ -10,11 +10,17 @@ const entry = (extra: Record<string, unknown> = {}) => ({ type: "urn:altinn:syst
 describe("grant rules", () => {
   test("one system user entry with known fields passes; two entries, a list of parties, or an unknown field are refused", () => {
     expect(() => checkGrantRules({ scopes: ["s"], authorizationDetails: [entry({ externalRef: "k" })] })).not.toThrow();
-    expect(() => checkGrantRules({ scopes: ["s"], authorizationDetails: [entry(), entry({ systemuser_org: org("310000027") })] })).toThrow(/one system user/);
-    expect(() => checkGrantRules({ scopes: ["s"], authorizationDetails: [entry({ systemuser_org: [org("310000019"), org("310000027")] })] })).toThrow(/not a list/);
+    expect(() => checkGrantRules({ scopes: ["s"], authorizationDetails: [entry(), entry({ systemuser_org: org("310000027") })] })).toThrow(
+      /one system user/,
+    );
+    expect(() =>
+      checkGrantRules({ scopes: ["s"], authorizationDetails: [entry({ systemuser_org: [org("310000019"), org("310000027")] })] }),
+    ).toThrow(/not a list/);
     expect(() => checkGrantRules({ scopes: ["s"], authorizationDetails: [entry({ reportee: "x" })] })).toThrow(/remove reportee .*MP-302/);
     // Other authorization_details types are not judged here.
-    expect(() => checkGrantRules({ scopes: ["s"], authorizationDetails: [{ type: "other", anything: 1 }, { type: "other" }] })).not.toThrow();
+    expect(() =>
+      checkGrantRules({ scopes: ["s"], authorizationDetails: [{ type: "other", anything: 1 }, { type: "other" }] }),
+    ).not.toThrow();
   });
 
   test("signGrant refuses a broken grant before signing, and signs RS512 with an RS512 key", async () => {
@@ -24,7 +30,9 @@ describe("grant rules", () => {
     expect(read.alg).toBe("RS512");
     const grant = await signGrant({ clientId: "c", key: read.key, kid: read.kid, alg: read.alg }, { scopes: ["s"] }, "https://mp/");
     expect(decodeProtectedHeader(grant)).toMatchObject({ alg: "RS512", kid: "k1" });
-    await expect(signGrant({ clientId: "c", key: read.key, kid: "k1" }, { scopes: ["s"], authorizationDetails: [entry(), entry()] }, "https://mp/")).rejects.toThrow(/one system user/);
+    await expect(
+      signGrant({ clientId: "c", key: read.key, kid: "k1" }, { scopes: ["s"], authorizationDetails: [entry(), entry()] }, "https://mp/"),
+    ).rejects.toThrow(/one system user/);
     expect(() => readPrivateKey(JSON.stringify({ ...jwk, alg: "RS384" }), "test key")).toThrow(/RS256 and RS512/);
   });
 });

@@ -1,7 +1,14 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { unknownValue } from "../../providers/core/check";
-import { checkClientKeysInputs, keyPolicyDefaults, maxKeyLifetimeSeconds, policyChanged, publicKeysFrom, wireJwk } from "../../providers/digdir/client-keys-model";
+import {
+  checkClientKeysInputs,
+  keyPolicyDefaults,
+  maxKeyLifetimeSeconds,
+  policyChanged,
+  publicKeysFrom,
+  wireJwk,
+} from "../../providers/digdir/client-keys-model";
 
 function publicJwk(bits = 2048) {
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: bits });
@@ -95,6 +102,8 @@ describe("key set inputs", () => {
   test("the wire form holds public members only, and Digdir's answer reads back with alg and use", () => {
     const wire = wireJwk({ ...k, alg: "RS256", use: "sig", exp: now + 10 });
     expect(Object.keys(wire).sort()).toEqual(["alg", "e", "exp", "kid", "kty", "n", "use"]);
-    expect(publicKeysFrom({ keys: [{ kty: "RSA", kid: "a", n: "n", e: "e", exp: 5, extra: 1 }] })).toEqual([{ kty: "RSA", kid: "a", n: "n", e: "e", alg: "RS256", use: "sig", exp: 5 }]);
+    expect(publicKeysFrom({ keys: [{ kty: "RSA", kid: "a", n: "n", e: "e", exp: 5, extra: 1 }] })).toEqual([
+      { kty: "RSA", kid: "a", n: "n", e: "e", alg: "RS256", use: "sig", exp: 5 },
+    ]);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { checkClientKeysInputs, daySeconds, maxKeys, type ClientKeysInputs, type PublicJwk } from "../../providers/digdir/client-keys-model";
+import {
+  checkClientKeysInputs,
+  daySeconds,
+  maxKeys,
+  type ClientKeysInputs,
+  type PublicJwk,
+} from "../../providers/digdir/client-keys-model";
 import { currentGenerated, nextStepAt, planKeys, promote, type KeyState } from "../../providers/digdir/client-keys-plan";
 
 /**
@@ -158,7 +164,10 @@ describe("key rotation planning", () => {
   test("a key awaiting verification is verified, not replaced, and nothing is written", () => {
     const d = desired({ generate: true, rotateAfterDays: 30, verifyToken: true });
     const state: KeyState = {
-      registered: [{ ...pub("g1"), exp: t0 + year }, { ...pub("g2"), exp: t0 + year }],
+      registered: [
+        { ...pub("g1"), exp: t0 + year },
+        { ...pub("g2"), exp: t0 + year },
+      ],
       generated: [
         { kid: "g1", createdAt: new Date(t0 * 1000).toISOString() },
         { kid: "g2", createdAt: new Date((t0 + 31 * day) * 1000).toISOString(), pending: true },
@@ -176,7 +185,11 @@ describe("key rotation planning", () => {
 
   test("a generated key removed outside Pulumi is registered again from the private key the state holds", () => {
     const d = desired({ generate: true });
-    const state: KeyState = { registered: [], generated: [{ kid: "g1", createdAt: new Date(t0 * 1000).toISOString() }], held: { g1: pub("g1") } };
+    const state: KeyState = {
+      registered: [],
+      generated: [{ kid: "g1", createdAt: new Date(t0 * 1000).toISOString() }],
+      held: { g1: pub("g1") },
+    };
     const plan = planKeys(state, d, t0 + day);
     expect(plan.steps).toEqual([expect.objectContaining({ kind: "register", kid: "g1" })]);
     expect(plan.set).toEqual([{ source: "generated", jwk: pub("g1") }]);
@@ -185,7 +198,11 @@ describe("key rotation planning", () => {
 
   test("without the current key's private JWK in the state, the key is rotated", () => {
     const d = desired({ generate: true });
-    const state: KeyState = { registered: [{ ...pub("g1"), exp: t0 + year }], generated: [{ kid: "g1", createdAt: new Date(t0 * 1000).toISOString() }], held: {} };
+    const state: KeyState = {
+      registered: [{ ...pub("g1"), exp: t0 + year }],
+      generated: [{ kid: "g1", createdAt: new Date(t0 * 1000).toISOString() }],
+      held: {},
+    };
     const plan = planKeys(state, d, t0 + day);
     expect(plan.steps).toEqual([expect.objectContaining({ kind: "rotate", kid: "g1" })]);
     expect(plan.promote).toBe("new");
@@ -193,7 +210,14 @@ describe("key rotation planning", () => {
 
   test("keys registered outside Pulumi are removed: the resource owns the whole set", () => {
     const d = desired({ keys: [pub("a")] });
-    const state: KeyState = { registered: [{ ...pub("a"), exp: t0 + year }, { ...pub("stranger"), exp: t0 + year }], generated: [], held: {} };
+    const state: KeyState = {
+      registered: [
+        { ...pub("a"), exp: t0 + year },
+        { ...pub("stranger"), exp: t0 + year },
+      ],
+      generated: [],
+      held: {},
+    };
     const plan = planKeys(state, d, t0 + day);
     expect(plan.steps).toEqual([expect.objectContaining({ kind: "remove", kid: "stranger" })]);
     expect(plan.set.map((p) => (p.source === "new" ? "new" : p.jwk.kid))).toEqual(["a"]);

@@ -1,5 +1,13 @@
 import { describe, expect, test } from "vitest";
-import { checkGroupInputs, customerKey, groupChanges, groupDiff, parseCustomerKey, shardOf, type GroupOutputs } from "../../providers/altinn/request-group-model";
+import {
+  checkGroupInputs,
+  customerKey,
+  groupChanges,
+  groupDiff,
+  parseCustomerKey,
+  shardOf,
+  type GroupOutputs,
+} from "../../providers/altinn/request-group-model";
 import { unknownValue } from "../../providers/core/check";
 
 const systemId = "991825827_smartcloud";
@@ -42,7 +50,10 @@ describe("checkGroupInputs", () => {
     });
     expect(failures).toEqual([]);
     expect(inputs.rights).toEqual([right]);
-    expect(inputs.customers).toEqual({ "310000019": { name: "Bakeriet AS" }, "310000027/avd": { redirectUrl: "https://smartcloud.example/back" } });
+    expect(inputs.customers).toEqual({
+      "310000019": { name: "Bakeriet AS" },
+      "310000027/avd": { redirectUrl: "https://smartcloud.example/back" },
+    });
     // The system's offer is judged, then left out: the inputs say what the customers are asked.
     expect(inputs).not.toHaveProperty("systemOffer");
   });
@@ -95,14 +106,31 @@ describe("groupChanges", () => {
   };
 
   test("added, removed, changed and failed customers; the rest untouched", () => {
-    const news = { systemId, rights: [right], customers: { "310000019": { integrationTitle: "Nytt navn" }, "310000027": { name: "Snekkeriet AS" }, "310000035": {}, "310000043": {} } };
-    expect(groupChanges("SystemUserRequestGroup", olds, news)).toEqual({ added: ["310000043"], removed: [], changed: ["310000019", "310000035"] });
+    const news = {
+      systemId,
+      rights: [right],
+      customers: {
+        "310000019": { integrationTitle: "Nytt navn" },
+        "310000027": { name: "Snekkeriet AS" },
+        "310000035": {},
+        "310000043": {},
+      },
+    };
+    expect(groupChanges("SystemUserRequestGroup", olds, news)).toEqual({
+      added: ["310000043"],
+      removed: [],
+      changed: ["310000019", "310000035"],
+    });
     const fewer = { systemId, rights: [right], customers: { "310000027": { name: "Snekkeriet AS" }, "310000035": {} } };
     expect(groupChanges("SystemUserRequestGroup", olds, fewer)).toEqual({ added: [], removed: ["310000019"], changed: ["310000035"] });
   });
 
   test("a title change of an accepted customer is no change; a changed group right changes every customer", () => {
-    const titled = { systemId, rights: [right], customers: { "310000019": {}, "310000027": { name: "Snekkeriet AS", integrationTitle: "x" }, "310000035": {} } };
+    const titled = {
+      systemId,
+      rights: [right],
+      customers: { "310000019": {}, "310000027": { name: "Snekkeriet AS", integrationTitle: "x" }, "310000035": {} },
+    };
     expect(groupChanges("SystemUserRequestGroup", olds, titled).changed).toEqual(["310000035"]);
     const other = { resource: [{ id: "urn:altinn:resource", value: "annen" }] };
     const rights = { systemId, rights: [other], customers: { "310000019": {}, "310000027": { name: "Snekkeriet AS" }, "310000035": {} } };

@@ -10,9 +10,16 @@ import {
   scopeReplacements,
   scopeUpdatePayload,
 } from "../../providers/digdir/api-scope-model";
-import { activeGrant, checkScopeAccessInputs, parseScopeAccessId, scopeAccessId, scopeAccessMoves } from "../../providers/digdir/scope-access-model";
+import {
+  activeGrant,
+  checkScopeAccessInputs,
+  parseScopeAccessId,
+  scopeAccessId,
+  scopeAccessMoves,
+} from "../../providers/digdir/scope-access-model";
 
-const reasons = (r: { failures: { property: string; reason: string }[] }) => Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
+const reasons = (r: { failures: { property: string; reason: string }[] }) =>
+  Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
 
 describe("API scopes", () => {
   const declared = { prefix: "acme", subscope: "api/orders.read", description: "Ordrer" };
@@ -53,7 +60,15 @@ describe("API scopes", () => {
 
   test("a PUT keeps fields Digdir holds that the inputs leave out, drops read-only ones, and reactivates", () => {
     const inputs = checkApiScopeInputs({ ...declared, description: "Nye ordrer" }).inputs;
-    const live = { ...desiredScopePayload(inputs), name: "acme:api/orders.read", at_max_age: 120, active: false, owner_orgno: "991825827", created: "x", last_updated: "y" };
+    const live = {
+      ...desiredScopePayload(inputs),
+      name: "acme:api/orders.read",
+      at_max_age: 120,
+      active: false,
+      owner_orgno: "991825827",
+      created: "x",
+      last_updated: "y",
+    };
     const body = scopeUpdatePayload(live, inputs);
     expect(body).toMatchObject({ description: "Nye ordrer", at_max_age: 120, active: true });
     for (const k of ["name", "owner_orgno", "created", "last_updated"]) expect(body).not.toHaveProperty(k);
@@ -61,7 +76,16 @@ describe("API scopes", () => {
 
   test("invalid inputs name the field and say what is expected", () => {
     const r = reasons(
-      checkApiScopeInputs({ prefix: "Acme", subscope: "a b", description: " ", visibility: "INTERNAL", allowedIntegrationTypes: [], atMaxAge: 0, delegationSource: "altinn", extra: 1 }),
+      checkApiScopeInputs({
+        prefix: "Acme",
+        subscope: "a b",
+        description: " ",
+        visibility: "INTERNAL",
+        allowedIntegrationTypes: [],
+        atMaxAge: 0,
+        delegationSource: "altinn",
+        extra: 1,
+      }),
     );
     // No syntax is imposed on the prefix (Digdir's GET /prefix decides at create); the subscope may not hold spaces.
     expect(r.prefix).toBeUndefined();
@@ -80,7 +104,11 @@ describe("API scopes", () => {
     const olds = scopeOutputs(checkApiScopeInputs(declared).inputs, { prefix: "acme", subscope: "api/orders.read", active: true });
     const same = checkApiScopeInputs(declared).inputs;
     expect(changedScopeFields(olds, same)).toEqual([]);
-    const described = checkApiScopeInputs({ ...declared, description: "Annet", allowedIntegrationTypes: ["maskinporten", "api_klient"] }).inputs;
+    const described = checkApiScopeInputs({
+      ...declared,
+      description: "Annet",
+      allowedIntegrationTypes: ["maskinporten", "api_klient"],
+    }).inputs;
     expect(changedScopeFields(olds, described)).toEqual(["description", "allowedIntegrationTypes"]);
     expect(scopeReplacements(changedScopeFields(olds, described))).toEqual([]);
     const renamed = checkApiScopeInputs({ ...declared, subscope: "api/orders.write" }).inputs;
@@ -90,22 +118,43 @@ describe("API scopes", () => {
     expect(changedScopeFields(olds, unknownName)).toEqual(["subscope"]);
     expect(scopeReplacements(changedScopeFields(olds, unknownName), unknownName)).toEqual([]);
     // Order carries no meaning in allowed integration types.
-    const a = scopeOutputs(described, { prefix: "acme", subscope: "api/orders.read", allowed_integration_types: ["api_klient", "maskinporten"] });
+    const a = scopeOutputs(described, {
+      prefix: "acme",
+      subscope: "api/orders.read",
+      allowed_integration_types: ["api_klient", "maskinporten"],
+    });
     expect(changedScopeFields(a, described)).toEqual([]);
   });
 
   test("outputs keep what was sent where Digdir does not echo it, and take Digdir's value where it does", () => {
     const inputs = checkApiScopeInputs({ ...declared, atMaxAge: 60 }).inputs;
-    const outs = scopeOutputs(inputs, { prefix: "acme", subscope: "api/orders.read", description: "Ordrer", at_max_age: 30, owner_orgno: "991825827", active: true });
-    expect(outs).toMatchObject({ name: "acme:api/orders.read", atMaxAge: 30, tokenType: "SELF_CONTAINED", ownerOrgNo: "991825827", active: true });
+    const outs = scopeOutputs(inputs, {
+      prefix: "acme",
+      subscope: "api/orders.read",
+      description: "Ordrer",
+      at_max_age: 30,
+      owner_orgno: "991825827",
+      active: true,
+    });
+    expect(outs).toMatchObject({
+      name: "acme:api/orders.read",
+      atMaxAge: 30,
+      tokenType: "SELF_CONTAINED",
+      ownerOrgNo: "991825827",
+      active: true,
+    });
   });
 });
 
 describe("scope access", () => {
   test("a consumer is a valid organisation number, checked with its mod-11 digit", () => {
     expect(checkScopeAccessInputs({ scope: "acme:api/orders.read", consumerOrgNo: "974761076" }).failures).toEqual([]);
-    expect(reasons(checkScopeAccessInputs({ scope: "acme:api/orders.read", consumerOrgNo: "974761077" })).consumerOrgNo).toMatch(/check digit \(mod 11\) should be 6/);
-    expect(reasons(checkScopeAccessInputs({ scope: "acme:api/orders.read", consumerOrgNo: "0192:974761076" })).consumerOrgNo).toMatch(/without the "0192:" prefix/);
+    expect(reasons(checkScopeAccessInputs({ scope: "acme:api/orders.read", consumerOrgNo: "974761077" })).consumerOrgNo).toMatch(
+      /check digit \(mod 11\) should be 6/,
+    );
+    expect(reasons(checkScopeAccessInputs({ scope: "acme:api/orders.read", consumerOrgNo: "0192:974761076" })).consumerOrgNo).toMatch(
+      /without the "0192:" prefix/,
+    );
     expect(reasons(checkScopeAccessInputs({ scope: "orders", consumerOrgNo: "974761076" })).scope).toMatch(/prefix:subscope/);
     expect(reasons(checkScopeAccessInputs({ scope: "a:b" })).consumerOrgNo).toMatch(/required/);
     expect(reasons(checkScopeAccessInputs({ scope: "a:b", consumerOrgNo: "974761076", state: "x" })).state).toMatch(/unknown field/);
