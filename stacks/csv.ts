@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { isPlainObject as isRecord } from "../providers/altinn/model";
+import { isPlainObject as isRecord } from "../providers/core/check";
 import type { Problem } from "./source";
-import { nearest } from "./suggest";
+import { nearest } from "../providers/core/suggest";
 
 /**
  * A request group's customers from a CSV file beside the stack file (`customersFile:`, stacks/README.md, "Customers

@@ -1,4 +1,5 @@
-import { accessPackagePrefix, isPlainObject as isRecord, resourceAttributeId } from "../providers/altinn/model";
+import { accessPackagePrefix, resourceAttributeId } from "../providers/altinn/model";
+import { isPlainObject as isRecord } from "../providers/core/check";
 import { digitsAsText as digits, keyPolicyFields } from "./schema";
 
 /**

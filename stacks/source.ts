@@ -12,6 +12,7 @@ import {
   type Node,
   type Pair,
 } from "yaml";
+import { pathString, type Path } from "../providers/core/path";
 
 /** The most values a stack file may hold once its aliases are expanded: far above any real stack, far below a bomb. */
 export const maxExpandedValues = 100_000;
@@ -21,8 +22,6 @@ export const maxExpandedValues = 100_000;
  * the data is reported at its line and column. Paths are the data's keys and indexes (`["clients", "mp",
  * "scopes", 1]`); shown to people as `clients.mp.scopes[1]`.
  */
-
-export type Path = readonly (string | number)[];
 
 export interface Position {
   line: number;
@@ -53,17 +52,6 @@ export function sortProblems(problems: Problem[]): Problem[] {
       return true;
     })
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
-}
-
-export function pathString(path: Path): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), "");
-}
-
-/** `redirectUris[1].x` → `["redirectUris", 1, "x"]`: the inverse of pathString, for failures named by property. */
-export function parsePath(property: string): (string | number)[] {
-  const out: (string | number)[] = [];
-  for (const m of property.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
-  return out;
 }
 
 export class StackSource {

@@ -1,10 +1,10 @@
 import { createPublicKey } from "node:crypto";
 import * as path from "node:path";
 import type { z } from "zod";
-import { accessPackageFrom, isPlainObject as isRecord, rightFrom } from "../providers/altinn/model";
+import { accessPackageFrom, rightFrom } from "../providers/altinn/model";
 import { checkRequestInputs, type RequestKind } from "../providers/altinn/request-model";
 import { checkSystemInputs, systemFields } from "../providers/altinn/system-model";
-import { unknownValue, type Failure } from "../providers/core/check";
+import { isPlainObject as isRecord, unknownValue, type Failure } from "../providers/core/check";
 import type { EnvironmentName } from "../providers/core/environments";
 import { orgNoProblem } from "../providers/core/orgno";
 import { checkApiScopeInputs, scopeNameOf, scopeWireNames } from "../providers/digdir/api-scope-model";
@@ -37,8 +37,9 @@ import {
   type RequestGroupDecl,
 } from "./schema";
 import { readCustomersFile, type CsvColumn, type CsvCustomer } from "./csv";
-import { parsePath, pathString, sortProblems, StackSource, type Path, type Problem } from "./source";
-import { didYouMean, nearest } from "./suggest";
+import { parsePath, pathString, type Path } from "../providers/core/path";
+import { didYouMean, nearest } from "../providers/core/suggest";
+import { sortProblems, StackSource, type Problem } from "./source";
 
 /**
  * A stack file in, every problem (positioned) and the resolved plan out. The plan is what the program

@@ -1,6 +1,6 @@
-import { apiErrorFrom, type Context } from "../core/context";
-import { ApiError } from "../core/errors";
-import { parseErrorBody, type Method } from "../core/http";
+import type { Context } from "../core/context";
+import { ApiError, apiErrorFrom, parseErrorBody } from "../core/errors";
+import type { Method } from "../core/http";
 import type { AccessPackage, LocalizedText, Right } from "./model";
 import type {
   ChangeRequestBody,

@@ -1,4 +1,5 @@
-import { containsUnknown, isUnknown, type Failure } from "../core/check";
+import { containsUnknown, isPlainObject, isUnknown, type Failure } from "../core/check";
+import { joinPath as join } from "../core/path";
 import { orgNoProblem } from "../core/orgno";
 
 /**
@@ -128,10 +129,6 @@ export class Failures {
   }
 }
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === "object" && !Array.isArray(v);
-}
-
 /** Fields the object may not have, each named: a misspelling Altinn would silently ignore is caught here. */
 export function unknownFields(f: Failures, obj: Record<string, unknown>, allowed: readonly string[], prefix: string): void {
   for (const k of Object.keys(obj)) {
@@ -143,10 +140,6 @@ export function unknownFields(f: Failures, obj: Record<string, unknown>, allowed
       f.add(join(prefix, k), `unknown field ${k}: remove it or check the spelling${near ? ` (did you mean ${near}?)` : ""}`);
     }
   }
-}
-
-export function join(prefix: string, key: string | number): string {
-  return typeof key === "number" ? `${prefix}[${key}]` : prefix ? `${prefix}.${key}` : key;
 }
 
 /** A string input; undefined (with a failure) when it is not one. Unknown values pass through. */

@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
-import { containsUnknown, defined, isUnknown, sameSet, type Failure } from "../core/check";
+import { containsUnknown, defined, isPlainObject, isUnknown, sameSet, type Failure } from "../core/check";
 import {
   checkAccessPackages,
   checkRights,
   checkString,
   Failures,
-  isPlainObject,
   normaliseRedirectUrl,
   rightKey,
   unknownFields,

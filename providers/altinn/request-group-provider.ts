@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { defined } from "../core/check";
-import { context } from "../core/context";
-import { isApiError } from "../core/errors";
+import { configuredVendor, context } from "../core/context";
+import { isApiError, PartialUpdateError } from "../core/errors";
 import { Limiter, settleAll } from "../core/limit";
-import { PartialUpdateError } from "../core/partial-update";
 import { AltinnApi } from "./api";
 import {
   askedOf,
@@ -27,7 +26,6 @@ import {
 } from "./request-group-model";
 import type { ListedSystemUser, LiveRequest, LiveRequestState, RequestInputs, RequestKind } from "./request-model";
 import { postOrAdopt, reconcileRequest } from "./request-provider";
-import { configuredVendor } from "./system";
 
 /**
  * check/diff/create/read/update/delete of a request group (providers/altinn/README.md, "Request groups"): each

@@ -1,4 +1,4 @@
-import { containsUnknown, defined, isUnknown, sameSet, textFailures, type Failure } from "../core/check";
+import { containsUnknown, defined, isPlainObject, isUnknown, sameSet, textFailures, type Failure } from "../core/check";
 import {
   checkAccessPackages,
   checkRights,
@@ -8,7 +8,6 @@ import {
   describeRight,
   Failures,
   isAssignable,
-  isPlainObject,
   normaliseRedirectUrl,
   redirectUrlMatches,
   rightAttributesKey,

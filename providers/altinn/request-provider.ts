@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { context } from "../core/context";
+import { configuredVendor, context } from "../core/context";
 import { isApiError } from "../core/errors";
 import { afterCreate } from "../core/partial";
 import { AltinnApi, withHint } from "./api";
@@ -22,7 +22,6 @@ import {
   type RequestKind,
   type RequestOutputs,
 } from "./request-model";
-import { configuredVendor } from "./system";
 
 /**
  * A change request under a fresh correlation id. A correlation id is never reused expecting an error: Altinn

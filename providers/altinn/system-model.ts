@@ -1,4 +1,5 @@
-import { defined, isUnknown, sameSet, unknownValue, textFailures, type Failure } from "../core/check";
+import { defined, isPlainObject, isUnknown, sameSet, unknownValue, textFailures, type Failure } from "../core/check";
+import { joinPath as join } from "../core/path";
 import { orgNoProblem } from "../core/orgno";
 import {
   checkAccessPackages,
@@ -11,8 +12,6 @@ import {
   duplicates,
   Failures,
   isAssignable,
-  isPlainObject,
-  join,
   languages,
   normaliseRedirectUrl,
   rightKey,

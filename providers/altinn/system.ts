@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "../core/check";
-import { context } from "../core/context";
+import { configuredVendor, context } from "../core/context";
 import { InputError, isApiError } from "../core/errors";
 import { isInDoubt } from "../core/http";
 import { afterCreate } from "../core/partial";
@@ -103,15 +103,6 @@ export class System extends ShimResource {
       ...(args.accessPackages !== undefined && { accessPackages: expandAccessPackages(args.accessPackages) }),
     };
     super("altinn", "System", name, { ...props, ...expanded }, opts);
-  }
-}
-
-/** digdir:orgNo when set; never throws from `check` (a broken configuration is reported where it is used). */
-export function configuredVendor(): string | undefined {
-  try {
-    return context().settings.orgNo;
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,7 +1,8 @@
 import { createHash, createPrivateKey, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
 import { ApiError, formatDuration, InputError } from "./errors";
-import { parseErrorBody, type HttpClient, type HttpResponse } from "./http";
+import { parseErrorBody } from "./errors";
+import type { HttpClient, HttpResponse } from "./http";
 
 /** A Maskinporten client's signing credential: a registered key (`kid`) or a business certificate (`x5c`). */
 export interface Credential {

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { parsePath, pathString } from "./path";
 
 /** A check failure as the engine shows it: the input property and the reason, with what to do. */
 export interface Failure {
@@ -17,6 +18,11 @@ export function isUnknown(v: unknown): boolean {
   return v === unknownValue;
 }
 
+/** A mapping (not an array, not null): what JSON and YAML objects become. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === "object" && !Array.isArray(v);
+}
+
 export function containsUnknown(v: unknown): boolean {
   if (isUnknown(v)) return true;
   if (Array.isArray(v)) return v.some(containsUnknown);
@@ -24,15 +30,10 @@ export function containsUnknown(v: unknown): boolean {
   return false;
 }
 
-/** The segments of a failure's property name: `keys[1].kid` → ["keys", 1, "kid"]. */
-export function propertyPath(property: string): Array<string | number> {
-  return [...property.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]));
-}
-
 /** Is the value at `property`, or anything on the way to it or inside it, not known yet? */
 export function unknownAt(inputs: unknown, property: string): boolean {
   let v: unknown = inputs;
-  for (const seg of propertyPath(property)) {
+  for (const seg of parsePath(property)) {
     if (isUnknown(v)) return true;
     if (v === null || typeof v !== "object") return false;
     v = (v as Record<string | number, unknown>)[seg];
@@ -69,10 +70,7 @@ const typeNames: Record<string, string> = {
 /** zod issues → failures named by their input path (`redirectUris[1]`). */
 export function failuresFromZod(error: z.ZodError): Failure[] {
   return error.issues.map((issue) => {
-    const property = issue.path.reduce<string>(
-      (acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)),
-      "",
-    );
+    const property = pathString(issue.path);
     let reason = issue.message;
     if (issue.code === "unrecognized_keys") {
       return {

@@ -1,8 +1,8 @@
 import type { KeyObject } from "node:crypto";
 import { decodeJwt } from "jose";
 import { MaskinportenTokens, readCertificateChain, readPrivateKey, requireKeyReference, type Credential, type TokenRequest } from "./auth";
-import { ApiError, formatDuration, InputError, isApiError, type Service } from "./errors";
-import { HttpClient, parseErrorBody, type HttpRequest, type HttpResponse } from "./http";
+import { ApiError, InputError, isApiError, parseErrorBody } from "./errors";
+import { HttpClient, type HttpRequest, type HttpResponse } from "./http";
 import {
   environmentSource,
   layered,
@@ -178,42 +178,11 @@ export function context(): Context {
   return current?.context ?? configureContext();
 }
 
-/** Maps a non-2xx answer to the one error type, with a sentence on what to do. */
-export function apiErrorFrom(service: Service, req: Pick<HttpRequest, "method" | "url">, res: HttpResponse, hint?: string): ApiError {
-  return new ApiError({
-    service,
-    method: req.method,
-    path: new URL(req.url).pathname,
-    status: res.status,
-    ...parseErrorBody(res.text),
-    hint: hint ?? defaultHint(res.status, res),
-    attempts: res.attempts,
-    elapsedMs: res.elapsedMs,
-  });
-}
-
-/** What to do about a status; `res` says how often it was tried, so that the sentence tells what happened. */
-export function defaultHint(status: number, res?: Pick<HttpResponse, "attempts" | "elapsedMs" | "retryAfterRefused">): string {
-  const attempts = res?.attempts ?? 1;
-  if (res?.retryAfterRefused !== undefined) {
-    return `The service asked to be called again in ${formatDuration(res.retryAfterRefused)}, longer than the longest wait allowed (digdir:httpMaxWaitSeconds): run \`pulumi up\` again later, or raise that setting.`;
+/** digdir:orgNo when set; never throws from `check` (a broken configuration is reported where it is used). */
+export function configuredVendor(): string | undefined {
+  try {
+    return context().settings.orgNo;
+  } catch {
+    return undefined;
   }
-  if (status === 429 || status === 503) {
-    return attempts > 1
-      ? `The service was busy or unavailable on every one of ${attempts} attempts over ${formatDuration(res?.elapsedMs ?? 0)}: try again later (digdir:httpMaxRetries allows more attempts).`
-      : "The service was busy or unavailable and retries are turned off (digdir:httpMaxRetries is 0): try again later.";
-  }
-  if (status === 500 || status === 502 || status === 504) {
-    return attempts > 1
-      ? `The service failed on every one of ${attempts} attempts over ${formatDuration(res?.elapsedMs ?? 0)}: check its status page and try again later.`
-      : "The service failed while handling the request, which may have been carried out, so it was not sent again: run `pulumi up` again, which looks for what it may have made before making anything.";
-  }
-  if (status === 400) return "Correct the input named above; nothing was changed.";
-  if (status === 401) return "The admin token was refused: check digdir:clientId, digdir:privateKey and digdir:environment.";
-  if (status === 403)
-    return "The admin client lacks a scope or does not own this object: ask Digdir (or Altinn) for the scope, or check the organisation.";
-  if (status === 404) return "It does not exist (any more): run `pulumi refresh` to bring the state up to date.";
-  if (status === 409) return "It conflicts with an existing object: import or adopt it, or choose another name.";
-  if (status >= 500) return "The service failed: check its status page and try again later.";
-  return "Unexpected answer: check the service's status page and try again.";
 }

@@ -1,6 +1,5 @@
 import { Agent, request } from "undici";
-import { ApiError, isApiError, type FieldProblem, type Service } from "./errors";
-import { redact } from "./redact";
+import { ApiError, isApiError, type Service } from "./errors";
 
 export type Method = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -251,67 +250,4 @@ function noAnswerHint(req: HttpRequest, code: string, idempotent: boolean): stri
     return `${host} did not answer in time: try again later, or allow longer with digdir:httpTimeoutSeconds.`;
   }
   return `Could not reach ${host}: check the network, any proxy, and that digdir:environment names the right environment.`;
-}
-
-/** The parts of an upstream error body worth showing: codes, correlation id, field problems. */
-export interface ParsedErrorBody {
-  codes: string[];
-  correlationId?: string;
-  problems: FieldProblem[];
-}
-
-/**
- * Reads the error bodies of all three families: Digdir's `{errors[], correlation_id}`, Maskinporten's
- * `{error, error_description}` with an MP code, Altinn's problem+json with `code` and `validationErrors[]`.
- * Plain-text and empty bodies (Altinn returns both on some paths) become one problem or none.
- */
-export function parseErrorBody(text: string): ParsedErrorBody {
-  const out: ParsedErrorBody = { codes: [], problems: [] };
-  if (!text.trim()) return out;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    out.problems.push({ message: redact(text.trim().slice(0, 300)) });
-    return out;
-  }
-  if (typeof body === "string") {
-    out.problems.push({ message: redact(body.slice(0, 300)) });
-    return out;
-  }
-  if (!body || typeof body !== "object") return out;
-  const b = body as Record<string, unknown>;
-  const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
-
-  out.correlationId = str(b.correlation_id) ?? str(b.traceId) ?? str(b.correlationId);
-  if (Array.isArray(b.errors)) {
-    for (const e of b.errors as Array<Record<string, unknown>>) {
-      const message = str(e?.errorMessage) ?? str(e?.message) ?? str(e?.detail);
-      if (message) out.problems.push({ field: str(e.fieldIdentifier) ?? str(e.field), message, code: str(e.code) });
-    }
-  } else if (b.errors && typeof b.errors === "object") {
-    // ASP.NET model-state errors: { field: [messages] }
-    for (const [field, messages] of Object.entries(b.errors as Record<string, unknown>)) {
-      for (const m of Array.isArray(messages) ? messages : [messages]) if (str(m)) out.problems.push({ field, message: m as string });
-    }
-  }
-  if (Array.isArray(b.validationErrors)) {
-    for (const v of b.validationErrors as Array<Record<string, unknown>>) {
-      const paths = Array.isArray(v?.paths) ? (v.paths as string[]).join(", ") : undefined;
-      out.problems.push({ field: paths, message: str(v?.title) ?? str(v?.detail) ?? "invalid", code: str(v?.code) });
-      if (str(v?.code)) out.codes.push(v.code as string);
-    }
-  }
-  const code = str(b.code);
-  if (code) out.codes.unshift(code);
-  const oauthError = str(b.error);
-  const description = str(b.error_description);
-  const mp = /MP-\d{3}/.exec(`${description ?? ""} ${oauthError ?? ""}`)?.[0];
-  if (mp) out.codes.unshift(mp);
-  if (!out.problems.length) {
-    const message = description ?? str(b.detail) ?? str(b.title) ?? oauthError ?? str(b.message);
-    if (message) out.problems.push({ message: redact(message) });
-  }
-  if (oauthError && !out.codes.length && !Array.isArray(b.errors)) out.codes.push(oauthError);
-  return out;
 }

@@ -1,4 +1,5 @@
-import { apiErrorFrom, type Context } from "../core/context";
+import type { Context } from "../core/context";
+import { apiErrorFrom } from "../core/errors";
 import type { Method } from "../core/http";
 
 /** ClientRegistration as the self-service API spells it (digdir-api.md §2.3). */

@@ -4,9 +4,7 @@ import { promisify } from "node:util";
 import { readPrivateKey } from "../core/auth";
 import { containsUnknown, defined, isUnknown } from "../core/check";
 import { context, type Context } from "../core/context";
-import { InputError, isApiError } from "../core/errors";
-import { PartialCreateError } from "../core/partial";
-import { PartialUpdateError } from "../core/partial-update";
+import { InputError, isApiError, PartialCreateError, PartialUpdateError } from "../core/errors";
 import { ShimResource } from "../core/shim";
 import { DigdirClientApi } from "./api";
 import {

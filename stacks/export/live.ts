@@ -1,4 +1,5 @@
-import { apiErrorFrom, type Context } from "../../providers/core/context";
+import type { Context } from "../../providers/core/context";
+import { apiErrorFrom } from "../../providers/core/errors";
 import { DigdirClientApi, DigdirScopeApi, type WireClient, type WireJwk, type WireScope } from "../../providers/digdir/api";
 import { altinnScopes, AltinnApi } from "../../providers/altinn/api";
 import type { ListedSystemUser, LiveRequest, RequestKind } from "../../providers/altinn/request-model";

@@ -8,7 +8,7 @@ import { orgNoCheckDigit } from "../../providers/core/orgno";
 import { main, validateCommand } from "../../stacks/cli";
 import { stackConfigFor } from "../../stacks/config";
 import { formatProblem, StackSource } from "../../stacks/source";
-import { nearest } from "../../stacks/suggest";
+import { nearest } from "../../providers/core/suggest";
 import { validateStack, validateStackFile } from "../../stacks/validate";
 
 const root = path.resolve(__dirname, "../..");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { apiErrorFrom } from "../../providers/core/context";
+import { apiErrorFrom } from "../../providers/core/errors";
 import {
   altinnHint,
   altinnScopes,

@@ -3,7 +3,8 @@ import { decodeJwt, decodeProtectedHeader } from "jose";
 import { describe, expect, test } from "vitest";
 import { needsRenewal, readPrivateKey, signGrant, tokenCacheKey } from "../../providers/core/auth";
 import { ApiError } from "../../providers/core/errors";
-import { parseErrorBody, parseRetryAfter, routeTemplate } from "../../providers/core/http";
+import { parseRetryAfter, routeTemplate } from "../../providers/core/http";
+import { parseErrorBody } from "../../providers/core/errors";
 import { redact } from "../../providers/core/redact";
 import { resolveSettings } from "../../providers/core/settings";
 
