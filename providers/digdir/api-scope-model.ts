@@ -3,7 +3,8 @@ import { isUnknown, parseAroundUnknowns, sameSet, textFailures, type Failure } f
 import type { WireScope } from "./api";
 
 /**
- * Pure decisions about API-provider scopes (digdir-api.md §2.5, digdirator's scope sync in §6): inputs, the
+ * Pure decisions about API-provider scopes (the self-service API's OpenAPI, and nais/digdirator's scope sync,
+ * pkg/digdir/scopes): inputs, the
  * wire payload, the live object as inputs, and what a change needs. `prefix` and `subscope` make the name and
  * cannot change; everything else is updated in place with a PUT.
  */
@@ -62,7 +63,7 @@ export const immutableScopeFields: ScopeField[] = ["prefix", "subscope"];
 const readOnlyScopeWire = ["name", "owner_orgno", "created", "last_updated"];
 
 const schema = z.strictObject({
-  // No public source gives a syntax (digdir-api.md Corrections 8): a prefix is valid when Digdir has assigned it
+  // No public source gives a syntax (docs.digdir.no: "no specific rules"): a prefix is valid when Digdir has assigned it
   // to the organisation, which create checks against GET /prefix. Only what cannot be part of one scope is refused.
   prefix: z
     .string()

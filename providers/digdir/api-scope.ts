@@ -157,7 +157,7 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
 
 /**
  * A scope's prefix must be one Digdir has assigned to the organisation: checked against `GET /prefix` before
- * anything is created (no public source gives a syntax for prefixes: digdir-api.md Corrections 8). When the list
+ * anything is created (no public source gives a syntax for prefixes; docs.digdir.no: "no specific rules"). When the list
  * cannot be read (an older API), Digdir's own answer to the POST decides.
  */
 export async function checkPrefixAssigned(api: DigdirScopeApi, prefix: string): Promise<void> {

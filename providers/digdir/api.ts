@@ -2,7 +2,7 @@ import type { Context } from "../core/context";
 import { apiErrorFrom } from "../core/errors";
 import type { Method } from "../core/http";
 
-/** ClientRegistration as the self-service API spells it (digdir-api.md §2.3). */
+/** `ClientRegistration` as the self-service API spells it (the self-service API's OpenAPI (digdir/digdir-camp-2025-react-impl, app/lib/api.d.ts)). */
 export interface WireClient {
   client_id?: string;
   client_name?: string;
@@ -63,7 +63,7 @@ export function routeScope(method: Method, path: string): string {
 
 /**
  * A 403 from the self-service API: a valid admin token without the route's scope, or another organisation's
- * object (digdir-api.md Corrections 1-2). The hint names the scope to ask Digdir for.
+ * object (the self-service API's OpenAPI: "ellers vil det gis 403 feil"). The hint names the scope to ask Digdir for.
  */
 export function forbiddenHint(method: Method, path: string): string {
   const scope = routeScope(method, path);
@@ -111,28 +111,20 @@ export class DigdirClientApi extends SelfServiceApi {
   }
 
   /**
-   * The client as Digdir shows it, deleted (inactive) ones included where Digdir shows them; undefined on a 404.
-   * Another organisation's client (403) reads as an inactive stub: it exists, and is not ours.
+   * The client as Digdir shows it, deactivated (deleted) ones included where Digdir shows them (`active: false`);
+   * undefined on a 404. "forbidden" on a 403: another organisation's client (the OpenAPI's GET /clients/{id}), or
+   * an admin client without dcr.read. Whoever asks decides what that means for them.
    */
-  async getClientAny(clientId: string): Promise<WireClient | undefined> {
+  async findClient(clientId: string): Promise<WireClient | "forbidden" | undefined> {
     const res = await this.call<WireClient>("GET", `/clients/${encodeURIComponent(clientId)}`, { ok: [200, 403, 404] });
-    if (res.status === 404) return undefined;
-    if (res.status === 403) return { client_id: clientId, active: false };
-    return res.body;
+    return res.status === 404 ? undefined : res.status === 403 ? "forbidden" : res.body;
   }
 
-  /** The client, or undefined when Digdir does not know it (404) or has deactivated it. */
+  /** The client, or undefined when Digdir does not know it (404) or has deactivated it; a 403 is an error. */
   async getClient(clientId: string): Promise<WireClient | undefined> {
     const res = await this.call<WireClient>("GET", `/clients/${encodeURIComponent(clientId)}`, { ok: [200, 404] });
     if (res.status === 404 || !res.body || res.body.active === false) return undefined;
     return res.body;
-  }
-
-  /** The client as Digdir shows it, deactivated ones included (`active: false`); undefined for a 404. */
-  async lookupClient(clientId: string): Promise<WireClient | "forbidden" | undefined> {
-    // 403: another organisation's client (digdir-api.md Corrections 2), or an admin client without dcr.read.
-    const res = await this.call<WireClient>("GET", `/clients/${encodeURIComponent(clientId)}`, { ok: [200, 403, 404] });
-    return res.status === 404 ? undefined : res.status === 403 ? "forbidden" : res.body;
   }
 
   /** The organisation's clients (active ones; Digdir lists deleted ones only with `?inactive=true`). */
@@ -187,7 +179,7 @@ export class DigdirClientApi extends SelfServiceApi {
   }
 }
 
-/** ScopeRegistration as the self-service API spells it (digdir-api.md §2.5). */
+/** A scope (`ScopeRegistration`) as the self-service API spells it (the self-service API's OpenAPI). */
 export interface WireScope {
   prefix: string;
   subscope: string;
@@ -211,7 +203,7 @@ export interface WireScope {
   [other: string]: unknown;
 }
 
-/** ConsumerRegistration: one row of a scope's access list (digdir-api.md §2.5). */
+/** `ConsumerRegistration`: one row of a scope's access list (the self-service API's OpenAPI). */
 export interface WireConsumer {
   scope?: string;
   consumer_orgno: string;
@@ -222,12 +214,12 @@ export interface WireConsumer {
   [other: string]: unknown;
 }
 
-/** API-provider scopes need `idporten:scopes.write` (digdir-api.md §2.1), for reading as well (digdirator). */
+/** API-provider scopes need `idporten:scopes.write` (the OpenAPI's /scopes routes), for reading as well (nais/digdirator). */
 export const scopeAdminScopes = ["idporten:scopes.write"];
 
 /**
  * Typed client for the scope API (`/api/v1/scopes`). Scope names hold `:` and `/`, so they always travel as
- * the `scope` query parameter, never in the path (digdir-api.md §2.2).
+ * the `scope` query parameter, never in the path (the OpenAPI's /scopes routes; docs.digdir.no, "oidc_api_admin").
  */
 export class DigdirScopeApi extends SelfServiceApi {
   protected get scopes(): string[] {
@@ -241,7 +233,7 @@ export class DigdirScopeApi extends SelfServiceApi {
   }
 
   /**
-   * One owned scope by name, with `GET /scopes/scope?scope=` (an object: digdir-api.md Corrections 7; a list
+   * One owned scope by name, with `GET /scopes/scope?scope=` (an object in the OpenAPI's `getScope`; a list
    * holding it is read too). Undefined on a 404. Whether it shows a deactivated scope is not documented:
    * callers for whom that matters use `findScope`.
    */
@@ -253,14 +245,14 @@ export class DigdirScopeApi extends SelfServiceApi {
   /**
    * One owned scope by name, deactivated ones included; undefined when the organisation owns no such scope. When
    * the single read does not show it, the full list with `?inactive=true` is searched: it lists deactivated
-   * scopes (digdir-api.md §2.2), whatever the single read does.
+   * scopes (docs.digdir.no, "Inaktive entiteter"), whatever the single read does.
    */
   async findScope(name: string): Promise<WireScope | undefined> {
     return (await this.getScope(name)) ?? (await this.listScopes()).find((s) => wireScopeName(s) === name);
   }
 
   /**
-   * The prefixes Digdir has assigned to the organisation (`GET /prefix`, digdir-api.md Corrections 8), or
+   * The prefixes Digdir has assigned to the organisation (`GET /prefix` in the self-service API's OpenAPI), or
    * undefined when the API does not answer the list (an older build: 404), so that the caller lets Digdir judge.
    */
   async listPrefixes(): Promise<string[] | undefined> {

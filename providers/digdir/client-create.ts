@@ -52,7 +52,9 @@ export async function createClientOnce(
   const api = new DigdirClientApi(ctx);
   const key = inputs.createKey;
   const parts = key ? { environment: ctx.settings.environment, orgNo: await ctx.orgNo(api.adminScopes), createKey: key } : undefined;
-  const ours = (c: WireClient) => c.active !== false && c.integration_type === payload.integration_type;
+  // Another organisation's client (403) exists and is not ours: its id is skipped like an inactive one.
+  const ours = (c: WireClient | "forbidden" | undefined): c is WireClient =>
+    !!c && c !== "forbidden" && c.active !== false && c.integration_type === payload.integration_type;
 
   const adopt = async (live: WireClient, why: string): Promise<CreatedClient> => {
     const updated = await api.updateClient(live.client_id!, updatePayload(kind, live, inputs));
@@ -65,7 +67,7 @@ export async function createClientOnce(
   for (let n = 0; n < maxCandidates; n++) {
     const id = parts ? candidateClientId(parts, n) : randomUUID();
     if (parts) {
-      const existing = await api.getClientAny(id);
+      const existing = await api.findClient(id);
       if (existing) {
         if (ours(existing))
           return adopt(existing, "already existed under this resource's chosen id (left by a lost answer or an interrupted run)");
@@ -80,13 +82,13 @@ export async function createClientOnce(
       } catch (e) {
         if (isClientIdTaken(e)) {
           // Taken: a deleted client that the single read hides, or our own POST that arrived late.
-          const existing = await api.getClientAny(id);
-          if (existing && ours(existing)) return adopt(existing, "was made by an earlier attempt whose answer was lost");
+          const existing = await api.findClient(id);
+          if (ours(existing)) return adopt(existing, "was made by an earlier attempt whose answer was lost");
           break;
         }
         if (!isInDoubt(e) || doubts >= 2) throw e;
-        const existing = await api.getClientAny(id);
-        if (existing && ours(existing)) {
+        const existing = await api.findClient(id);
+        if (ours(existing)) {
           return adopt(existing, `was made although the answer to its POST was lost (${(e as Error).message.split(". ")[0]})`);
         }
         if (existing) throw e;

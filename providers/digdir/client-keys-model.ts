@@ -3,8 +3,9 @@ import { containsUnknown, isUnknown, knownFailures, parseAroundUnknowns, type Fa
 import type { WireJwk, WireJwks } from "./api";
 
 /**
- * Pure decisions about a client's key set (digdir-api.md §2.4): whole-set semantics, at most 5 RSA keys of at
- * least 2048 bits, RS256 or RS512, `use: sig`, `exp` at most one year ahead, public members only. The rotation plan over
+ * Pure decisions about a client's key set (docs.digdir.no, "oidc_api_admin", and the self-service API's OpenAPI:
+ * README.md, "Sources"): at most 5 RSA keys of at least 2048 bits, RS256 or RS512, `use: sig` (mandatory since the
+ * 2025-05-22 API), `exp` at most one year ahead, public members only. The rotation plan over
  * time lives in client-keys-plan.ts.
  */
 

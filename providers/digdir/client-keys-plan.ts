@@ -6,7 +6,7 @@ import { daySeconds, sameKey, type ClientKeysInputs, type GeneratedKeyRecord, ty
  * has something to do, `update` runs it again and carries it out. Times are epoch seconds, by the services'
  * clock (Context.now()).
  *
- * The rules, in Digdir's terms (digdir-api.md §2.4): the whole set is POSTed; re-posting a key renews its
+ * The rules, in Digdir's terms (README.md, "ClientKeys"): the whole set is POSTed; re-posting a key renews its
  * `exp`; a generated key is registered before it becomes current (and proven with a token first when
  * `verifyToken`); after a rotation the previous key stays `overlapDays`, then goes.
  */
@@ -202,7 +202,7 @@ export function rotationDueAt(current: GeneratedKeyRecord, desired: Pick<ClientK
  * Exposes a registered generated key as current: it stops being pending, and the key it succeeds stays
  * registered for `overlapDays` from now, then is retired.
  */
-export function promote(records: GeneratedKeyRecord[], kid: string, now: number, overlapDays: number): GeneratedKeyRecord[] {
+export function makeCurrent(records: GeneratedKeyRecord[], kid: string, now: number, overlapDays: number): GeneratedKeyRecord[] {
   const previous = currentGenerated(records.filter((r) => r.kid !== kid));
   return records.map((r) => {
     if (r.kid === kid) {

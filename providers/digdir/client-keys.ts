@@ -18,7 +18,7 @@ import {
   type GeneratedKeyRecord,
   type PublicJwk,
 } from "./client-keys-model";
-import { currentGenerated, nextStepAt, planKeys, promote, type KeyState } from "./client-keys-plan";
+import { currentGenerated, nextStepAt, makeCurrent, planKeys, type KeyState } from "./client-keys-plan";
 
 export interface ClientKeysArgs {
   /** The client whose key set this is (a MaskinportenClient's, KrrClient's or IdportenClient's `clientId`). */
@@ -244,13 +244,13 @@ async function carryOut(
       throw new PartialUpdateError(clientId, recorded, `ClientKeys: ${message}. The next \`pulumi up\` tries again.`);
     }
   }
-  records = promote(records, promoting, seconds(ctx.now()), desired.overlapDays);
+  records = makeCurrent(records, promoting, seconds(ctx.now()), desired.overlapDays);
   return outputsOf(clientId, desired, registered, records, keep(records));
 }
 
 /**
  * Gets a Maskinporten token with the new key, retrying with back-off while Digdir propagates it (0–2 minutes,
- * landscape.md §6). Scope refusals (MP-2xx) are not a key problem and end the wait at once.
+ * docs.digdir.no, "oidc_api_admin"; nais/digdirator#109: "for several minutes"). Scope refusals (MP-2xx) are not a key problem and end the wait at once.
  */
 async function verifyKey(
   ctx: Context,

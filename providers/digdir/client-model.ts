@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { containsUnknown, isUnknown, knownFailures, parseAroundUnknowns, sameSet, textFailures, type Failure } from "../core/check";
+import { isUnknown, knownFailures, parseAroundUnknowns, sameSet, textFailures, type Failure } from "../core/check";
 import type { EnvironmentName } from "../core/environments";
 import type { WireClient } from "./api";
+import { ruleFailures, usesClientSecret } from "./client-rules";
 
 /**
- * Pure decisions about Digdir clients: input validation (the combination table and URI rules of
- * digdir-api.md §2.3 and §5), the wire payload, the live object normalised, and the diff.
+ * Pure decisions about Digdir clients: input validation (the rules across fields in client-rules.ts), the wire
+ * payload, the live object normalised, and the diff.
  */
 
 export type ClientKind = "MaskinportenClient" | "KrrClient" | "IdportenClient";
@@ -13,8 +14,6 @@ export type LoginIntegrationType = "idporten" | "api_klient" | "ansattporten";
 
 export const jwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 export const krrScopes = ["krr:global/kontaktinformasjon.read", "krr:global/digitalpost.read"];
-/** What an `idporten` client may add to openid and profile (the combination table). */
-const idportenExtraScopes = ["eidas", "no_pid"];
 
 /** Resource inputs, camelCase; which fields a kind takes is decided by its schema. */
 export interface ClientInputs {
@@ -72,7 +71,7 @@ export const wireNames = {
 
 type Field = keyof typeof wireNames;
 
-/** Fields the server owns; never sent in a PUT (digdir-api.md §2.3: "remove before PUT"). */
+/** Fields the server owns; never sent in a PUT (docs.digdir.no, "oidc_api_admin": remove them before a PUT). */
 const readOnlyWire = ["created", "last_updated", "active", "client_secret", "jwks_uri", "onbehalfof", "supplier_orgno"];
 
 /** Fields that only login clients have: named in the failure when given to a Maskinporten or KRR client. */
@@ -106,7 +105,7 @@ export function fieldsOf(kind: ClientKind): Field[] {
   return kind === "IdportenClient" ? [...machine, ...loginOnly] : machine;
 }
 
-// Lifetimes: the liberator CRD's ranges (digdir-api.md §5); Digdir's own limits are not published.
+// Lifetimes: the ranges of nais/liberator's CRD (pkg/apis/nais.io/v1/digdirator_types.go); Digdir's own limits are not published.
 const lifetime = (max: number) =>
   z.number().int("must be a whole number of seconds").min(1, "must be at least 1 second").max(max, `must be at most ${max} seconds`);
 const scopeName = z
@@ -264,7 +263,7 @@ function completeInputs(kind: ClientKind, v: Partial<ClientInputs>): ClientInput
     integrationType: v.integrationType!,
     applicationType: v.applicationType!,
     tokenEndpointAuthMethod: auth,
-    // digdir-api.md §5: a client without authentication cannot use the refresh grant.
+    // A client without authentication cannot use the refresh grant (docs.digdir.no, "oidc_func_clientreg").
     grantTypes: v.grantTypes ?? (auth === "none" ? ["authorization_code"] : ["authorization_code", "refresh_token"]),
     scopes: v.scopes ?? ["openid", "profile"],
     redirectUris: v.redirectUris!,
@@ -275,128 +274,11 @@ function completeInputs(kind: ClientKind, v: Partial<ClientInputs>): ClientInput
     accessTokenLifetime: v.accessTokenLifetime!,
     refreshTokenLifetime: v.refreshTokenLifetime!,
     refreshTokenUsage: v.refreshTokenUsage!,
-    // Ansattporten forces isolated SSO sessions (digdir-api.md §5).
+    // Ansattporten forces isolated SSO sessions (docs.digdir.no, "oidc_func_nosso").
     ssoDisabled: v.ssoDisabled ?? v.integrationType === "ansattporten",
     codeChallengeMethod: v.codeChallengeMethod!,
     ...(v.rotationTrigger !== undefined && { rotationTrigger: v.rotationTrigger }),
   };
-}
-
-function ruleFailures(kind: ClientKind, c: ClientInputs, env: EnvironmentName): Failure[] {
-  const out: Failure[] = [];
-  if (kind !== "IdportenClient") return out;
-  const publicClient = c.applicationType !== "web";
-  if (publicClient && c.tokenEndpointAuthMethod !== "none") {
-    out.push({
-      property: "tokenEndpointAuthMethod",
-      reason: `a ${c.applicationType} client cannot keep a secret or key, so it must be "none" (the combination table of Digdir's docs)`,
-    });
-  }
-  if (c.rotationTrigger !== undefined && !isUnknown(c.tokenEndpointAuthMethod) && !usesClientSecret(c.tokenEndpointAuthMethod)) {
-    out.push({
-      property: "rotationTrigger",
-      reason: `rotates the client secret, and a ${c.tokenEndpointAuthMethod} client has none: remove it, or use client_secret_basic or client_secret_post (keys rotate with ClientKeys)`,
-    });
-  }
-  if (!publicClient && c.tokenEndpointAuthMethod === "none") {
-    out.push({
-      property: "tokenEndpointAuthMethod",
-      reason:
-        'a web client must authenticate: use private_key_jwt (recommended), client_secret_basic or client_secret_post, or set applicationType to "browser" or "native"',
-    });
-  }
-  if (containsUnknown(c.grantTypes) || containsUnknown(c.scopes)) return out;
-  if (c.tokenEndpointAuthMethod === "none" && c.grantTypes.includes("refresh_token")) {
-    out.push({
-      property: "grantTypes",
-      reason: "a client without authentication (tokenEndpointAuthMethod none) cannot use refresh_token: remove it",
-    });
-  }
-  if (!c.grantTypes.includes("authorization_code")) out.push({ property: "grantTypes", reason: "a login client needs authorization_code" });
-  if (!c.scopes.includes("openid")) out.push({ property: "scopes", reason: 'a login client must have the scope "openid"' });
-  if (c.integrationType === "idporten") {
-    const extra = c.scopes.filter((s) => !["openid", "profile", ...idportenExtraScopes].includes(s));
-    if (extra.length)
-      out.push({
-        property: "scopes",
-        reason: `an idporten client may add only ${idportenExtraScopes.join(" and ")} to openid and profile; ${extra.join(", ")} needs integrationType api_klient`,
-      });
-  }
-  if (c.integrationType === "ansattporten" && c.ssoDisabled === false) {
-    out.push({ property: "ssoDisabled", reason: "Ansattporten always isolates SSO sessions: set it to true or leave it out" });
-  }
-  if (!c.postLogoutRedirectUris?.length) {
-    out.push({
-      property: "postLogoutRedirectUris",
-      reason: "a login client needs at least one post-logout redirect URI (or a clientUri to default to)",
-    });
-  }
-  c.redirectUris?.forEach((u, i) => out.push(...uriFailures(`redirectUris[${i}]`, u, c.applicationType, env)));
-  c.postLogoutRedirectUris?.forEach((u, i) => out.push(...uriFailures(`postLogoutRedirectUris[${i}]`, u, c.applicationType, env)));
-  if (c.frontchannelLogoutUri !== undefined) {
-    const f = uriFailures("frontchannelLogoutUri", c.frontchannelLogoutUri, c.applicationType, env);
-    out.push(...f);
-    if (
-      !f.length &&
-      !isUnknown(c.frontchannelLogoutUri) &&
-      !containsUnknown(c.redirectUris) &&
-      !(c.redirectUris ?? []).some((r) => sameDomain(r, c.frontchannelLogoutUri!))
-    ) {
-      out.push({ property: "frontchannelLogoutUri", reason: "must be on the same domain as one of the redirect URIs" });
-    }
-  }
-  for (const [field, max] of [
-    ["accessTokenLifetime", c.refreshTokenLifetime],
-    ["refreshTokenLifetime", c.authorizationLifetime],
-  ] as const) {
-    const value = c[field];
-    if (value !== undefined && max !== undefined && value > max) {
-      out.push({
-        property: field,
-        reason: `is ${value} s, longer than ${field === "accessTokenLifetime" ? "refreshTokenLifetime" : "authorizationLifetime"} (${max} s): Digdir's guidance is access < refresh ≤ authorization`,
-      });
-    }
-  }
-  return out;
-}
-
-const localHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/** Redirect URI rules of digdir-api.md §5, per environment. */
-export function uriFailures(property: string, uri: string, applicationType: string, env: EnvironmentName): Failure[] {
-  if (isUnknown(uri)) return [];
-  let u: URL;
-  try {
-    u = new URL(uri);
-  } catch {
-    return [{ property, reason: `"${uri}" is not an absolute URI` }];
-  }
-  if (u.hash) return [{ property, reason: "must not have a fragment (#...)" }];
-  const local = localHosts.has(u.hostname);
-  if (u.protocol === "https:") {
-    if (local && env !== "prod")
-      return [{ property, reason: `"${uri}": a localhost URI in test must use http://, not https:// (http://${u.host}${u.pathname})` }];
-    if (local && env === "prod" && applicationType !== "native")
-      return [{ property, reason: "localhost URIs are allowed in production only for native clients" }];
-    return [];
-  }
-  if (u.protocol === "http:") {
-    // Test allows plain http; production only for a native app's localhost.
-    if (env === "prod" && !(local && applicationType === "native")) return [{ property, reason: `production needs https://: "${uri}"` }];
-    return [];
-  }
-  if (applicationType === "native") return []; // app schemes (no.example.app:/callback)
-  return [{ property, reason: `"${u.protocol}" URIs are only for native apps; use https://` }];
-}
-
-function sameDomain(a: string, b: string): boolean {
-  try {
-    const ha = new URL(a).hostname;
-    const hb = new URL(b).hostname;
-    return ha === hb || ha.endsWith(`.${hb}`) || hb.endsWith(`.${ha}`);
-  } catch {
-    return false;
-  }
 }
 
 /** The body to POST for a new client. */
@@ -412,7 +294,7 @@ export function desiredClientPayload(kind: ClientKind, c: ClientInputs): WireCli
 /**
  * The full PUT body: the live object (keeping fields this provider does not manage, such as `onbehalfof`
  * settings made elsewhere), with every managed field set to the desired value or removed, and read-only
- * fields stripped (digdir-api.md §2.3).
+ * fields stripped (docs.digdir.no, "oidc_api_admin").
  */
 export function updatePayload(kind: ClientKind, live: WireClient, c: ClientInputs): WireClient {
   const body: Record<string, unknown> = { ...live };
@@ -442,9 +324,7 @@ export interface ClientOutputs extends ClientInputs {
   clientSecret?: string;
 }
 
-export function usesClientSecret(method: string | undefined): boolean {
-  return method === "client_secret_basic" || method === "client_secret_post";
-}
+export { usesClientSecret };
 
 /** Managed fields that differ between the last known state and the desired inputs. */
 export function changedFields(kind: ClientKind, olds: Partial<ClientInputs>, news: Partial<ClientInputs>): Field[] {

@@ -53,7 +53,7 @@ function outputsFrom(
 
 /** Why the client `clientId` cannot be taken over by a `kind` resource, or undefined when it can. */
 async function adoptionCheck(ctx: Context, kind: ClientKind, clientId: string): Promise<string | undefined> {
-  const live = await new DigdirClientApi(ctx).lookupClient(clientId);
+  const live = await new DigdirClientApi(ctx).findClient(clientId);
   return adoptionRefusal(kind, clientId, live, await ownOrgNo(ctx));
 }
 
@@ -71,7 +71,7 @@ function ownOrgNo(ctx: Context): Promise<string | undefined> {
 async function adopt(ctx: Context, kind: ClientKind, inputs: ClientInputs) {
   const api = new DigdirClientApi(ctx);
   const id = inputs.clientId!;
-  const found = await api.lookupClient(id);
+  const found = await api.findClient(id);
   const refusal = adoptionRefusal(kind, id, found, await ownOrgNo(ctx));
   if (refusal || found === "forbidden") throw new InputError(`${kind}: ${refusal}`);
   const live = found;

@@ -3,7 +3,7 @@ import { orgNoProblem } from "../core/orgno";
 import type { WireConsumer } from "./api";
 
 /**
- * Pure decisions about one consumer's access to one of your scopes (digdir-api.md §2.2, §2.5): a grant is a
+ * Pure decisions about one consumer's access to one of your scopes (the self-service API's OpenAPI, `/scopes/access`): a grant is a
  * PUT, a revocation a DELETE that leaves the row `DENIED`. Both inputs name the grant, so any change replaces it.
  */
 

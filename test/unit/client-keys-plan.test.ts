@@ -6,11 +6,11 @@ import {
   type ClientKeysInputs,
   type PublicJwk,
 } from "../../providers/digdir/client-keys-model";
-import { currentGenerated, nextStepAt, planKeys, promote, type KeyState } from "../../providers/digdir/client-keys-plan";
+import { currentGenerated, makeCurrent, nextStepAt, planKeys, type KeyState } from "../../providers/digdir/client-keys-plan";
 
 /**
  * The rotation plan over simulated time: pure, so a year of daily `pulumi up`s runs in milliseconds. Digdir is
- * modelled as the reference describes it (§2.4): the POSTed set replaces the old one, and a key sent without
+ * modelled as Digdir documents it (providers/digdir/README.md, "Sources"): the POSTed set replaces the old one, and a key sent without
  * `exp` gets one year from the moment it is posted.
  */
 
@@ -44,7 +44,7 @@ function up(state: KeyState, d: ClientKeysInputs, now: number, fresh: () => stri
     held[kid] = pub(kid);
   }
   const promoting = plan.promote === "new" ? kid : plan.promote;
-  if (promoting) generated = promote(generated, promoting, now, d.overlapDays);
+  if (promoting) generated = makeCurrent(generated, promoting, now, d.overlapDays);
   for (const k of Object.keys(held)) if (!generated.some((g) => g.kid === k)) delete held[k];
   return { plan, state: { registered, generated, held } as KeyState };
 }
@@ -178,7 +178,7 @@ describe("key rotation planning", () => {
     expect(plan.steps).toEqual([expect.objectContaining({ kind: "verify", kid: "g2" })]);
     expect(plan.write).toBe(false);
     expect(plan.promote).toBe("g2");
-    const promoted = promote(plan.generated, "g2", t0 + 40 * day, 7);
+    const promoted = makeCurrent(plan.generated, "g2", t0 + 40 * day, 7);
     expect(currentGenerated(promoted)?.kid).toBe("g2");
     expect(promoted.find((g) => g.kid === "g1")?.retireAt).toBe(new Date((t0 + 47 * day) * 1000).toISOString());
   });
