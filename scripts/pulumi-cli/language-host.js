@@ -488,44 +488,75 @@ function runProgram(req, call) {
   });
 }
 
-// ---- engine liveness: exit when the engine that started us is gone (like the Go host's health check) ------------
+// ---- engine liveness: exit when the engine that started us is gone ------------------------------------------------
+// The Go host ends with its engine through a health check on the engine's gRPC address. Killed with SIGKILL (an
+// out-of-memory kill, a cancelled CI job), `pulumi` cannot tell us, so two checks, as providers/core/host-watch.ts
+// does for the dynamic provider host: our parent (the engine, which started us) is no longer our parent (checked
+// every second), or the engine's address, once seen answering, refuses connections (probed every 5 s; other
+// failures, such as time-outs on a loaded machine, end it only after 6 in a row). Then the program we run is stopped
+// too, and we exit. Timers are unreferenced: they never keep the host alive by themselves.
+const parentAtStart = process.ppid;
 let watching = false;
 function watchEngine() {
-  if (watching || !engineAddress) return;
+  if (watching) return;
   watching = true;
-  const m = /^(.*):(\d+)$/.exec(engineAddress);
-  if (!m) return;
-  const host = m[1].replace(/^\[|\]$/g, "") || "127.0.0.1";
-  const port = Number(m[2]);
+  const m = /^(.*):(\d+)$/.exec(engineAddress || "");
+  const host = m ? m[1].replace(/^\[|\]$/g, "") || "127.0.0.1" : "";
+  const port = m ? Number(m[2]) : 0;
+  let seen = false;
   let failures = 0;
-  const timer = setInterval(() => {
+  let probing = false;
+  let ticks = 0;
+  const gone = (why) => {
+    clearInterval(timer);
+    debug(`engine gone (${why}); exiting`);
+    shutdown(0, { engineGone: true });
+  };
+  const probe = () => {
+    if (!port || probing) return;
+    probing = true;
     const sock = net.connect({ host, port });
     sock.setTimeout(2000);
-    const done = (ok) => {
+    const done = (ok, refused) => {
+      probing = false;
       sock.destroy();
-      failures = ok ? 0 : failures + 1;
-      if (failures >= 6) {
-        // about 30 s without an engine
-        debug(`engine ${engineAddress} unreachable; exiting`);
-        shutdown(0);
-      }
+      if (ok) {
+        seen = true;
+        failures = 0;
+      } else if (refused && seen) gone(`${engineAddress} refuses connections`);
+      else if (++failures >= 6) gone(`${engineAddress} unreachable 6 times in a row`);
     };
-    sock.once("connect", () => done(true));
-    sock.once("error", () => done(false));
-    sock.once("timeout", () => done(false));
-  }, 5000);
+    sock.once("connect", () => done(true, false));
+    sock.once("error", (e) => done(false, e.code === "ECONNREFUSED"));
+    sock.once("timeout", () => done(false, false));
+  };
+  const timer = setInterval(() => {
+    if (process.ppid !== parentAtStart) gone(`our parent ${parentAtStart} exited`);
+    else if (++ticks % 5 === 0) probe();
+  }, 1000);
   timer.unref();
+  probe();
 }
 
 // ---- start --------------------------------------------------------------------------------------------------------
 const server = new grpc.Server();
 server.addService(sdk.services.LanguageRuntimeService, impl);
 
-function shutdown(code) {
+let shuttingDown = false;
+function shutdown(code, opts = {}) {
+  if (shuttingDown) return;
+  shuttingDown = true;
   for (const child of running) stopChild(child);
   server.forceShutdown();
   process.exitCode = code;
-  setTimeout(() => process.exit(code), 200).unref();
+  // The programs we started get the time stopChild gives them (SIGINT, then SIGKILL) before we go, so none is left
+  // running without its host; on an ordinary SIGINT/SIGTERM from the engine, 200 ms as before.
+  const deadline = Date.now() + (opts.engineGone ? 6000 : 200);
+  const wait = setInterval(() => {
+    if (running.size === 0 || Date.now() > deadline) process.exit(code);
+  }, 100);
+  wait.unref();
+  setTimeout(() => process.exit(code), opts.engineGone ? 6500 : 200).unref();
 }
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
