@@ -12,7 +12,7 @@
 #                                eval "$(scripts/demo.sh --env)"; pulumi stack output --stack local
 #
 # What it uses, all inside the project and git-ignored:
-#   .pulumi-state/   the Pulumi file backend (PULUMI_BACKEND_URL=file://<project>/.pulumi-state); `pulumi login` is
+#   .pulumi-state/   the Pulumi file backend (PULUMI_BACKEND_URL=file://<project>/.pulumi-state?metadata=skip); `pulumi login` is
 #                    not run, so your own Pulumi login stays as it is
 #   .sim-state/      the simulator's state (clients, systems, requests, its admin key) and its log, simulator.log
 # The simulator listens where Pulumi.local.yaml's digdir:simulatorUrl says (http://127.0.0.1:8089), or on --port.
@@ -86,7 +86,9 @@ if [ -n "$port_arg" ] && [ "$port_arg" != "$port" ]; then
 fi
 
 demo_env() { # the environment every pulumi command of the demo runs with
-  printf 'export PULUMI_BACKEND_URL=%q\n' "file://$backend_dir"
+  # metadata=skip: the file backend then writes each file whole or not at all, so a killed run cannot leave the
+  # stack unreadable (scripts/file-backend.js says why).
+  printf 'export PULUMI_BACKEND_URL=%q\n' "file://$backend_dir?metadata=skip"
   printf 'export PULUMI_CONFIG_PASSPHRASE=%q   # demo only\n' "$DEMO_PASSPHRASE"
   printf 'unset PULUMI_CONFIG_PASSPHRASE_FILE\n'
   # Until Pulumi.local.yaml carries the demo's encryptionsalt, keep using the one in the stack's state.

@@ -10,25 +10,35 @@
 #   scripts/pipeline.sh refresh <stack>             pulumi up --refresh: rotations and renewals that fell due, the
 #                                                   customers' answers (run daily)
 #   scripts/pipeline.sh promote-gate <from> <to>    fails while <to> lacks or differs from <from> (npm run promote)
+#   scripts/pipeline.sh recover <stack>             after a killed run (a cancelled job, kill -9): repairs what the
+#                                                   kill cut in a file backend, removes the run's lock, and names
+#                                                   what it was changing; then run `refresh` (README, "When a run
+#                                                   fails or is killed")
 #
 # It uses what the pipeline gives it: PULUMI_BACKEND_URL (file://, s3://, azblob://, or the Pulumi Cloud when
 # unset), PULUMI_CONFIG_PASSPHRASE or a cloud KMS's credentials, DIGDIR_* for the admin client; PULUMI_SECRETS_PROVIDER,
 # if set, is used when a stack is created here (stacks/README.md, "Pipelines"). The Pulumi CLI: one on the PATH, else
 # scripts/pulumi-cli.sh's. No committed file is left changed: Pulumi.<stack>.yaml is put back as it was after each
 # step (Pulumi writes an encryption salt or key into it when a stack is created; the state keeps it too, which
-# PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER reads).
+# PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER reads). A file:// backend URL without a `metadata` option is given
+# `metadata=skip`, so that a killed job cannot leave the state unreadable (scripts/file-backend.js says why).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 1; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 1; }
 die() { echo "pipeline: $*" >&2; exit 1; }
 [ $# -ge 1 ] || usage
 step="$1"
 shift
 
 export PULUMI_SKIP_UPDATE_CHECK=true
+case "${PULUMI_BACKEND_URL:-}" in
+  file://*metadata=*) ;;
+  file://*\?*) export PULUMI_BACKEND_URL="$PULUMI_BACKEND_URL&metadata=skip" ;;
+  file://*) export PULUMI_BACKEND_URL="$PULUMI_BACKEND_URL?metadata=skip" ;;
+esac
 export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true
 export NO_COLOR="${NO_COLOR:-1}"
 
@@ -135,6 +145,39 @@ case "$step" in
     [ $# -eq 2 ] || usage
     build
     node dist/stacks/cli.js promote "$1" "$2" --exit-code
+    ;;
+  recover)
+    [ $# -eq 1 ] || usage
+    stack="$1"
+    need_pulumi
+    # Only a file backend can be left cut (scripts/file-backend.js says why); the cloud stores write whole objects.
+    url="${PULUMI_BACKEND_URL:-$(pulumi whoami -v 2>/dev/null | sed -n 's/^Backend URL: //p')}"
+    case "$url" in
+      file://*) node scripts/file-backend.js repair "$url" "$stack" || die "the state of $stack was not repaired (above): nothing changed" ;;
+    esac
+    # The killed run's lock (refused above while its pulumi still runs on this machine; elsewhere, as in a pipeline
+    # whose jobs for a stack run one at a time, the killed job is gone).
+    pulumi cancel --yes --stack "$stack" >/dev/null || die "pulumi cancel failed for $stack (above)"
+    # What the killed run was in the middle of. The next up settles each object (a create that reached the service
+    # is found by its key and taken over, one that did not is made), but the engine keeps a pending create in the
+    # state through any number of ups, warning each time, until a refresh clears it: that refresh is done here.
+    creates="$(pulumi stack export --stack "$stack" | node -e '
+      const d = JSON.parse(require("fs").readFileSync(0, "utf8")).deployment ?? {};
+      const ops = d.pending_operations ?? [];
+      for (const op of ops) {
+        const [, type = "", name = ""] = /::([^:]+(?::[^:]+)*)::([^:]+)$/.exec(op.resource?.urn ?? "") ?? [];
+        console.error(`pipeline: the killed run was ${op.type} ${type.split(":").pop()} ${name}`);
+      }
+      if (!ops.length) console.error("pipeline: the state records nothing in flight");
+      console.log(ops.filter((op) => op.type === "creating").length);
+    ')" || die "the state of $stack cannot be read (above)"
+    if [ "$creates" -gt 0 ]; then
+      build
+      echo "pipeline: refreshing $stack to clear its $creates pending create(s) (pulumi refresh --clear-pending-creates)" >&2
+      pulumi refresh --clear-pending-creates --yes --skip-preview --non-interactive --stack "$stack" >&2 ||
+        die "the refresh of $stack failed (above); run \`scripts/pipeline.sh recover $stack\` again once its cause is fixed"
+    fi
+    echo "pipeline: $stack is unlocked; now \`scripts/pipeline.sh refresh $stack\` (or pulumi up) settles what the killed run left" >&2
     ;;
   -h|--help) usage ;;
   *) echo "pipeline: unknown step $step" >&2; usage ;;
