@@ -3,8 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { startSimulator } from "../../simulator/index";
-import { ALTINN, copyProject, opsByResource, parseJson, pulumiEnv, run, SAMARBEID, SimApi, tempDir, type RunResult } from "./support";
+import { ALTINN, e2eSetUp, opsByResource, parseJson, run, SAMARBEID, type E2e, type RunResult, type SimApi } from "./support";
 
 /**
  * Adopting an organisation built by hand (stacks/README.md, "Adopting an organisation"), through the real Pulumi
@@ -22,15 +21,13 @@ const SCOPE = "leverandor:adopt.read";
 const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 describe.skipIf(!bin)("adopting an organisation made by hand: export, validate, up", () => {
-  let dir: string;
+  let e2e: E2e;
   let proj: string;
   let env: NodeJS.ProcessEnv;
-  let sim: Awaited<ReturnType<typeof startSimulator>>;
   let api: SimApi;
   const made: { clients: Record<string, string>; requests: Record<string, string> } = { clients: {}, requests: {} };
 
-  const pulumi = (args: string[], opts: { allowFailure?: boolean; input?: string } = {}): Promise<RunResult> =>
-    run("pulumi", [...args, "--stack", "local"], { cwd: proj, env, ...opts });
+  const pulumi: E2e["pulumi"] = (args, opts) => e2e.pulumi(args, opts);
   const node = (args: string[], allowFailure = false): Promise<RunResult> => run(process.execPath, args, { cwd: proj, env, allowFailure });
   const stackFile = () => path.join(proj, "stacks/local.yaml");
 
@@ -43,24 +40,12 @@ describe.skipIf(!bin)("adopting an organisation made by hand: export, validate, 
   });
 
   beforeAll(async () => {
-    dir = tempDir("pulumi-digdir-adopt-");
-    proj = path.join(dir, "project");
-    copyProject(proj);
+    e2e = await e2eSetUp({ bin, name: "adopt", passphrase: "adopt-passphrase" });
+    ({ proj, env, api } = e2e);
     fs.rmSync(path.join(proj, "stacks/local.yaml"));
-    env = pulumiEnv(bin, dir, "adopt-passphrase");
-    sim = await startSimulator({ port: 0, log: () => {} });
-    api = await SimApi.connect(sim.url);
-    await pulumi(["stack", "init"]);
-    await pulumi(["config", "set", "digdir:simulatorUrl", sim.url]);
-    await pulumi(["config", "set", "digdir:clientId", api.bootstrap.clientId]);
-    await pulumi(["config", "set", "--secret", "digdir:privateKey"], { input: JSON.stringify(api.bootstrap.privateJwk) });
   }, 120_000);
 
-  afterAll(async () => {
-    await sim?.close();
-    if (dir && process.env.E2E_KEEP !== "1") fs.rmSync(dir, { recursive: true, force: true });
-    else if (dir) console.log(`e2e: kept ${dir}`);
-  });
+  afterAll(() => e2e?.close());
 
   test("an organisation is built through the services' plain HTTP APIs, as by hand and by scripts", async () => {
     const client = async (name: string, body: Record<string, unknown>, kid?: string) => {

@@ -4,7 +4,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { failureText, repo, run, tempDir, type RunResult } from "./support";
+import { cloneWorkingTree, failureText, removeUnlessKept, repo, run, tempDir, type RunResult } from "./support";
 
 /**
  * `npm run demo` (scripts/demo.sh) as a new user runs it: in a copy of the working tree holding only what a clone
@@ -65,19 +65,8 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
   beforeAll(async () => {
     dir = tempDir("pulumi-digdir-demo-");
     clone = path.join(dir, "clone");
-    // What a clone of the working tree has: tracked files plus new ones not ignored.
-    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: repo, encoding: "utf8" })
-      .split("\0")
-      .filter(Boolean);
-    for (const f of files) {
-      const from = path.join(repo, f);
-      if (!fs.existsSync(from)) continue; // deleted in the working tree
-      fs.mkdirSync(path.dirname(path.join(clone, f)), { recursive: true });
-      fs.copyFileSync(from, path.join(clone, f));
-      fs.chmodSync(path.join(clone, f), fs.statSync(from).mode);
-    }
+    cloneWorkingTree(clone);
     expect(fs.existsSync(path.join(clone, "dist"))).toBe(false);
-    fs.symlinkSync(path.join(repo, "node_modules"), path.join(clone, "node_modules"));
 
     port = await freePort();
     localConfig = fs.readFileSync(path.join(clone, "Pulumi.local.yaml"), "utf8");
@@ -103,10 +92,7 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
     env.NO_COLOR = "1";
   }, 60_000);
 
-  afterAll(() => {
-    if (dir && process.env.E2E_KEEP !== "1") fs.rmSync(dir, { recursive: true, force: true });
-    else if (dir) console.log(`e2e: kept ${dir}`);
-  });
+  afterAll(() => removeUnlessKept(dir));
 
   test("--ci: builds, starts the simulator, up, prints client ids and confirm URLs, preview shows no changes, stops", async () => {
     const r = await demo(["--ci"]);
@@ -128,6 +114,8 @@ describe.skipIf(!bin)("npm run demo, from a fresh clone", () => {
     expect(await portOpen(port), "the simulator stopped").toBe(false);
     expect(fs.existsSync(path.join(clone, ".sim-state/state.json"))).toBe(true);
     expect(fs.existsSync(path.join(clone, ".pulumi-state/.pulumi/stacks/pulumi-digdir/local.json"))).toBe(true);
+    // The backend URL's metadata=skip: no metadata sidecar that a kill could cut (scripts/file-backend.js).
+    expect(fs.readdirSync(path.join(clone, ".pulumi-state"), { recursive: true }).filter((f) => String(f).endsWith(".attrs"))).toEqual([]);
     // Nothing the user would commit changed: Pulumi.local.yaml is as it was, the state dirs are git-ignored.
     expect(fs.readFileSync(path.join(clone, "Pulumi.local.yaml"), "utf8")).toBe(localConfig);
     for (const p of [".pulumi-state/x", ".sim-state/x"]) execFileSync("git", ["check-ignore", "-q", p], { cwd: repo });

@@ -2,20 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { startSimulator } from "../../simulator/index";
-import {
-  ALTINN,
-  copyProject,
-  opsByResource,
-  parseJson,
-  pulumiEnv,
-  run,
-  SAMARBEID,
-  SimApi,
-  tempDir,
-  type EngineJson,
-  type RunResult,
-} from "./support";
+import { ALTINN, e2eSetUp, opsByResource, parseJson, SAMARBEID, type E2e, type EngineJson, type SimApi, type Simulator } from "./support";
 
 /**
  * The stack program through the real Pulumi CLI, against the simulator, in a copy of the project (the repo's files
@@ -43,17 +30,15 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 type Outputs = Record<string, any>;
 
 describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against the simulator", () => {
-  let dir: string;
+  let e2e: E2e;
   let proj: string;
-  let env: NodeJS.ProcessEnv;
-  let sim: Awaited<ReturnType<typeof startSimulator>>;
+  let sim: Simulator;
   let api: SimApi;
   let stackFile: string;
   /** What one step learns and a later one checks. */
   const seen: { clientIds: Record<string, string>; systemUserId?: string } = { clientIds: {} };
 
-  const pulumi = (args: string[], opts: { allowFailure?: boolean; input?: string } = {}): Promise<RunResult> =>
-    run("pulumi", [...args, "--stack", "local"], { cwd: proj, env, ...opts });
+  const pulumi: E2e["pulumi"] = (args, opts) => e2e.pulumi(args, opts);
   const outputs = async (): Promise<Outputs> => JSON.parse((await pulumi(["stack", "output", "--json"])).stdout);
   const exported = async (showSecrets = false): Promise<string> =>
     (await pulumi(["stack", "export", ...(showSecrets ? ["--show-secrets"] : [])])).stdout;
@@ -80,28 +65,15 @@ describe.skipIf(!bin)("the stack program through the real Pulumi CLI, against th
     );
 
   beforeAll(async () => {
-    dir = tempDir("pulumi-digdir-e2e-");
-    proj = path.join(dir, "project");
-    copyProject(proj);
-    env = pulumiEnv(bin, dir, "e2e-passphrase");
-    sim = await startSimulator({ port: 0, log: () => {} });
-    api = await SimApi.connect(sim.url);
+    // Explicit admin credentials with the private key as a secret (e2eSetUp's initStack): the path a real stack
+    // takes (the local stack could fall back to the simulator's bootstrap client), and a secret the state must not show.
+    e2e = await e2eSetUp({ bin, name: "e2e", passphrase: "e2e-passphrase" });
+    ({ proj, sim, api } = e2e);
     stackFile = path.join(proj, "stacks/local.yaml");
     fs.copyFileSync(path.join(__dirname, "fixtures/journey.yaml"), stackFile);
-
-    await pulumi(["stack", "init"]);
-    await pulumi(["config", "set", "digdir:simulatorUrl", sim.url]);
-    // Explicit admin credentials with the private key as a secret: the path a real stack takes (the local stack could
-    // fall back to the simulator's bootstrap client), and a secret the state must not show.
-    await pulumi(["config", "set", "digdir:clientId", api.bootstrap.clientId]);
-    await pulumi(["config", "set", "--secret", "digdir:privateKey"], { input: JSON.stringify(api.bootstrap.privateJwk) });
   }, 120_000);
 
-  afterAll(async () => {
-    await sim?.close();
-    if (dir && process.env.E2E_KEEP !== "1") fs.rmSync(dir, { recursive: true, force: true });
-    else if (dir) console.log(`e2e: kept ${dir}`);
-  });
+  afterAll(() => e2e?.close());
 
   test("a preview of a fresh stack, with every output still unknown, plans each resource and fails nothing", async () => {
     const plan = parseJson(await pulumi(["preview", "--json"]));

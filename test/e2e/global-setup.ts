@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { TestProject } from "vitest/node";
 
@@ -49,7 +51,33 @@ function findCli(): { bin: string } | { skip: string } {
   return { bin: lastLine(build.stdout) };
 }
 
-export default function setup(project: TestProject): void {
+/**
+ * The CLI built by scripts/pulumi-cli.sh runs the language host and the dynamic provider plugin beside its binary,
+ * in a cache shared by every checkout on the machine (each `scripts/pulumi-cli.sh` run installs its own copies).
+ * The tests run this checkout's: a private bin folder with the binary linked (not a symlink: the engine looks
+ * beside the resolved executable) and this checkout's helpers copied. A CLI of another origin is used as it is.
+ */
+function privateBin(bin: string): { bin: string; remove: () => void } {
+  const host = path.join(bin, "pulumi-language-nodejs");
+  if (!fs.existsSync(host) || !fs.readFileSync(host, "utf8").startsWith("#!/usr/bin/env node")) return { bin, remove: () => {} };
+  const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? os.tmpdir(), "pulumi-digdir-e2e-bin-"));
+  try {
+    fs.linkSync(path.join(bin, "pulumi"), path.join(dir, "pulumi"));
+  } catch {
+    fs.copyFileSync(path.join(bin, "pulumi"), path.join(dir, "pulumi"));
+    fs.chmodSync(path.join(dir, "pulumi"), 0o755);
+  }
+  for (const [from, to] of [
+    ["language-host.js", "pulumi-language-nodejs"],
+    ["pulumi-resource-pulumi-nodejs", "pulumi-resource-pulumi-nodejs"],
+  ]) {
+    fs.copyFileSync(path.join(repo, "scripts/pulumi-cli", from), path.join(dir, to));
+    fs.chmodSync(path.join(dir, to), 0o755);
+  }
+  return { bin: dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export default function setup(project: TestProject): (() => void) | void {
   const cli = findCli();
   if ("skip" in cli) {
     if (process.env.E2E_REQUIRE_CLI === "1") throw new Error(`test:e2e: E2E_REQUIRE_CLI=1 but ${cli.skip}`);
@@ -58,9 +86,13 @@ export default function setup(project: TestProject): void {
     project.provide("skipReason", cli.skip);
     return;
   }
-  process.stderr.write(`test:e2e: Pulumi CLI in ${cli.bin}\n`);
+  const own = privateBin(cli.bin);
+  process.stderr.write(
+    `test:e2e: Pulumi CLI from ${cli.bin}${own.bin === cli.bin ? "" : `, with this checkout's helpers in ${own.bin}`}\n`,
+  );
   // The providers run from dist/ in the provider host; the program refuses a stale build.
   execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: repo, stdio: "inherit" });
-  project.provide("pulumiBin", cli.bin);
+  project.provide("pulumiBin", own.bin);
   project.provide("skipReason", "");
+  return own.remove;
 }

@@ -1,9 +1,18 @@
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { startSimulator } from "../../simulator";
-import { parseJson, pulumiEnv, repo, run, SAMARBEID, SimApi, tempDir, type RunResult } from "./support";
+import {
+  cloneWorkingTree,
+  e2eSetUp,
+  parseJson,
+  repo,
+  run,
+  SAMARBEID,
+  type E2e,
+  type RunResult,
+  type SimApi,
+  type Simulator,
+} from "./support";
 
 /**
  * pulumi-digdir as a team uses it: packed from a fresh clone (no dist/: `prepare` builds it), installed into a new
@@ -40,40 +49,25 @@ export const confirmUrl: pulumi.Output<string> = request.confirmUrl;
 }
 
 describe.skipIf(!bin)("pulumi-digdir in a team's own program", () => {
+  let e2e: E2e;
   let dir: string;
   let clone: string;
   let tarball: string;
-  let sim: Awaited<ReturnType<typeof startSimulator>>;
+  let sim: Simulator;
   let api: SimApi;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    dir = tempDir("pulumi-digdir-package-");
-    clone = path.join(dir, "src", "pulumi-digdir");
-    // What a clone of the working tree has: tracked files plus new ones not ignored (no dist/).
-    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: repo, encoding: "utf8" })
-      .split("\0")
-      .filter(Boolean);
-    for (const f of files) {
-      const from = path.join(repo, f);
-      if (!fs.existsSync(from)) continue;
-      fs.mkdirSync(path.dirname(path.join(clone, f)), { recursive: true });
-      fs.copyFileSync(from, path.join(clone, f));
-    }
-    expect(fs.existsSync(path.join(clone, "dist"))).toBe(false);
-    fs.symlinkSync(path.join(repo, "node_modules"), path.join(clone, "node_modules"));
-
-    env = pulumiEnv(bin, dir, "package-e2e");
+    // No copy of the project and no stack here: the team's program, made below, has its own.
+    e2e = await e2eSetUp({ bin, name: "package", passphrase: "package-e2e", project: false });
+    ({ dir, env, sim, api } = e2e);
     for (const k of Object.keys(env)) if (k.startsWith("npm_")) delete env[k];
-    sim = await startSimulator({ port: 0, log: () => {} });
-    api = await SimApi.connect(sim.url);
+    clone = path.join(dir, "src", "pulumi-digdir");
+    cloneWorkingTree(clone);
+    expect(fs.existsSync(path.join(clone, "dist"))).toBe(false);
   }, 120_000);
 
-  afterAll(async () => {
-    await sim?.close();
-    if (dir && process.env.E2E_KEEP !== "1") fs.rmSync(dir, { recursive: true, force: true });
-    else if (dir) console.log(`e2e: kept ${dir}`);
-  });
+  afterAll(() => e2e?.close());
 
   test("npm pack of a fresh clone builds the library and ships it with its types, and nothing else", async () => {
     const r = await run("npm", ["pack", "--json", "--pack-destination", dir], { cwd: clone, env, timeoutMs: 300_000 });

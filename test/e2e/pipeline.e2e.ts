@@ -1,8 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { startSimulator } from "../../simulator/index";
-import { ALTINN, copyProject, pulumiEnv, repo, run, SimApi, tempDir, type RunResult } from "./support";
+import { ALTINN, e2eSetUp, run, type E2e, type RunResult, type SimApi } from "./support";
 
 /**
  * scripts/pipeline.sh, the steps both pipeline examples (examples/pipelines/) call, run as a pipeline would against
@@ -43,10 +42,9 @@ function stackFile(n: number, o: { withoutSystem?: boolean; leave?: string } = {
 }
 
 describe.skipIf(!bin)("the pipeline script, against the simulator", () => {
-  let dir: string;
+  let e2e: E2e;
   let proj: string;
   let env: NodeJS.ProcessEnv;
-  let sim: Awaited<ReturnType<typeof startSimulator>>;
   let api: SimApi;
   /** The files a repository would have committed, as they were before the first step. */
   let committed: Record<string, string>;
@@ -86,25 +84,29 @@ describe.skipIf(!bin)("the pipeline script, against the simulator", () => {
   };
 
   beforeAll(async () => {
-    dir = tempDir("pulumi-digdir-pipeline-");
-    proj = path.join(dir, "project");
-    copyProject(proj);
-    fs.cpSync(path.join(repo, "scripts"), path.join(proj, "scripts"), { recursive: true });
-    env = { ...pulumiEnv(bin, dir, "pipeline-passphrase"), DIGDIR_ENVIRONMENT: "local" };
-    sim = await startSimulator({ port: 0, log: () => {} });
-    api = await SimApi.connect(sim.url);
+    // The stacks are created by the pipeline's steps, not here.
+    e2e = await e2eSetUp({
+      bin,
+      name: "pipeline",
+      passphrase: "pipeline-passphrase",
+      scripts: true,
+      env: { DIGDIR_ENVIRONMENT: "local" },
+      initStack: false,
+    });
+    ({ proj, env, api } = e2e);
     // The stack configs a repository commits: no secret, no salt.
     for (const s of ["ci", "ciprod"])
-      fs.writeFileSync(path.join(proj, `Pulumi.${s}.yaml`), `config:\n  digdir:environment: local\n  digdir:simulatorUrl: ${sim.url}\n`);
+      fs.writeFileSync(
+        path.join(proj, `Pulumi.${s}.yaml`),
+        `config:\n  digdir:environment: local\n  digdir:simulatorUrl: ${e2e.sim.url}\n`,
+      );
     writeStack("ci", stackFile(100));
     writeStack("ciprod", stackFile(3));
     committed = snapshot();
   }, 120_000);
 
   afterAll(async () => {
-    await sim?.close();
-    if (dir && process.env.E2E_KEEP !== "1") fs.rmSync(dir, { recursive: true, force: true });
-    else if (dir) console.log(`e2e: kept ${dir}`);
+    await e2e?.close();
   });
 
   test("validate checks every stack file", async () => {

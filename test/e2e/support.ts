@@ -1,5 +1,5 @@
-import type { BootstrapCredentials } from "../../simulator";
-import { spawn } from "node:child_process";
+import { startSimulator, type BootstrapCredentials } from "../../simulator";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -111,6 +111,100 @@ export function copyProject(dest: string): void {
   fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace(/^encryptionsalt:.*\n?/m, ""));
 }
 
+/** The temp dir of a test file removed when it is done, or kept and named with E2E_KEEP=1. */
+export function removeUnlessKept(dir: string | undefined): void {
+  if (!dir) return;
+  if (process.env.E2E_KEEP !== "1") fs.rmSync(dir, { recursive: true, force: true });
+  else console.log(`e2e: kept ${dir}`);
+}
+
+/**
+ * What a clone of the working tree has, copied to `dest`: tracked files plus new ones not ignored (so no dist/, no
+ * state), with their modes; node_modules linked as `npm ci` would leave it.
+ */
+export function cloneWorkingTree(dest: string): void {
+  const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: repo, encoding: "utf8" })
+    .split("\0")
+    .filter(Boolean);
+  for (const f of files) {
+    const from = path.join(repo, f);
+    if (!fs.existsSync(from)) continue; // deleted in the working tree
+    fs.mkdirSync(path.dirname(path.join(dest, f)), { recursive: true });
+    fs.copyFileSync(from, path.join(dest, f));
+    fs.chmodSync(path.join(dest, f), fs.statSync(from).mode);
+  }
+  fs.symlinkSync(path.join(repo, "node_modules"), path.join(dest, "node_modules"));
+}
+
+export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+/** The set-up most e2e files share: a temp dir, `pulumi`'s environment, a simulator, and usually a project. */
+export interface E2e {
+  /** The temp dir: `project/`, `state/` (the file backend), `pulumi-home/`. */
+  dir: string;
+  /** The copy of the project (`dir/project`), when one was made. */
+  proj: string;
+  env: NodeJS.ProcessEnv;
+  sim: Simulator;
+  api: SimApi;
+  /** `pulumi <args> --stack <stack>` in the project. */
+  pulumi(args: string[], opts?: { allowFailure?: boolean; input?: string; timeoutMs?: number }): Promise<RunResult>;
+  /** Stops the simulator and removes the temp dir (kept with E2E_KEEP=1). */
+  close(): Promise<void>;
+}
+
+export interface E2eOptions {
+  /** The directory holding `pulumi` (global-setup's `pulumiBin`). */
+  bin: string;
+  /** The temp dir is named `pulumi-digdir-<name>-…`. */
+  name: string;
+  passphrase: string;
+  /** The stack `pulumi` runs on (default `local`). */
+  stack?: string;
+  /** Copy the project into `dir/project` (default true); with `scripts`, scripts/ too. */
+  project?: boolean;
+  scripts?: boolean;
+  /** Added to `pulumi`'s environment. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Create the stack with the simulator's admin client as explicit config (`digdir:simulatorUrl`,
+   * `digdir:clientId`, the private key as a secret): the path a real stack takes, and a secret the state must not
+   * show. Default: when a project is copied.
+   */
+  initStack?: boolean;
+}
+
+export async function e2eSetUp(o: E2eOptions): Promise<E2e> {
+  const dir = tempDir(`pulumi-digdir-${o.name}-`);
+  const proj = path.join(dir, "project");
+  const stack = o.stack ?? "local";
+  let sim: Simulator | undefined;
+  const close = async () => {
+    await sim?.close();
+    removeUnlessKept(dir);
+  };
+  try {
+    if (o.project ?? true) {
+      copyProject(proj);
+      if (o.scripts) fs.cpSync(path.join(repo, "scripts"), path.join(proj, "scripts"), { recursive: true });
+    }
+    const env = { ...pulumiEnv(o.bin, dir, o.passphrase), ...o.env };
+    sim = await startSimulator({ port: 0, log: () => {} });
+    const api = await SimApi.connect(sim.url);
+    const pulumi: E2e["pulumi"] = (args, opts = {}) => run("pulumi", [...args, "--stack", stack], { cwd: proj, env, ...opts });
+    if (o.initStack ?? o.project ?? true) {
+      await pulumi(["stack", "init"]);
+      await pulumi(["config", "set", "digdir:simulatorUrl", sim.url]);
+      await pulumi(["config", "set", "digdir:clientId", api.bootstrap.clientId]);
+      await pulumi(["config", "set", "--secret", "digdir:privateKey"], { input: JSON.stringify(api.bootstrap.privateJwk) });
+    }
+    return { dir, proj, env, sim, api, pulumi, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
 // ---------------------------------------------------------------- `pulumi ... --json`
 
 export interface Step {
@@ -154,7 +248,7 @@ export function opsByResource(plan: EngineJson): Record<string, string[]> {
 
 // ---------------------------------------------------------------- the simulator's APIs
 
-/** The simulator's bootstrap credentials (simulator-contract.md), as the simulator itself types them. */
+/** The simulator's bootstrap credentials (`GET /_sim/bootstrap`, simulator/README.md), as the simulator itself types them. */
 export type Bootstrap = BootstrapCredentials;
 
 export interface Reply {
