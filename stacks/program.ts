@@ -9,12 +9,7 @@ import {
   MaskinportenClient,
   ScopeAccess,
   System,
-  type ApiScopeArgs,
   type ClientKeysArgs,
-  type IdportenClientArgs,
-  type KrrClientArgs,
-  type MaskinportenClientArgs,
-  type PublicJwkArg,
   type SystemArgs,
 } from "../providers";
 import { environmentNames, type EnvironmentName } from "../providers/core/environments";
@@ -215,7 +210,7 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
   const scopes = new Map<string, { scope: ApiScope; grants: Map<string, ScopeAccess> }>();
   const apiScopes: Record<string, ApiScopeOutput> = {};
   for (const s of plan.apiScopes) {
-    const scope = new ApiScope(s.name, s.args as unknown as ApiScopeArgs, { protect: s.protect });
+    const scope = new ApiScope(s.name, s.args, { protect: s.protect });
     registered(`ApiScope::${s.name}`, scope);
     const grants = new Map<string, ScopeAccess>();
     // `scope.name` is an output: each grant waits for its scope.
@@ -241,21 +236,21 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
     const opts: pulumi.CustomResourceOptions = { protect: c.protect, ...(uses.length && { dependsOn: uses }) };
     const client =
       c.kind === "MaskinportenClient"
-        ? new MaskinportenClient(c.name, c.args as unknown as MaskinportenClientArgs, opts)
+        ? new MaskinportenClient(c.name, c.args, opts)
         : c.kind === "KrrClient"
-          ? new KrrClient(c.name, c.args as unknown as KrrClientArgs, opts)
-          : new IdportenClient(c.name, c.args as unknown as IdportenClientArgs, opts);
+          ? new KrrClient(c.name, c.args, opts)
+          : new IdportenClient(c.name, c.args, opts);
     clients.set(c.name, client);
     registered(`${c.kind}::${c.name}`, client);
-    if (client instanceof IdportenClient && usesClientSecret(c.args.tokenEndpointAuthMethod as string | undefined))
+    if (c.kind === "IdportenClient" && client instanceof IdportenClient && usesClientSecret(c.args.tokenEndpointAuthMethod))
       clientSecrets[c.name] = pulumi.secret(client.clientSecret);
     // Protected with its client: otherwise removing a protected client from the file would delete its keys
     // (dependents go first) and then stop at the client, leaving it without keys.
     if (c.keySet) {
       const args: ClientKeysArgs = {
-        ...(c.keySet.policy as Partial<ClientKeysArgs>),
+        ...c.keySet.policy,
         clientId: client.clientId,
-        keys: c.keySet.keys as unknown as PublicJwkArg[],
+        keys: c.keySet.keys,
       };
       const keys = new ClientKeys(c.name, args, { protect: c.protect });
       registered(`ClientKeys::${c.name}`, keys);
@@ -267,8 +262,8 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
 
   const systems = new Map<string, System>();
   for (const s of plan.systems) {
-    const literal = Array.isArray(s.args.clientIds) ? (s.args.clientIds as string[]) : [];
-    const args = { ...s.args } as unknown as SystemArgs;
+    const literal = s.args.clientIds ?? [];
+    const args: SystemArgs = { ...s.args };
     if (s.clients.length || s.args.clientIds !== undefined)
       args.clientIds = [...literal, ...s.clients.map((n) => clients.get(n)!.clientId)];
     const system = new System(s.name, args, { protect: s.protect });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ApiScopeArgs, IdportenClientArgs, KrrClientArgs, MaskinportenClientArgs } from "../providers";
 import { policyFields } from "../providers/digdir/client-keys-model";
 
 /**
@@ -65,6 +66,35 @@ export const clientSchema = z.looseObject({
 export const clientStackKeys = ["type", "keys", "protect"] as const;
 
 /**
+ * A client's own fields: those of `IdportenClientArgs`, which has every field the other kinds have, and which
+ * fields a kind takes is the provider's check to say (it names the field a Maskinporten client cannot have).
+ * `clientId` takes over an existing client and `rotationTrigger` gets a secret-based client a new secret: inputs
+ * of the resource, not fields of Digdir's. In the order "expected one of" lists them.
+ */
+export const clientFields = [
+  "name",
+  "description",
+  "clientUri",
+  "integrationType",
+  "applicationType",
+  "tokenEndpointAuthMethod",
+  "grantTypes",
+  "scopes",
+  "accessTokenLifetime",
+  "redirectUris",
+  "postLogoutRedirectUris",
+  "frontchannelLogoutUri",
+  "frontchannelLogoutSessionRequired",
+  "authorizationLifetime",
+  "refreshTokenLifetime",
+  "refreshTokenUsage",
+  "ssoDisabled",
+  "codeChallengeMethod",
+  "clientId",
+  "rotationTrigger",
+] as const satisfies readonly (keyof IdportenClientArgs)[];
+
+/**
  * An API scope: the stack-only keys; the ApiScope's own fields (prefix, subscope, description, ...) are judged by
  * api-scope-model.ts.
  */
@@ -75,6 +105,40 @@ export const apiScopeSchema = z.looseObject({
   protect: z.boolean({ error: "must be true or false" }).optional(),
 });
 export const apiScopeStackKeys = ["consumers", "protect"] as const;
+
+/** An API scope's own fields: those of `ApiScopeArgs`, in the order "expected one of" lists them. */
+export const apiScopeFields = [
+  "prefix",
+  "subscope",
+  "description",
+  "longDescription",
+  "visibility",
+  "allowedIntegrationTypes",
+  "atMaxAge",
+  "accessibleForAll",
+  "delegationSource",
+  "tokenType",
+  "requiresUserConsent",
+  "requiresUserAuthentication",
+  "requiresPseudonymousTokens",
+  "authorizationMaxLifetime",
+] as const satisfies readonly (keyof ApiScopeArgs)[];
+
+/**
+ * The lists above name every field of the resources' arguments: a field added to a resource and not here fails
+ * the type check (the stack file would refuse it as unknown).
+ */
+type Unlisted<Args, Listed> = Exclude<keyof Args, Listed>;
+const _everyFieldListed: {
+  clients: [
+    | Unlisted<IdportenClientArgs, (typeof clientFields)[number]>
+    | Unlisted<MaskinportenClientArgs, (typeof clientFields)[number]>
+    | Unlisted<KrrClientArgs, (typeof clientFields)[number]>,
+  ] extends [never]
+    ? true
+    : never;
+  apiScopes: [Unlisted<ApiScopeArgs, (typeof apiScopeFields)[number]>] extends [never] ? true : never;
+} = { clients: true, apiScopes: true };
 
 /** One consumer of a scope: `- "974761076"` is short for `- orgNo: "974761076"`. The number is judged by scope-access-model.ts. */
 export const consumerSchema = z.preprocess(
@@ -163,28 +227,33 @@ export type CustomerDecl = z.infer<typeof customerSchema>;
 
 /**
  * The keys the object schema at `path` (relative to `schema`) allows, for "did you mean": walks objects, records,
- * arrays and the wrappers zod puts around them.
+ * arrays and the wrappers zod puts around them, through zod's public classes and accessors (`shape`, `valueType`,
+ * `element`, `unwrap()`, a pipe's `out`).
  */
 export function allowedKeys(schema: z.ZodType, path: readonly (string | number)[]): string[] {
   let s: z.ZodType | undefined = unwrap(schema);
   for (const seg of path) {
-    if (!s) return [];
-    const def = (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
-    if (def.type === "object") s = unwrap((def.shape as Record<string, z.ZodType>)[String(seg)]);
-    else if (def.type === "record") s = unwrap(def.valueType as z.ZodType);
-    else if (def.type === "array") s = unwrap(def.element as z.ZodType);
+    if (s instanceof z.ZodObject) s = unwrap((s.shape as Record<string, z.ZodType>)[String(seg)]);
+    else if (s instanceof z.ZodRecord) s = unwrap(s.valueType as z.ZodType);
+    else if (s instanceof z.ZodArray) s = unwrap(s.element as z.ZodType);
     else return [];
   }
-  const def = s ? (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def : undefined;
-  return def?.type === "object" ? Object.keys(def.shape as object) : [];
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
 }
 
 function unwrap(s: z.ZodType | undefined): z.ZodType | undefined {
   for (let i = 0; s && i < 10; i++) {
-    const def = (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
-    if (["optional", "nullable", "default", "prefault", "nonoptional", "readonly", "catch"].includes(def.type as string))
-      s = def.innerType as z.ZodType;
-    else if (def.type === "pipe") s = def.out as z.ZodType;
+    if (
+      s instanceof z.ZodOptional ||
+      s instanceof z.ZodNullable ||
+      s instanceof z.ZodDefault ||
+      s instanceof z.ZodPrefault ||
+      s instanceof z.ZodNonOptional ||
+      s instanceof z.ZodReadonly ||
+      s instanceof z.ZodCatch
+    )
+      s = s.unwrap() as z.ZodType;
+    else if (s instanceof z.ZodPipe) s = s.out as z.ZodType;
     else break;
   }
   return s;
