@@ -1,5 +1,5 @@
 import type { Context } from "../core/context";
-import { apiErrorFrom } from "../core/errors";
+import { apiErrorFrom, InputError } from "../core/errors";
 import type { Method } from "../core/http";
 
 /** `ClientRegistration` as the self-service API spells it (the self-service API's OpenAPI (digdir/digdir-camp-2025-react-impl, app/lib/api.d.ts)). */
@@ -173,10 +173,62 @@ export class DigdirClientApi extends SelfServiceApi {
     return res.body ?? { keys };
   }
 
+  /**
+   * Registers one key, or replaces the registered key with its `kid`, leaving the others as they are (`PUT
+   * /clients/{id}/jwks/{kid}`, the OpenAPI's `addOrUpdateSingleKey`): the key as Digdir registered it (with its
+   * `exp`). "unsupported" when the API has no such route (405, or a 404 while the client's set can be read), so the
+   * caller can write the whole set instead.
+   */
+  async putJwk(clientId: string, key: WireJwk): Promise<WireJwk | "unsupported"> {
+    const path = `/clients/${encodeURIComponent(clientId)}/jwks/${encodeURIComponent(key.kid)}`;
+    const res = await this.call<unknown>("PUT", path, { json: key, idempotent: true, ok: [200, 201, 204, 404, 405] });
+    if (res.status === 405 || (res.status === 404 && (await this.clientKnown(clientId)))) return "unsupported";
+    if (res.status === 404) throw this.clientGone(clientId);
+    // The answer is the key, or (the simulator, and possibly Digdir) the whole set holding it; else read the key.
+    return keyIn(res.body, key.kid) ?? (await this.getJwk(clientId, key.kid)) ?? key;
+  }
+
+  /** One registered key (`GET /clients/{id}/jwks/{kid}`); undefined when it, or the route, is not there. */
+  async getJwk(clientId: string, kid: string): Promise<WireJwk | undefined> {
+    const path = `/clients/${encodeURIComponent(clientId)}/jwks/${encodeURIComponent(kid)}`;
+    const res = await this.call<unknown>("GET", path, { ok: [200, 404, 405] });
+    return res.status === 200 ? keyIn(res.body, kid) : undefined;
+  }
+
+  /**
+   * Removes one key, leaving the others (`DELETE /clients/{id}/jwks/{kid}`): "absent" when it is not registered
+   * (gone already), "unsupported" when the API has no such route (405, or a 404 while the key is still in the set).
+   */
+  async deleteJwk(clientId: string, kid: string): Promise<"deleted" | "absent" | "unsupported"> {
+    const path = `/clients/${encodeURIComponent(clientId)}/jwks/${encodeURIComponent(kid)}`;
+    const res = await this.call("DELETE", path, { ok: [200, 204, 404, 405] });
+    if (res.status === 405) return "unsupported";
+    if (res.status !== 404) return "deleted";
+    const set = await this.getJwks(clientId);
+    if (!set) throw this.clientGone(clientId);
+    return set.keys.some((k) => k.kid === kid) ? "unsupported" : "absent";
+  }
+
+  private async clientKnown(clientId: string): Promise<boolean> {
+    return (await this.getJwks(clientId)) !== undefined;
+  }
+
+  private clientGone(clientId: string): Error {
+    return new InputError(`Digdir knows no client ${clientId}: check clientId, or create the client first. No key was changed.`);
+  }
+
   /** Removes every key: an empty set cannot be POSTed. A 404 means there is nothing to remove. */
   async deleteJwks(clientId: string): Promise<void> {
     await this.call("DELETE", `/clients/${encodeURIComponent(clientId)}/jwks`, { ok: [200, 204, 404] });
   }
+}
+
+/** The key `kid` in an answer: the key itself, or a set (`{keys: [...]}`) holding it. */
+export function keyIn(body: unknown, kid: string): WireJwk | undefined {
+  const items = (
+    body && typeof body === "object" && Array.isArray((body as WireJwks).keys) ? (body as WireJwks).keys : [body]
+  ) as unknown[];
+  return items.find((k): k is WireJwk => !!k && typeof k === "object" && (k as WireJwk).kid === kid);
 }
 
 /** A scope (`ScopeRegistration`) as the self-service API spells it (the self-service API's OpenAPI). */

@@ -52,6 +52,11 @@ export interface ClientKeysInputs extends KeyPolicy {
   clientId: string;
   /** Declared (bring-your-own) public keys. */
   keys: PublicJwk[];
+  /**
+   * Written by `check` when the inputs alone decide the registered kids (`kidsAfterUp`), so that the preview of an
+   * update, which shows the checked inputs as the outputs, knows them. Not declared, never sent.
+   */
+  kids?: string[];
 }
 
 /** A generated key the state knows: public facts only (its private JWK is a secret output). */
@@ -306,4 +311,21 @@ export const policyFields = [
 
 export function policyChanged(olds: Partial<KeyPolicy>, news: Partial<KeyPolicy>): boolean {
   return policyFields.some((f) => isUnknown(news[f]) || JSON.stringify(olds[f] ?? null) !== JSON.stringify(news[f] ?? null));
+}
+
+/**
+ * The kids the set has after a `pulumi up`, when the inputs alone decide them: declared keys only (no generated key),
+ * all known. `up` registers exactly the declared keys then (the plan removes any other), and the `kids` output lists
+ * them in declared order. Undefined with `generate` (a generated key's kid, and when it is rotated, are known only to
+ * the state's outputs, which `check` never sees) or while a key is not known yet.
+ */
+export function kidsAfterUp(i: ClientKeysInputs): string[] | undefined {
+  if (i.generate !== false || isUnknown(i.keys) || i.keys.some((k) => isUnknown(k) || isUnknown(k.kid))) return undefined;
+  return i.keys.map((k) => k.kid);
+}
+
+/** The kids output: the declared keys in declared order, then the others as registered. */
+export function kidsOf(registered: PublicJwk[], declared: PublicJwk[]): string[] {
+  const at = new Map(declared.map((d, i) => [d.kid, i]));
+  return [...registered].sort((a, b) => (at.get(a.kid) ?? declared.length) - (at.get(b.kid) ?? declared.length)).map((k) => k.kid);
 }

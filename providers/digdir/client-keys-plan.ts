@@ -1,4 +1,4 @@
-import { daySeconds, sameKey, type ClientKeysInputs, type GeneratedKeyRecord, type PublicJwk } from "./client-keys-model";
+import { daySeconds, maxKeys, sameKey, type ClientKeysInputs, type GeneratedKeyRecord, type PublicJwk } from "./client-keys-model";
 
 /**
  * The rotation plan of a key set: a pure function of the state, the desired inputs and the time (state +
@@ -239,4 +239,23 @@ export function nextStepAt(state: KeyState, desired: ClientKeysInputs): number |
     if (rotation !== undefined) times.push(rotation);
   }
   return times.length ? Math.min(...times) : undefined;
+}
+
+/**
+ * The single-key writes that take the registered set to the planned one (`PUT`/`DELETE /clients/{id}/jwks/{kid}`):
+ * each new or changed key is put, each key no longer planned removed, and the keys that stay as they are not
+ * touched, so a key someone else registered meanwhile is not wiped. A planned key without `exp` is put (Digdir gives
+ * it a year: a renewal). New keys go first, so that a successor is registered before its predecessor goes; removals
+ * go first only where the new keys would not fit beside the old ones (at most `maxKeys`).
+ */
+export function keyWrites(registered: PublicJwk[], planned: PublicJwk[]): { put: PublicJwk[]; remove: string[]; removeFirst: boolean } {
+  const have = new Map(registered.map((k) => [k.kid, k]));
+  const put = planned.filter((p) => {
+    const r = have.get(p.kid);
+    return !r || p.exp === undefined || r.exp !== p.exp || !sameKey(r, p);
+  });
+  const plannedKids = new Set(planned.map((p) => p.kid));
+  const remove = registered.filter((r) => !plannedKids.has(r.kid)).map((r) => r.kid);
+  const added = put.filter((p) => !have.has(p.kid)).length;
+  return { put, remove, removeFirst: registered.length + added > maxKeys };
 }

@@ -9,8 +9,9 @@ import { ShimResource } from "../core/shim";
 import { DigdirClientApi } from "./api";
 import {
   checkClientKeysInputs,
-  desiredJwks,
   expiryOf,
+  kidsAfterUp,
+  kidsOf,
   policyChanged,
   publicKeysFrom,
   type ClientKeysInputs,
@@ -18,6 +19,7 @@ import {
   type GeneratedKeyRecord,
   type PublicJwk,
 } from "./client-keys-model";
+import { KeyWriteError, writeKeySet } from "./client-keys-write";
 import { currentGenerated, nextStepAt, makeCurrent, planKeys, type KeyState } from "./client-keys-plan";
 
 export interface ClientKeysArgs {
@@ -186,7 +188,7 @@ function outputsOf(
     ...desired,
     clientId,
     keys: registered,
-    kids: registered.map((k) => k.kid),
+    kids: kidsOf(registered, desired.keys),
     expiresAt: expiryOf(registered),
     currentKid: current?.kid ?? desired.keys.at(-1)?.kid,
     generatedKeys: records,
@@ -214,20 +216,34 @@ async function carryOut(
   const plan = planKeys(state, desired, seconds(await ctx.serverNow()));
   const fresh = plan.promote === "new" ? await generateKey() : undefined;
   const wire = plan.set.map((p) => (p.source === "new" ? { ...fresh!.publicJwk, ...(p.exp === undefined ? {} : { exp: p.exp }) } : p.jwk));
-  let registered = state.registered;
-  if (plan.write) {
-    if (wire.length) registered = publicKeysFrom(await api.putJwks(clientId, desiredJwks(wire)));
-    else {
-      await api.deleteJwks(clientId);
-      registered = [];
-    }
-  }
   let records = plan.generated;
   if (fresh) {
     records = [...records, { kid: fresh.kid, createdAt: iso(seconds(ctx.now())), pending: true }];
     privates[fresh.kid] = fresh.privateJwk;
   }
   const keep = (rs: GeneratedKeyRecord[]) => Object.fromEntries(Object.entries(privates).filter(([kid]) => rs.some((r) => r.kid === kid)));
+  let registered = state.registered;
+  if (plan.write) {
+    try {
+      // Key by key where the set on this client is known (client-keys-write.ts); else, and for the last key, whole.
+      if (wire.length) registered = await writeKeySet(api, clientId, state.registered, wire);
+      else {
+        await api.deleteJwks(clientId);
+        registered = [];
+      }
+    } catch (e) {
+      if (!(e instanceof KeyWriteError)) throw e;
+      // Some keys were written: the state records the set as it now is, a new key (if registered) as pending.
+      const now = e.registered;
+      const held = records.filter((r) => r.kid !== fresh?.kid || now.some((k) => k.kid === r.kid));
+      const recorded: Record<string, unknown> = { ...outputsOf(clientId, desired, now, held, keep(held)) };
+      throw new PartialUpdateError(
+        clientId,
+        recorded,
+        `ClientKeys: the key set of client ${clientId} was partly changed (${now.map((k) => k.kid).join(", ") || "no key"} registered now), then a write failed: ${e.message.replace(/\.+$/, "")}. The state records the set as it is; the next \`pulumi up\` finishes the change.`,
+      );
+    }
+  }
   const promoting = plan.promote === "new" ? fresh!.kid : plan.promote;
   if (!promoting) return outputsOf(clientId, desired, registered, records, keep(records));
 
@@ -316,8 +332,13 @@ export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
         Array.isArray(news.keys) &&
         news.keys.some((k: unknown) => !!k && typeof k === "object" && typeof (k as { exp?: unknown }).exp === "number");
       const now = seconds(declaresExp ? await ctx.serverNow() : ctx.now());
-      const { inputs, failures } = checkClientKeysInputs(news, now);
-      return failures.length ? { inputs: news, failures } : { inputs };
+      // `kids` is this provider's own (written below), never declared: an earlier check's value is not judged.
+      const { kids: _written, ...declared } = news;
+      const { inputs, failures } = checkClientKeysInputs(declared, now);
+      if (failures.length) return { inputs: news, failures };
+      // The preview of an update shows these inputs as the outputs: kids the inputs decide stay known there.
+      const kids = kidsAfterUp(inputs);
+      return { inputs: kids ? { ...inputs, kids } : inputs };
     },
 
     /**

@@ -5,6 +5,8 @@ import {
   checkClientKeysInputs,
   desiredJwks,
   keyPolicyDefaults,
+  kidsAfterUp,
+  kidsOf,
   keySetChanged,
   keysOutputs,
   maxKeyLifetimeSeconds,
@@ -179,5 +181,21 @@ describe("key set inputs", () => {
     expect(publicKeysFrom({ keys: [{ kty: "RSA", kid: "a", n: "n", e: "e", exp: 5, extra: 1 }] })).toEqual([
       { kty: "RSA", kid: "a", n: "n", e: "e", alg: "RS256", use: "sig", exp: 5 },
     ]);
+  });
+});
+
+describe("kids the inputs decide", () => {
+  const [a, b] = [publicJwk(), publicJwk()];
+  const inputs = (raw: Record<string, unknown>) => checkClientKeysInputs({ clientId: "c1", ...raw }, now).inputs;
+
+  test("declared keys alone decide them, in declared order; a generated key or a key not known yet does not", () => {
+    expect(kidsAfterUp(inputs({ keys: [b, a] }))).toEqual([b.kid, a.kid]);
+    expect(kidsAfterUp(inputs({ keys: [a], generate: true }))).toBeUndefined();
+    expect(kidsAfterUp({ ...inputs({ keys: [a] }), keys: [unknownValue] } as never)).toBeUndefined();
+  });
+
+  test("the kids output lists declared keys in declared order, then the others as registered", () => {
+    const reg = (k: { kid: string }) => ({ ...k, kty: "RSA" as const, n: "n", e: "AQAB", alg: "RS256" as const, use: "sig" as const });
+    expect(kidsOf([reg({ kid: "g" }), reg(a), reg(b)], [reg(b), reg(a)])).toEqual([b.kid, a.kid, "g"]);
   });
 });

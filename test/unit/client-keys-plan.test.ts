@@ -6,7 +6,7 @@ import {
   type ClientKeysInputs,
   type PublicJwk,
 } from "../../providers/digdir/client-keys-model";
-import { currentGenerated, makeCurrent, nextStepAt, planKeys, type KeyState } from "../../providers/digdir/client-keys-plan";
+import { currentGenerated, keyWrites, makeCurrent, nextStepAt, planKeys, type KeyState } from "../../providers/digdir/client-keys-plan";
 
 /**
  * The rotation plan over simulated time: pure, so a year of daily `pulumi up`s runs in milliseconds. Digdir is
@@ -281,5 +281,25 @@ describe("key rotation planning", () => {
         state = up(state, d, at!, fresh).state;
       }
     }
+  });
+});
+
+describe("single-key writes", () => {
+  const at = (k: PublicJwk, exp: number): PublicJwk => ({ ...k, exp });
+
+  test("only what changes is written: new and renewed keys put, keys no longer planned removed, the rest untouched", () => {
+    const [a, b, c] = [pub("a"), pub("b"), pub("c")];
+    const w = keyWrites([at(a, t0 + year), at(b, t0 + year)], [at(a, t0 + year), { ...b }, c]);
+    expect(w.put.map((k) => k.kid)).toEqual(["b", "c"]);
+    expect(w.remove).toEqual([]);
+    expect(keyWrites([at(a, t0 + year), at(b, t0 + year)], [at(b, t0 + year)])).toEqual({ put: [], remove: ["a"], removeFirst: false });
+  });
+
+  test("removals go first only where the new keys would not fit beside the old ones", () => {
+    const five = ["a", "b", "c", "d", "e"].map((k) => at(pub(k), t0 + year));
+    const w = keyWrites(five, [...five.slice(1), pub("f")]);
+    expect(w).toMatchObject({ remove: ["a"], removeFirst: true });
+    expect(w.put.map((k) => k.kid)).toEqual(["f"]);
+    expect(keyWrites(five.slice(1), [...five.slice(2), pub("f")]).removeFirst).toBe(false);
   });
 });
