@@ -147,78 +147,41 @@ export function parseCsv(text: string, file: string): { rows: Cell[][]; problems
  */
 export function readCustomersCsv(text: string, file: string): CsvResult {
   const { rows, problems } = parseCsv(text, file);
+  const at = (line: number, col: number, message: string) => problems.push({ file, line, col, path: "", message });
   const customers: CsvCustomer[] = [];
   const header = rows[0];
   if (!header) {
-    problems.push({
-      file,
-      line: 1,
-      col: 1,
-      path: "",
-      message: `the file is empty: it needs a header row naming its columns (${csvColumns.join(",")}), then one customer a line`,
-    });
+    at(1, 1, `the file is empty: it needs a header row naming its columns (${csvColumns.join(",")}), then one customer a line`);
     return { customers, problems };
   }
   const columns: Array<CsvColumn | undefined> = [];
   const seen = new Map<CsvColumn, Cell>();
   if (!header.some((c) => aliases[c.value.trim().toLowerCase()]) && header.some((c) => /^\d{9}$/.test(c.value.trim()))) {
-    problems.push({
-      file,
-      line: header[0]!.line,
-      col: 1,
-      path: "",
-      message: `the first row is a customer, not a header: add a header row first (${csvColumns.join(",")})`,
-    });
+    at(header[0]!.line, 1, `the first row is a customer, not a header: add a header row first (${csvColumns.join(",")})`);
     return { customers, problems };
   }
   for (const cell of header) {
     const name = cell.value.trim();
     const column = aliases[name.toLowerCase()];
     if (!column) {
-      const near = nearest(name, [...csvColumns]);
-      problems.push({
-        file,
-        line: cell.line,
-        col: cell.col,
-        path: "",
-        message: `unknown column "${name}"${near ? `: did you mean ${near}?` : ""}; the columns are ${csvColumns.join(", ")} (a header row first)`,
-      });
+      at(cell.line, cell.col, unknownColumn(name));
       columns.push(undefined);
       continue;
     }
     const first = seen.get(column);
-    if (first)
-      problems.push({
-        file,
-        line: cell.line,
-        col: cell.col,
-        path: "",
-        message: `the column ${column} is named twice (first at column ${first.col}): remove one`,
-      });
+    if (first) at(cell.line, cell.col, `the column ${column} is named twice (first at column ${first.col}): remove one`);
     seen.set(column, cell);
     columns.push(first ? undefined : column);
   }
   if (!seen.has("orgNo")) {
-    problems.push({
-      file,
-      line: header[0]!.line,
-      col: 1,
-      path: "",
-      message: `no orgNo column: the header row must name the customers' organisation numbers (orgNo), e.g. ${csvColumns.join(",")}`,
-    });
+    at(header[0]!.line, 1, noOrgNoColumn());
     return { customers, problems };
   }
   for (const row of rows.slice(1)) {
     const line = row[0]!.line;
     if (row.length !== header.length) {
       const last = row[row.length - 1]!;
-      problems.push({
-        file,
-        line,
-        col: row.length > header.length ? row[header.length]!.col : last.col + last.value.length,
-        path: "",
-        message: `${row.length} cells, but the header names ${header.length} columns: ${row.length > header.length ? "put a cell with a comma in quotes, or remove the extra cells" : "add the missing cells (empty for the group's value)"}`,
-      });
+      at(line, row.length > header.length ? row[header.length]!.col : last.col + last.value.length, cellCount(row.length, header.length));
       if (row.length < header.length && !row.some((c, i) => columns[i] === "orgNo" && c.value.trim())) continue;
     }
     const cells: Partial<Record<CsvColumn, Cell>> = {};
@@ -232,13 +195,29 @@ export function readCustomersCsv(text: string, file: string): CsvResult {
       else decl[column] = value;
     });
     if (!cells.orgNo) {
-      const at = row[columns.indexOf("orgNo")] ?? row[0]!;
-      problems.push({ file, line, col: at.col, path: "", message: "no organisation number: every row is a customer and needs its orgNo" });
+      at(line, (row[columns.indexOf("orgNo")] ?? row[0]!).col, "no organisation number: every row is a customer and needs its orgNo");
       continue;
     }
     customers.push({ line, cells, decl });
   }
   return { customers, problems };
+}
+
+function unknownColumn(name: string): string {
+  const near = nearest(name, [...csvColumns]);
+  return `unknown column "${name}"${near ? `: did you mean ${near}?` : ""}; the columns are ${csvColumns.join(", ")} (a header row first)`;
+}
+
+function noOrgNoColumn(): string {
+  return `no orgNo column: the header row must name the customers' organisation numbers (orgNo), e.g. ${csvColumns.join(",")}`;
+}
+
+function cellCount(cells: number, columns: number): string {
+  const fix =
+    cells > columns
+      ? "put a cell with a comma in quotes, or remove the extra cells"
+      : "add the missing cells (empty for the group's value)";
+  return `${cells} cells, but the header names ${columns} columns: ${fix}`;
 }
 
 /** Reads a group's customers file; `shown` is how problems name it. */

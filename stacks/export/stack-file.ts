@@ -103,28 +103,25 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
   for (const { client, keys } of org.clients) {
     const id = client.client_id;
     if (!id) continue;
+    const label = `client ${id} (${client.client_name ?? "no name"})`;
     if (id === org.adminClientId) {
-      notExported.push(
-        `client ${id} (${client.client_name ?? "no name"}): the admin client this export ran with; managing it from the stack would manage the stack's own access`,
-      );
+      notExported.push(`${label}: ${adminClientReason}`);
       continue;
     }
     if (client.active === false) {
-      notExported.push(`client ${id} (${client.client_name ?? "no name"}): deactivated at Digdir (inactive objects are not exported)`);
+      notExported.push(`${label}: deactivated at Digdir (inactive objects are not exported)`);
       continue;
     }
     const type = client.integration_type ?? "";
     const kind: ClientKind | undefined = machineKinds[type] ?? (loginTypes.includes(type) ? "IdportenClient" : undefined);
     if (!kind) {
-      notExported.push(
-        `client ${id} (${client.client_name ?? "no name"}): integration type ${type || "(none)"} is not one the stack file models (maskinporten, krr, idporten, api_klient, ansattporten)`,
-      );
+      notExported.push(`${label}: ${unmodelledIntegrationType(type)}`);
       continue;
     }
     const name = uniqueName(client.client_name ?? id, clientNames);
     const why = skipped("clients", name);
     if (why) {
-      notExported.push(`client ${id} (${client.client_name ?? "no name"}): ${why}`);
+      notExported.push(`${label}: ${why}`);
       continue;
     }
     const entry = clientEntry(kind, name, client);
@@ -134,9 +131,7 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
       keyFiles.push({ path: file, jwks: { keys: rsa.map(publicKey) } });
       entry.keys = [{ file }];
     } else if (keys.length) {
-      notExported.push(
-        `the keys of client ${id} (${name}): not all RSA, which is what the stack file declares; the client keeps its registered keys as they are`,
-      );
+      notExported.push(`the keys of client ${id} (${name}): ${keysNotAllRsa}`);
     }
     clients[name] = entry;
     nameOfClient.set(id, name);
@@ -144,7 +139,7 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
     objects.push({
       section: "clients",
       name,
-      origin: `client ${id}${entry.keys ? `, its ${rsa.length} public key${rsa.length > 1 ? "s" : ""} in ${entry.keys ? (entry.keys as { file: string }[])[0]!.file : ""}` : ""}`,
+      origin: exportedClientOrigin(id, entry.keys ? { count: rsa.length, file: (entry.keys as { file: string }[])[0]!.file } : undefined),
     });
   }
   if (Object.keys(clients).length) data.clients = clients;
@@ -310,7 +305,7 @@ function requestGroups(
       rights: kind === "agent" ? [] : s.rights,
       accessPackages: kind === "agent" ? s.accessPackages : s.rights.length ? [] : s.accessPackages,
       status: "Accepted",
-      origin: `system user ${u.systemUserId}, which has no request (created by the customer in Altinn, or its request deleted): the vendor cannot read what it holds, so it is declared with the system's ${kind === "agent" ? "packages" : "rights"}`,
+      origin: systemUserWithoutRequest(u.systemUserId, kind === "agent"),
     });
   }
   if (inactive.length)
@@ -385,4 +380,20 @@ export function renderStackFile(result: ExportResult, header: string[]): string 
     if (pair && isScalar(pair.key)) pair.key.commentBefore = ` adopted: ${o.origin}`;
   }
   return doc.toString({ lineWidth: 0 });
+}
+
+const adminClientReason = "the admin client this export ran with; managing it from the stack would manage the stack's own access";
+
+function unmodelledIntegrationType(type: string): string {
+  return `integration type ${type || "(none)"} is not one the stack file models (maskinporten, krr, idporten, api_klient, ansattporten)`;
+}
+
+const keysNotAllRsa = "not all RSA, which is what the stack file declares; the client keeps its registered keys as they are";
+
+function exportedClientOrigin(id: string, keys: { count: number; file: string } | undefined): string {
+  return `client ${id}${keys ? `, its ${keys.count} public key${keys.count > 1 ? "s" : ""} in ${keys.file}` : ""}`;
+}
+
+function systemUserWithoutRequest(systemUserId: string, agent: boolean): string {
+  return `system user ${systemUserId}, which has no request (created by the customer in Altinn, or its request deleted): the vendor cannot read what it holds, so it is declared with the system's ${agent ? "packages" : "rights"}`;
 }

@@ -59,10 +59,13 @@ export function unmanagedObjects(org: LiveOrganisation, managed: Map<string, Set
       if (!u.partyOrgNo) continue;
       const key = `${system.systemId}/${u.partyOrgNo}/${u.externalRef || u.partyOrgNo}`;
       if (seen.has(key) || requests.has(key)) continue;
-      out.push(
-        `${u.userType === "agent" ? "agent system user" : "system user"} ${u.systemUserId} of ${system.systemId} for ${u.partyOrgNo} (key ${key}), with no request: created by the customer in Altinn, or its request deleted`,
-      );
+      out.push(unrequestedSystemUser(u, system.systemId, key));
     }
   }
   return out;
+}
+
+function unrequestedSystemUser(u: { userType?: string; systemUserId: string; partyOrgNo?: string }, systemId: string, key: string): string {
+  const what = u.userType === "agent" ? "agent system user" : "system user";
+  return `${what} ${u.systemUserId} of ${systemId} for ${u.partyOrgNo} (key ${key}), with no request: created by the customer in Altinn, or its request deleted`;
 }
