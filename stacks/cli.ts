@@ -4,9 +4,9 @@ import * as path from "node:path";
 import { ConfigError, findProjectRoot, stackConfigFor, type StackConfig } from "./config";
 import { inlineCustomerFiles } from "./csv";
 import { formatJson, formatMarkdown, formatText, reviewPlan, type PreviewJson } from "./plan-text";
-import { builtInIgnore, builtInLeftOut, formatDifferences, promotionDiff } from "./promote";
+import { builtInIgnore, builtInLeftOut, formatDifferences, promotionDiff, type Difference } from "./promote";
 import { formatProblem, StackSource } from "./source";
-import { validateStackFile, type ValidationResult } from "./validate";
+import { validateStackFile, type StackPlan, type ValidationResult } from "./validate";
 
 /**
  * `npm run validate -- [stacks/<stack>.yaml ...] [--environment test|prod|local]`: every problem of each file,
@@ -69,6 +69,22 @@ function validateOne(file: string, environment?: string): { config: StackConfig;
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
+/** What a valid stack file declares, counted. */
+function planSummary(plan: StackPlan): string {
+  const consumers = plan.apiScopes.reduce((n, s) => n + s.consumers.length, 0);
+  return (
+    `${count(plan.clients.length, "client")}, ${count(plan.systems.length, "system")}, ${count(plan.requests.length, "request")}` +
+    (plan.apiScopes.length ? `, ${count(plan.apiScopes.length, "API scope")} (${count(consumers, "consumer")})` : "")
+  );
+}
+
+/** The last line of `npm run promote`. */
+function differencesSummary(diffs: Difference[], from: string, to: string): string {
+  if (!diffs.length) return `${to} has everything ${from} has`;
+  const of = (k: string) => diffs.filter((d) => d.kind === k).length;
+  return `${count(diffs.length, "difference")}: ${of("missing")} missing in ${to}, ${of("changed")} different, ${of("extra")} only in ${to}`;
+}
+
 export function validateCommand(argv: string[], out: (line: string) => void): number {
   const args = parseArgs(argv, ["environment"]);
   for (const f of Object.keys(args.flags)) if (f !== "environment") throw new UsageError(`unknown option --${f}`);
@@ -91,21 +107,9 @@ export function validateCommand(argv: string[], out: (line: string) => void): nu
     const plan = result.plan;
     if (result.problems.length) {
       failed++;
-      out(
-        `${file}: ${result.problems.length} problem${result.problems.length > 1 ? "s" : ""} (environment ${config.environment}, from ${config.environmentSource})`,
-      );
+      out(`${file}: ${count(result.problems.length, "problem")} (environment ${config.environment}, from ${config.environmentSource})`);
     } else {
-      out(
-        `${file}: valid for environment ${config.environment} (from ${config.environmentSource}): ` +
-          `${plan.clients.length} client${plan.clients.length === 1 ? "" : "s"}, ${plan.systems.length} system${plan.systems.length === 1 ? "" : "s"}, ` +
-          `${plan.requests.length} request${plan.requests.length === 1 ? "" : "s"}` +
-          (plan.apiScopes.length
-            ? `, ${count(plan.apiScopes.length, "API scope")} (${count(
-                plan.apiScopes.reduce((n, s) => n + s.consumers.length, 0),
-                "consumer",
-              )})`
-            : ""),
-      );
+      out(`${file}: valid for environment ${config.environment} (from ${config.environmentSource}): ${planSummary(plan)}`);
     }
   }
   return failed ? 1 : 0;
@@ -136,12 +140,7 @@ export function promoteCommand(argv: string[], out: (line: string) => void): num
     out(`promotion ${fromFile} → ${toFile}`);
     out(`left out as meant to differ: ${[...builtInLeftOut, ...ignore].join(", ")}`);
     for (const line of formatDifferences(diffs, from, to)) out(line);
-    const count = (k: string) => diffs.filter((d) => d.kind === k).length;
-    out(
-      diffs.length
-        ? `${diffs.length} difference${diffs.length > 1 ? "s" : ""}: ${count("missing")} missing in ${to}, ${count("changed")} different, ${count("extra")} only in ${to}`
-        : `${to} has everything ${from} has`,
-    );
+    out(differencesSummary(diffs, from, to));
   }
   return args.flags["exit-code"] && diffs.length ? 1 : 0;
 }
