@@ -190,6 +190,12 @@ export const customerSchema = z.preprocess(
   ),
 );
 
+/** A whole number in a range, every way of missing it told in the same words. */
+function wholeNumber(min: number, max: number) {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
 /** A group of requests (standard under `requests:`, agent under `agentRequests:`) for one system. */
 export const requestGroupSchema = z.strictObject({
   /** The system the requests are for; defaults to the group's name. */
@@ -202,19 +208,9 @@ export const requestGroupSchema = z.strictObject({
     .min(1)
     .optional(),
   /** How many resources the group's customers are spread over; fixed for the group's life (stacks/groups.ts). */
-  shards: z
-    .number({ error: "must be a whole number from 1 to 64" })
-    .int({ error: "must be a whole number from 1 to 64" })
-    .min(1, { error: "must be a whole number from 1 to 64" })
-    .max(64, { error: "must be a whole number from 1 to 64" })
-    .optional(),
+  shards: wholeNumber(1, 64).optional(),
   /** Customers handled at once per provider host. */
-  concurrency: z
-    .number({ error: "must be a whole number from 1 to 256" })
-    .int({ error: "must be a whole number from 1 to 256" })
-    .min(1, { error: "must be a whole number from 1 to 256" })
-    .max(256, { error: "must be a whole number from 1 to 256" })
-    .optional(),
+  concurrency: wholeNumber(1, 256).optional(),
 });
 
 export const promotionSchema = z.strictObject({

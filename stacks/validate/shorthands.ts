@@ -9,20 +9,20 @@ import type { Origins } from "./origins";
 
 /** `ske-krav-og-betalinger` is short for the right `{resource: [{id: urn:altinn:resource, value: ske-krav-og-betalinger}]}`. */
 export function expandRights(v: unknown, at: Path, origins: Origins, prop: string): unknown {
-  origins.map(prop, at);
-  if (!Array.isArray(v)) return v;
-  return v.map((item, i) => {
-    origins.map(`${prop}[${i}]`, [...at, i], typeof item !== "string");
-    return rightFrom(item);
-  });
+  return expandEach(v, at, origins, prop, rightFrom);
 }
 
 /** `skattegrunnlag` and `urn:altinn:accesspackage:skattegrunnlag` are short for `{urn: urn:altinn:accesspackage:skattegrunnlag}`. */
 export function expandPackages(v: unknown, at: Path, origins: Origins, prop: string): unknown {
+  return expandEach(v, at, origins, prop, accessPackageFrom);
+}
+
+/** A list's items expanded; a shorthand's failures are placed at its item, a full object's at the field inside it. */
+function expandEach(v: unknown, at: Path, origins: Origins, prop: string, expand: (item: unknown) => unknown): unknown {
   origins.map(prop, at);
   if (!Array.isArray(v)) return v;
   return v.map((item, i) => {
     origins.map(`${prop}[${i}]`, [...at, i], typeof item !== "string");
-    return accessPackageFrom(item);
+    return expand(item);
   });
 }
