@@ -8,11 +8,6 @@ import {
   checkRequestInputs,
   confirmUrlFor,
   parseRequestResourceId,
-  planRequest,
-  requestDeleteNotice,
-  requestDiff,
-  requestInputsFrom,
-  requestOutputs,
   requestResourceId,
   type ChangeRequestBody,
   type LiveChangeRequest,
@@ -22,6 +17,7 @@ import {
   type RequestKind,
   type RequestOutputs,
 } from "./request-model";
+import { planRequest, requestDeleteNotice, requestDiff, requestInputsFrom, requestOutputs } from "./request-plan";
 
 /**
  * A change request under a fresh correlation id. A correlation id is never reused expecting an error: Altinn
