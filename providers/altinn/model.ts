@@ -1,5 +1,7 @@
-import { containsUnknown, isPlainObject, isUnknown, type Failure } from "../core/check";
-import { joinPath as join } from "../core/path";
+import { z } from "zod";
+import { containsUnknown, defined, isUnknown, type Failure } from "../core/check";
+import { joinPath, pathString } from "../core/path";
+import { nearest } from "../core/suggest";
 import { orgNoProblem } from "../core/orgno";
 
 /**
@@ -121,202 +123,217 @@ export function redirectUrlMatches(requested: string, allowed: string): boolean 
   }
 }
 
-/** Failures collected while walking the inputs; unknown values are skipped by every validator. */
-export class Failures {
-  readonly list: Failure[] = [];
-  add(property: string, reason: string): void {
-    this.list.push({ property, reason });
-  }
+// ---- input validation: the zod pieces every Altinn `check` is built from ------------------------------------------
+
+/**
+ * A field as every Altinn `check` judges it: a value not known yet (a preview) passes as it is, never judged; `null`
+ * counts as left out (`nullIsAbsent`); a failure is reported and the field reads as absent, so that the other fields
+ * and the rules across fields are still judged and one run names every problem. The failures keep `schema`'s own
+ * messages.
+ */
+export function field<T extends z.ZodType>(schema: T, nullIsAbsent = true): T {
+  // Optional going in, so that an absent field is still handed to `schema` (which says whether it is required).
+  return z
+    .any()
+    .optional()
+    .transform((v, ctx) => {
+      if (isUnknown(v)) return v;
+      const parsed = schema.safeParse(nullIsAbsent && v === null ? undefined : v);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) {
+        // Kept as they are, except that no failure stops the judging of what surrounds it.
+        const keys = issue.code === "unrecognized_keys" ? { code: issue.code, keys: issue.keys } : { code: "custom" as const };
+        ctx.addIssue({ ...keys, message: issue.message, path: issue.path, continue: true });
+      }
+      return undefined;
+    }) as unknown as T;
 }
 
-/** Fields the object may not have, each named: a misspelling Altinn would silently ignore is caught here. */
-export function unknownFields(f: Failures, obj: Record<string, unknown>, allowed: readonly string[], prefix: string): void {
-  for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) {
-      const near = allowed.find(
-        (a) =>
-          a.toLowerCase() === k.toLowerCase() || a.toLowerCase().startsWith(k.toLowerCase()) || k.toLowerCase().startsWith(a.toLowerCase()),
-      );
-      f.add(join(prefix, k), `unknown field ${k}: remove it or check the spelling${near ? ` (did you mean ${near}?)` : ""}`);
-    }
-  }
-}
+/** An item of a list: as `field`, except that `null` is judged (it is no item). */
+export const item = <T extends z.ZodType>(schema: T): T => field(schema, false);
 
-/** A string input; undefined (with a failure) when it is not one. Unknown values pass through. */
-export function checkString(
-  f: Failures,
-  v: unknown,
-  property: string,
-  opts: { required?: boolean; what?: string } = {},
-): string | undefined {
-  if (isUnknown(v)) return v as string;
-  if (v === undefined || v === null) {
-    if (opts.required) f.add(property, `required: ${opts.what ?? "a non-empty string"}`);
-    return undefined;
-  }
-  if (typeof v !== "string") {
-    f.add(property, `must be ${opts.what ?? "a string"}, got ${typeof v}`);
-    return undefined;
-  }
-  if (!v.trim()) {
-    f.add(property, `must not be empty${opts.what ? `: ${opts.what}` : ""}`);
-    return undefined;
-  }
-  return v;
+/** "unknown field x: remove it or check the spelling (did you mean y?)": a misspelling Altinn would silently ignore. */
+export function unknownFieldReason(key: string, allowed: readonly string[]): string {
+  const near = nearest(key, allowed);
+  return `unknown field ${key}: remove it or check the spelling${near ? ` (did you mean ${near}?)` : ""}`;
 }
 
 /**
- * An array input; each known item is handed to `item` with its own index, unknown items are kept as they are.
- * The answer stays aligned with the input (an item that failed is undefined), so later rules name the right index.
+ * A strict object: every field it does not know is a failure of its own, named with the nearest known field
+ * (`unknownKey` words it otherwise); `notObject` says what is expected when the value is not an object at all.
+ * `unknownFields: "ignore"` drops them instead, for values judged elsewhere (a System's offer).
  */
-export function checkArray<T>(
-  f: Failures,
-  v: unknown,
-  property: string,
-  item: (x: unknown, property: string) => T | undefined,
-): Array<T | undefined> | undefined {
-  if (isUnknown(v)) return v as unknown as T[];
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) {
-    f.add(property, "must be a list");
-    return undefined;
-  }
-  return v.map((x, i) => (isUnknown(x) ? (x as T) : item(x, join(property, i))));
-}
-
-/** The items that passed, for use once there are no failures. An unknown array stays unknown. */
-export function compact<T>(items: Array<T | undefined> | undefined): T[] | undefined {
-  if (items === undefined || isUnknown(items)) return items as T[] | undefined;
-  return items.filter((x): x is T => x !== undefined);
-}
-
-/** An organisation number: nine digits with a valid mod-11 check digit. */
-export function checkOrgNo(f: Failures, v: unknown, property: string, what: string): string | undefined {
-  if (isUnknown(v)) return v as string;
-  if (v === undefined || v === null || v === "") {
-    f.add(property, `required: ${what}, 9 digits`);
-    return undefined;
-  }
-  const problem = orgNoProblem(v);
-  if (problem) {
-    f.add(property, `${what}: ${problem}`);
-    return undefined;
-  }
-  return v as string;
-}
-
-/** Rights: each `{action?, resource: [{id, value}]}`; `id` defaults to urn:altinn:resource and must be that. */
-export function checkRights(f: Failures, v: unknown, property: string): Right[] | undefined {
-  const rights = checkArray<Right>(f, v, property, (x, p) => {
-    if (!isPlainObject(x)) {
-      f.add(p, 'must be a right: {resource: [{id: "urn:altinn:resource", value: "<resource id>"}]}');
-      return undefined;
-    }
-    unknownFields(f, x, ["action", "resource"], p);
-    const action = x.action === undefined ? undefined : checkString(f, x.action, join(p, "action"));
-    const rp = join(p, "resource");
-    if (isUnknown(x.resource)) return { ...(action !== undefined && { action }), resource: x.resource as unknown as ResourceAttribute[] };
-    if (!Array.isArray(x.resource) || x.resource.length === 0) {
-      f.add(rp, 'needs at least one attribute {id: "urn:altinn:resource", value: "<resource id>"}');
-      return undefined;
-    }
-    const resource = checkArray<ResourceAttribute>(f, x.resource, rp, (a, ap) => {
-      if (!isPlainObject(a)) {
-        f.add(ap, 'must be {id: "urn:altinn:resource", value: "<resource id>"}');
-        return undefined;
-      }
-      unknownFields(f, a, ["id", "value"], ap);
-      const id = a.id === undefined ? resourceAttributeId : checkString(f, a.id, join(ap, "id"));
-      if (typeof id === "string" && !isUnknown(id) && id !== resourceAttributeId) {
-        f.add(join(ap, "id"), `must be "${resourceAttributeId}" (Altinn refuses other attribute ids: AUTH.VLD-00009), got "${id}"`);
-      }
-      const value = checkString(f, a.value, join(ap, "value"), {
-        required: true,
-        what: "the Resource Registry id, e.g. ske-krav-og-betalinger",
-      });
-      if (typeof value === "string" && !isUnknown(value) && /\s/.test(value))
-        f.add(join(ap, "value"), `must be a resource id without spaces, got "${value}"`);
-      return id === undefined || value === undefined ? undefined : { id, value };
-    });
-    if (!resource || resource.includes(undefined)) return undefined;
-    return { ...(action !== undefined && { action }), resource: resource as ResourceAttribute[] };
+export function strictObject<S extends z.ZodRawShape>(
+  shape: S,
+  opts: { notObject: (input: unknown) => string; unknownKey?: (key: string) => string; unknownFields?: "refuse" | "ignore" },
+) {
+  const names = Object.keys(shape);
+  const unknownKey = opts.unknownKey ?? ((k: string) => unknownFieldReason(k, names));
+  if (opts.unknownFields === "ignore") return z.object(shape, { error: (iss) => opts.notObject(iss.input) });
+  return z.strictObject(shape, {
+    // One line per unknown field, in the order of `keys`: `failuresFrom` makes each its own failure.
+    error: (iss) => (iss.code === "unrecognized_keys" ? iss.keys.map(unknownKey).join("\n") : opts.notObject(iss.input)),
   });
-  duplicates(f, rights, property, rightKey, () => "the same right as", describeRight);
-  return compact(rights);
 }
 
-/** Access packages: `{urn}` each, plus the `isAssignable` hint where `withHint`. */
-export function checkAccessPackages(f: Failures, v: unknown, property: string, withHint: boolean): AccessPackage[] | undefined {
-  const packages = checkArray<AccessPackage>(f, v, property, (x, p) => {
-    if (typeof x === "string") {
-      f.add(p, `must be an object {urn: "${x}"}, as Altinn writes access packages`);
-      return undefined;
-    }
-    if (!isPlainObject(x)) {
-      f.add(p, `must be {urn: "${accessPackagePrefix}<name>"}`);
-      return undefined;
-    }
-    unknownFields(f, x, withHint ? ["urn", "isAssignable"] : ["urn"], p);
-    const urn = checkString(f, x.urn, join(p, "urn"), { required: true, what: `an access package URN, ${accessPackagePrefix}<name>` });
-    if (typeof urn === "string" && !isUnknown(urn) && !new RegExp(`^${accessPackagePrefix}[^\\s:]+$`).test(urn)) {
-      f.add(join(p, "urn"), `must be ${accessPackagePrefix}<name> (e.g. ${accessPackagePrefix}skattegrunnlag), got "${urn}"`);
-      return undefined;
-    }
-    if (withHint && x.isAssignable !== undefined && !isUnknown(x.isAssignable) && typeof x.isAssignable !== "boolean") {
-      f.add(join(p, "isAssignable"), "must be true or false");
-    }
-    if (urn === undefined) return undefined;
-    return { urn, ...(withHint && typeof x.isAssignable === "boolean" && { isAssignable: x.isAssignable }) };
+/**
+ * zod's issues as failures named by their input path (core/path.ts), each unknown field its own failure
+ * (`rights[0].actoin`); the messages are the schemas' own. `name` writes a path otherwise (a group's
+ * `customers["310000019"]`).
+ */
+export function failuresFrom(error: z.ZodError, name: (path: PropertyKey[]) => string = pathString): Failure[] {
+  return error.issues.flatMap((issue) => {
+    if (issue.code !== "unrecognized_keys") return [{ property: name(issue.path), reason: issue.message }];
+    const reasons = issue.message.split("\n");
+    return issue.keys.map((k, n) => ({ property: joinPath(name(issue.path), k), reason: reasons[n] ?? "" }));
   });
-  duplicates(
-    f,
-    packages,
-    property,
-    (p) => p.urn,
-    () => "the same package as",
-    (p) => p.urn,
-  );
-  return compact(packages);
 }
 
-/** An absolute URL with one of the given schemes. */
-export function checkUrl(f: Failures, v: unknown, property: string, schemes: readonly string[]): string | undefined {
-  const s = checkString(f, v, property, { required: true, what: "an absolute https URL" });
-  if (s === undefined || isUnknown(s)) return s;
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    f.add(property, `"${s}" is not an absolute URL: write it with https://`);
-    return undefined;
-  }
-  if (!schemes.includes(u.protocol.replace(/:$/, ""))) {
-    f.add(property, `"${s}" must use https:// (Altinn refuses other schemes: AUTH.VLD-00005)`);
-    return undefined;
-  }
-  if (s !== s.trim()) {
-    f.add(property, `"${s}" has leading or trailing spaces: remove them`);
-    return undefined;
-  }
-  return s;
+/** A string; `what` says what is expected. Required unless the caller adds `.optional()`. */
+export function text(what?: string) {
+  return z
+    .string({
+      error: (iss) =>
+        iss.input === undefined ? `required: ${what ?? "a non-empty string"}` : `must be ${what ?? "a string"}, got ${typeof iss.input}`,
+    })
+    .refine((s) => s.trim() !== "", { message: `must not be empty${what ? `: ${what}` : ""}`, abort: true });
 }
 
-/** Refuses items whose key equals an earlier item's, naming both positions. Unknown and failed items are skipped. */
-export function duplicates<T>(
-  f: Failures,
-  items: Array<T | undefined> | undefined,
+/** An organisation number: nine digits with a valid mod-11 check digit (`core/orgno.ts`). */
+export function orgNo(what: string) {
+  return z.unknown().transform((v, ctx) => {
+    const problem = v === undefined || v === "" ? `required: ${what}, 9 digits` : orgNoProblem(v) && `${what}: ${orgNoProblem(v)}`;
+    if (problem) ctx.addIssue(problem);
+    return v as string;
+  });
+}
+
+/** An absolute URL with one of the given schemes, without spaces at its ends. */
+export function url(schemes: readonly string[]) {
+  return text("an absolute https URL").superRefine((s, ctx) => {
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      return ctx.addIssue(`"${s}" is not an absolute URL: write it with https://`);
+    }
+    if (!schemes.includes(u.protocol.replace(/:$/, "")))
+      return ctx.addIssue(`"${s}" must use https:// (Altinn refuses other schemes: AUTH.VLD-00005)`);
+    if (s !== s.trim()) ctx.addIssue(`"${s}" has leading or trailing spaces: remove them`);
+  });
+}
+
+/**
+ * A list whose items must differ by `key`: an item equal to an earlier one is refused, naming both positions
+ * (`the same right as rights[0] (ske-krav-og-betalinger): remove the duplicate`). Failed and unknown items are
+ * skipped; the answer leaves out failed items.
+ */
+export function distinctList<T>(
+  of: z.ZodType<T>,
   property: string,
   key: (x: T) => string,
-  what: (x: T) => string,
+  what: string,
   show: (x: T) => string,
-): void {
-  if (!items || isUnknown(items)) return;
-  const seen = new Map<string, number>();
-  items.forEach((x, i) => {
-    if (x === undefined || containsUnknown(x)) return;
-    const k = key(x);
-    const first = seen.get(k);
-    if (first === undefined) seen.set(k, i);
-    else f.add(join(property, i), `${what(x)} ${property}[${first}] (${show(x)}): remove the duplicate`);
+): z.ZodType<T[]> {
+  return z
+    .array(item(of), { error: "must be a list" })
+    .superRefine((items, ctx) => {
+      const seen = new Map<string, number>();
+      items.forEach((x, i) => {
+        if (x === undefined || containsUnknown(x)) return;
+        const k = key(x);
+        const first = seen.get(k);
+        if (first === undefined) seen.set(k, i);
+        else ctx.addIssue({ code: "custom", message: `${what} ${property}[${first}] (${show(x)}): remove the duplicate`, path: [i] });
+      });
+    })
+    .transform((items) => items.filter((x) => x !== undefined)) as unknown as z.ZodType<T[]>;
+}
+
+const attributeShape = `{id: "${resourceAttributeId}", value: "<resource id>"}`;
+
+function attributeIdProblem(id: string): string {
+  return `must be "${resourceAttributeId}" (Altinn refuses other attribute ids: AUTH.VLD-00009), got "${id}"`;
+}
+
+/** One right: `{action?, resource: [{id, value}]}`; `id` defaults to urn:altinn:resource and must be that. */
+function rightSchema(unknownFields: "refuse" | "ignore"): z.ZodType<Right> {
+  const attribute = strictObject(
+    {
+      id: field(
+        text()
+          .superRefine((id, ctx) => {
+            if (id !== resourceAttributeId) ctx.addIssue(attributeIdProblem(id));
+          })
+          .default(resourceAttributeId),
+      ),
+      value: field(
+        text("the Resource Registry id, e.g. ske-krav-og-betalinger").superRefine((value, ctx) => {
+          if (/\s/.test(value)) ctx.addIssue(`must be a resource id without spaces, got "${value}"`);
+        }),
+      ),
+    },
+    { notObject: () => `must be ${attributeShape}`, unknownFields },
+  );
+  const noAttribute = `needs at least one attribute ${attributeShape}`;
+  return strictObject(
+    { action: field(text().optional()), resource: field(z.array(item(attribute), { error: noAttribute }).min(1, noAttribute)) },
+    { notObject: () => `must be a right: {resource: [${attributeShape}]}`, unknownFields },
+  ).transform((r) => defined(r) as Right);
+}
+
+export const right = rightSchema("refuse");
+/** A right as a System's outputs give it, judged by the System's own check: fields it does not know are left out. */
+export const offeredRight = rightSchema("ignore");
+
+/** Rights, each once (`property` names the list in the duplicate's message). */
+export function rights(property: string): z.ZodType<Right[]> {
+  return distinctList(right, property, rightKey, "the same right as", describeRight);
+}
+
+/**
+ * One access package, `{urn}`, with the `isAssignable` hint where `withHint` (a System's packages); `unknownFields`
+ * as `strictObject` takes it.
+ */
+export function accessPackage(withHint: boolean, unknownFields: "refuse" | "ignore" = "refuse"): z.ZodType<AccessPackage> {
+  const urn = field(
+    text(`an access package URN, ${accessPackagePrefix}<name>`).superRefine((u, ctx) => {
+      if (!new RegExp(`^${accessPackagePrefix}[^\\s:]+$`).test(u))
+        ctx.addIssue(`must be ${accessPackagePrefix}<name> (e.g. ${accessPackagePrefix}skattegrunnlag), got "${u}"`);
+    }),
+  );
+  const notObject = (input: unknown) =>
+    typeof input === "string"
+      ? `must be an object {urn: "${input}"}, as Altinn writes access packages`
+      : `must be {urn: "${accessPackagePrefix}<name>"}`;
+  const isAssignable = field(z.boolean({ error: "must be true or false" }).optional());
+  const schema = withHint
+    ? strictObject({ urn, isAssignable }, { notObject, unknownFields })
+    : strictObject({ urn }, { notObject, unknownFields });
+  return schema.transform((p) => defined(p as Record<string, unknown>) as unknown as AccessPackage);
+}
+
+/** Access packages, each once. */
+export function accessPackages(property: string, withHint: boolean): z.ZodType<AccessPackage[]> {
+  return distinctList(
+    accessPackage(withHint),
+    property,
+    (p) => p.urn,
+    "the same package as",
+    (p) => p.urn,
+  );
+}
+
+/**
+ * The items of a list that pass `of`, for values judged elsewhere (a System's offer, as its own check judged it):
+ * unknown items are kept, a value that is not a list is undefined.
+ */
+export function passingItems<T>(of: z.ZodType<T>, v: unknown): T[] | undefined {
+  if (isUnknown(v)) return v as unknown as T[];
+  if (!Array.isArray(v)) return undefined;
+  return v.flatMap((x) => {
+    if (isUnknown(x)) return [x as T];
+    const parsed = of.safeParse(x);
+    return parsed.success ? [parsed.data] : [];
   });
 }

@@ -1,13 +1,18 @@
 import { createHash } from "node:crypto";
-import { containsUnknown, defined, isPlainObject, isUnknown, sameSet, type Failure } from "../core/check";
+import { z } from "zod";
+import { containsUnknown, defined, isPlainObject, isUnknown, sameSet, unknownValue, type Failure } from "../core/check";
+import { joinPath, parsePath, pathString } from "../core/path";
 import {
-  checkAccessPackages,
-  checkRights,
-  checkString,
-  Failures,
+  accessPackage,
+  failuresFrom,
+  field,
+  item,
   normaliseRedirectUrl,
+  passingItems,
+  offeredRight,
   rightKey,
-  unknownFields,
+  strictObject,
+  text,
   type AccessPackage,
   type Right,
 } from "./model";
@@ -84,17 +89,6 @@ export interface GroupOutputs extends GroupInputs {
 }
 
 export const defaultConcurrency = 16;
-const groupFields = [
-  "systemId",
-  "systemOffer",
-  "integrationTitle",
-  "rights",
-  "accessPackages",
-  "redirectUrl",
-  "concurrency",
-  "customers",
-] as const;
-const customerFieldNames = ["name", "integrationTitle", "rights", "accessPackages", "redirectUrl"] as const;
 const contentFields = ["integrationTitle", "rights", "accessPackages", "redirectUrl"] as const;
 
 /** A customer's key in the group: `<orgNo>`, or `<orgNo>/<externalRef>` when the reference is another. */
@@ -141,129 +135,166 @@ export function effectiveInputs(
   }) as RequestInputs;
 }
 
+/** A list the group's customers inherit, kept as given: every customer's request check judges it. */
+const inherited = <T>(of: z.ZodType<T>) =>
+  z
+    .unknown()
+    .optional()
+    .transform((v) => (v === undefined || v === null ? undefined : (passingItems(of, v) ?? (v as T[]))));
+
+/** What a group and a customer share: each replaces the group's field of the same name. */
+const contentShape = {
+  // Altinn trims the title; trimmed here so that the state says what Altinn keeps.
+  integrationTitle: field(
+    text()
+      .transform((t) => t.trim())
+      .optional(),
+  ),
+  rights: inherited(offeredRight),
+  accessPackages: inherited(accessPackage(false, "ignore")),
+  redirectUrl: z
+    .unknown()
+    .optional()
+    .transform((v) => (v === null ? undefined : (v as string | undefined))),
+};
+
+const customerSchema = strictObject(
+  { name: field(z.string({ error: "must be text (the customer's name, for readers)" }).optional()), ...contentShape },
+  { notObject: () => "must be a map of the customer's own fields ({} when it has none)" },
+).transform((c) => defined(c) as CustomerFields);
+
+function groupSchema(kind: GroupKind, news: Record<string, unknown>, opts: { configuredVendor?: string }) {
+  return strictObject(
+    {
+      systemId: field(text("the System's systemId").superRefine((id, ctx) => systemIdProblems(id).forEach((p) => ctx.addIssue(p.reason)))),
+      systemOffer: z.unknown().optional(),
+      ...contentShape,
+      concurrency: field(
+        z
+          .number({ error: concurrencyRange })
+          .refine((n) => Number.isInteger(n) && n >= 1 && n <= 256, concurrencyRange)
+          .optional(),
+      ),
+      customers: field(
+        z.record(z.string(), item(customerSchema), {
+          error: 'must be a map of customers: "<orgNo>" or "<orgNo>/<externalRef>" → {name, rights, ...}',
+        }),
+      ),
+    },
+    { notObject: () => "must be a request group's inputs" },
+  ).superRefine((g, ctx) => customerRules(kind, g.systemId, news, opts, ctx), { when: () => true });
+}
+
+const concurrencyRange = "must be a whole number from 1 to 256: how many customers are handled at once";
+
+/**
+ * Every customer's request as `checkRequestInputs` judges it, and one request per key. A failure on a customer's
+ * request names the customer when the field is the customer's own, else the group's field, once.
+ */
+function customerRules(
+  kind: GroupKind,
+  systemId: string | undefined,
+  news: Record<string, unknown>,
+  opts: { configuredVendor?: string },
+  ctx: z.RefinementCtx,
+): void {
+  const agent = kind === "AgentSystemUserRequestGroup";
+  const add = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  const raw = news.customers;
+  if (!isPlainObject(raw)) return;
+  const reported = new Set<string>();
+  for (const [key, value] of Object.entries(raw)) {
+    if (!isPlainObject(value)) continue;
+    const at = ["customers", key];
+    const { partyOrgNo, externalRef } = parseCustomerKey(key);
+    const checked = checkRequestInputs(
+      requestKindOf(kind),
+      {
+        // Judged once, as the group's own field: unknown to the customers' checks while it fails.
+        systemId: systemId ?? unknownValue,
+        systemOffer: news.systemOffer,
+        partyOrgNo,
+        externalRef,
+        ...Object.fromEntries(
+          contentFields
+            .filter((k) => !(agent && k === "rights"))
+            .map((k) => [k, value[k] ?? news[k]])
+            .filter(([, v]) => v !== undefined && v !== null),
+        ),
+        ...(agent && (value.rights ?? news.rights) !== undefined ? { rights: value.rights ?? news.rights } : {}),
+      },
+      opts,
+    );
+    for (const failure of checked.failures) {
+      const path = parsePath(failure.property);
+      if (failure.property === "systemId" || failure.property.startsWith("systemOffer")) {
+        if (!reported.has(failure.property)) add(path, failure.reason);
+        reported.add(failure.property);
+        continue;
+      }
+      const field = /^[a-zA-Z]+/.exec(failure.property)?.[0] ?? "";
+      if (field === "partyOrgNo" || field === "externalRef") {
+        add(
+          at,
+          `${field === "partyOrgNo" ? `the organisation number ${partyOrgNo}` : `the externalRef ${externalRef}`}: ${failure.reason}`,
+        );
+      } else if ((contentFields as readonly string[]).includes(field) && value[field] === undefined) {
+        // The group's own field: said once, for the first customer it fails for.
+        const id = `${failure.property}\u0000${failure.reason}`;
+        if (!reported.has(id)) add(path, `${failure.reason} (for every customer that does not set its own ${field})`);
+        reported.add(id);
+      } else add([...at, ...path], failure.reason);
+    }
+  }
+  // One request per key: "310000019" and "310000019/310000019" are the same customer.
+  const seen = new Map<string, string>();
+  for (const [key, value] of Object.entries(raw)) {
+    if (!isPlainObject(value)) continue;
+    const { partyOrgNo, externalRef } = parseCustomerKey(key);
+    const canonical = customerKey(partyOrgNo, externalRef);
+    const other = seen.get(canonical);
+    if (other !== undefined) add(["customers", key], sameCustomerTwice(other));
+    seen.set(canonical, key);
+  }
+}
+
+function sameCustomerTwice(other: string): string {
+  return `is the same customer and externalRef as ${JSON.stringify(other)}: Altinn keeps one request per system, customer and externalRef; remove one`;
+}
+
+/** Failures named as the group's inputs are written: `customers["310000019"].rights[0]`. */
+function groupProperty(path: PropertyKey[]): string {
+  if (path[0] !== "customers" || path.length < 2) return pathString(path);
+  return path
+    .slice(2)
+    .reduce<string>((acc, seg) => joinPath(acc, typeof seg === "number" ? seg : String(seg)), `customers[${JSON.stringify(path[1])}]`);
+}
+
 /**
  * Validates and completes a group's inputs offline: the group's own fields, then every customer's request as
- * `checkRequestInputs` judges it. A failure on a customer's request names the customer (`customers["310000019"]
- * .rights[0]`) when the field is the customer's own, else the group's field, once.
+ * `checkRequestInputs` judges it (`customerRules`).
  */
 export function checkGroupInputs(
   kind: GroupKind,
   raw: Record<string, unknown>,
   opts: { configuredVendor?: string } = {},
 ): { inputs: GroupInputs; failures: Failure[] } {
-  const agent = kind === "AgentSystemUserRequestGroup";
-  const rkind = requestKindOf(kind);
   const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
-  const f = new Failures();
-  unknownFields(f, news, groupFields, "");
-  const systemId = checkString(f, news.systemId, "systemId", { required: true, what: "the System's systemId" });
-  if (typeof systemId === "string" && !isUnknown(systemId)) systemIdProblems(systemId).forEach((p) => f.add(p.property, p.reason));
-
-  const own = (v: Record<string, unknown>, prefix: string): CustomerFields => {
-    const out: CustomerFields = {};
-    if (v.integrationTitle !== undefined && v.integrationTitle !== null) {
-      const t = checkString(f, v.integrationTitle, `${prefix}integrationTitle`);
-      out.integrationTitle = typeof t === "string" && !isUnknown(t) ? t.trim() : t;
-    }
-    if (v.rights !== undefined && v.rights !== null) out.rights = checkRights(new Failures(), v.rights, "rights") ?? (v.rights as Right[]);
-    if (v.accessPackages !== undefined && v.accessPackages !== null)
-      out.accessPackages =
-        checkAccessPackages(new Failures(), v.accessPackages, "accessPackages", false) ?? (v.accessPackages as AccessPackage[]);
-    if (v.redirectUrl !== undefined && v.redirectUrl !== null) out.redirectUrl = v.redirectUrl as string;
-    return out;
-  };
-  const group = own(news, "");
-  let concurrency: number | undefined;
-  if (news.concurrency !== undefined && news.concurrency !== null && !isUnknown(news.concurrency)) {
-    if (typeof news.concurrency !== "number" || !Number.isInteger(news.concurrency) || news.concurrency < 1 || news.concurrency > 256) {
-      f.add("concurrency", "must be a whole number from 1 to 256: how many customers are handled at once");
-    } else concurrency = news.concurrency;
-  }
-
-  const customers: Record<string, CustomerFields> = {};
-  const rawCustomers = news.customers;
-  if (isUnknown(rawCustomers)) {
-    // Not known yet (a preview): judged when it is.
-  } else if (!isPlainObject(rawCustomers)) {
-    f.add("customers", 'must be a map of customers: "<orgNo>" or "<orgNo>/<externalRef>" → {name, rights, ...}');
-  } else {
-    const reported = new Set<string>();
-    const offer = news.systemOffer as SystemOffer | undefined;
-    for (const [key, value] of Object.entries(rawCustomers)) {
-      const at = `customers[${JSON.stringify(key)}]`;
-      if (!isPlainObject(value)) {
-        f.add(at, "must be a map of the customer's own fields ({} when it has none)");
-        continue;
-      }
-      unknownFields(f, value, customerFieldNames, at);
-      const c: CustomerFields = own(value, `${at}.`);
-      if (value.name !== undefined && value.name !== null) {
-        if (typeof value.name === "string") c.name = value.name;
-        else if (!isUnknown(value.name)) f.add(`${at}.name`, "must be text (the customer's name, for readers)");
-      }
-      const { partyOrgNo, externalRef } = parseCustomerKey(key);
-      const checked = checkRequestInputs(
-        rkind,
-        {
-          systemId: systemId ?? "",
-          systemOffer: offer,
-          partyOrgNo,
-          externalRef,
-          ...Object.fromEntries(
-            contentFields
-              .filter((k) => !(agent && k === "rights"))
-              .map((k) => [k, value[k] ?? news[k]])
-              .filter(([, v]) => v !== undefined && v !== null),
-          ),
-          ...(agent && (value.rights ?? news.rights) !== undefined ? { rights: value.rights ?? news.rights } : {}),
-        },
-        opts,
-      );
-      for (const failure of checked.failures) {
-        if (failure.property === "systemId" || failure.property.startsWith("systemOffer")) {
-          if (!reported.has(failure.property)) f.add(failure.property, failure.reason);
-          reported.add(failure.property);
-          continue;
-        }
-        const field = /^[a-zA-Z]+/.exec(failure.property)?.[0] ?? "";
-        if (field === "partyOrgNo" || field === "externalRef") {
-          f.add(
-            at,
-            `${field === "partyOrgNo" ? `the organisation number ${partyOrgNo}` : `the externalRef ${externalRef}`}: ${failure.reason}`,
-          );
-        } else if ((contentFields as readonly string[]).includes(field) && value[field] === undefined) {
-          // The group's own field: said once, for the first customer it fails for.
-          const id = `${failure.property}\u0000${failure.reason}`;
-          if (!reported.has(id)) f.add(failure.property, `${failure.reason} (for every customer that does not set its own ${field})`);
-          reported.add(id);
-        } else f.add(`${at}.${failure.property}`, failure.reason);
-      }
-      customers[key] = defined(c as Record<string, unknown>) as CustomerFields;
-    }
-    // One request per key: "310000019" and "310000019/310000019" are the same customer.
-    const seen = new Map<string, string>();
-    for (const key of Object.keys(customers)) {
-      const { partyOrgNo, externalRef } = parseCustomerKey(key);
-      const canonical = customerKey(partyOrgNo, externalRef);
-      const other = seen.get(canonical);
-      if (other !== undefined)
-        f.add(
-          `customers[${JSON.stringify(key)}]`,
-          `is the same customer and externalRef as ${JSON.stringify(other)}: Altinn keeps one request per system, customer and externalRef; remove one`,
-        );
-      seen.set(canonical, key);
-    }
-  }
-
+  const parsed = groupSchema(kind, news, opts).safeParse(news);
+  if (!parsed.success) return { inputs: news as unknown as GroupInputs, failures: failuresFrom(parsed.error, groupProperty) };
+  const g = parsed.data;
   // The system's offer is judged above and then left out, as a single request's check does: the inputs say what
   // the customers are asked, and a saved plan does not depend on how Altinn stores the system's fields.
   const inputs = defined({
-    systemId,
-    ...group,
-    concurrency,
-    customers: isUnknown(rawCustomers) ? (rawCustomers as unknown as Record<string, CustomerFields>) : customers,
+    systemId: g.systemId,
+    integrationTitle: g.integrationTitle,
+    rights: g.rights,
+    accessPackages: g.accessPackages,
+    redirectUrl: g.redirectUrl,
+    concurrency: g.concurrency,
+    customers: g.customers,
   }) as GroupInputs;
-  return { inputs, failures: f.list };
+  return { inputs, failures: [] };
 }
 
 /** What is compared per customer: the request's contents and the customer's name. */

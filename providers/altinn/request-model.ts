@@ -1,16 +1,21 @@
-import { containsUnknown, defined, isPlainObject, isUnknown, textFailures, type Failure } from "../core/check";
+import { z } from "zod";
+import { containsUnknown, defined, isUnknown, textFailures, type Failure } from "../core/check";
 import {
-  checkAccessPackages,
-  checkRights,
-  checkString,
-  checkUrl,
-  checkOrgNo,
+  accessPackage,
+  accessPackages,
   describeRight,
-  Failures,
+  failuresFrom,
+  field,
   isAssignable,
+  orgNo,
+  passingItems,
   redirectUrlMatches,
+  offeredRight,
   rightAttributesKey,
-  unknownFields,
+  rights,
+  strictObject,
+  text,
+  url,
   type AccessPackage,
   type Right,
 } from "./model";
@@ -137,22 +142,6 @@ export interface RequestOutputs extends RequestKey {
   changeRequestConfirmUrl?: string;
 }
 
-const inputFields = [
-  "systemId",
-  "partyOrgNo",
-  "externalRef",
-  "integrationTitle",
-  "rights",
-  "accessPackages",
-  "redirectUrl",
-  "systemOffer",
-] as const;
-const agentInputFields = inputFields.filter((f) => f !== "rights");
-
-/** Characters that cannot travel in the `byexternalref/{systemId}/{orgNo}/{externalRef}` path segment. */
-// eslint-disable-next-line no-control-regex -- the control characters are what this refuses
-const externalRefUnsafe = /[/\\?#%\u0000-\u001f]/;
-
 export interface RequestCheckOptions {
   configuredVendor?: string;
 }
@@ -160,7 +149,7 @@ export interface RequestCheckOptions {
 /**
  * Validates and completes a request's inputs offline: the key (system id format, a valid customer orgno, a
  * non-empty URL-safe externalRef defaulting to the customer orgno), rights and packages, and, where the system's
- * own declarations are given and known, the subset rules Altinn applies (§3.4). Unknown values are not judged.
+ * own declarations are given and known, the subset rules Altinn applies. Unknown values are not judged.
  */
 /** Request inputs checked, text fields included (`textFailures`: control characters, line breaks, lengths). */
 export function checkRequestInputs(
@@ -178,128 +167,138 @@ function checkRequestInputsAsDeclared(
   raw: Record<string, unknown>,
   opts: RequestCheckOptions,
 ): { inputs: RequestInputs; failures: Failure[] } {
-  const agent = kind === "AgentSystemUserRequest";
   const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
-  const f = new Failures();
-  if (agent && news.rights !== undefined) {
-    f.add(
-      "rights",
-      "agent system users get access packages only (Altinn ignores rights on agent requests): remove rights, or use a SystemUserRequest",
-    );
-  }
-  unknownFields(
-    f,
-    Object.fromEntries(Object.entries(news).filter(([k]) => !(agent && k === "rights"))),
-    agent ? agentInputFields : inputFields,
-    "",
-  );
+  const parsed = requestSchema(kind, opts).safeParse(news);
+  if (!parsed.success) return { inputs: news as unknown as RequestInputs, failures: failuresFrom(parsed.error) };
+  const r = parsed.data;
+  // The system's offer is judged and then left out: the inputs (what the state records, what a preview's diff
+  // shows, what a saved plan holds) say what is asked of the customer, not everything the system offers.
+  const inputs = defined({
+    systemId: r.systemId,
+    partyOrgNo: r.partyOrgNo,
+    externalRef: r.externalRef ?? r.partyOrgNo, // Altinn's own default; written out so the key is explicit in the state.
+    integrationTitle: r.integrationTitle,
+    rights: r.rights,
+    accessPackages: r.accessPackages,
+    redirectUrl: r.redirectUrl,
+  }) as RequestInputs;
+  return { inputs, failures: [] };
+}
 
-  const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
-  const systemId = checkString(f, news.systemId, "systemId", { required: true, what: "the System's systemId" });
-  if (known(systemId)) {
-    const problems = systemIdProblems(systemId);
-    problems.forEach((p) => f.add(p.property, p.reason));
-    const vendor = parseSystemId(systemId)?.vendorOrgNo;
-    if (!problems.length && opts.configuredVendor && vendor !== opts.configuredVendor) {
-      f.add(
-        "systemId",
-        `belongs to vendor ${vendor}, but the configured vendor (digdir:orgNo) is ${opts.configuredVendor}: a vendor can only request system users for its own systems`,
-      );
-    }
-  }
-  const partyOrgNo = checkOrgNo(
-    f,
-    news.partyOrgNo,
-    "partyOrgNo",
-    agent ? "the facilitator's organisation number" : "the customer's organisation number",
-  );
+/** What the System offers, as its outputs give it; judged by the System's own check, so only its shape matters. */
+const systemOffer: z.ZodType<SystemOffer> = strictObject(
+  {
+    rights: z
+      .unknown()
+      .optional()
+      .transform((v) => passingItems(offeredRight, v)),
+    accessPackages: z
+      .unknown()
+      .optional()
+      .transform((v) => passingItems(accessPackage(true, "ignore"), v)),
+    allowedRedirectUrls: z
+      .unknown()
+      .optional()
+      .transform((v) => (isUnknown(v) || Array.isArray(v) ? (v as string[]) : undefined)),
+  },
+  { notObject: () => "must be {rights, accessPackages, allowedRedirectUrls}, as the System's outputs give them" },
+).transform((o) => defined(o) as SystemOffer);
 
-  let externalRef: string | undefined;
-  if (news.externalRef === undefined || news.externalRef === null) {
-    externalRef = partyOrgNo; // Altinn's own default; written out so the key is explicit in the state.
-  } else {
-    externalRef = checkString(f, news.externalRef, "externalRef", {
-      what: "your own reference for this customer's system user (defaults to partyOrgNo)",
-    });
-    if (known(externalRef)) {
-      if (externalRef !== externalRef.trim())
-        f.add("externalRef", `"${externalRef}" has leading or trailing spaces: Altinn trims them, which changes the key; remove them`);
-      if (externalRefUnsafe.test(externalRef))
-        f.add(
-          "externalRef",
-          `"${externalRef}" contains / \\ ? # % or a control character: it travels in URL paths; use letters, digits, _ - . or :`,
-        );
-      if (externalRef.length > 255) f.add("externalRef", `is ${externalRef.length} characters long; Altinn stores at most 255`);
-    }
-  }
+function requestSchema(kind: RequestKind, opts: RequestCheckOptions) {
+  const agent = kind === "AgentSystemUserRequest";
+  const shape = {
+    systemId: field(
+      text("the System's systemId").superRefine((systemId, ctx) => {
+        const problems = systemIdProblems(systemId);
+        problems.forEach((p) => ctx.addIssue(p.reason));
+        const vendor = parseSystemId(systemId)?.vendorOrgNo;
+        if (!problems.length && opts.configuredVendor && vendor !== opts.configuredVendor)
+          ctx.addIssue(notConfiguredVendor(vendor, opts.configuredVendor));
+      }),
+    ),
+    partyOrgNo: field(orgNo(agent ? "the facilitator's organisation number" : "the customer's organisation number")),
+    externalRef: field(
+      text("your own reference for this customer's system user (defaults to partyOrgNo)")
+        .superRefine((ref, ctx) => externalRefProblems(ref).forEach((p) => ctx.addIssue(p)))
+        .optional(),
+    ),
+    // Altinn trims the title; trimmed here so that the state says what Altinn keeps.
+    integrationTitle: field(
+      text()
+        .transform((t) => t.trim())
+        .optional(),
+    ),
+    rights: agent
+      ? // Not a field of agent requests: said so, whatever its value, instead of "unknown field".
+        z
+          .unknown()
+          .optional()
+          .transform((v, ctx) => {
+            if (v !== undefined) ctx.addIssue(agentRights);
+            return undefined;
+          })
+      : field(rights("rights").default([])),
+    accessPackages: field(accessPackages("accessPackages", false).default([])),
+    redirectUrl: field(url(["https", "http"]).optional()),
+    systemOffer: field(systemOffer.optional()),
+  };
+  return strictObject(shape, { notObject: () => "must be a request's inputs" }).superRefine((r, ctx) => requestRules(agent, r, ctx), {
+    when: () => true,
+  });
+}
 
-  // Altinn trims the title; trimmed here so that the state says what Altinn keeps.
-  const title = news.integrationTitle === undefined ? undefined : checkString(f, news.integrationTitle, "integrationTitle");
-  const integrationTitle = known(title) ? title.trim() : title;
-  const rights = agent ? undefined : (checkRights(f, news.rights, "rights") ?? []);
-  const accessPackages = checkAccessPackages(f, news.accessPackages, "accessPackages", false) ?? [];
-  const redirectUrl =
-    news.redirectUrl === undefined || news.redirectUrl === null
-      ? undefined
-      : checkUrl(f, news.redirectUrl, "redirectUrl", ["https", "http"]);
-  const systemOffer = checkSystemOffer(f, news.systemOffer);
+const agentRights =
+  "agent system users get access packages only (Altinn ignores rights on agent requests): remove rights, or use a SystemUserRequest";
 
+/** Characters that cannot travel in the `byexternalref/{systemId}/{orgNo}/{externalRef}` path segment. */
+// eslint-disable-next-line no-control-regex -- the control characters are what this refuses
+const externalRefUnsafe = /[/\\?#%\u0000-\u001f]/;
+
+function externalRefProblems(ref: string): string[] {
+  const out: string[] = [];
+  if (ref !== ref.trim()) out.push(`"${ref}" has leading or trailing spaces: Altinn trims them, which changes the key; remove them`);
+  if (externalRefUnsafe.test(ref))
+    out.push(`"${ref}" contains / \\ ? # % or a control character: it travels in URL paths; use letters, digits, _ - . or :`);
+  if (ref.length > 255) out.push(`is ${ref.length} characters long; Altinn stores at most 255`);
+  return out;
+}
+
+function notConfiguredVendor(vendor: string | undefined, configured: string): string {
+  return `belongs to vendor ${vendor}, but the configured vendor (digdir:orgNo) is ${configured}: a vendor can only request system users for its own systems`;
+}
+
+interface ParsedRequest {
+  rights?: unknown;
+  accessPackages?: AccessPackage[];
+  redirectUrl?: string;
+  systemOffer?: SystemOffer;
+}
+
+/** The rules across fields: at least one right or package, none a client package, all among the system's offer. */
+function requestRules(agent: boolean, r: ParsedRequest, ctx: z.RefinementCtx): void {
+  const add = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  const packages = r.accessPackages;
+  const rights = agent ? undefined : (r.rights as Right[] | undefined);
   if (agent) {
-    if (!isUnknown(accessPackages) && accessPackages.length === 0) {
-      f.add(
-        "accessPackages",
-        "an agent system user needs at least one access package (a client package such as urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet)",
-      );
-    }
+    if (Array.isArray(packages) && packages.length === 0) add(["accessPackages"], noAgentPackage);
   } else {
-    if (!isUnknown(rights) && !isUnknown(accessPackages) && rights!.length === 0 && accessPackages.length === 0) {
-      f.add("rights", "a request needs at least one right or access package (Altinn: AUTH-00059)");
-    }
-    if (!isUnknown(accessPackages)) {
-      accessPackages.forEach((p, i) => {
+    if (Array.isArray(rights) && Array.isArray(packages) && rights.length === 0 && packages.length === 0)
+      add(["rights"], "a request needs at least one right or access package (Altinn: AUTH-00059)");
+    if (Array.isArray(packages)) {
+      packages.forEach((p, i) => {
         if (isUnknown(p) || isUnknown(p.urn)) return;
-        const hint = offerPackage(systemOffer, p.urn);
-        if (!isAssignable(hint ?? p)) {
-          f.add(
-            `accessPackages[${i}]`,
-            `${p.urn} is a client package, not assignable to a standard system user (Altinn: AUTH-00064): request it with an AgentSystemUserRequest`,
-          );
-        }
+        if (!isAssignable(offerPackage(r.systemOffer, p.urn) ?? p)) add(["accessPackages", i], clientPackageInStandardRequest(p.urn));
       });
     }
   }
-  subsetFailures(f, { rights, accessPackages, redirectUrl }, systemOffer);
-
-  // The system's offer is judged here and then left out: the inputs (what the state records, what a preview's
-  // diff shows, what a saved plan holds) say what is asked of the customer, not everything the system offers.
-  const inputs = defined({
-    systemId,
-    partyOrgNo,
-    externalRef,
-    integrationTitle,
-    rights,
-    accessPackages,
-    redirectUrl,
-  }) as RequestInputs;
-  return { inputs, failures: f.list };
+  for (const f of offerFailures({ rights, accessPackages: packages, redirectUrl: r.redirectUrl }, r.systemOffer)) add(f.path, f.message);
 }
 
-function checkSystemOffer(f: Failures, v: unknown): SystemOffer | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (isUnknown(v)) return v as SystemOffer;
-  if (!isPlainObject(v)) {
-    f.add("systemOffer", "must be {rights, accessPackages, allowedRedirectUrls}, as the System's outputs give them");
-    return undefined;
-  }
-  unknownFields(f, v, ["rights", "accessPackages", "allowedRedirectUrls"], "systemOffer");
-  const rights = v.rights === undefined ? undefined : checkRights(new Failures(), v.rights, "systemOffer.rights");
-  const accessPackages =
-    v.accessPackages === undefined ? undefined : checkAccessPackages(new Failures(), v.accessPackages, "systemOffer.accessPackages", true);
-  const urls = v.allowedRedirectUrls;
-  const allowedRedirectUrls =
-    urls === undefined ? undefined : isUnknown(urls) ? (urls as unknown as string[]) : Array.isArray(urls) ? (urls as string[]) : undefined;
-  // The offer comes from a System that validated it; only its shape matters here.
-  return defined({ rights, accessPackages, allowedRedirectUrls }) as SystemOffer;
+const noAgentPackage =
+  "an agent system user needs at least one access package (a client package such as urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet)";
+
+function clientPackageInStandardRequest(urn: string): string {
+  return `${urn} is a client package, not assignable to a standard system user (Altinn: AUTH-00064): request it with an AgentSystemUserRequest`;
 }
 
 function offerPackage(offer: SystemOffer | undefined, urn: string): AccessPackage | undefined {
@@ -308,55 +307,55 @@ function offerPackage(offer: SystemOffer | undefined, urn: string): AccessPackag
   return packages.find((p) => !isUnknown(p) && p.urn === urn);
 }
 
-/** The subset rules of §3.4, judged only where both sides are known. */
-function subsetFailures(
-  f: Failures,
+/**
+ * Altinn's subset rules for a request (altinn-authentication `RequestSystemUserService`: AUTH-00001, AUTH-00063,
+ * AUTH-00021, AUTH-00026): what is asked must be among what the system offers. Judged only where both sides are known.
+ */
+function offerFailures(
   asked: { rights?: Right[]; accessPackages?: AccessPackage[]; redirectUrl?: string },
   offer: SystemOffer | undefined,
-): void {
-  if (!offer) return;
+): Array<{ path: PropertyKey[]; message: string }> {
+  const out: Array<{ path: PropertyKey[]; message: string }> = [];
+  if (!offer) return out;
   const offeredRights = offer.rights;
-  if (asked.rights && !isUnknown(asked.rights) && offeredRights && !containsUnknown(offeredRights)) {
+  if (Array.isArray(asked.rights) && offeredRights && !containsUnknown(offeredRights)) {
     const keys = new Set(offeredRights.map(rightAttributesKey));
     asked.rights.forEach((r, i) => {
-      if (containsUnknown(r)) return;
-      if (!keys.has(rightAttributesKey(r))) {
-        const on = offeredRights.length ? offeredRights.map(describeRight).join(", ") : "none";
-        f.add(
-          `rights[${i}]`,
-          `${describeRight(r)} is not among the system's rights (${on}): a request can only ask for rights the System declares; add it there first (Altinn: AUTH-00001)`,
-        );
-      }
+      if (!containsUnknown(r) && !keys.has(rightAttributesKey(r)))
+        out.push({ path: ["rights", i], message: rightNotOffered(r, offeredRights) });
     });
   }
   const offeredPackages = offer.accessPackages;
-  if (asked.accessPackages && !isUnknown(asked.accessPackages) && offeredPackages && !containsUnknown(offeredPackages)) {
+  if (Array.isArray(asked.accessPackages) && offeredPackages && !containsUnknown(offeredPackages)) {
     const urns = new Set(offeredPackages.map((p) => p.urn));
     asked.accessPackages.forEach((p, i) => {
-      if (containsUnknown(p)) return;
-      if (!urns.has(p.urn)) {
-        const on = urns.size ? [...urns].join(", ") : "none";
-        f.add(
-          `accessPackages[${i}]`,
-          `${p.urn} is not among the system's access packages (${on}): add it to the System first (Altinn: AUTH-00063)`,
-        );
-      }
+      if (!containsUnknown(p) && !urns.has(p.urn)) out.push({ path: ["accessPackages", i], message: packageNotOffered(p.urn, [...urns]) });
     });
   }
   const allowed = offer.allowedRedirectUrls;
-  if (asked.redirectUrl !== undefined && !isUnknown(asked.redirectUrl) && allowed && !containsUnknown(allowed)) {
-    if (allowed.length === 0) {
-      f.add(
-        "redirectUrl",
-        "the system has no allowedRedirectUrls: add this URL to the System's allowedRedirectUrls, or leave redirectUrl out (Altinn: AUTH-00026)",
-      );
-    } else if (!allowed.some((a) => redirectUrlMatches(asked.redirectUrl!, a))) {
-      f.add(
-        "redirectUrl",
-        `${asked.redirectUrl} is not one of the system's allowedRedirectUrls (${allowed.join(", ")}); scheme, host and path must match, the query is ignored (Altinn: AUTH-00021)`,
-      );
-    }
+  const url = asked.redirectUrl;
+  if (url !== undefined && !isUnknown(url) && allowed && !containsUnknown(allowed)) {
+    if (allowed.length === 0) out.push({ path: ["redirectUrl"], message: noRedirectUrls });
+    else if (!allowed.some((a) => redirectUrlMatches(url, a)))
+      out.push({ path: ["redirectUrl"], message: redirectUrlNotAllowed(url, allowed) });
   }
+  return out;
+}
+
+function rightNotOffered(r: Right, offered: Right[]): string {
+  const on = offered.length ? offered.map(describeRight).join(", ") : "none";
+  return `${describeRight(r)} is not among the system's rights (${on}): a request can only ask for rights the System declares; add it there first (Altinn: AUTH-00001)`;
+}
+
+function packageNotOffered(urn: string, offered: string[]): string {
+  return `${urn} is not among the system's access packages (${offered.length ? offered.join(", ") : "none"}): add it to the System first (Altinn: AUTH-00063)`;
+}
+
+const noRedirectUrls =
+  "the system has no allowedRedirectUrls: add this URL to the System's allowedRedirectUrls, or leave redirectUrl out (Altinn: AUTH-00026)";
+
+function redirectUrlNotAllowed(url: string, allowed: string[]): string {
+  return `${url} is not one of the system's allowedRedirectUrls (${allowed.join(", ")}); scheme, host and path must match, the query is ignored (Altinn: AUTH-00021)`;
 }
 
 /** The resource's id: the key, `systemId/partyOrgNo/externalRef`, stable while the request behind it changes. */

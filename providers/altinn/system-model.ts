@@ -1,21 +1,20 @@
+import { z } from "zod";
 import { defined, isPlainObject, isUnknown, sameSet, unknownValue, textFailures, type Failure } from "../core/check";
-import { joinPath as join } from "../core/path";
 import { orgNoProblem } from "../core/orgno";
 import {
-  checkAccessPackages,
-  checkArray,
-  checkOrgNo,
-  checkRights,
-  checkString,
-  checkUrl,
-  compact,
-  duplicates,
-  Failures,
+  accessPackages,
+  distinctList,
+  failuresFrom,
+  field,
   isAssignable,
   languages,
   normaliseRedirectUrl,
+  orgNo,
   rightKey,
-  unknownFields,
+  rights,
+  strictObject,
+  text,
+  url,
   type AccessPackage,
   type LocalizedText,
   type Right,
@@ -117,133 +116,148 @@ export function checkSystemInputs(raw: Record<string, unknown>, opts: SystemChec
   return text.length ? { ...result, failures: [...result.failures, ...text] } : result;
 }
 
-function checkSystemInputsAsDeclared(raw: Record<string, unknown>, opts: SystemCheckOptions): SystemCheckResult {
-  const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
-  const f = new Failures();
-  unknownFields(f, news, systemFields, "");
-
-  const systemId = checkString(f, news.systemId, "systemId", { required: true, what: "<vendor orgno>_<name>, e.g. 991825827_smartcloud" });
-  const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
-  let idVendor: string | undefined;
-  if (known(systemId)) {
-    const problems = systemIdProblems(systemId);
-    problems.forEach((p) => f.add(p.property, p.reason));
-    if (!problems.length) idVendor = parseSystemId(systemId)!.vendorOrgNo;
-  }
-
-  let vendorOrgNo =
-    news.vendorOrgNo === undefined ? idVendor : checkOrgNo(f, news.vendorOrgNo, "vendorOrgNo", "the vendor's organisation number");
-  if (known(vendorOrgNo) && idVendor && vendorOrgNo !== idVendor) {
-    f.add(
-      "vendorOrgNo",
-      `is ${vendorOrgNo}, but systemId starts with ${idVendor}_: a system id must start with its vendor's organisation number (AUTH.VLD-00001)`,
-    );
-  }
-  if (opts.configuredVendor) {
-    const vendor = known(vendorOrgNo) ? vendorOrgNo : idVendor;
-    if (vendor && vendor !== opts.configuredVendor) {
-      f.add(
-        news.vendorOrgNo === undefined ? "systemId" : "vendorOrgNo",
-        `belongs to vendor ${vendor}, but the configured vendor (digdir:orgNo) is ${opts.configuredVendor}: a vendor can only register systems under its own number; use ${opts.configuredVendor}_<name>`,
-      );
-    }
-  }
-  // Derived from the id; unknown while the id is (a value in check's inputs may never be undefined).
-  vendorOrgNo ??= idVendor ?? (isUnknown(systemId) ? unknownValue : undefined);
-
-  const name = checkLocalizedText(f, news.name, "name");
-  const description = checkLocalizedText(f, news.description, "description");
-  const rights = checkRights(f, news.rights, "rights") ?? [];
-  const accessPackages = checkAccessPackages(f, news.accessPackages, "accessPackages", true) ?? [];
-
-  const clientIdItems = checkArray<string>(f, news.clientIds, "clientIds", (x, p) => {
-    const s = checkString(f, x, p, { what: "a Maskinporten client id (a MaskinportenClient's clientId output)" });
-    if (s !== undefined && /\s/.test(s)) {
-      f.add(p, `"${s}" contains spaces: a client id is a UUID such as 32ef65ac-6e62-498d-880f-76c85c2052ae`);
-      return undefined;
-    }
-    return s;
-  });
-  // Altinn compares client ids without regard to case (AUTH.VLD-00011 on PUT; a 409 on POST).
-  duplicates(
-    f,
-    clientIdItems,
-    "clientIds",
-    (c) => c.toLowerCase(),
-    () => "the same client id as",
-    (c) => c,
-  );
-  const clientIds = compact(clientIdItems) ?? [];
-
-  const urlItems = checkArray<string>(f, news.allowedRedirectUrls, "allowedRedirectUrls", (x, p) => checkUrl(f, x, p, ["https"]));
-  duplicates(f, urlItems, "allowedRedirectUrls", normaliseRedirectUrl, () => "the same URL as", normaliseRedirectUrl);
-  const allowedRedirectUrls = compact(urlItems) ?? [];
-
-  let isVisible: boolean = true;
-  if (news.isVisible !== undefined && news.isVisible !== null) {
-    if (isUnknown(news.isVisible)) isVisible = news.isVisible as unknown as boolean;
-    else if (typeof news.isVisible !== "boolean") f.add("isVisible", "must be true or false");
-    else isVisible = news.isVisible;
-  }
-  if (isVisible === true && !isUnknown(accessPackages)) {
-    const clientPackages = accessPackages
-      .map((p, i) => ({ p, i }))
-      .filter(({ p }) => !isUnknown(p) && !isUnknown(p.urn) && !isAssignable(p));
-    if (clientPackages.length) {
-      const list = clientPackages.map(({ p, i }) => `accessPackages[${i}] (${p.urn})`).join(", ");
-      f.add(
-        "isVisible",
-        `must be false${news.isVisible === undefined ? " (it defaults to true)" : ""}: ${list} ${clientPackages.length > 1 ? "are client packages" : "is a client package"}, not assignable, and Altinn refuses a visible system with one (AUTH.VLD-00018). Systems for agent system users are invisible: set isVisible: false`,
-      );
-    }
-  }
-
-  const inputs = defined({
-    systemId,
-    vendorOrgNo,
-    name,
-    description,
-    rights,
-    accessPackages,
-    clientIds,
-    allowedRedirectUrls,
-    isVisible,
-  }) as SystemInputs;
-  return { inputs, failures: f.list };
-}
+const localizedShape = `{nb: "...", nn: "...", en: "..."}`;
 
 /**
  * `name` and `description` need all of nb, nn and en. The real service enforces this only with a database
  * constraint and answers 500, so it is caught here with the missing languages named.
  */
-export function checkLocalizedText(f: Failures, v: unknown, property: string): LocalizedText {
-  const shape = `{nb: "...", nn: "...", en: "..."}`;
-  if (isUnknown(v)) return v as unknown as LocalizedText;
-  if (v === undefined || v === null) {
-    f.add(property, `required: texts in bokmål, nynorsk and English, ${shape}`);
-    return v as unknown as LocalizedText;
+const language = text().nullable().optional();
+
+export const localizedText: z.ZodType<LocalizedText> = strictObject(
+  { nb: language, nn: language, en: language },
+  {
+    notObject: (input) =>
+      input === undefined
+        ? `required: texts in bokmål, nynorsk and English, ${localizedShape}`
+        : `must be texts in all of nb, nn and en, ${localizedShape}${typeof input === "string" ? ", not one string" : ""}`,
+    unknownKey: (k) => `unknown language ${k}: Altinn takes nb, nn and en`,
+  },
+).superRefine(
+  (t, ctx) => {
+    const missing = languages.filter((l) => t[l] === undefined || t[l] === null);
+    if (missing.length) ctx.addIssue(missingLanguages(missing));
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+) as z.ZodType<LocalizedText>;
+
+function missingLanguages(missing: readonly string[]): string {
+  const given = languages.filter((l) => !missing.includes(l));
+  return (
+    `needs a text in each of nb, nn and en; ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing` +
+    `${given.length ? ` (only ${given.join(" and ")} given)` : ""}. Altinn shows all three and answers 500 when one is missing`
+  );
+}
+
+const clientIdWhat = "a Maskinporten client id (a MaskinportenClient's clientId output)";
+
+function systemSchema(news: Record<string, unknown>, opts: SystemCheckOptions) {
+  return strictObject(
+    {
+      systemId: field(
+        text("<vendor orgno>_<name>, e.g. 991825827_smartcloud").superRefine((id, ctx) =>
+          systemIdProblems(id).forEach((p) => ctx.addIssue(p.reason)),
+        ),
+      ),
+      vendorOrgNo: field(orgNo("the vendor's organisation number").optional()),
+      name: field(localizedText),
+      description: field(localizedText),
+      rights: field(rights("rights").default([])),
+      accessPackages: field(accessPackages("accessPackages", true).default([])),
+      clientIds: field(
+        distinctList(
+          // A client id left empty (null) is dropped, as a list item nobody wrote.
+          field(
+            text(clientIdWhat)
+              .superRefine((s, ctx) => {
+                if (/\s/.test(s))
+                  ctx.addIssue(`"${s}" contains spaces: a client id is a UUID such as 32ef65ac-6e62-498d-880f-76c85c2052ae`);
+              })
+              .optional(),
+          ),
+          "clientIds",
+          // Altinn compares client ids without regard to case (AUTH.VLD-00011 on PUT; a 409 on POST).
+          (c) => (c === undefined ? "" : c.toLowerCase()),
+          "the same client id as",
+          (c) => c ?? "",
+        ).default([]),
+      ),
+      allowedRedirectUrls: field(
+        distinctList(url(["https"]), "allowedRedirectUrls", normaliseRedirectUrl, "the same URL as", normaliseRedirectUrl).default([]),
+      ),
+      isVisible: field(z.boolean({ error: "must be true or false" }).default(true)),
+    },
+    { notObject: () => "must be a system's inputs" },
+  ).superRefine((s, ctx) => vendorAndVisibility(s, news, opts, ctx), { when: () => true });
+}
+
+interface ParsedSystem {
+  systemId?: string;
+  vendorOrgNo?: string;
+  accessPackages?: AccessPackage[];
+  isVisible?: boolean;
+}
+
+/** The vendor of a valid system id (`991825827` of `991825827_smartcloud`), else undefined. */
+function vendorOfId(systemId: unknown): string | undefined {
+  return typeof systemId === "string" && !isUnknown(systemId) ? parseSystemId(systemId)?.vendorOrgNo : undefined;
+}
+
+/** The rules across fields: the vendor is the id's prefix and the configured one; no client package on a visible system. */
+function vendorAndVisibility(s: ParsedSystem, news: Record<string, unknown>, opts: SystemCheckOptions, ctx: z.RefinementCtx): void {
+  const add = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
+  // A systemId that failed reads as absent: its vendor is judged once the id is valid.
+  const idVendor = vendorOfId(s.systemId);
+  if (known(s.vendorOrgNo) && idVendor && s.vendorOrgNo !== idVendor) add("vendorOrgNo", vendorNotIdPrefix(s.vendorOrgNo, idVendor));
+  if (opts.configuredVendor) {
+    const vendor = known(s.vendorOrgNo) ? s.vendorOrgNo : idVendor;
+    if (vendor && vendor !== opts.configuredVendor)
+      add(news.vendorOrgNo === undefined ? "systemId" : "vendorOrgNo", notTheConfiguredVendor(vendor, opts.configuredVendor));
   }
-  if (typeof v === "string") {
-    f.add(property, `must be texts in all of nb, nn and en, ${shape}, not one string`);
-    return v as unknown as LocalizedText;
+  // isVisible defaults to true, also when what was given is no boolean.
+  if ((s.isVisible ?? true) === true && Array.isArray(s.accessPackages)) {
+    const clientPackages = s.accessPackages
+      .map((p, i) => ({ p, i }))
+      .filter(({ p }) => !isUnknown(p) && !isUnknown(p.urn) && !isAssignable(p));
+    if (clientPackages.length) add("isVisible", visibleWithClientPackages(clientPackages, news.isVisible === undefined));
   }
-  if (!isPlainObject(v)) {
-    f.add(property, `must be texts in all of nb, nn and en, ${shape}`);
-    return v as unknown as LocalizedText;
-  }
-  const missing = languages.filter((l) => v[l] === undefined || v[l] === null);
-  if (missing.length) {
-    const given = languages.filter((l) => !missing.includes(l));
-    f.add(
-      property,
-      `needs a text in each of nb, nn and en; ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing${given.length ? ` (only ${given.join(" and ")} given)` : ""}. Altinn shows all three and answers 500 when one is missing`,
-    );
-  }
-  for (const k of Object.keys(v)) {
-    if (!(languages as readonly string[]).includes(k)) f.add(join(property, k), `unknown language ${k}: Altinn takes nb, nn and en`);
-  }
-  for (const l of languages) if (v[l] !== undefined && v[l] !== null) checkString(f, v[l], join(property, l));
-  return v as unknown as LocalizedText;
+}
+
+function vendorNotIdPrefix(vendorOrgNo: string, idVendor: string): string {
+  return `is ${vendorOrgNo}, but systemId starts with ${idVendor}_: a system id must start with its vendor's organisation number (AUTH.VLD-00001)`;
+}
+
+function notTheConfiguredVendor(vendor: string, configured: string): string {
+  return `belongs to vendor ${vendor}, but the configured vendor (digdir:orgNo) is ${configured}: a vendor can only register systems under its own number; use ${configured}_<name>`;
+}
+
+function visibleWithClientPackages(clientPackages: Array<{ p: AccessPackage; i: number }>, defaulted: boolean): string {
+  const list = clientPackages.map(({ p, i }) => `accessPackages[${i}] (${p.urn})`).join(", ");
+  return (
+    `must be false${defaulted ? " (it defaults to true)" : ""}: ${list} ${clientPackages.length > 1 ? "are client packages" : "is a client package"}, ` +
+    "not assignable, and Altinn refuses a visible system with one (AUTH.VLD-00018). Systems for agent system users are invisible: set isVisible: false"
+  );
+}
+
+function checkSystemInputsAsDeclared(raw: Record<string, unknown>, opts: SystemCheckOptions): SystemCheckResult {
+  const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
+  const parsed = systemSchema(news, opts).safeParse(news);
+  if (!parsed.success) return { inputs: news as unknown as SystemInputs, failures: failuresFrom(parsed.error) };
+  const s = parsed.data;
+  const inputs = defined({
+    systemId: s.systemId,
+    // Derived from the id; unknown while the id is (a value in check's inputs may never be undefined).
+    vendorOrgNo: s.vendorOrgNo ?? vendorOfId(s.systemId) ?? (isUnknown(s.systemId) ? unknownValue : undefined),
+    name: s.name,
+    description: s.description,
+    rights: s.rights,
+    accessPackages: s.accessPackages,
+    clientIds: s.clientIds,
+    allowedRedirectUrls: s.allowedRedirectUrls,
+    isVisible: s.isVisible,
+  }) as SystemInputs;
+  return { inputs, failures: [] };
 }
 
 function sameText(a: LocalizedText | undefined, b: LocalizedText | undefined): boolean {
