@@ -30,8 +30,9 @@ import {
 } from "./wire";
 
 /**
- * Typed client for Altinn Authentication's vendor routes (altinn-api.md §2–§6), and the only place that knows
- * the wire's spelling. Every route asks for the one scope it needs (§1.4), so a client holding only
+ * Typed client for Altinn Authentication's vendor routes (altinn-authentication `src/Authentication/Controllers`);
+ * the wire's shapes and spelling are in wire.ts. Every route asks for the one scope it needs (`AuthzConstants` and
+ * the policies in `AuthenticationHost.cs`; README "Tokens and scopes"), so a client holding only
  * `systemregister.write` can manage systems; tokens are cached per scope set.
  */
 
@@ -43,7 +44,10 @@ export const altinnScopes = {
 
 // ---- errors -----------------------------------------------------------------------------------------------------
 
-/** One sentence on what to do, per Altinn code (altinn-api.md §7.4, §7.5); the first code that has one wins. */
+/**
+ * One sentence on what to do, per Altinn code (AUTH.VLD-* in altinn-authentication `src/Core/Errors/ValidationErrors.cs`,
+ * AUTH-* in `src/Core/Problems/Problem.cs`); the first code that has one wins.
+ */
 const codeHints: Record<string, string> = {
   "AUTH.VLD-00000": "vendor.ID must be 0192:<orgno>: this is a bug in the provider; report it.",
   "AUTH.VLD-00001":
@@ -154,7 +158,7 @@ export class AltinnApi {
     return text.trim() ? (JSON.parse(text) as T) : undefined;
   }
 
-  // -- system register (§2)
+  // -- system register (`SystemRegisterController`)
 
   /** The system, soft-deleted ones included (`isDeleted`); undefined when Altinn does not know the id. */
   async getSystem(systemId: string): Promise<LiveSystem | undefined> {
@@ -178,7 +182,7 @@ export class AltinnApi {
     }
   }
 
-  /** The full PUT: every field replaced (§2.5). */
+  /** The full PUT: every field replaced (`SystemRegisterService.UpdateWholeRegisteredSystem`). */
   async updateSystem(s: SystemInputs): Promise<void> {
     await this.call(altinnScopes.systemRegister, "PUT", `/systemregister/vendor/${encodeURIComponent(s.systemId)}`, {
       json: systemPayload(s),
@@ -188,7 +192,7 @@ export class AltinnApi {
 
   /**
    * Soft-deletes the system. A 400 (or 404) is judged by a follow-up GET: Altinn answers 400 for some deletes
-   * that did happen (§2.6), and "System not found" means there is nothing left to delete.
+   * that did happen (README "System"), and "System not found" means there is nothing left to delete.
    */
   async deleteSystem(systemId: string): Promise<void> {
     const path = `/systemregister/vendor/${encodeURIComponent(systemId)}`;
@@ -204,7 +208,7 @@ export class AltinnApi {
     );
   }
 
-  // -- system user requests (§3, §4)
+  // -- system user requests (`RequestSystemUserController`)
 
   private requestBase(kind: RequestKind): string {
     return kind === "AgentSystemUserRequest" ? "/systemuser/request/vendor/agent" : "/systemuser/request/vendor";
@@ -212,7 +216,7 @@ export class AltinnApi {
 
   /**
    * Posts a request. 201: created; 200: a request with this key exists, and the stored one is answered (the body
-   * is ignored: §0 #14). Safe to repeat, since the key makes it idempotent. Throws ApiError otherwise
+   * is ignored: `RequestSystemUserService`). Safe to repeat, since the key makes it idempotent. Throws ApiError otherwise
    * (AUTH-00004: a system user exists for the key).
    */
   async createRequest(kind: RequestKind, r: RequestInputs): Promise<{ created: boolean; request: LiveRequest }> {
@@ -285,9 +289,9 @@ export class AltinnApi {
     }
   }
 
-  // -- system users (§5)
+  // -- system users (`SystemUserController`)
 
-  /** The system user for the key (standard or agent), or undefined. A GET that needs the write scope (§1.4). */
+  /** The system user for the key (standard or agent), or undefined. A GET that needs the write scope (`AuthzConstants`). */
   async getSystemUser(key: RequestKey): Promise<LiveSystemUser | undefined> {
     const res = await this.call(altinnScopes.requestWrite, "GET", "/systemuser/vendor/byquery", {
       query: { "system-id": key.systemId, orgno: key.partyOrgNo, "external-ref": key.externalRef },
@@ -298,12 +302,12 @@ export class AltinnApi {
     return { systemUserId: body.id, ...(body.userType ? { userType: body.userType } : {}) };
   }
 
-  // -- change requests (§6)
+  // -- change requests (`ChangeRequestSystemUserController`)
 
   /**
    * Posts a change request under a fresh correlation id; repeating it answers the same one, so it is retried.
    * Altinn answers 200 with the stored change request for any id already used on the caller's systems, whatever
-   * its status or system user (altinn-api.md Corrections 6): an answer that is not this change request (another
+   * its status or system user (`ChangeRequestSystemUserController.CreateChangeRequest`): an answer that is not this change request (another
    * id, system user or content) is marked `older`, and the caller asks again under a new id.
    */
   async createChangeRequest(

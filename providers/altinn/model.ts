@@ -5,12 +5,13 @@ import { nearest } from "../core/suggest";
 import { orgNoProblem } from "../core/orgno";
 
 /**
- * What the Altinn resources share: the right and access package shapes (altinn-api.md §2.2), their canonical
- * forms for sets, redirect URL normalisation (.NET `Uri`, §0 #10) and the small validators every `check` uses.
+ * What the Altinn resources share: the right and access package shapes (altinn-authentication `Right.cs`,
+ * `AccessPackage.cs`), their canonical forms for sets, redirect URL normalisation (.NET `Uri`) and the zod pieces
+ * every `check` is built from.
  * Pure: no I/O, no wire names beyond those the wire and the inputs share.
  */
 
-/** Texts in the three languages Altinn requires: bokmål, nynorsk, English (§0 #5). */
+/** Texts in the three languages Altinn requires: bokmål, nynorsk, English (a database check: README "System"). */
 export interface LocalizedText {
   nb: string;
   nn: string;
@@ -85,7 +86,7 @@ export function rightKey(r: Right): string {
   return JSON.stringify([r.action ?? null, attrs]);
 }
 
-/** A right as the request validation compares it: the attribute set, `action` ignored (§3.4). */
+/** A right as the request validation compares it: the attribute set, `action` ignored (`RequestSystemUserService`). */
 export function rightAttributesKey(r: Right): string {
   return JSON.stringify((r.resource ?? []).map((a) => JSON.stringify([a.id, a.value])).sort());
 }
@@ -109,7 +110,8 @@ export function normaliseRedirectUrl(url: string): string {
 }
 
 /**
- * Does a request's redirect URL match an allowed one as Altinn matches them (§3.4): scheme, host, port and path,
+ * Does a request's redirect URL match an allowed one as Altinn matches them (`RequestSystemUserService`): scheme, host,
+ * port and path,
  * query and fragment ignored, no prefix matching. The path is compared without regard to case so that an offline
  * check never refuses what the server might accept.
  */

@@ -22,7 +22,8 @@ import {
 import { parseSystemId, systemIdProblems } from "./system-model";
 
 /**
- * Pure decisions about system user requests (systembrukerforespørsler, altinn-api.md §3, §4, §6): validation,
+ * Pure decisions about system user requests (systembrukerforespørsler; altinn-authentication
+ * `RequestSystemUserController`): validation,
  * the request key, the diff, and the plan for a changed request given what Altinn has now (a function from the
  * live state and the desired state to what to do, the reconciler's way).
  */
@@ -39,7 +40,7 @@ export interface SystemOffer {
   allowedRedirectUrls?: string[];
 }
 
-/** The three values Altinn keys a request on (§0 #13). */
+/** The three values Altinn keys a request on (`RequestSystemUserService`, README "SystemUserRequest"). */
 export interface RequestKey {
   systemId: string;
   /** The customer (for an agent request: the facilitator, e.g. the accounting firm). */
@@ -58,7 +59,7 @@ export interface RequestInputs extends RequestKey {
   systemOffer?: SystemOffer;
 }
 
-/** Statuses as Altinn spells them (§3.6); `Timedout` only from builds before 2025-11-20. */
+/** Statuses as Altinn spells them (`RequestStatus`); `Timedout` only from builds before 2025-11-20. */
 export type RequestStatus = "New" | "Accepted" | "Rejected" | "Denied" | "Timedout";
 
 /** A request as the vendor GETs it, in input terms. */

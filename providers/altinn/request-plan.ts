@@ -72,9 +72,9 @@ export function effectiveStatus(live: LiveRequestState): string | undefined {
  * What to do to bring a key to the desired state:
  * - nothing at Altinn: create it;
  * - a request not (yet) accepted (New, Rejected, Denied, Timedout) that differs: delete it and post it again, since
- *   a repeated POST answers with the stored request and changes nothing (§0 #14);
+ *   a repeated POST answers with the stored request and changes nothing (`RequestSystemUserService`);
  * - accepted (a system user exists) and rights or packages differ: a change request, for standard system users;
- *   agent system users cannot be changed (§4.4), which is refused with what to do instead.
+ *   agent system users cannot be changed (no change requests for them), which is refused with what to do instead.
  * `asked` is what this resource last asked for (its outputs); it is the baseline once the request is accepted,
  * because the vendor cannot read a system user's rights.
  */
@@ -100,13 +100,7 @@ export function planRequest(
       return { action: "recreate", requestId: live.request!.requestId, reason: "the request was accepted, but its system user is gone" };
     }
     if (agent) {
-      return {
-        action: "blocked",
-        reason:
-          `the customer ${desired.partyOrgNo} has accepted this agent system user, and Altinn cannot change an agent system user's access packages ` +
-          "(change requests are for standard system users only). To get other packages, declare a new externalRef: that requests a new agent " +
-          "system user, and the customer moves its clients over and removes the old one",
-      };
+      return { action: "blocked", reason: agentPackagesFixed(desired.partyOrgNo) };
     }
     const notWanted = <T>(items: T[], key: (x: T) => string, keep: T[]) => {
       const wanted = new Set(keep.map(key));
@@ -138,6 +132,15 @@ export function planRequest(
   const differences = requestDifferences(r, desired, agent);
   if (!differences.length) return { action: "none" };
   return { action: "recreate", requestId: r.requestId, reason: `the ${r.status} request differs in ${differences.join(", ")}` };
+}
+
+/** Why an accepted agent system user is not changed, and what to do instead. */
+export function agentPackagesFixed(partyOrgNo: string): string {
+  return (
+    `the customer ${partyOrgNo} has accepted this agent system user, and Altinn cannot change an agent system user's access packages ` +
+    "(change requests are for standard system users only). To get other packages, declare a new externalRef: that requests a new agent " +
+    "system user, and the customer moves its clients over and removes the old one"
+  );
 }
 
 /** Which of the request's contents differ from the desired state (a title left out is Altinn's to choose). */

@@ -21,7 +21,7 @@ import { planRequest, requestDeleteNotice, requestDiff, requestInputsFrom, reque
 
 /**
  * A change request under a fresh correlation id. A correlation id is never reused expecting an error: Altinn
- * answers 200 with whatever change request already holds an id (altinn-api.md Corrections 6), so an answer that
+ * answers 200 with whatever change request already holds an id (`ChangeRequestSystemUserController.CreateChangeRequest`), so an answer that
  * is another change request is recognised and the request made again under a new id.
  */
 export async function postChangeRequest(
@@ -34,9 +34,11 @@ export async function postChangeRequest(
     const { older, ...answer } = await api.createChangeRequest(systemUserId, newId(), body);
     if (!older) return answer;
   }
-  throw new Error(
-    `Altinn answered three fresh correlation ids for system user ${systemUserId} with other change requests: run \`pulumi up\` again; if it persists, report it.`,
-  );
+  throw new Error(changeRequestNotAnsweredHint(systemUserId));
+}
+
+function changeRequestNotAnsweredHint(systemUserId: string): string {
+  return `Altinn answered three fresh correlation ids for system user ${systemUserId} with other change requests: run \`pulumi up\` again; if it persists, report it.`;
 }
 
 /** What to do when an agent request's key is held by a standard request (AUTH-00006/7/8/9 by its status). */
@@ -157,19 +159,21 @@ export async function postOrAdopt(
   } catch (e) {
     const held = ["AUTH-00006", "AUTH-00007", "AUTH-00008", "AUTH-00009"].find((c) => isApiError(e) && e.hasCode(c));
     if (kind === "AgentSystemUserRequest" && held && isApiError(e)) {
-      // Altinn refuses an agent request while a standard request holds the same key (altinn-api.md Corrections 1).
+      // Altinn refuses an agent request while a standard request holds the same key (`RequestSystemUserService.CreateAgentRequest`).
       throw withHint(e, agentKeyHeldHint(requestResourceId(key), held));
     }
     if (!(isApiError(e) && e.hasCode("AUTH-00004"))) throw e;
     const [systemUser, request] = await Promise.all([api.getSystemUser(key), api.getRequestByKey(kind, key)]);
     if (!systemUser) {
-      throw withHint(
-        e,
-        `Altinn says a system user exists for ${requestResourceId(key)}, but cannot show it to this vendor: check that the system belongs to the configured vendor, then run \`pulumi up\` again.`,
-      );
+      throw withHint(e, hiddenSystemUserHint(requestResourceId(key)));
     }
     return { created: false, live: { systemUser, request } };
   }
+}
+
+/** AUTH-00004 (a system user holds the key) while `byquery` finds none for this vendor. */
+function hiddenSystemUserHint(id: string): string {
+  return `Altinn says a system user exists for ${id}, but cannot show it to this vendor: check that the system belongs to the configured vendor, then run \`pulumi up\` again.`;
 }
 
 /** Carries out `planRequest` for one key and answers what Altinn has afterwards. */

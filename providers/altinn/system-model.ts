@@ -21,7 +21,8 @@ import {
 } from "./model";
 
 /**
- * Pure decisions about a system in Altinn's system register (altinn-api.md §2): offline validation of the rules
+ * Pure decisions about a system in Altinn's system register (altinn-authentication `SystemRegisterController`, README
+ * "System"): offline validation of the rules
  * the real service enforces late or badly (500 for a missing language, 409 for a client id listed twice), the
  * diff, what a replacement is, and what to say when an id is taken.
  */
@@ -348,9 +349,25 @@ export function systemIdTakenHint(systemId: string, live: Pick<LiveSystem, "isDe
   return `The system id ${systemId} is taken (system ids are never released, not even after deletion): choose another systemId.`;
 }
 
+/** The create's vendor is not the admin client's organisation (known only from the token, when digdir:orgNo is not set). */
+export function vendorNotTokenHint(systemId: string, vendorOrgNo: string, tokenVendor: string): string {
+  return (
+    `System ${systemId}: the vendor is ${vendorOrgNo}, but the admin client belongs to ${tokenVendor}. Altinn lets an organisation register ` +
+    `systems under its own number only: use ${tokenVendor}_<name>, or the admin client of ${vendorOrgNo}.`
+  );
+}
+
+/** An update found the system gone (`live` undefined) or deleted outside Pulumi: its id can never be used again. */
+export function systemGoneHint(systemId: string, live: Pick<LiveSystem, "isDeleted"> | undefined): string {
+  return live?.isDeleted
+    ? `System ${systemId} was deleted outside Pulumi, and Altinn never releases a system id: give it a new systemId (e.g. ${systemId}-2) and run \`pulumi up\`.`
+    : `System ${systemId} no longer exists at Altinn: run \`pulumi refresh\`; then, since its id can never be reused, give it a new systemId.`;
+}
+
 /**
  * What a system delete came to. Altinn answers 400 for some deletes that did happen (a system without client
- * ids, or one already deleted: altinn-api.md §2.6), so a 400 or 404 is followed by a GET and judged by it;
+ * ids, or one already deleted: `SystemRegisterController` delete, README "System"), so a 400 or 404 is followed by a
+ * GET and judged by it;
  * a service without that quirk answers 200 and needs no GET.
  */
 export function systemDeleteOutcome(

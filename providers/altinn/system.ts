@@ -12,10 +12,12 @@ import type { AccessPackage, LocalizedText, Right } from "./model";
 import {
   changedSystemFields,
   checkSystemInputs,
+  systemGoneHint,
   systemIdTakenHint,
   systemInputsFrom,
   systemOutputs,
   systemReplaces,
+  vendorNotTokenHint,
   type LiveSystem,
   type SystemInputs,
   type SystemOutputs,
@@ -143,10 +145,7 @@ export function systemProvider(): pulumi.dynamic.ResourceProvider {
       const id = inputs.systemId;
       const vendor = ctx.settings.orgNo ?? (await ctx.orgNo([altinnScopes.systemRegister]));
       if (inputs.vendorOrgNo !== vendor) {
-        throw new InputError(
-          `System ${id}: the vendor is ${inputs.vendorOrgNo}, but the admin client belongs to ${vendor}. Altinn lets an organisation register ` +
-            `systems under its own number only: use ${vendor}_<name>, or the admin client of ${inputs.vendorOrgNo}.`,
-        );
+        throw new InputError(vendorNotTokenHint(id, inputs.vendorOrgNo, vendor));
       }
       let internalId = "";
       // The id is ours to choose, so a taken id (AUTH.VLD-00002, or AUTH.VLD-00004 for its client) and a lost answer
@@ -203,17 +202,7 @@ export function systemProvider(): pulumi.dynamic.ResourceProvider {
       } catch (e) {
         if (isApiError(e) && (e.status === 400 || e.status === 404)) {
           const live = await api.getSystem(id).catch(() => undefined);
-          if (!live)
-            throw withHint(
-              e,
-              `System ${id} no longer exists at Altinn: run \`pulumi refresh\`; then, since its id can never be reused, give it a new systemId.`,
-            );
-          if (live.isDeleted) {
-            throw withHint(
-              e,
-              `System ${id} was deleted outside Pulumi, and Altinn never releases a system id: give it a new systemId (e.g. ${id}-2) and run \`pulumi up\`.`,
-            );
-          }
+          if (!live || live.isDeleted) throw withHint(e, systemGoneHint(id, live));
         }
         throw e;
       }

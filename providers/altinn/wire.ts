@@ -19,7 +19,7 @@ export interface WireAccessPackage {
   urn: string;
 }
 
-/** The full system model (§2.2): POST/PUT body and `GET vendor/{id}` answer. */
+/** The full system model (`RegisterSystemRequest`, `RegisteredSystemResponse`): POST/PUT body and `GET vendor/{id}` answer. */
 export interface WireSystem {
   id: string;
   vendor: { ID: string; authority?: string };
@@ -33,7 +33,7 @@ export interface WireSystem {
   isDeleted?: boolean;
 }
 
-/** `POST systemuser/request/vendor` and `.../vendor/agent` bodies (§3.2, §4.2). */
+/** `POST systemuser/request/vendor` and `.../vendor/agent` bodies (`CreateRequestSystemUser`, `CreateAgentRequestSystemUser`). */
 export interface WireRequestBody {
   systemId: string;
   partyOrgNo: string;
@@ -44,7 +44,7 @@ export interface WireRequestBody {
   redirectUrl?: string;
 }
 
-/** A request as Altinn answers it (§3.3, §4.2). */
+/** A request as Altinn answers it (`RequestSystemResponse`, `AgentRequestSystemResponse`). */
 export interface WireRequest {
   id: string;
   integrationTitle?: string;
@@ -61,7 +61,7 @@ export interface WireRequest {
   timedOut?: boolean;
 }
 
-/** A system user, vendor view (§5.1). */
+/** A system user, vendor view (`SystemUserExternalDTO`). */
 export interface WireSystemUser {
   id: string;
   integrationTitle?: string;
@@ -73,13 +73,13 @@ export interface WireSystemUser {
   created?: string;
 }
 
-/** The `bysystem` lists' envelope (altinn-api.md Corrections 7): `next` is absent or null on the last page. */
+/** The `bysystem` lists' envelope (altinn-authentication `Paginated.cs`): `next` is absent or null on the last page. */
 export interface WirePage<T> {
   links?: { next?: string | null };
   data?: T[];
 }
 
-/** A change request (§6). */
+/** A change request (`ChangeRequestResponse`). */
 export interface WireChangeRequest {
   id: string;
   systemUserId?: string;
@@ -120,7 +120,7 @@ function packagesFromWire(packages: WireAccessPackage[] | undefined | null): Acc
 
 /**
  * The body of the create and of the full PUT: every field, always. PUT replaces the whole system (an omitted
- * list becomes empty, an omitted `isVisible` true: §2.5), so nothing declared may be left out. Hints such as
+ * list becomes empty, an omitted `isVisible` true: `SystemRegisterService`), so nothing declared may be left out. Hints such as
  * `isAssignable` are not sent.
  */
 export function systemPayload(s: SystemInputs): WireSystem {
@@ -153,7 +153,7 @@ export function systemFromWire(w: WireSystem): LiveSystem {
   };
 }
 
-/** A request's body; `externalRef` is always sent and never empty (an empty one defeats the key: §3.5). */
+/** A request's body; `externalRef` is always sent and never empty (an empty one defeats the key: README "SystemUserRequest"). */
 export function requestPayload(kind: RequestKind, r: RequestInputs): WireRequestBody {
   const body: WireRequestBody = {
     systemId: r.systemId,
