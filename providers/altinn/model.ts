@@ -288,16 +288,30 @@ export const right = rightSchema("refuse");
 /** A right as a System's outputs give it, judged by the System's own check: fields it does not know are left out. */
 export const offeredRight = rightSchema("ignore");
 
-/** Rights, each once (`property` names the list in the duplicate's message). */
-export function rights(property: string): z.ZodType<Right[]> {
-  return distinctList(right, property, rightKey, "the same right as", describeRight);
+/**
+ * The schema `make` builds for `key`, built once: zod compiles a schema on its first parse, which costs far more
+ * than the parse, and a group checks every customer's request with the same schemas.
+ */
+export function once<A extends unknown[], T>(make: (...args: A) => T): (...args: A) => T {
+  const made = new Map<string, T>();
+  return (...args: A) => {
+    const key = JSON.stringify(args);
+    let schema = made.get(key);
+    if (schema === undefined) made.set(key, (schema = make(...args)));
+    return schema;
+  };
 }
+
+/** Rights, each once (`property` names the list in the duplicate's message). */
+export const rights = once((property: string): z.ZodType<Right[]> =>
+  distinctList(right, property, rightKey, "the same right as", describeRight),
+);
 
 /**
  * One access package, `{urn}`, with the `isAssignable` hint where `withHint` (a System's packages); `unknownFields`
  * as `strictObject` takes it.
  */
-export function accessPackage(withHint: boolean, unknownFields: "refuse" | "ignore" = "refuse"): z.ZodType<AccessPackage> {
+export const accessPackage = once((withHint: boolean, unknownFields: "refuse" | "ignore" = "refuse"): z.ZodType<AccessPackage> => {
   const urn = field(
     text(`an access package URN, ${accessPackagePrefix}<name>`).superRefine((u, ctx) => {
       if (!new RegExp(`^${accessPackagePrefix}[^\\s:]+$`).test(u))
@@ -313,18 +327,18 @@ export function accessPackage(withHint: boolean, unknownFields: "refuse" | "igno
     ? strictObject({ urn, isAssignable }, { notObject, unknownFields })
     : strictObject({ urn }, { notObject, unknownFields });
   return schema.transform((p) => defined(p as Record<string, unknown>) as unknown as AccessPackage);
-}
+});
 
 /** Access packages, each once. */
-export function accessPackages(property: string, withHint: boolean): z.ZodType<AccessPackage[]> {
-  return distinctList(
+export const accessPackages = once((property: string, withHint: boolean): z.ZodType<AccessPackage[]> =>
+  distinctList(
     accessPackage(withHint),
     property,
     (p) => p.urn,
     "the same package as",
     (p) => p.urn,
-  );
-}
+  ),
+);
 
 /**
  * The items of a list that pass `of`, for values judged elsewhere (a System's offer, as its own check judged it):

@@ -3,6 +3,7 @@ import { containsUnknown, defined, isUnknown, textFailures, type Failure } from 
 import {
   accessPackage,
   accessPackages,
+  once,
   describeRight,
   failuresFrom,
   field,
@@ -205,7 +206,7 @@ const systemOffer: z.ZodType<SystemOffer> = strictObject(
   { notObject: () => "must be {rights, accessPackages, allowedRedirectUrls}, as the System's outputs give them" },
 ).transform((o) => defined(o) as SystemOffer);
 
-function requestSchema(kind: RequestKind, opts: RequestCheckOptions) {
+const requestSchema = once((kind: RequestKind, opts: RequestCheckOptions) => {
   const agent = kind === "AgentSystemUserRequest";
   const shape = {
     systemId: field(
@@ -246,7 +247,7 @@ function requestSchema(kind: RequestKind, opts: RequestCheckOptions) {
   return strictObject(shape, { notObject: () => "must be a request's inputs" }).superRefine((r, ctx) => requestRules(agent, r, ctx), {
     when: () => true,
   });
-}
+});
 
 const agentRights =
   "agent system users get access packages only (Altinn ignores rights on agent requests): remove rights, or use a SystemUserRequest";

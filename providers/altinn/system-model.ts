@@ -3,6 +3,7 @@ import { defined, isPlainObject, isUnknown, sameSet, unknownValue, textFailures,
 import { orgNoProblem } from "../core/orgno";
 import {
   accessPackages,
+  once,
   distinctList,
   failuresFrom,
   field,
@@ -152,7 +153,8 @@ function missingLanguages(missing: readonly string[]): string {
 
 const clientIdWhat = "a Maskinporten client id (a MaskinportenClient's clientId output)";
 
-function systemSchema(news: Record<string, unknown>, opts: SystemCheckOptions) {
+/** `given`: whether the inputs hold `vendorOrgNo` and `isVisible` at all, which the rules' messages say. */
+const systemSchema = once((opts: SystemCheckOptions, given: { vendorOrgNo: boolean; isVisible: boolean }) => {
   return strictObject(
     {
       systemId: field(
@@ -189,8 +191,8 @@ function systemSchema(news: Record<string, unknown>, opts: SystemCheckOptions) {
       isVisible: field(z.boolean({ error: "must be true or false" }).default(true)),
     },
     { notObject: () => "must be a system's inputs" },
-  ).superRefine((s, ctx) => vendorAndVisibility(s, news, opts, ctx), { when: () => true });
-}
+  ).superRefine((s, ctx) => vendorAndVisibility(s, given, opts, ctx), { when: () => true });
+});
 
 interface ParsedSystem {
   systemId?: string;
@@ -205,7 +207,12 @@ function vendorOfId(systemId: unknown): string | undefined {
 }
 
 /** The rules across fields: the vendor is the id's prefix and the configured one; no client package on a visible system. */
-function vendorAndVisibility(s: ParsedSystem, news: Record<string, unknown>, opts: SystemCheckOptions, ctx: z.RefinementCtx): void {
+function vendorAndVisibility(
+  s: ParsedSystem,
+  given: { vendorOrgNo: boolean; isVisible: boolean },
+  opts: SystemCheckOptions,
+  ctx: z.RefinementCtx,
+): void {
   const add = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
   const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
   // A systemId that failed reads as absent: its vendor is judged once the id is valid.
@@ -214,14 +221,14 @@ function vendorAndVisibility(s: ParsedSystem, news: Record<string, unknown>, opt
   if (opts.configuredVendor) {
     const vendor = known(s.vendorOrgNo) ? s.vendorOrgNo : idVendor;
     if (vendor && vendor !== opts.configuredVendor)
-      add(news.vendorOrgNo === undefined ? "systemId" : "vendorOrgNo", notTheConfiguredVendor(vendor, opts.configuredVendor));
+      add(given.vendorOrgNo ? "vendorOrgNo" : "systemId", notTheConfiguredVendor(vendor, opts.configuredVendor));
   }
   // isVisible defaults to true, also when what was given is no boolean.
   if ((s.isVisible ?? true) === true && Array.isArray(s.accessPackages)) {
     const clientPackages = s.accessPackages
       .map((p, i) => ({ p, i }))
       .filter(({ p }) => !isUnknown(p) && !isUnknown(p.urn) && !isAssignable(p));
-    if (clientPackages.length) add("isVisible", visibleWithClientPackages(clientPackages, news.isVisible === undefined));
+    if (clientPackages.length) add("isVisible", visibleWithClientPackages(clientPackages, !given.isVisible));
   }
 }
 
@@ -243,7 +250,9 @@ function visibleWithClientPackages(clientPackages: Array<{ p: AccessPackage; i: 
 
 function checkSystemInputsAsDeclared(raw: Record<string, unknown>, opts: SystemCheckOptions): SystemCheckResult {
   const news = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
-  const parsed = systemSchema(news, opts).safeParse(news);
+  const parsed = systemSchema(opts, { vendorOrgNo: news.vendorOrgNo !== undefined, isVisible: news.isVisible !== undefined }).safeParse(
+    news,
+  );
   if (!parsed.success) return { inputs: news as unknown as SystemInputs, failures: failuresFrom(parsed.error) };
   const s = parsed.data;
   const inputs = defined({
