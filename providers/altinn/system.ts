@@ -16,6 +16,7 @@ import {
   systemIdTakenHint,
   systemInputsFrom,
   systemOutputs,
+  systemFields,
   systemReplaces,
   vendorNotTokenHint,
   type LiveSystem,
@@ -65,18 +66,7 @@ export interface SystemArgs {
   isVisible?: pulumi.Input<boolean>;
 }
 
-const outputNames = [
-  "systemId",
-  "vendorOrgNo",
-  "name",
-  "description",
-  "rights",
-  "accessPackages",
-  "clientIds",
-  "allowedRedirectUrls",
-  "isVisible",
-  "internalId",
-];
+const outputNames = [...systemFields, "internalId"];
 
 /**
  * A system in Altinn's system register (systemregisteret): what a vendor's end-user system (sluttbrukersystem)

@@ -1,15 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { unknownValue } from "../../providers/core/check";
 import { checkRequestInputs, parseRequestResourceId, requestResourceId } from "../../providers/altinn/request-model";
-
-const krav = { resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] };
-const bolig = { resource: [{ id: "urn:altinn:resource", value: "ske-innrapportering-boligselskap" }] };
-const skattegrunnlag = { urn: "urn:altinn:accesspackage:skattegrunnlag" };
-const regnskap = { urn: "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet" };
-const offer = { rights: [krav, bolig], accessPackages: [skattegrunnlag], allowedRedirectUrls: ["https://vendor.example.no/receipt"] };
-const standard = { systemId: "991825827_smartcloud", partyOrgNo: "310000019", externalRef: "kunde-1", rights: [krav] };
-const agentOffer = { accessPackages: [{ ...regnskap, isAssignable: false }] };
-const agentRequest = { systemId: "991825827_regnskap", partyOrgNo: "310000027", accessPackages: [regnskap] };
+import { krav, bolig, skattegrunnlag, regnskap, offer, standard, agentOffer, agentRequest } from "./altinn-requests.fixtures";
 
 function reasons(r: { failures: { property: string; reason: string }[] }): Record<string, string> {
   return Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));

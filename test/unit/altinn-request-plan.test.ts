@@ -2,14 +2,7 @@ import { describe, expect, test } from "vitest";
 import { unknownValue } from "../../providers/core/check";
 import { confirmUrlFor, type LiveRequest, type RequestInputs } from "../../providers/altinn/request-model";
 import { planRequest, requestDeleteNotice, requestDiff, requestOutputs } from "../../providers/altinn/request-plan";
-
-const krav = { resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-betalinger" }] };
-const bolig = { resource: [{ id: "urn:altinn:resource", value: "ske-innrapportering-boligselskap" }] };
-const skattegrunnlag = { urn: "urn:altinn:accesspackage:skattegrunnlag" };
-const regnskap = { urn: "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet" };
-const offer = { rights: [krav, bolig], accessPackages: [skattegrunnlag], allowedRedirectUrls: ["https://vendor.example.no/receipt"] };
-const standard = { systemId: "991825827_smartcloud", partyOrgNo: "310000019", externalRef: "kunde-1", rights: [krav] };
-const agentRequest = { systemId: "991825827_regnskap", partyOrgNo: "310000027", accessPackages: [regnskap] };
+import { krav, bolig, skattegrunnlag, regnskap, offer, standard, agentRequest } from "./altinn-requests.fixtures";
 
 describe("request diff", () => {
   const olds = { ...standard, accessPackages: [], status: "New", requestId: "r1", confirmUrl: "https://am/x", timedOut: false };
