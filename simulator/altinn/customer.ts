@@ -48,7 +48,7 @@ export class Customer {
       accessPackages: structuredClone(r.accessPackages),
       sequence: this.state.nextSystemUserSequence(),
     };
-    this.state.systemUsers.value[user.id] = user;
+    this.state.addSystemUser(user);
     r.status = "Accepted";
     r.systemUserId = user.id;
     this.state.changed();
@@ -137,7 +137,7 @@ export class Customer {
       accessPackages: system.accessPackages.map((p) => ({ urn: p.urn })),
       sequence: this.state.nextSystemUserSequence(),
     };
-    this.state.systemUsers.value[user.id] = user;
+    this.state.addSystemUser(user);
     this.state.changed();
     return { ok: true, value: user };
   }

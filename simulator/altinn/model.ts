@@ -133,6 +133,14 @@ const DELEGABLE_RESOURCE_TYPES = new Set([
   "migratedapp",
 ]);
 
+const indexKey = (systemId: string, orgNo: string, externalRef: string) => `${systemId}\u0000${orgNo}\u0000${externalRef}`;
+
+function push<T>(m: Map<string, T[]>, key: string, v: T): void {
+  const list = m.get(key);
+  if (list) list.push(v);
+  else m.set(key, [v]);
+}
+
 export class AltinnState {
   readonly systems: Slice<Record<string, SystemRecord>>;
   readonly requests: Slice<Record<string, RequestRecord>>;
@@ -184,9 +192,50 @@ export class AltinnState {
    * are several (possible only with the legacy time-out, where a timed-out key may be requested again).
    */
   requestByKey(kind: RequestKind, systemId: string, partyOrgNo: string, externalRef: string): RequestRecord | undefined {
-    return Object.values(this.requests.value).findLast(
-      (r) => !r.isDeleted && r.kind === kind && r.systemId === systemId && r.partyOrgNo === partyOrgNo && r.externalRef === externalRef,
-    );
+    const all = this.index().requests.get(indexKey(systemId, partyOrgNo, externalRef)) ?? [];
+    return all.findLast((r) => !r.isDeleted && r.kind === kind);
+  }
+
+  /** Stores a new request (and indexes it by key). */
+  addRequest(r: RequestRecord): void {
+    this.requests.value[r.id] = r;
+    const i = this.index();
+    push(i.requests, indexKey(r.systemId, r.partyOrgNo, r.externalRef), r);
+  }
+
+  /** Stores a new system user (and indexes it by key). */
+  addSystemUser(u: SystemUserRecord): void {
+    this.systemUsers.value[u.id] = u;
+    const i = this.index();
+    push(i.systemUsers, indexKey(u.systemId, u.reporteeOrgNo, u.externalRef), u);
+    i.maxSequence = Math.max(i.maxSequence, u.sequence);
+  }
+
+  /**
+   * Requests and system users by key, so that a POST costs the same with 10 or 10,000 requests stored. Built from
+   * the slices on first use and again whenever a slice's value was replaced (a reset, a state file read back);
+   * records are only ever added through addRequest/addSystemUser, and their keys never change (deletion is a flag).
+   */
+  private cache?: {
+    of: [Record<string, RequestRecord>, Record<string, SystemUserRecord>];
+    requests: Map<string, RequestRecord[]>;
+    systemUsers: Map<string, SystemUserRecord[]>;
+    maxSequence: number;
+  };
+
+  private index(): NonNullable<AltinnState["cache"]> {
+    const c = this.cache;
+    if (c && c.of[0] === this.requests.value && c.of[1] === this.systemUsers.value) return c;
+    const requests = new Map<string, RequestRecord[]>();
+    const systemUsers = new Map<string, SystemUserRecord[]>();
+    let maxSequence = 0;
+    for (const r of Object.values(this.requests.value)) push(requests, indexKey(r.systemId, r.partyOrgNo, r.externalRef), r);
+    for (const u of Object.values(this.systemUsers.value)) {
+      push(systemUsers, indexKey(u.systemId, u.reporteeOrgNo, u.externalRef), u);
+      maxSequence = Math.max(maxSequence, u.sequence);
+    }
+    this.cache = { of: [this.requests.value, this.systemUsers.value], requests, systemUsers, maxSequence };
+    return this.cache;
   }
 
   changeRequest(id: string): ChangeRequestRecord | undefined {
@@ -199,13 +248,11 @@ export class AltinnState {
 
   /** The non-deleted system user (any type) with the key (systemId, owner orgno, externalRef). */
   systemUserByKey(systemId: string, reporteeOrgNo: string, externalRef: string): SystemUserRecord | undefined {
-    return Object.values(this.systemUsers.value).find(
-      (u) => !u.isDeleted && u.systemId === systemId && u.reporteeOrgNo === reporteeOrgNo && u.externalRef === externalRef,
-    );
+    return (this.index().systemUsers.get(indexKey(systemId, reporteeOrgNo, externalRef)) ?? []).find((u) => !u.isDeleted);
   }
 
   nextSystemUserSequence(): number {
-    return Object.values(this.systemUsers.value).reduce((max, u) => Math.max(max, u.sequence), 0) + 1;
+    return this.index().maxSequence + 1;
   }
 
   // --- time-out (§3.6) ---

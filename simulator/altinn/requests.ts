@@ -117,7 +117,7 @@ export function registerRequests(ctx: SimContext, state: AltinnState): void {
         created: ctx.clock.iso(),
         isDeleted: false,
       };
-      state.requests.value[record.id] = record;
+      state.addRequest(record);
       state.changed();
       return okJson(201, single(record), { location: `${ctx.url()}${BASE}/${record.id}` });
     };
