@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { accessPackagePrefix, resourceAttributeId } from "../providers/altinn/model";
-import type { StackPlan } from "./validate";
+import type { PlannedRequest, StackPlan } from "./validate";
 
 /**
  * What the last `pulumi up` declared, kept as the non-secret stack output `manifest` and read back by the next
@@ -51,6 +52,26 @@ export interface ManifestRequest {
   accessPackages: string[];
   /** The request's status after that run (New, Accepted, ...); absent when not known. */
   status?: string;
+  /**
+   * A fingerprint of everything asked of the customer (`requestFingerprint`): a preview keeps the last run's
+   * output of a customer whose fingerprint is the same (stacks/groups.ts).
+   */
+  asked?: string;
+}
+
+/**
+ * What is asked of a customer (rights, packages, title, redirect URL, and its name, which the group records), as
+ * 12 hex digits of SHA-256: equal when the request did not change since the run that wrote it.
+ */
+export function requestFingerprint(r: PlannedRequest): string {
+  const content = [
+    list(r.args.rights).map(rightName).sort(),
+    list(r.args.accessPackages).map(packageName).sort(),
+    r.args.integrationTitle ?? null,
+    r.args.redirectUrl ?? null,
+    r.customer.name ?? null,
+  ];
+  return createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, 12);
 }
 
 /** A right as a reader names it: its resource id, or the whole right as JSON when it has more to it. */
@@ -99,6 +120,7 @@ export function manifestOf(plan: StackPlan, statuses: Record<string, string | un
       rights: list(r.args.rights).map(rightName),
       accessPackages: list(r.args.accessPackages).map(packageName),
       ...(status && { status }),
+      asked: requestFingerprint(r),
     };
   }
   return m;

@@ -16,7 +16,7 @@ import { environmentNames, type EnvironmentName } from "../providers/core/enviro
 import { usesClientSecret } from "../providers/digdir/client-model";
 import { staleBuildMessage, staleBuildReason } from "./build-check";
 import { consequences, manifestFrom, manifestOf, type Manifest } from "./manifest";
-import { defineGroups, type RequestOutput } from "./groups";
+import { applyWithUnknowns, defineGroups, isKnown, type LastRun, type MaybeKnown, type RequestOutput } from "./groups";
 import { formatProblem } from "./source";
 import { validateStackFile, type StackPlan } from "./validate";
 
@@ -111,9 +111,19 @@ export function runStack(opts: ProgramOptions): StackOutputs {
     if (w.object === "") warn(w.message);
     else byObject.set(w.object, [...(byObject.get(w.object) ?? []), w.message]);
   }
-  return defineStack(plan, (key, resource) => {
-    for (const m of byObject.get(key) ?? []) warn(m, resource);
-  });
+  // What the last run left, so that a preview keeps unchanged customers' values known (stacks/groups.ts).
+  const lastOutputs = outputs?.requests;
+  const last: LastRun = {
+    ...(lastOutputs !== null && typeof lastOutputs === "object" && { requests: lastOutputs as LastRun["requests"] }),
+    ...(previous && { manifest: previous }),
+  };
+  return defineStack(
+    plan,
+    (key, resource) => {
+      for (const m of byObject.get(key) ?? []) warn(m, resource);
+    },
+    last,
+  );
 }
 
 /**
@@ -178,10 +188,13 @@ export interface StackOutputs {
   apiScopes: Record<string, ApiScopeOutput>;
   /** System name → Altinn's system id. */
   systemIds: Record<string, pulumi.Output<string>>;
-  /** Request name (`<system>/<customer>[/<externalRef>]`) → where it stands. */
-  requests: Record<string, pulumi.Output<RequestOutput>>;
+  /**
+   * Request name (`<system>/<customer>[/<externalRef>]`) → where it stands. In a preview, a customer the `up` adds
+   * or changes is unknown; the others keep their values.
+   */
+  requests: pulumi.Input<Record<string, pulumi.Input<RequestOutput>>>;
   /** System name → the customers who have not answered a request or change request yet, with the page to send each. */
-  awaitingApproval: pulumi.Output<Record<string, AwaitingCustomer[]>>;
+  awaitingApproval: pulumi.Input<Record<string, AwaitingCustomer[]>>;
   /** Status (New, Accepted, Rejected, ...) → request names. */
   requestsByStatus: pulumi.Output<Record<string, string[]>>;
   /** What this run declared (stacks/manifest.ts): the next run reads it back to tell what it deletes or changes. */
@@ -194,18 +207,24 @@ export interface AwaitingCustomer {
   customer: string;
   name?: string;
   externalRef: string;
-  agent: boolean;
-  /** true: the customer has a system user, and is asked to approve changed rights. */
-  changeRequest: boolean;
-  confirmUrl: string;
+  /** An agent request; absent for a standard one. */
+  agent?: true;
+  /** The customer has a system user, and is asked to approve changed rights; absent for a request. */
+  changeRequest?: true;
+  /** The page to send the customer (in a preview unknown for a request the `up` makes). */
+  confirmUrl: pulumi.Input<string>;
   /** Older than Altinn's time-out (180 days): the link may no longer work; delete and request again. */
-  timedOut: boolean;
+  timedOut?: true;
 }
 
 type ClientResource = MaskinportenClient | KrrClient | IdportenClient;
 
 /** One resource per planned object; references by name become outputs, so the engine orders and wires them. */
-export function defineStack(plan: StackPlan, registered: (key: string, resource: pulumi.Resource) => void = () => {}): StackOutputs {
+export function defineStack(
+  plan: StackPlan,
+  registered: (key: string, resource: pulumi.Resource) => void = () => {},
+  last: LastRun = {},
+): StackOutputs {
   // Scopes first: a client that lists one of them is registered after it and after the organisation's own grant.
   const scopes = new Map<string, { scope: ApiScope; grants: Map<string, ScopeAccess> }>();
   const apiScopes: Record<string, ApiScopeOutput> = {};
@@ -271,9 +290,14 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
     systems.set(s.name, system);
   }
 
-  // Requests in groups: a bounded number of resources whatever the number of customers (stacks/groups.ts).
-  const requests = defineGroups(plan, systems, registered);
-  const statuses = pulumi.all(Object.fromEntries(Object.entries(requests).map(([n, r]) => [n, r.apply((x) => x.status)])));
+  // Requests in groups: a bounded number of resources whatever the number of customers (stacks/groups.ts); their
+  // outputs are one output, from which the summaries are taken.
+  const requests = defineGroups(plan, systems, registered, last);
+  const expected = (name: string) => expectedOf(name, plan, last, last.manifest);
+  const known = <T>(v: MaybeKnown<Record<string, T>>): Record<string, T> => (isKnown(v) ? v : {});
+  const statuses = applyWithUnknowns(requests, (all) =>
+    Object.fromEntries(Object.entries(known(all)).map(([n, r]) => [n, isKnown(r) ? r.status : undefined])),
+  );
 
   return {
     environment: plan.environment,
@@ -284,9 +308,11 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
     clientSecrets,
     apiScopes,
     systemIds: Object.fromEntries([...systems].map(([n, s]) => [n, s.systemId])),
-    requests,
-    awaitingApproval: awaitingApproval(requests),
-    requestsByStatus: byStatus(requests),
+    requests: stackValue(requests) as StackOutputs["requests"],
+    awaitingApproval: stackValue(
+      applyWithUnknowns(requests, (all) => awaitingApproval(plan, known(all), expected)),
+    ) as StackOutputs["awaitingApproval"],
+    requestsByStatus: applyWithUnknowns(requests, (all) => byStatus(known(all), expected)),
     // Nothing in it is secret: a secret output only so that Pulumi shows it as one line (`[secret]`) instead of
     // printing the whole manifest under Outputs whenever one entry changes.
     manifest: pulumi.secret(statuses.apply((st) => manifestOf(plan, st))),
@@ -294,32 +320,92 @@ export function defineStack(plan: StackPlan, registered: (key: string, resource:
   };
 }
 
+/**
+ * A stack output from a value that a preview may know only in part. In an `up` every value is known: the output as
+ * it is. In a preview the SDK knows no partly known output, so the value becomes plain objects and arrays with an
+ * unknown output in each place that is not known yet; Pulumi then shows (and `pulumi preview --json` gives) every
+ * known customer's value, and only the rest as unknown.
+ */
+function stackValue<T>(o: pulumi.Output<T>): pulumi.Input<unknown> {
+  if (!pulumi.runtime.isDryRun()) return o;
+  const leaves = (v: unknown): unknown =>
+    pulumi.isUnknown(v)
+      ? pulumi.output(pulumi.unknown)
+      : Array.isArray(v)
+        ? v.map(leaves)
+        : v !== null && typeof v === "object"
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, leaves(x)]))
+          : v;
+  return new Promise((resolve) => applyWithUnknowns(o, (v) => resolve(leaves(v))));
+}
+
+/**
+ * In a preview, where a customer the `up` adds or changes will stand: a new request is New; a changed one keeps
+ * its status (a New request is asked again, an accepted one gets a change request when its rights or packages
+ * changed, which the last run's manifest tells).
+ */
+interface Expected {
+  status: string;
+  changeRequest: boolean;
+}
+
+function expectedOf(name: string, plan: StackPlan, last: LastRun, previous: Manifest | undefined): Expected {
+  const was = last.requests?.[name] as Partial<RequestOutput> | undefined;
+  const status = was?.status || "New";
+  const before = previous?.requests[name];
+  const now = manifestOf({ ...plan, requests: plan.requests.filter((r) => r.name === name) }).requests[name];
+  const rightsChanged =
+    !!before &&
+    !!now &&
+    (before.rights.join("\u0000") !== now.rights.join("\u0000") || before.accessPackages.join() !== now.accessPackages.join());
+  const changeRequest = status === "Accepted" && !before?.agent && (rightsChanged || was?.changeRequestStatus === "New");
+  return { status, changeRequest };
+}
+
 /** Per system, the customers to remind: requests still `New`, and accepted ones with a change request still `New`. */
-function awaitingApproval(requests: Record<string, pulumi.Output<RequestOutput>>): pulumi.Output<Record<string, AwaitingCustomer[]>> {
-  return pulumi.all(Object.values(requests)).apply((all) => {
+function awaitingApproval(
+  plan: StackPlan,
+  all: Record<string, MaybeKnown<RequestOutput>>,
+  expected: (name: string) => Expected,
+): Record<string, AwaitingCustomer[]> {
+  const planned = new Map(plan.requests.map((r) => [r.name, r]));
+  {
     const out: Record<string, AwaitingCustomer[]> = {};
-    for (const r of all) {
+    for (const [name, r] of Object.entries(all)) {
+      const p = planned.get(name)!;
+      const base = {
+        customer: p.customer.orgNo,
+        ...(p.customer.name !== undefined && { name: p.customer.name }),
+        externalRef: typeof p.args.externalRef === "string" ? p.args.externalRef : p.customer.orgNo,
+        ...(p.kind === "AgentSystemUserRequest" && { agent: true as const }),
+      };
+      if (!isKnown(r)) {
+        // A preview: the `up` makes or changes this request; its page is not known yet.
+        const e = expected(name);
+        if (e.status === "New" || e.changeRequest)
+          (out[p.system] ??= []).push({
+            ...base,
+            ...(e.changeRequest && { changeRequest: true as const }),
+            confirmUrl: pulumi.unknown as unknown as string,
+          });
+        continue;
+      }
       const change = r.status === "Accepted" && r.changeRequestStatus === "New" && !!r.changeRequestConfirmUrl;
       if (r.status !== "New" && !change) continue;
-      (out[r.system] ??= []).push({
-        customer: r.customer,
-        ...(r.name !== undefined && { name: r.name }),
-        externalRef: r.externalRef,
-        agent: r.agent,
-        changeRequest: change,
+      (out[p.system] ??= []).push({
+        ...base,
+        ...(change && { changeRequest: true as const }),
         confirmUrl: change ? r.changeRequestConfirmUrl! : r.confirmUrl,
-        timedOut: !change && r.timedOut,
+        ...(!change && r.timedOut && { timedOut: true as const }),
       });
     }
     return out;
-  });
+  }
 }
 
-function byStatus(requests: Record<string, pulumi.Output<RequestOutput>>): pulumi.Output<Record<string, string[]>> {
-  const names = Object.keys(requests);
-  return pulumi.all(Object.values(requests)).apply((all) => {
-    const out: Record<string, string[]> = {};
-    all.forEach((r, i) => (out[r.status || "unknown"] ??= []).push(names[i]!));
-    return out;
-  });
+/** Status → request names; in a preview a request the `up` makes or changes is counted where it is expected to stand. */
+function byStatus(all: Record<string, MaybeKnown<RequestOutput>>, expected: (name: string) => Expected): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, r] of Object.entries(all)) (out[(isKnown(r) ? r.status : expected(name).status) || "unknown"] ??= []).push(name);
+  return out;
 }

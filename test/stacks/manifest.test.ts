@@ -141,6 +141,7 @@ describe("what a run does that a reviewer must know", () => {
       rights: ["ske-krav-og-betalinger"],
       accessPackages: [],
       status: "Accepted",
+      asked: expect.stringMatching(/^[0-9a-f]{12}$/),
     });
     expect(m.systems.smartcloud).toEqual({ systemId: "991825827_smartcloud", protect: true });
   });
