@@ -293,7 +293,8 @@ export function defineStack(
   // Requests in groups: a bounded number of resources whatever the number of customers (stacks/groups.ts); their
   // outputs are one output, from which the summaries are taken.
   const requests = defineGroups(plan, systems, registered, last);
-  const expected = (name: string) => expectedOf(name, plan, last, last.manifest);
+  let declared: Manifest | undefined; // what this run declares, made once, when a preview first needs it
+  const expected = (name: string) => expectedOf(name, (declared ??= manifestOf(plan)), last);
   const known = <T>(v: MaybeKnown<Record<string, T>>): Record<string, T> => (isKnown(v) ? v : {});
   const statuses = applyWithUnknowns(requests, (all) =>
     Object.fromEntries(Object.entries(known(all)).map(([n, r]) => [n, isKnown(r) ? r.status : undefined])),
@@ -349,15 +350,13 @@ interface Expected {
   changeRequest: boolean;
 }
 
-function expectedOf(name: string, plan: StackPlan, last: LastRun, previous: Manifest | undefined): Expected {
+function expectedOf(name: string, declared: Manifest, last: LastRun): Expected {
   const was = last.requests?.[name] as Partial<RequestOutput> | undefined;
   const status = was?.status || "New";
-  const before = previous?.requests[name];
-  const now = manifestOf({ ...plan, requests: plan.requests.filter((r) => r.name === name) }).requests[name];
-  const rightsChanged =
-    !!before &&
-    !!now &&
-    (before.rights.join("\u0000") !== now.rights.join("\u0000") || before.accessPackages.join() !== now.accessPackages.join());
+  const before = last.manifest?.requests[name];
+  const now = declared.requests[name];
+  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+  const rightsChanged = !!before && !!now && (!same(before.rights, now.rights) || !same(before.accessPackages, now.accessPackages));
   const changeRequest = status === "Accepted" && !before?.agent && (rightsChanged || was?.changeRequestStatus === "New");
   return { status, changeRequest };
 }

@@ -168,7 +168,26 @@ export class AltinnState {
   }
 
   changed(): void {
+    this.generation++;
     this.ctx.store.changed();
+  }
+
+  /** Bumped by every change that a module reports (`changed`) and every record added. */
+  private generation = 0;
+  private readonly lists = new Map<string, { generation: number; of: [object, object]; value: unknown[] }>();
+
+  /**
+   * A list that a paged endpoint serves page by page (all of a system's requests, sorted), built once and kept
+   * until the next change: a client that follows 200 pages of 50 does not make the simulator sort 10,000 records
+   * 200 times. `build` must depend only on the stored records.
+   */
+  cachedList<T>(key: string, build: () => T[]): T[] {
+    const hit = this.lists.get(key);
+    if (hit && hit.generation === this.generation && hit.of[0] === this.requests.value && hit.of[1] === this.systemUsers.value)
+      return hit.value as T[];
+    const value = build();
+    this.lists.set(key, { generation: this.generation, of: [this.requests.value, this.systemUsers.value], value });
+    return value;
   }
 
   system(id: string): SystemRecord | undefined {
@@ -199,6 +218,7 @@ export class AltinnState {
   /** Stores a new request (and indexes it by key). */
   addRequest(r: RequestRecord): void {
     this.requests.value[r.id] = r;
+    this.generation++;
     const i = this.index();
     push(i.requests, indexKey(r.systemId, r.partyOrgNo, r.externalRef), r);
   }
@@ -206,6 +226,7 @@ export class AltinnState {
   /** Stores a new system user (and indexes it by key). */
   addSystemUser(u: SystemUserRecord): void {
     this.systemUsers.value[u.id] = u;
+    this.generation++;
     const i = this.index();
     push(i.systemUsers, indexKey(u.systemId, u.reporteeOrgNo, u.externalRef), u);
     i.maxSequence = Math.max(i.maxSequence, u.sequence);

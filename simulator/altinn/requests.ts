@@ -179,9 +179,11 @@ export function registerRequests(ctx: SimContext, state: AltinnState): void {
       if (!auth.ok) return auth.reply;
       const systemId = req.params.systemId!;
       if (!ownedSystem(auth.caller, systemId)) return altinnProblem("AUTH-00011");
-      const all = Object.values(state.requests.value)
-        .filter((r) => !r.isDeleted && r.kind === kind && r.systemId === systemId)
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const all = state.cachedList(`requests\u0000${kind}\u0000${systemId}`, () =>
+        Object.values(state.requests.value)
+          .filter((r) => !r.isDeleted && r.kind === kind && r.systemId === systemId)
+          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+      );
       const token = pageToken(req);
       if (!token.ok) return token.reply;
       const path = `${BASE}/vendor/${kind === "agent" ? "agent/" : ""}bysystem/${encodeURIComponent(systemId)}`;

@@ -33,9 +33,11 @@ export function registerSystemUsers(ctx: SimContext, state: AltinnState): void {
     const systemId = req.params.systemId!;
     const system = state.system(systemId);
     if (!system || system.vendorOrgNo !== auth.caller.orgNo) return altinnProblem("AUTH-00011");
-    const all = Object.values(state.systemUsers.value)
-      .filter((u) => !u.isDeleted && u.systemId === systemId)
-      .sort((a, b) => a.sequence - b.sequence);
+    const all = state.cachedList(`systemUsers\u0000${systemId}`, () =>
+      Object.values(state.systemUsers.value)
+        .filter((u) => !u.isDeleted && u.systemId === systemId)
+        .sort((a, b) => a.sequence - b.sequence),
+    );
     const token = pageToken(req);
     if (!token.ok) return token.reply;
     const page = paginate(all, (u) => sequenceKey(u.sequence), token.from, state.settings.value.pageSize, "exact");
