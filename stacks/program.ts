@@ -194,7 +194,7 @@ export interface StackOutputs {
    */
   requests: pulumi.Input<Record<string, pulumi.Input<RequestOutput>>>;
   /** System name → the customers who have not answered a request or change request yet, with the page to send each. */
-  awaitingApproval: pulumi.Input<Record<string, AwaitingCustomer[]>>;
+  awaitingApproval: pulumi.Input<Record<string, pulumi.Input<AwaitingCustomer[]>>>;
   /** Status (New, Accepted, Rejected, ...) → request names. */
   requestsByStatus: pulumi.Output<Record<string, string[]>>;
   /** What this run declared (stacks/manifest.ts): the next run reads it back to tell what it deletes or changes. */
@@ -211,8 +211,8 @@ export interface AwaitingCustomer {
   agent?: true;
   /** The customer has a system user, and is asked to approve changed rights; absent for a request. */
   changeRequest?: true;
-  /** The page to send the customer (in a preview unknown for a request the `up` makes). */
-  confirmUrl: pulumi.Input<string>;
+  /** The page to send the customer. */
+  confirmUrl: string;
   /** Older than Altinn's time-out (180 days): the link may no longer work; delete and request again. */
   timedOut?: true;
 }
@@ -293,12 +293,14 @@ export function defineStack(
   // Requests in groups: a bounded number of resources whatever the number of customers (stacks/groups.ts); their
   // outputs are one output, from which the summaries are taken.
   const requests = defineGroups(plan, systems, registered, last);
-  let declared: Manifest | undefined; // what this run declares, made once, when a preview first needs it
-  const expected = (name: string) => expectedOf(name, (declared ??= manifestOf(plan)), last);
   const known = <T>(v: MaybeKnown<Record<string, T>>): Record<string, T> => (isKnown(v) ? v : {});
-  const statuses = applyWithUnknowns(requests, (all) =>
-    Object.fromEntries(Object.entries(known(all)).map(([n, r]) => [n, isKnown(r) ? r.status : undefined])),
-  );
+  // What the `up` decides (an added or changed customer's status) is unknown in a preview, and so is every summary it
+  // enters: a saved plan (`pulumi up --plan`) holds the `up` to each value the preview knew.
+  const statuses = applyWithUnknowns(requests, (all) => {
+    const values = Object.values(known(all));
+    if (!isKnown(all) || values.some((r) => !isKnown(r))) return pulumi.unknown as unknown as Record<string, string>;
+    return Object.fromEntries(Object.entries(known(all)).map(([n, r]) => [n, (r as RequestOutput).status]));
+  });
 
   return {
     environment: plan.environment,
@@ -311,9 +313,9 @@ export function defineStack(
     systemIds: Object.fromEntries([...systems].map(([n, s]) => [n, s.systemId])),
     requests: stackValue(requests) as StackOutputs["requests"],
     awaitingApproval: stackValue(
-      applyWithUnknowns(requests, (all) => awaitingApproval(plan, known(all), expected)),
+      applyWithUnknowns(requests, (all) => awaitingApproval(plan, known(all))),
     ) as StackOutputs["awaitingApproval"],
-    requestsByStatus: applyWithUnknowns(requests, (all) => byStatus(known(all), expected)),
+    requestsByStatus: statuses.apply(byStatus),
     // Nothing in it is secret: a secret output only so that Pulumi shows it as one line (`[secret]`) instead of
     // printing the whole manifest under Outputs whenever one entry changes.
     manifest: pulumi.secret(statuses.apply((st) => manifestOf(plan, st))),
@@ -341,70 +343,42 @@ function stackValue<T>(o: pulumi.Output<T>): pulumi.Input<unknown> {
 }
 
 /**
- * In a preview, where a customer the `up` adds or changes will stand: a new request is New; a changed one keeps
- * its status (a New request is asked again, an accepted one gets a change request when its rights or packages
- * changed, which the last run's manifest tells).
+ * Per system, the customers to remind: requests still `New`, and accepted ones with a change request still `New`.
+ * In a preview, a system with a customer whose value the `up` decides has its list unknown; the others are known.
  */
-interface Expected {
-  status: string;
-  changeRequest: boolean;
-}
-
-function expectedOf(name: string, declared: Manifest, last: LastRun): Expected {
-  const was = last.requests?.[name] as Partial<RequestOutput> | undefined;
-  const status = was?.status || "New";
-  const before = last.manifest?.requests[name];
-  const now = declared.requests[name];
-  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
-  const rightsChanged = !!before && !!now && (!same(before.rights, now.rights) || !same(before.accessPackages, now.accessPackages));
-  const changeRequest = status === "Accepted" && !before?.agent && (rightsChanged || was?.changeRequestStatus === "New");
-  return { status, changeRequest };
-}
-
-/** Per system, the customers to remind: requests still `New`, and accepted ones with a change request still `New`. */
-function awaitingApproval(
-  plan: StackPlan,
-  all: Record<string, MaybeKnown<RequestOutput>>,
-  expected: (name: string) => Expected,
-): Record<string, AwaitingCustomer[]> {
+function awaitingApproval(plan: StackPlan, all: Record<string, MaybeKnown<RequestOutput>>): Record<string, MaybeKnown<AwaitingCustomer[]>> {
   const planned = new Map(plan.requests.map((r) => [r.name, r]));
-  {
-    const out: Record<string, AwaitingCustomer[]> = {};
-    for (const [name, r] of Object.entries(all)) {
-      const p = planned.get(name)!;
-      const base = {
-        customer: p.customer.orgNo,
-        ...(p.customer.name !== undefined && { name: p.customer.name }),
-        externalRef: typeof p.args.externalRef === "string" ? p.args.externalRef : p.customer.orgNo,
-        ...(p.kind === "AgentSystemUserRequest" && { agent: true as const }),
-      };
-      if (!isKnown(r)) {
-        // A preview: the `up` makes or changes this request; its page is not known yet.
-        const e = expected(name);
-        if (e.status === "New" || e.changeRequest)
-          (out[p.system] ??= []).push({
-            ...base,
-            ...(e.changeRequest && { changeRequest: true as const }),
-            confirmUrl: pulumi.unknown as unknown as string,
-          });
-        continue;
-      }
-      const change = r.status === "Accepted" && r.changeRequestStatus === "New" && !!r.changeRequestConfirmUrl;
-      if (r.status !== "New" && !change) continue;
-      (out[p.system] ??= []).push({
-        ...base,
-        ...(change && { changeRequest: true as const }),
-        confirmUrl: change ? r.changeRequestConfirmUrl! : r.confirmUrl,
-        ...(!change && r.timedOut && { timedOut: true as const }),
-      });
-    }
-    return out;
+  const out: Record<string, MaybeKnown<AwaitingCustomer[]>> = {};
+  const undecided = new Set(
+    Object.entries(all)
+      .filter(([, r]) => !isKnown(r))
+      .map(([name]) => planned.get(name)!.system),
+  );
+  for (const system of undecided) out[system] = pulumi.unknown;
+  for (const [name, r] of Object.entries(all)) {
+    const p = planned.get(name)!;
+    if (undecided.has(p.system) || !isKnown(r)) continue;
+    const change = r.status === "Accepted" && r.changeRequestStatus === "New" && !!r.changeRequestConfirmUrl;
+    if (r.status !== "New" && !change) continue;
+    if (out[p.system] === undefined) out[p.system] = [];
+    (out[p.system] as AwaitingCustomer[]).push({
+      customer: p.customer.orgNo,
+      ...(p.customer.name !== undefined && { name: p.customer.name }),
+      externalRef: typeof p.args.externalRef === "string" ? p.args.externalRef : p.customer.orgNo,
+      ...(p.kind === "AgentSystemUserRequest" && { agent: true as const }),
+      ...(change && { changeRequest: true as const }),
+      confirmUrl: change ? r.changeRequestConfirmUrl! : r.confirmUrl,
+      ...(!change && r.timedOut && { timedOut: true as const }),
+    });
   }
+  // In the order the systems' customers come in the file (an unknown list where it first would).
+  const order = [...new Set(plan.requests.map((r) => r.system))];
+  return Object.fromEntries(order.filter((sys) => sys in out).map((sys) => [sys, out[sys]!]));
 }
 
-/** Status → request names; in a preview a request the `up` makes or changes is counted where it is expected to stand. */
-function byStatus(all: Record<string, MaybeKnown<RequestOutput>>, expected: (name: string) => Expected): Record<string, string[]> {
+/** Status → request names. */
+function byStatus(statuses: Record<string, string>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [name, r] of Object.entries(all)) (out[(isKnown(r) ? r.status : expected(name).status) || "unknown"] ??= []).push(name);
+  for (const [name, status] of Object.entries(statuses)) (out[status || "unknown"] ??= []).push(name);
   return out;
 }

@@ -301,6 +301,31 @@ describe.skipIf(!bin)("preview equals up, for each edit of the catalogue", () =>
     });
   }
 
+  test("a customer added to a shard that holds another: the preview keeps the other's status and page", async () => {
+    const kept = (await t.outputs()).requests["smartcloud/310000019"] as { status: string; confirmUrl: string };
+    expect(kept.confirmUrl).toMatch(/^http/);
+    // 310000027/kunde-28 hashes to 310000019's shard (smartcloud/10: `shardOf` in request-group-model.ts), which
+    // the preview shows as an update: the engine gives an updated resource no outputs in a preview.
+    const doc = YAML.parseDocument(fs.readFileSync(stackFile, "utf8"));
+    (doc.getIn(["requests", "smartcloud", "customers"]) as YAML.YAMLSeq).add(
+      doc.createNode({ orgNo: "310000027", externalRef: "kunde-28" }),
+    );
+    fs.writeFileSync(stackFile, doc.toString());
+    const preview = parseJson(await t.pulumi(["preview", "--json"]));
+    expect(changesOf(preview.steps)).toEqual({ "SystemUserRequestGroup::smartcloud/10": ["update"] });
+    const text = (await t.pulumi(["preview"])).stdout;
+    const outputs = text.slice(text.indexOf("Outputs:"));
+    // The other customer's entry is shown with its values, unchanged (and `up --plan` would hold the up to them).
+    const at = outputs.search(/^\s+smartcloud\/310000019\s*: \{/m);
+    expect(at, "the entry of smartcloud/310000019 under requests").toBeGreaterThan(0);
+    expect(outputs.slice(at, outputs.indexOf("}", at))).toContain(kept.confirmUrl);
+    expect(outputs.split("\n").filter((l) => l.includes(kept.confirmUrl) && l.includes("=>"))).toEqual([]);
+    await t.pulumi(["up", "--yes", "--skip-preview"]);
+    const after = await t.outputs();
+    expect(after.requests["smartcloud/310000019"]).toEqual(kept);
+    expect(after.requests["smartcloud/310000027/kunde-28"].status).toBe("New");
+  });
+
   test("after the catalogue and a refresh, a preview plans no change", async () => {
     await t.pulumi(["refresh", "--yes", "--skip-preview"]);
     await t.pulumi(["preview", "--expect-no-changes"]);
