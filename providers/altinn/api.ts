@@ -1,5 +1,5 @@
 import type { Context } from "../core/context";
-import { ApiError, apiErrorFrom, parseErrorBody } from "../core/errors";
+import { ApiError, apiErrorFrom, parseErrorBody, ProtocolError } from "../core/errors";
 import type { Method } from "../core/http";
 import type {
   ChangeRequestBody,
@@ -226,7 +226,14 @@ export class AltinnApi {
       ok: [200, 201],
     });
     const body = this.json<WireRequest>(res.text);
-    if (!body?.id) throw new Error(`Altinn: POST ${this.requestBase(kind)} answered ${res.status} without a request id`);
+    if (!body?.id) {
+      throw new ProtocolError({
+        service: "altinn",
+        call: `POST ${this.requestBase(kind)}`,
+        problem: `answered ${res.status} without a request id`,
+        hint: "The request is keyed by its external reference, so sending it again is safe: run `pulumi up` again, which finds it if Altinn made it; report it to Altinn if it repeats.",
+      });
+    }
     return { created: res.status === 201, request: requestFromWire(body) };
   }
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "../core/check";
 import { configuredVendor, context } from "../core/context";
-import { InputError, isApiError } from "../core/errors";
+import { InputError, isApiError, ProtocolError } from "../core/errors";
 import { isInDoubt } from "../core/http";
 import { afterCreate } from "../core/partial";
 import { recover } from "../core/recovery";
@@ -98,13 +98,26 @@ export class System extends ShimResource {
   }
 }
 
+/** A system that Altinn answered a create or update for, and then does not show. */
+function systemMissing(id: string, done: "created" | "updated"): ProtocolError {
+  return new ProtocolError({
+    service: "altinn",
+    call: `GET /systemregister/vendor/${id}`,
+    problem: `answered 404 right after Altinn ${done} the system`,
+    hint:
+      done === "created"
+        ? "Altinn may not show a new system at once: the next `pulumi up` reads it again."
+        : "Run `pulumi refresh` to bring the state up to date, then `pulumi up`.",
+  });
+}
+
 /** The existing system brought to the declared fields: one full PUT when they differ, none when they match. */
 async function adoptSystem(api: AltinnApi, inputs: SystemInputs, live: LiveSystem) {
   const id = inputs.systemId;
   if (changedSystemFields(systemOutputs(live), inputs).length === 0) return { id, outs: systemOutputs(live, inputs) };
   await api.updateSystem(inputs);
   const after = await api.getSystem(id);
-  if (!after) throw new Error(`Altinn updated system ${id} but GET answers 404 for it: run \`pulumi refresh\``);
+  if (!after) throw systemMissing(id, "updated");
   return { id, outs: systemOutputs(after, inputs) };
 }
 
@@ -171,7 +184,7 @@ export function systemProvider(): pulumi.dynamic.ResourceProvider {
       }
       return afterCreate(id, { ...inputs, ...(internalId && { internalId }) }, async () => {
         const live = await api.getSystem(id);
-        if (!live) throw new Error(`Altinn created system ${id} but GET answers 404 for it`);
+        if (!live) throw systemMissing(id, "created");
         return { id, outs: systemOutputs(live, inputs, internalId) };
       });
     },
@@ -197,7 +210,7 @@ export function systemProvider(): pulumi.dynamic.ResourceProvider {
         throw e;
       }
       const live = await api.getSystem(id);
-      if (!live) throw new Error(`Altinn updated system ${id} but GET answers 404 for it: run \`pulumi refresh\``);
+      if (!live) throw systemMissing(id, "updated");
       return { outs: systemOutputs(live, news, olds.internalId) };
     },
 

@@ -97,6 +97,32 @@ export function isApiError(e: unknown): e is ApiError {
   return e instanceof Error && (e as ApiError).name === "ApiError" && typeof (e as ApiError).service === "string";
 }
 
+/**
+ * An answer that breaks the service's own protocol: a success without the field it always carries, an object
+ * missing right after it was written. Not an ApiError: the service refused nothing, so no rule that reads an
+ * ApiError's status (retry, in doubt, taken) applies. Its message names the service, the call, what was wrong
+ * and what to do; it never carries a token, key or secret.
+ */
+export class ProtocolError extends Error {
+  readonly service: Service;
+  readonly hint: string;
+
+  constructor(init: {
+    service: Service;
+    /** The call, without identifiers of people: `POST /clients`. */
+    call: string;
+    /** What was wrong with the answer: `answered 201 without a client_id`. */
+    problem: string;
+    /** One sentence on what to do. */
+    hint: string;
+  }) {
+    super(redact(`${serviceNames[init.service]}: ${init.call} ${init.problem}. ${init.hint}`));
+    this.name = "ProtocolError";
+    this.service = init.service;
+    this.hint = init.hint;
+  }
+}
+
 /** Bad input or configuration, found before anything is sent. */
 export class InputError extends Error {
   constructor(message: string) {

@@ -1,5 +1,5 @@
 import type { Context } from "../core/context";
-import { apiErrorFrom, InputError } from "../core/errors";
+import { apiErrorFrom, InputError, ProtocolError } from "../core/errors";
 import type { Method } from "../core/http";
 
 /** `ClientRegistration` as the self-service API spells it (the self-service API's OpenAPI (digdir/digdir-camp-2025-react-impl, app/lib/api.d.ts)). */
@@ -99,6 +99,16 @@ abstract class SelfServiceApi {
   }
 }
 
+/** A success that lacks the field the self-service API always answers with. */
+function missingField(call: string, status: number, field: string, hint: string): ProtocolError {
+  return new ProtocolError({ service: "digdir", call, problem: `answered ${status} without a ${field}`, hint });
+}
+
+const createdClientHint =
+  "Digdir may have made the client all the same: run `pulumi up` again, which looks for it under the id this resource chose before the POST; report it to Digdir if it repeats.";
+const newSecretHint =
+  "Digdir may have replaced the client's secret all the same, so the one in the state may no longer work: set a new rotationTrigger and run `pulumi up` to get a new one; report it to Digdir if it repeats.";
+
 /** Typed client for the self-service client API (`/api/v1/clients`). */
 export class DigdirClientApi extends SelfServiceApi {
   protected get scopes(): string[] {
@@ -135,7 +145,7 @@ export class DigdirClientApi extends SelfServiceApi {
 
   async createClient(body: WireClient): Promise<WireClient> {
     const res = await this.call<WireClient>("POST", "/clients", { json: body });
-    if (!res.body?.client_id) throw new Error("Digdir self-service API: POST /clients answered without a client_id");
+    if (!res.body?.client_id) throw missingField("POST /clients", res.status, "client_id", createdClientHint);
     return res.body;
   }
 
@@ -152,7 +162,7 @@ export class DigdirClientApi extends SelfServiceApi {
   /** A new client secret (secret-based ID-porten clients). */
   async newSecret(clientId: string): Promise<string> {
     const res = await this.call<{ client_secret?: string }>("POST", `/clients/${encodeURIComponent(clientId)}/secret`);
-    if (!res.body?.client_secret) throw new Error("Digdir self-service API: POST /clients/{id}/secret answered without a client_secret");
+    if (!res.body?.client_secret) throw missingField("POST /clients/{id}/secret", res.status, "client_secret", newSecretHint);
     return res.body.client_secret;
   }
 
