@@ -62,7 +62,7 @@ function validateOne(file: string, environment?: string): { config: StackConfig;
   const result = validateStackFile(file, {
     displayName: file,
     environment: config.environment,
-    ...(config.orgNo && { configuredOrgNo: { value: config.orgNo, source: `Pulumi.${config.stack}.yaml` } }),
+    ...(config.configuredOrgNo && { configuredOrgNo: config.configuredOrgNo }),
   });
   return { config, result };
 }

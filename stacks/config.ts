@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { environmentNames, type EnvironmentName } from "../providers/core/environments";
+import type { EnvironmentName } from "../providers/core/environments";
+import { resolveEnvironment, settingFrom, type Sourced } from "../providers/core/settings";
 
 /**
  * Where a stack file's environment comes from when it is validated outside Pulumi: the stack's config file
@@ -17,6 +18,8 @@ export interface StackConfig {
   environmentSource: string;
   /** `digdir:orgNo`, when configured: the vendor the providers act as. */
   orgNo?: string;
+  /** The same with where it was read, as validateStackFile takes it. */
+  configuredOrgNo?: Sourced;
   simulatorUrl?: string;
 }
 
@@ -59,29 +62,18 @@ export function stackConfigFor(
   const root = findProjectRoot(path.dirname(stackFile));
   const file = root ? readStackConfigFile(root, stack) : undefined;
   const configName = `Pulumi.${stack}.yaml`;
-  let environment: string;
-  let environmentSource: string;
-  if (override.environment) {
-    environment = override.environment;
-    environmentSource = "--environment";
-  } else if (file?.["digdir:environment"]) {
-    environment = file["digdir:environment"];
-    environmentSource = `${configName} (digdir:environment)`;
-  } else if (env.DIGDIR_ENVIRONMENT) {
-    environment = env.DIGDIR_ENVIRONMENT;
-    environmentSource = "DIGDIR_ENVIRONMENT";
-  } else {
-    environment = "test";
-    environmentSource = file ? `the default (${configName} sets no digdir:environment)` : `the default (no ${configName})`;
-  }
-  if (!environmentNames.includes(environment as EnvironmentName)) {
-    throw new ConfigError(`the environment "${environment}" from ${environmentSource} is not one of ${environmentNames.join(", ")}`);
-  }
+  const fromFile = (key: string) => file?.[key];
+  const chosen = override.environment
+    ? { value: override.environment, source: "--environment" }
+    : settingFrom("environment", fromFile, `${configName} (digdir:environment)`, env);
+  const defaultSource = file ? `the default (${configName} sets no digdir:environment)` : `the default (no ${configName})`;
+  const { environment, source: environmentSource } = resolveEnvironment(chosen, defaultSource, (m) => new ConfigError(m));
+  const orgNo = settingFrom("orgNo", fromFile, configName, env);
   return {
     stack,
-    environment: environment as EnvironmentName,
+    environment,
     environmentSource,
-    orgNo: file?.["digdir:orgNo"] ?? env.DIGDIR_ORG_NO,
-    simulatorUrl: file?.["digdir:simulatorUrl"] ?? env.DIGDIR_SIMULATOR_URL,
+    ...(orgNo && { orgNo: orgNo.value, configuredOrgNo: orgNo }),
+    simulatorUrl: settingFrom("simulatorUrl", fromFile, configName, env)?.value,
   };
 }

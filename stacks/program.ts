@@ -12,7 +12,8 @@ import {
   type ClientKeysArgs,
   type SystemArgs,
 } from "../providers";
-import { environmentNames, type EnvironmentName } from "../providers/core/environments";
+import type { EnvironmentName } from "../providers/core/environments";
+import { resolveEnvironment, settingFrom } from "../providers/core/settings";
 import { usesClientSecret } from "../providers/digdir/client-model";
 import { staleBuildMessage, staleBuildReason } from "./build-check";
 import { consequences, manifestFrom, manifestOf, type Manifest } from "./manifest";
@@ -49,12 +50,9 @@ export function runStack(opts: ProgramOptions): StackOutputs {
     const stale = staleBuildReason(opts.root);
     if (stale) throw new pulumi.RunError(staleBuildMessage(stale));
   }
-  const environment = (opts.config.get("environment") ?? process.env.DIGDIR_ENVIRONMENT ?? "test") as EnvironmentName;
-  if (!environmentNames.includes(environment)) {
-    throw new pulumi.RunError(
-      `digdir:environment is "${environment}"; expected one of ${environmentNames.join(", ")}: \`pulumi config set digdir:environment test\``,
-    );
-  }
+  const config = (key: string) => opts.config.get(key.replace(/^digdir:/, ""));
+  const configName = `Pulumi.${opts.stack}.yaml`;
+  const { environment } = resolveEnvironment(settingFrom("environment", config, configName), undefined, (m) => new pulumi.RunError(m));
   const shown = `stacks/${opts.stack}.yaml`;
   const file = path.join(opts.root, shown);
   if (!existsSync(file)) {
@@ -62,11 +60,11 @@ export function runStack(opts: ProgramOptions): StackOutputs {
       `the stack ${opts.stack} has no stack file ${shown}: write one (see stacks/README.md, or copy stacks/examples/quickstart.yaml), or select another stack`,
     );
   }
-  const orgNo = opts.config.get("orgNo") ?? process.env.DIGDIR_ORG_NO;
+  const orgNo = settingFrom("orgNo", config, configName);
   const { problems, plan } = validateStackFile(file, {
     environment,
     displayName: shown,
-    ...(orgNo && { configuredOrgNo: { value: orgNo, source: `the stack config (Pulumi.${opts.stack}.yaml or DIGDIR_ORG_NO)` } }),
+    ...(orgNo && { configuredOrgNo: orgNo }),
   });
   if (problems.length) {
     throw new pulumi.RunError(

@@ -363,11 +363,11 @@ export async function requestsMain(
     err(`no stack file stacks/${stack}.yaml`);
     return 2;
   }
-  const { environment, orgNo } = stackConfigFor(file);
+  const { environment, configuredOrgNo } = stackConfigFor(file);
   const { problems, plan } = validateStackFile(file, {
     environment,
     displayName: `stacks/${stack}.yaml`,
-    ...(orgNo && { configuredOrgNo: { value: orgNo, source: `Pulumi.${stack}.yaml or DIGDIR_ORG_NO` } }),
+    ...(configuredOrgNo && { configuredOrgNo }),
   });
   if (problems.length) {
     err(`stacks/${stack}.yaml has ${problems.length} problem(s):\n${problems.map(formatProblem).join("\n")}`);

@@ -112,14 +112,53 @@ export function layered(...sources: ConfigSource[]): ConfigSource {
   };
 }
 
-export function resolveSettings(source: ConfigSource): Settings {
-  const get = (name: SettingName) => source.get(settingKeys[name].config)?.trim() || undefined;
-  const env = (get("environment") ?? "test") as EnvironmentName;
-  if (!environmentNames.includes(env)) {
-    throw new InputError(
-      `digdir:environment is "${env}"; expected one of ${environmentNames.join(", ")}. Set it with \`pulumi config set digdir:environment test\`.`,
+/** A setting's value and where it was found, for messages: `Pulumi.dev.yaml (digdir:orgNo)`, `DIGDIR_ORG_NO`. */
+export interface Sourced {
+  value: string;
+  source: string;
+}
+
+/**
+ * A setting as everything outside the provider host finds it (the stack program, `npm run validate`): the stack's
+ * config, else its environment variable. Blank counts as unset, as in resolveSettings.
+ */
+export function settingFrom(
+  name: SettingName,
+  config: (key: string) => string | undefined,
+  configLabel: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Sourced | undefined {
+  const { config: key, env: variable } = settingKeys[name];
+  const fromConfig = config(key)?.trim();
+  if (fromConfig) return { value: fromConfig, source: configLabel };
+  const fromEnv = env[variable]?.trim();
+  return fromEnv ? { value: fromEnv, source: variable } : undefined;
+}
+
+/**
+ * The environment named, else `test`. A name that is no environment is refused with where it came from and the
+ * choices, as an InputError or as the caller's own error type (`fail`).
+ */
+export function resolveEnvironment(
+  chosen: Sourced | undefined,
+  defaultSource = "the default",
+  fail: (message: string) => Error = (m) => new InputError(m),
+): { environment: EnvironmentName; source: string } {
+  if (!chosen) return { environment: "test", source: defaultSource };
+  if (!environmentNames.includes(chosen.value as EnvironmentName)) {
+    throw fail(
+      `digdir:environment is "${chosen.value}" (from ${chosen.source}); expected one of ${environmentNames.join(", ")}: \`pulumi config set digdir:environment test\``,
     );
   }
+  return { environment: chosen.value as EnvironmentName, source: chosen.source };
+}
+
+export function resolveSettings(source: ConfigSource): Settings {
+  const get = (name: SettingName) => source.get(settingKeys[name].config)?.trim() || undefined;
+  const chosen = get("environment");
+  const { environment: env } = resolveEnvironment(
+    chosen === undefined ? undefined : { value: chosen, source: "the stack config or DIGDIR_ENVIRONMENT" },
+  );
   const bootstrapFile = get("simulatorBootstrap");
   const simulatorBootstrap = env === "local" && bootstrapFile ? readSimulatorBootstrap(bootstrapFile) : undefined;
   const simulatorUrl = get("simulatorUrl") ?? simulatorBootstrap?.url;
