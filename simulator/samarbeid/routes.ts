@@ -50,6 +50,26 @@ export const samarbeidModule: SimModule = {
 
     const jsonBody = (req: SimRequest) => jsonRequestBody(ctx, req);
 
+    /**
+     * A route on one of the caller's clients (`:id`): the admin token with one of `scopes`, the client as `use`
+     * sees it (ownedClient), and with `body` the JSON body, checked in that order; the first that fails is the
+     * reply.
+     */
+    const onClient =
+      (
+        route: { scopes: string[]; use: "read" | "write" | "put"; body?: true },
+        handle: (client: ClientRecord, call: { req: SimRequest; orgNo: string; body: unknown }) => SimReply | Promise<SimReply>,
+      ) =>
+      async (req: SimRequest): Promise<SimReply> => {
+        const auth = await authorize(req, route.scopes);
+        if (!auth.ok) return auth.reply;
+        const owned = ownedClient(auth.orgNo, req.params.id!, route.use);
+        if (!owned.ok) return owned.reply;
+        if (!route.body) return handle(owned.client, { req, orgNo: auth.orgNo, body: undefined });
+        const body = jsonBody(req);
+        return body.ok ? handle(owned.client, { req, orgNo: auth.orgNo, body: body.value }) : body.reply;
+      };
+
     const registration = (client: ClientRecord, secret?: string): Record<string, unknown> => ({
       client_id: client.client_id,
       client_orgno: client.client_orgno,
@@ -109,164 +129,150 @@ export const samarbeidModule: SimModule = {
       return jsonReply(ctx.config.clientCreateStatus, registration(client, secret));
     });
 
-    ctx.router.add("GET", `${BASE}/:id`, async (req) => {
-      const auth = await authorize(req, READ);
-      if (!auth.ok) return auth.reply;
-      const owned = ownedClient(auth.orgNo, req.params.id!, "read");
-      return owned.ok ? jsonReply(200, registration(owned.client)) : owned.reply;
-    });
+    ctx.router.add(
+      "GET",
+      `${BASE}/:id`,
+      onClient({ scopes: READ, use: "read" }, (client) => jsonReply(200, registration(client))),
+    );
 
-    ctx.router.add("PUT", `${BASE}/:id`, async (req) => {
-      const auth = await authorize(req, MODIFY);
-      if (!auth.ok) return auth.reply;
-      const owned = ownedClient(auth.orgNo, req.params.id!, "put");
-      if (!owned.ok) return owned.reply;
-      const client = owned.client;
-      const body = jsonBody(req);
-      if (!body.ok) return body.reply;
-      const result = validateClientBody(ctx, body.value, auth.orgNo, client, client.client_id);
-      if (!result.ok) return digdirErrorReply(ctx, 400, result.errors);
-      client.fields = result.fields;
-      client.active = activeIn(body.value) ?? client.active;
-      // The secret survives a PUT, but not a switch away from the client_secret_* methods.
-      if (!isSecretAuthMethod(client.fields.token_endpoint_auth_method)) delete client.secretHash;
-      client.last_updated = ctx.clock.iso();
-      ctx.registry.putClient(client);
-      return jsonReply(200, registration(client));
-    });
+    ctx.router.add(
+      "PUT",
+      `${BASE}/:id`,
+      onClient({ scopes: MODIFY, use: "put", body: true }, (client, { orgNo, body }) => {
+        const result = validateClientBody(ctx, body, orgNo, client, client.client_id);
+        if (!result.ok) return digdirErrorReply(ctx, 400, result.errors);
+        client.fields = result.fields;
+        client.active = activeIn(body) ?? client.active;
+        // The secret survives a PUT, but not a switch away from the client_secret_* methods.
+        if (!isSecretAuthMethod(client.fields.token_endpoint_auth_method)) delete client.secretHash;
+        client.last_updated = ctx.clock.iso();
+        ctx.registry.putClient(client);
+        return jsonReply(200, registration(client));
+      }),
+    );
 
-    ctx.router.add("DELETE", `${BASE}/:id`, async (req) => {
-      const auth = await authorize(req, WRITE);
-      if (!auth.ok) return auth.reply;
-      const owned = ownedClient(auth.orgNo, req.params.id!, "write");
-      if (!owned.ok) return owned.reply;
-      const client = owned.client;
-      // Digdir deactivates rather than deletes (kept for audit).
-      client.active = false;
-      client.last_updated = ctx.clock.iso();
-      ctx.registry.putClient(client);
-      return emptyReply(200);
-    });
+    ctx.router.add(
+      "DELETE",
+      `${BASE}/:id`,
+      onClient({ scopes: WRITE, use: "write" }, (client) => {
+        // Digdir deactivates rather than deletes (kept for audit).
+        client.active = false;
+        client.last_updated = ctx.clock.iso();
+        ctx.registry.putClient(client);
+        return emptyReply(200);
+      }),
+    );
 
-    ctx.router.add("POST", `${BASE}/:id/secret`, async (req) => {
-      const auth = await authorize(req, WRITE);
-      if (!auth.ok) return auth.reply;
-      const owned = ownedClient(auth.orgNo, req.params.id!, "write");
-      if (!owned.ok) return owned.reply;
-      const client = owned.client;
-      if (!isSecretAuthMethod(client.fields.token_endpoint_auth_method)) {
-        return digdirErrorReply(ctx, 400, [
-          {
-            errorMessage: "Only clients with token_endpoint_auth_method client_secret_basic or client_secret_post have a secret",
-            fieldIdentifier: "token_endpoint_auth_method",
-          },
-        ]);
-      }
-      const secret = newSecret(client);
-      client.last_updated = ctx.clock.iso();
-      ctx.registry.putClient(client);
-      return jsonReply(200, registration(client, secret));
-    });
+    ctx.router.add(
+      "POST",
+      `${BASE}/:id/secret`,
+      onClient({ scopes: WRITE, use: "write" }, (client) => {
+        if (!isSecretAuthMethod(client.fields.token_endpoint_auth_method)) {
+          return digdirErrorReply(ctx, 400, [
+            {
+              errorMessage: "Only clients with token_endpoint_auth_method client_secret_basic or client_secret_post have a secret",
+              fieldIdentifier: "token_endpoint_auth_method",
+            },
+          ]);
+        }
+        const secret = newSecret(client);
+        client.last_updated = ctx.clock.iso();
+        ctx.registry.putClient(client);
+        return jsonReply(200, registration(client, secret));
+      }),
+    );
 
-    ctx.router.add("GET", `${BASE}/:id/jwks`, async (req) => {
-      const auth = await authorize(req, READ);
-      if (!auth.ok) return auth.reply;
-      const owned = ownedClient(auth.orgNo, req.params.id!, "read");
-      return owned.ok ? jsonReply(200, jwksResponse(owned.client.jwks)) : owned.reply;
-    });
+    ctx.router.add(
+      "GET",
+      `${BASE}/:id/jwks`,
+      onClient({ scopes: READ, use: "read" }, (client) => jsonReply(200, jwksResponse(client.jwks))),
+    );
 
-    const replaceJwks = async (req: SimRequest, scopes: string[]): Promise<SimReply> => {
-      const auth = await authorize(req, scopes);
-      if (!auth.ok) return auth.reply;
-      const owned = ownedClient(auth.orgNo, req.params.id!, "write");
-      if (!owned.ok) return owned.reply;
-      const client = owned.client;
-      const body = jsonBody(req);
-      if (!body.ok) return body.reply;
-      const result = validateJwks(body.value, ctx.clock.nowSeconds(), ctx.config.keyActivationDelaySeconds, client.jwks);
-      if (!result.ok) return digdirErrorReply(ctx, 400, result.errors);
-      const now = ctx.clock.iso();
-      client.jwks = { keys: result.keys, created: client.jwks?.created ?? now, last_updated: now };
-      ctx.registry.putClient(client);
-      return jsonReply(200, jwksResponse(client.jwks));
-    };
-    ctx.router.add("POST", `${BASE}/:id/jwks`, (req) => replaceJwks(req, WRITE));
-    ctx.router.add("PUT", `${BASE}/:id/jwks`, (req) => replaceJwks(req, MODIFY));
+    const replaceJwks = (scopes: string[]) =>
+      onClient({ scopes, use: "write", body: true }, (client, { body }) => {
+        const result = validateJwks(body, ctx.clock.nowSeconds(), ctx.config.keyActivationDelaySeconds, client.jwks);
+        if (!result.ok) return digdirErrorReply(ctx, 400, result.errors);
+        const now = ctx.clock.iso();
+        client.jwks = { keys: result.keys, created: client.jwks?.created ?? now, last_updated: now };
+        ctx.registry.putClient(client);
+        return jsonReply(200, jwksResponse(client.jwks));
+      });
+    ctx.router.add("POST", `${BASE}/:id/jwks`, replaceJwks(WRITE));
+    ctx.router.add("PUT", `${BASE}/:id/jwks`, replaceJwks(MODIFY));
 
     // --- one key at a time (digdir-api.md Corrections 6): the other keys keep their exp and activation ---
 
     const keyNotFound = (id: string, kid: string) =>
       digdirErrorReply(ctx, 404, [{ errorMessage: `Key ${kid} not found on client ${id}`, objectName: "Jwks" }]);
 
-    ctx.router.add("GET", `${BASE}/:id/jwks/:kid`, async (req) => {
-      const auth = await authorize(req, READ);
-      if (!auth.ok) return auth.reply;
-      const owned = ownedClient(auth.orgNo, req.params.id!, "read");
-      if (!owned.ok) return owned.reply;
-      const key = owned.client.jwks?.keys.find((k) => k.jwk.kid === req.params.kid);
-      return key
-        ? jsonReply(200, key.exp === undefined ? { ...key.jwk } : { ...key.jwk, exp: key.exp })
-        : keyNotFound(req.params.id!, req.params.kid!);
-    });
+    ctx.router.add(
+      "GET",
+      `${BASE}/:id/jwks/:kid`,
+      onClient({ scopes: READ, use: "read" }, (client, { req }) => {
+        const key = client.jwks?.keys.find((k) => k.jwk.kid === req.params.kid);
+        return key
+          ? jsonReply(200, key.exp === undefined ? { ...key.jwk } : { ...key.jwk, exp: key.exp })
+          : keyNotFound(req.params.id!, req.params.kid!);
+      }),
+    );
 
-    ctx.router.add("PUT", `${BASE}/:id/jwks/:kid`, async (req) => {
-      const auth = await authorize(req, MODIFY);
-      if (!auth.ok) return auth.reply;
-      const owned = ownedClient(auth.orgNo, req.params.id!, "write");
-      if (!owned.ok) return owned.reply;
-      const client = owned.client;
-      const body = jsonBody(req);
-      if (!body.ok) return body.reply;
-      const kid = req.params.kid!;
-      if (!isPlainObject(body.value) || (body.value.kid !== undefined && body.value.kid !== kid)) {
-        return digdirErrorReply(ctx, 400, [
-          { errorMessage: `The body must be one JWK whose kid is ${kid}, the key in the path`, fieldIdentifier: "kid", objectName: "Jwks" },
-        ]);
-      }
-      const others = (client.jwks?.keys ?? []).filter((k) => k.jwk.kid !== kid);
-      if (others.length + 1 > MAX_KEYS) {
-        return digdirErrorReply(ctx, 400, [
-          { errorMessage: `a client can have at most ${MAX_KEYS} keys; delete one first`, fieldIdentifier: "keys", objectName: "Jwks" },
-        ]);
-      }
-      const result = validateJwks(
-        { keys: [{ ...body.value, kid }] },
-        ctx.clock.nowSeconds(),
-        ctx.config.keyActivationDelaySeconds,
-        client.jwks,
-      );
-      if (!result.ok) return digdirErrorReply(ctx, 400, result.errors);
-      const now = ctx.clock.iso();
-      client.jwks = { keys: [...others, ...result.keys], created: client.jwks?.created ?? now, last_updated: now };
-      ctx.registry.putClient(client);
-      return jsonReply(200, jwksResponse(client.jwks));
-    });
+    ctx.router.add(
+      "PUT",
+      `${BASE}/:id/jwks/:kid`,
+      onClient({ scopes: MODIFY, use: "write", body: true }, (client, { req, body }) => {
+        const kid = req.params.kid!;
+        if (!isPlainObject(body) || (body.kid !== undefined && body.kid !== kid)) {
+          return digdirErrorReply(ctx, 400, [
+            {
+              errorMessage: `The body must be one JWK whose kid is ${kid}, the key in the path`,
+              fieldIdentifier: "kid",
+              objectName: "Jwks",
+            },
+          ]);
+        }
+        const others = (client.jwks?.keys ?? []).filter((k) => k.jwk.kid !== kid);
+        if (others.length + 1 > MAX_KEYS) {
+          return digdirErrorReply(ctx, 400, [
+            { errorMessage: `a client can have at most ${MAX_KEYS} keys; delete one first`, fieldIdentifier: "keys", objectName: "Jwks" },
+          ]);
+        }
+        const result = validateJwks(
+          { keys: [{ ...body, kid }] },
+          ctx.clock.nowSeconds(),
+          ctx.config.keyActivationDelaySeconds,
+          client.jwks,
+        );
+        if (!result.ok) return digdirErrorReply(ctx, 400, result.errors);
+        const now = ctx.clock.iso();
+        client.jwks = { keys: [...others, ...result.keys], created: client.jwks?.created ?? now, last_updated: now };
+        ctx.registry.putClient(client);
+        return jsonReply(200, jwksResponse(client.jwks));
+      }),
+    );
 
-    ctx.router.add("DELETE", `${BASE}/:id/jwks/:kid`, async (req) => {
-      const auth = await authorize(req, WRITE);
-      if (!auth.ok) return auth.reply;
-      const owned = ownedClient(auth.orgNo, req.params.id!, "write");
-      if (!owned.ok) return owned.reply;
-      const client = owned.client;
-      const kid = req.params.kid!;
-      if (!client.jwks?.keys.some((k) => k.jwk.kid === kid)) return keyNotFound(client.client_id, kid);
-      const keys = client.jwks.keys.filter((k) => k.jwk.kid !== kid);
-      if (keys.length === 0) delete client.jwks;
-      else client.jwks = { ...client.jwks, keys, last_updated: ctx.clock.iso() };
-      ctx.registry.putClient(client);
-      return emptyReply(200);
-    });
+    ctx.router.add(
+      "DELETE",
+      `${BASE}/:id/jwks/:kid`,
+      onClient({ scopes: WRITE, use: "write" }, (client, { req }) => {
+        const kid = req.params.kid!;
+        if (!client.jwks?.keys.some((k) => k.jwk.kid === kid)) return keyNotFound(client.client_id, kid);
+        const keys = client.jwks.keys.filter((k) => k.jwk.kid !== kid);
+        if (keys.length === 0) delete client.jwks;
+        else client.jwks = { ...client.jwks, keys, last_updated: ctx.clock.iso() };
+        ctx.registry.putClient(client);
+        return emptyReply(200);
+      }),
+    );
 
-    ctx.router.add("DELETE", `${BASE}/:id/jwks`, async (req) => {
-      const auth = await authorize(req, WRITE);
-      if (!auth.ok) return auth.reply;
-      const owned = ownedClient(auth.orgNo, req.params.id!, "write");
-      if (!owned.ok) return owned.reply;
-      const client = owned.client;
-      delete client.jwks;
-      ctx.registry.putClient(client);
-      return emptyReply(200);
-    });
+    ctx.router.add(
+      "DELETE",
+      `${BASE}/:id/jwks`,
+      onClient({ scopes: WRITE, use: "write" }, (client) => {
+        delete client.jwks;
+        ctx.registry.putClient(client);
+        return emptyReply(200);
+      }),
+    );
 
     registerScopeRoutes(ctx);
   },
