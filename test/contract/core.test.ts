@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { MaskinportenTokens, readCertificateChain, readPrivateKey } from "../../providers/core/auth";
 import { Context, configureContext } from "../../providers/core/context";
 import { isApiError, type ApiError } from "../../providers/core/errors";
@@ -10,9 +10,9 @@ import { HttpClient } from "../../providers/core/http";
 import { DigdirClientApi } from "../../providers/digdir/api";
 import { clientProvider } from "../../providers/digdir/client-provider";
 import { checkClientInputs, krrScopes } from "../../providers/digdir/client-model";
-import { control, credentialOf, localConfig, startSim, type Simulator } from "../support/sim";
+import { withSimulatorContext } from "../support/contract";
+import { control, credentialOf, localConfig, type SimStats as Stats, type Simulator } from "../support/sim";
 
-type Stats = { routes: Record<string, { count: number; statuses: Record<string, number> }> };
 const count = (s: Stats, label: string) =>
   Object.entries(s.routes)
     .filter(([k]) => k.includes(label))
@@ -33,20 +33,7 @@ describe("core against the simulator", () => {
   let ctx: Context;
   let api: DigdirClientApi;
 
-  beforeAll(async () => {
-    sim = await startSim();
-    ctx = configureContext({ get: (k) => localConfig(sim)[k] });
-    // Fast back-off for tests; Retry-After from the server still rules.
-    (ctx.http.options as { baseDelayMs: number }).baseDelayMs = 10;
-    api = new DigdirClientApi(ctx);
-  });
-  afterEach(async () => {
-    await control(sim, "DELETE", "/faults");
-  });
-  afterAll(async () => {
-    await ctx?.http.close();
-    await sim?.close();
-  });
+  withSimulatorContext((s) => ({ sim, ctx, api } = s));
 
   async function newClient(name: string): Promise<string> {
     const inputs = checkClientInputs("MaskinportenClient", { name, scopes: krrScopes }, "local").inputs;

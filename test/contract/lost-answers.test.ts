@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { configureContext, type Context } from "../../providers/core/context";
+import { describe, expect, test } from "vitest";
+import type { Context } from "../../providers/core/context";
 import { recoveries } from "../../providers/core/recovery";
 import { DigdirClientApi, DigdirScopeApi } from "../../providers/digdir/api";
 import { apiScopeProvider } from "../../providers/digdir/api-scope";
@@ -7,9 +7,9 @@ import { scopeAccessProvider } from "../../providers/digdir/scope-access";
 import { clientProvider } from "../../providers/digdir/client-provider";
 import { candidateClientId } from "../../providers/digdir/client-create";
 import { systemProvider } from "../../providers/altinn/system";
-import { control, localConfig, startSim, type Simulator } from "../support/sim";
+import { withSimulatorContext } from "../support/contract";
+import { control, type SimStats as Stats, type Simulator } from "../support/sim";
 
-type Stats = { routes: Record<string, { count: number; statuses: Record<string, number> }> };
 const CLIENTS = "^/samarbeid/api/v1/clients$";
 
 /**
@@ -23,19 +23,7 @@ describe("client creates whose answer is lost", () => {
   let api: DigdirClientApi;
   const provider = clientProvider("MaskinportenClient");
 
-  beforeAll(async () => {
-    sim = await startSim();
-    ctx = configureContext({ get: (k) => ({ ...localConfig(sim), "digdir:httpTimeoutSeconds": "2" })[k] });
-    (ctx.http.options as { baseDelayMs: number }).baseDelayMs = 10;
-    api = new DigdirClientApi(ctx);
-  });
-  afterEach(async () => {
-    await control(sim, "DELETE", "/faults");
-  });
-  afterAll(async () => {
-    await ctx?.http.close();
-    await sim?.close();
-  });
+  withSimulatorContext((s) => ({ sim, ctx, api } = s), { "digdir:httpTimeoutSeconds": "2" });
 
   const inputsFor = async (name: string, createKey?: string) => {
     const checked = await provider.check!({}, { name, scopes: ["krr:global/kontaktinformasjon.read"], ...(createKey && { createKey }) });

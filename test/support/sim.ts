@@ -32,3 +32,6 @@ export async function control<T = unknown>(sim: Simulator, method: string, path:
 export function localConfig(sim: Simulator): Record<string, string> {
   return { "digdir:environment": "local", "digdir:simulatorUrl": sim.url };
 }
+
+/** The simulator's GET /_sim/stats: calls per route (`METHOD /path`) and their statuses. */
+export type SimStats = { total: number; routes: Record<string, { count: number; statuses: Record<string, number> }> };
