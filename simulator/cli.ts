@@ -2,7 +2,7 @@ import { startSimulator, type StartOptions } from "./index";
 import { SeedError } from "./seed/schema";
 
 // npm run sim -- --port <n> [--state <dir>] [--seed <file>]... [--no-quirks] [--key-activation-delay <s>]
-// The first thing on stdout is exactly "simulator listening on http://127.0.0.1:<port>" (simulator-contract.md).
+// The first thing on stdout is exactly "simulator listening on http://127.0.0.1:<port>" (simulator/README.md, "Starting it").
 
 const USAGE = "usage: npm run sim -- --port <n> [--state <dir>] [--seed <file>]... [--no-quirks] [--key-activation-delay <seconds>]";
 

@@ -8,11 +8,11 @@ import type { HttpClient, HttpResponse } from "./http";
 export interface Credential {
   clientId: string;
   key: KeyObject;
-  /** Header `kid`: the id of a key registered on the client (digdir-api.md §3.2). */
+  /** Header `kid`: the id of a key registered on the client (docs.digdir.no maskinporten_protocol_jwtgrant). */
   kid?: string;
   /** Header `x5c`: the business certificate chain, leaf first, base64 DER. Used instead of `kid`. */
   x5c?: string[];
-  /** The grant's `alg`: the registered key's (`RS256`, or `RS512`: digdir-api.md Corrections 6). Default RS256. */
+  /** The grant's `alg`: the registered key's (`RS256`, or `RS512`: the self-service OpenAPI). Default RS256. */
   alg?: SigningAlg;
 }
 
@@ -24,7 +24,7 @@ export interface TokenRequest {
   resource?: string[];
   /** A customer's orgno, for supplier access through Altinn delegation. */
   consumerOrg?: string;
-  /** Rich authorization requests, e.g. `urn:altinn:systemuser` (digdir-api.md §3.4). */
+  /** Rich authorization requests, e.g. `urn:altinn:systemuser` (docs.digdir.no maskinporten_func_systembruker). */
   authorizationDetails?: unknown[];
 }
 
@@ -146,7 +146,7 @@ const mpHints: Record<string, string> = {
 };
 
 /**
- * Maskinporten's JWT-bearer grant (digdir-api.md §3): tokens cached per credential, scopes, resource,
+ * Maskinporten's JWT-bearer grant (docs.digdir.no maskinporten_protocol_jwtgrant): tokens cached per credential, scopes, resource,
  * consumer and authorization details, renewed shortly before expiry, one request in flight per key.
  */
 export class MaskinportenTokens {
@@ -313,7 +313,7 @@ export class MaskinportenTokens {
 }
 
 /**
- * Maskinporten's rules for a grant's `authorization_details` (digdir-api.md Corrections 12; docs.digdir.no
+ * Maskinporten's rules for a grant's `authorization_details` (docs.digdir.no
  * maskinporten_func_systembruker): one party per grant, so one `urn:altinn:systemuser` entry whose
  * `systemuser_org` is one organisation, and no fields but `type`, `systemuser_org` and `externalRef` (MP-302).
  * Broken here, before anything is sent, as a clear error.

@@ -99,7 +99,7 @@ export function sameSet(a: readonly unknown[] | undefined, b: readonly unknown[]
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-/** Drops `undefined` members: the host cannot marshal them (pulumi-dynamic-providers.md §8.4). */
+/** Drops `undefined` members: the host cannot marshal them (the SDK's dynamic provider host). */
 export function defined<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,6 +1,6 @@
 /**
- * Where each upstream service lives per environment (digdir-api.md §1, altinn-api.md §1.1,
- * simulator-contract.md for `local`).
+ * Where each upstream service lives per environment (docs.digdir.no, docs.altinn.studio;
+ * simulator/README.md for `local`).
  */
 export type EnvironmentName = "test" | "prod" | "local";
 

@@ -237,7 +237,7 @@ export function parseErrorBody(text: string): ParsedErrorBody {
 /**
  * An error after the remote object was created: the host turns `id` and `properties` into
  * ErrorResourceInitFailed, so the engine records the object in state instead of forgetting it
- * (pulumi-dynamic-providers.md §4: errors carrying an id).
+ * (the SDK's dynamic provider host, `@pulumi/pulumi/cmd/dynamic-provider`: errors carrying an id).
  */
 export class PartialCreateError extends Error {
   readonly reasons: string[];
@@ -256,7 +256,7 @@ export class PartialCreateError extends Error {
 /**
  * An update that changed the remote object and then failed: like PartialCreateError, it carries
  * the id and the properties as they now are, so the host reports ErrorResourceInitFailed and the engine records
- * them instead of keeping outputs that no longer hold (pulumi-dynamic-providers.md §4: errors carrying an id).
+ * them instead of keeping outputs that no longer hold (the SDK's dynamic provider host, `@pulumi/pulumi/cmd/dynamic-provider`: errors carrying an id).
  * The message is the caller's: it must say what was done, what failed, and what the next `pulumi up` does.
  */
 export class PartialUpdateError extends Error {

@@ -50,7 +50,7 @@ export interface Settings {
   http: Partial<HttpOptions>;
 }
 
-/** The shape of the simulator's `GET /_sim/bootstrap` and `<state dir>/bootstrap.json` (simulator-contract.md). */
+/** The shape of the simulator's `GET /_sim/bootstrap` and `<state dir>/bootstrap.json` (simulator/README.md). */
 export interface SimulatorBootstrap {
   url: string;
   orgNo: string;

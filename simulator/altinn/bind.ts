@@ -2,7 +2,7 @@ import { isPlainObject } from "../core/http";
 import { ModelErrors, prop, type Bound } from "./http";
 import type { AttributePair, PackageRef, Right, SystemRecord } from "./model";
 
-// Model binding of Altinn's request bodies as ASP.NET Core does it (altinn-api.md §2.2, §2.7, §3.2, §4.2, §6):
+// Model binding of Altinn's request bodies as ASP.NET Core does it (`RegisterSystemRequest`; `SystemRegisterController`; `CreateRequestSystemUser`; `CreateAgentRequestSystemUser`; `ChangeRequestSystemUserController`):
 // property names case-insensitive, unknown properties ignored, wrong JSON types and missing C# `required`
 // properties → 400 ValidationProblemDetails keyed by JSON path, an explicit null for a non-nullable list →
 // 400 keyed by the property name (implicit [Required]). Strings are trimmed where Altinn's filter trims them.
@@ -137,9 +137,9 @@ export type SystemInput = Pick<
 > & {
   /** vendor.ID as sent; undefined when vendor has no ID. */
   vendorId?: string;
-  /** `rights: null` was sent: the service dereferences it (a 500; altinn-api.md Corrections 3). */
+  /** `rights: null` was sent: the service dereferences it (a 500, caught in `SystemRegisterController`). */
   rightsNull: boolean;
-  /** `accessPackages: null` was sent: accepted and stored as NULL, which GET then leaves out (Corrections 3). */
+  /** `accessPackages: null` was sent: accepted and stored as NULL, which GET then leaves out (`SystemRegisterController`). */
   accessPackagesNull: boolean;
 };
 

@@ -21,7 +21,7 @@ import { changeRequestView, type AltinnState, type ChangeRequestRecord } from ".
 import { pagedReply, pageToken, paginate } from "./paging";
 import { checkRedirectUrl, checkRequestedPackages, checkRequestedRights } from "./validate";
 
-// Change requests on an existing standard system user (altinn-api.md §6): POST with correlation-id and
+// Change requests on an existing standard system user (`ChangeRequestSystemUserController`): POST with correlation-id and
 // system-user-id, GET by id / by external ref / by system, DELETE.
 
 const BASE = `${AUTH_BASE}/systemuser/changerequest`;
@@ -83,7 +83,7 @@ export function registerChangeRequests(ctx: SimContext, state: AltinnState): voi
       if (existing.isDeleted) return altinnProblem("AUTH-00012");
       // An id used for one of the caller's own systems: 200 with the stored change request, whatever its status
       // and whichever system user it was for (ChangeRequestSystemUserController.CreateChangeRequest;
-      // GetChangeRequestById has no status filter: altinn-api.md Corrections 6). Only another vendor's id is refused.
+      // `GetChangeRequestById` has no status filter: `ChangeRequestSystemUserController.CreateChangeRequest`). Only another vendor's id is refused.
       const owner = state.system(existing.systemId);
       if (owner && owner.vendorOrgNo === auth.caller.orgNo) return okJson(200, view(existing));
       return altinnProblem(state.readStatus(existing) === "New" ? "AUTH-00007" : "AUTH-00061");

@@ -63,7 +63,7 @@ export class Customer {
     return found;
   }
 
-  /** Denied: an enum value no current Altinn code path writes (§3.6); the control API can set it so callers can meet it. */
+  /** Denied: an enum value no current Altinn code path writes (`RequestStatus`, `Archiver.cs`); the control API can set it so callers can meet it. */
   denyRequest(id: string): Outcome<RequestRecord> {
     const found = this.actionable(this.state.request(id));
     if (!found.ok) return found;
@@ -142,7 +142,7 @@ export class Customer {
     return { ok: true, value: user };
   }
 
-  /** The customer deletes a system user; Altinn also soft-deletes the matching request (§3.5), so a new POST gets 201. */
+  /** The customer deletes a system user; Altinn also soft-deletes the matching request (`RequestSystemUserService`), so a new POST gets 201. */
   deleteSystemUser(id: string): Outcome<{ systemUser: SystemUserRecord; deletedRequests: string[] }> {
     const user = this.state.systemUser(id);
     if (!user || user.isDeleted) return { ok: false, reply: altinnProblem("AUTH-00015") };

@@ -4,7 +4,7 @@ import { header, isPlainObject, type SimReply, type SimRequest } from "../core/h
 import type { SimContext } from "../context";
 import { CONSUMER_AUTHORITY, type AccessTokenClaims } from "../maskinporten/service";
 
-// Altinn's wire conventions (altinn-api.md §7, §8, §1.2): the error bodies (Altinn problem+json with `code`,
+// Altinn's wire conventions (Altinn.Authorization.ProblemDetails; `AuthenticationHost.cs` JSON options; Altinn's systembrukertoken guide, `AuthenticationController`): the error bodies (Altinn problem+json with `code`,
 // the STD-00000 validation problem with `validationErrors[]` of AUTH.VLD-*, ASP.NET's own problem bodies,
 // plain text and empty bodies), case-insensitive JSON input binding, and the bearer-token check (raw
 // Maskinporten token or a token exchanged at /authentication/api/v1/exchange/maskinporten).
@@ -30,7 +30,7 @@ export function traceId(): string {
   return `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-00`;
 }
 
-// --- Altinn problem details (AUTH-000nn), §7.1 / §7.5 ---
+// --- Altinn problem details (AUTH-000nn), `AltinnProblemDetails` / `Problem.cs` ---
 
 const AUTH_PROBLEMS: Record<string, { status: number; title: string }> = {
   "AUTH-00000": { status: 400, title: "The party organization number could not be resolved in the Register." },
@@ -77,7 +77,7 @@ export function altinnProblem(code: string, extensions: Record<string, unknown> 
   };
 }
 
-// --- validation problem (STD-00000 + AUTH.VLD-*), §7.2 / §7.4 ---
+// --- validation problem (STD-00000 + AUTH.VLD-*), `AltinnValidationProblemDetails` / `ValidationErrors.cs` ---
 
 export interface VldError {
   code: string;
@@ -134,7 +134,7 @@ export function validationProblem(errors: VldError[]): SimReply {
   };
 }
 
-// --- ASP.NET's own bodies, §7.3 ---
+// --- ASP.NET's own bodies, ASP.NET Core's problem details ---
 
 const RFC9110: Record<number, { section: string; title: string }> = {
   400: { section: "15.5.1", title: "Bad Request" },
@@ -280,7 +280,7 @@ export function guidRouteError(name: string, value: string): SimReply {
   return aspnetValidationProblem({ [name]: [`The value '${value}' is not valid.`] });
 }
 
-// --- tokens, §1.2 / §1.4 ---
+// --- tokens, Altinn's systembrukertoken guide, `AuthenticationController` / `AuthzConstants`, `AuthenticationHost.cs` ---
 
 export const SCOPES = {
   systemRegisterWrite: "altinn:authentication/systemregister.write",
@@ -364,7 +364,7 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-/** Registers a route and its trailing-slash twin (ASP.NET tolerates `vendor/{id}/`, §2.1). */
+/** Registers a route and its trailing-slash twin (ASP.NET tolerates `vendor/{id}/`, `SystemRegisterController`). */
 export function addRoute(
   ctx: SimContext,
   method: string,

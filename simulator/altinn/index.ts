@@ -12,7 +12,7 @@ import { registerSystemUsers } from "./systemusers";
 // /altinn (https://platform.tt02.altinn.no) and /am (https://am.ui.tt02.altinn.no): Altinn's system register,
 // system user requests (standard and agent), change requests and the vendor's system user lookups, the seed's
 // Resource Registry and access package metadata, the customer's confirm pages, system user tokens at
-// Maskinporten, and the Altinn control calls. Written from ../shared/reference/altinn-api.md; see README.md.
+// Maskinporten, and the Altinn control calls. Written from Altinn/altinn-authentication's sources; see README.md.
 
 export const altinnModule: SimModule = {
   name: "altinn",

@@ -5,7 +5,7 @@ import { aspnetProblem, okJson, PLATFORM } from "./http";
 import { isDelegableResourceType } from "./model";
 
 // The metadata the system register validates against, from the seed, at the anonymous addresses Altinn's own
-// clients use (altinn-api.md §2.4): the Resource Registry's resource and Access Management's access-package
+// clients use (`SystemRegisterController` create): the Resource Registry's resource and Access Management's access-package
 // metadata. Seed entries may carry further fields (title, name, description, ...); they are passed through.
 
 export function registerMetadata(ctx: SimContext): void {

@@ -2,10 +2,10 @@ import type { Slice } from "../core/store";
 import type { SimContext } from "../context";
 import type { SeedAccessPackage, SeedResource } from "../seed/schema";
 
-// The Altinn side's data (altinn-api.md §2-§6): registered systems (with their change log), system user
+// The Altinn side's data (Altinn/altinn-authentication's controllers and models): registered systems (with their change log), system user
 // requests (standard and agent), change requests and system users, each in its own store slice so that
-// --state keeps them and POST /_sim/reset forgets them. The views below give the wire shapes (§2.2, §2.3,
-// §3.3, §4.2, §5.1, §6): camelCase, null-valued members left out.
+// --state keeps them and POST /_sim/reset forgets them. The views below give the wire shapes (`RegisterSystemRequest`, `RegisteredSystemResponse`,
+// `RequestSystemResponse`, `CreateAgentRequestSystemUser`, `SystemUserController`, `ChangeRequestSystemUserController`): camelCase, null-valued members left out.
 
 export interface AttributePair {
   id: string;
@@ -117,12 +117,12 @@ export interface AltinnSettings {
 export const DEFAULT_SETTINGS: AltinnSettings = { legacyTimeout: false, pageSize: 50 };
 
 const DAY_MS = 86_400_000;
-/** Current builds: `timedOut` becomes true 180 days after creation (§3.6). */
+/** Current builds: `timedOut` becomes true 180 days after creation (`RequestStatus`, `Archiver.cs`). */
 export const TIMEOUT_DAYS = 180;
 /** Builds before 2025-11-20: status read as Timedout once a New request was 10 days old. */
 export const LEGACY_TIMEOUT_DAYS = 10;
 
-/** Resource types the system register accepts in rights (§2.4); others (MaskinportenSchema, Altinn2Service, Consent) → AUTH.VLD-00017. */
+/** Resource types the system register accepts in rights (`SystemRegisterController` create); others (MaskinportenSchema, Altinn2Service, Consent) → AUTH.VLD-00017. */
 const DELEGABLE_RESOURCE_TYPES = new Set([
   "default",
   "systemresource",
@@ -276,7 +276,7 @@ export class AltinnState {
     return this.index().maxSequence + 1;
   }
 
-  // --- time-out (§3.6) ---
+  // --- time-out (`RequestStatus`, `Archiver.cs`) ---
 
   timedOut(created: string): boolean {
     return this.ctx.clock.now() - Date.parse(created) > TIMEOUT_DAYS * DAY_MS;
@@ -377,7 +377,7 @@ export function requestView(ctx: SimContext, state: AltinnState, r: RequestRecor
   const agent = r.kind === "agent";
   return {
     id: r.id,
-    // A NULL column reads back as "" (altinn-api.md Corrections 5).
+    // A NULL column reads back as "" (`RequestSystemUserService.CreateRequest`).
     integrationTitle: r.integrationTitle ?? "",
     externalRef: r.externalRef,
     systemId: r.systemId,
@@ -417,7 +417,7 @@ export function changeRequestView(
   };
 }
 
-/** The vendor's view of a system user (§5.1, since Nov 2025). */
+/** The vendor's view of a system user (`SystemUserController`, since Nov 2025). */
 export function systemUserView(u: SystemUserRecord): Record<string, unknown> {
   return {
     id: u.id,
@@ -434,7 +434,7 @@ export function systemUserView(u: SystemUserRecord): Record<string, unknown> {
   };
 }
 
-/** Two rights name the same thing: the same attribute set (same count, same id/value pairs); `action` ignored (§3.4). */
+/** Two rights name the same thing: the same attribute set (same count, same id/value pairs); `action` ignored (`RequestSystemUserService.CreateRequest`). */
 export function sameAttributes(a: Right, b: Right): boolean {
   if (a.resource.length !== b.resource.length) return false;
   const key = (p: AttributePair) => `${p.id}\u0000${p.value}`;

@@ -2,7 +2,7 @@ import type { SimReply, SimRequest } from "../core/http";
 import type { SimContext } from "../context";
 import { aspnetValidationProblem, okJson } from "./http";
 
-// The `{links: {next}, data}` pagination of Altinn's bysystem lists (altinn-api.md Corrections 7; the
+// The `{links: {next}, data}` pagination of Altinn's bysystem lists (`Paginated.cs` in Altinn/altinn-authentication; the
 // controllers' `token` query parameter is an `Opaque<Guid>` or `Opaque<long>`: clients follow `links.next` and
 // never build one). Here the token is the base64url of the key of the first item of the next page.
 //   exact          the next page starts at the token (consistent)

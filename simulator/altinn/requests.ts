@@ -22,7 +22,7 @@ import { requestView, type AltinnState, type RequestKind, type RequestRecord, ty
 import { pagedReply, pageToken, paginate } from "./paging";
 import { checkRedirectUrl, checkRequestedPackages, checkRequestedRights } from "./validate";
 
-// System user requests, vendor side (altinn-api.md §3 standard, §4 agent): create with the §3.4 order and
+// System user requests, vendor side (`RequestSystemUserController`, standard and agent): create with the `RequestSystemUserService.CreateRequest` order and
 // idempotency, read by id / by external ref / by system, and the shared soft DELETE.
 
 const BASE = `${AUTH_BASE}/systemuser/request`;
@@ -34,7 +34,7 @@ export function registerRequests(ctx: SimContext, state: AltinnState): void {
   const single = (r: RequestRecord) => requestView(ctx, state, r, { withConfirmUrl: true, storedEscalated: !quirks() });
   const listItem = (r: RequestRecord) => requestView(ctx, state, r, { withConfirmUrl: false, storedEscalated: true });
 
-  // --- create (§3.4, §4.3) ---
+  // --- create (`RequestSystemUserService.CreateRequest`, `CreateAgentRequest`) ---
   const create =
     (kind: RequestKind) =>
     async (req: SimRequest): Promise<SimReply> => {
@@ -43,7 +43,7 @@ export function registerRequests(ctx: SimContext, state: AltinnState): void {
       const json = readJson(req, kind === "agent" ? "createAgentRequest" : "createRequest");
       if (!json.ok) return json.reply;
       // `AccessPackages` is [Required] on the agent model (CreateAgentRequestSystemUser.cs): absent or null is the
-      // framework's model-validation 400; only an empty list reaches AUTH-00058 (altinn-api.md Corrections 2).
+      // framework's model-validation 400; only an empty list reaches AUTH-00058 (`[Required]` in `CreateAgentRequestSystemUser.cs`).
       if (kind === "agent" && isPlainObject(json.value)) {
         const key = Object.keys(json.value).find((k) => k.toLowerCase() === "accesspackages");
         if (key === undefined || json.value[key] === null)
@@ -80,7 +80,7 @@ export function registerRequests(ctx: SimContext, state: AltinnState): void {
         if (conflict) return altinnProblem(conflict);
       }
       // An agent request is refused while a standard request holds the key; not the reverse
-      // (RequestSystemUserService.CreateAgentRequest → ValidateExternalRequestId: altinn-api.md Corrections 1).
+      // (RequestSystemUserService.CreateAgentRequest → ValidateExternalRequestId`).
       if (kind === "agent") {
         const standard = state.requestByKey("standard", input.systemId, input.partyOrgNo, checkRef);
         const conflict = standard ? conflictOf(standard) : undefined;
@@ -107,7 +107,7 @@ export function registerRequests(ctx: SimContext, state: AltinnState): void {
         systemId: input.systemId,
         partyOrgNo: input.partyOrgNo,
         // Not sent: the system's nb name, stored and answered so (CreateRequest, CreateAgentRequest; test
-        // Dont_Set_IntegrationTitle_Success: altinn-api.md Corrections 5).
+        // Dont_Set_IntegrationTitle_Success`).
         integrationTitle: input.integrationTitle || system.name.nb || "",
         rights: kind === "standard" ? (input.rights ?? []) : [],
         accessPackages: input.accessPackages ?? [],
@@ -122,7 +122,7 @@ export function registerRequests(ctx: SimContext, state: AltinnState): void {
       return okJson(201, single(record), { location: `${ctx.url()}${BASE}/${record.id}` });
     };
 
-  /** §3.4: rights/packages presence, a right without resources (500 with quirks), rights ⊆ the system's. */
+  /** `RequestSystemUserService.CreateRequest`: rights/packages presence, a right without resources (500 with quirks), rights ⊆ the system's. */
   const checkStandardContent = (
     system: SystemRecord,
     rights: RequestRecord["rights"] | null,

@@ -30,9 +30,9 @@ import {
   validateSystemRights,
 } from "./validate";
 
-// The system register's vendor API (altinn-api.md §2): POST/GET vendor, GET/PUT/DELETE vendor/{systemId},
+// The system register's vendor API (`SystemRegisterController`): POST/GET vendor, GET/PUT/DELETE vendor/{systemId},
 // PUT vendor/{systemId}/rights and /accesspackages, GET vendor/{systemId}/changelog, plus the portal routes
-// that a vendor token cannot use (altinn:portal/enduser). Every rule in the order of §2.4-§2.6.
+// that a vendor token cannot use (altinn:portal/enduser). Every rule in the order of `SystemRegisterController`.
 
 const BASE = `${AUTH_BASE}/systemregister`;
 const REGISTER_SCOPES = [SCOPES.systemRegisterWrite, SCOPES.systemRegisterAdmin];
@@ -70,7 +70,7 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     return undefined;
   };
 
-  // --- POST vendor (§2.4) ---
+  // --- POST vendor (`SystemRegisterController` create) ---
   addRoute(ctx, "POST", `${BASE}/vendor`, async (req) => {
     const auth = await authorize(ctx, req, REGISTER_SCOPES);
     if (!auth.ok) return auth.reply;
@@ -158,7 +158,7 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     return okJson(200, systemView(system));
   });
 
-  // --- PUT vendor/{systemId}: full replace (§2.5) ---
+  // --- PUT vendor/{systemId}: full replace (`SystemRegisterController` update) ---
   addRoute(ctx, "PUT", `${BASE}/vendor/:systemId`, async (req) => {
     const auth = await authorize(ctx, req, REGISTER_SCOPES);
     if (!auth.ok) return auth.reply;
@@ -214,7 +214,7 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     return { ok: true, system };
   };
 
-  // --- PUT vendor/{systemId}/rights (§2.6) ---
+  // --- PUT vendor/{systemId}/rights (`SystemRegisterService`) ---
   addRoute(ctx, "PUT", `${BASE}/vendor/:systemId/rights`, async (req) => {
     const auth = await authorize(ctx, req, REGISTER_SCOPES);
     if (!auth.ok) return auth.reply;
@@ -232,7 +232,7 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     return okJson(200, { succeeded: true });
   });
 
-  // --- PUT vendor/{systemId}/accesspackages (§2.6): the isVisible rule uses the stored isVisible ---
+  // --- PUT vendor/{systemId}/accesspackages (`SystemRegisterService`): the isVisible rule uses the stored isVisible ---
   addRoute(ctx, "PUT", `${BASE}/vendor/:systemId/accesspackages`, async (req) => {
     const auth = await authorize(ctx, req, REGISTER_SCOPES);
     if (!auth.ok) return auth.reply;
@@ -251,7 +251,7 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     return okJson(200, { succeeded: true });
   });
 
-  // --- DELETE vendor/{systemId}: soft delete (§2.6) ---
+  // --- DELETE vendor/{systemId}: soft delete (`SystemRegisterService`) ---
   addRoute(ctx, "DELETE", `${BASE}/vendor/:systemId`, async (req) => {
     const auth = await authorize(ctx, req, REGISTER_SCOPES);
     if (!auth.ok) return auth.reply;
@@ -263,7 +263,7 @@ export function registerSystemRegister(ctx: SimContext, state: AltinnState): voi
     const touchedMappings = !system.isDeleted && system.clientId.length > 0;
     const wasDeleted = system.isDeleted;
     // Only the client-id mapping rows are freed: GET still shows the old list (SetDeleteRegisteredSystemById;
-    // altinn-api.md Corrections 4), and the ids are free for other systems (deleted systems are not looked at).
+    // `SetDeleteRegisteredSystemById`), and the ids are free for other systems (deleted systems are not looked at).
     system.isDeleted = true;
     if (!wasDeleted) log(system, auth.caller, "delete", null);
     state.changed();

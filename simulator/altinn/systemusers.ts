@@ -18,8 +18,8 @@ import {
 import { systemUserView, type AltinnState } from "./model";
 import { pagedReply, pageToken, paginate, sequenceKey } from "./paging";
 
-// System users seen from the vendor (altinn-api.md §5.1), system user tokens at Maskinporten (§5.2, the
-// urn:altinn:systemuser authorization_details type), and the Maskinporten → Altinn token exchange (§1.2).
+// System users seen from the vendor (`SystemUserController`), system user tokens at Maskinporten (Altinn's systembrukertoken guide, the
+// urn:altinn:systemuser authorization_details type), and the Maskinporten → Altinn token exchange (Altinn's systembrukertoken guide, `AuthenticationController`).
 
 export const SYSTEMUSER_TYPE = "urn:altinn:systemuser";
 /** JwtValidityMinutes in the repo's default appsettings. */
@@ -65,7 +65,7 @@ export function registerSystemUsers(ctx: SimContext, state: AltinnState): void {
     return okJson(200, systemUserView(user));
   });
 
-  // --- Maskinporten: authorization_details of type urn:altinn:systemuser (§5.2) ---
+  // --- Maskinporten: authorization_details of type urn:altinn:systemuser (Altinn's systembrukertoken guide) ---
   ctx.maskinporten.registerAuthorizationDetailsType(SYSTEMUSER_TYPE, ({ detail, client, orgNo }): AuthorizationDetailsResult => {
     const malformed = (why: string): AuthorizationDetailsResult => ({
       ok: false,
@@ -73,7 +73,7 @@ export function registerSystemUsers(ctx: SimContext, state: AltinnState): void {
       error: "invalid_authorization_details",
       description: `MP-303 ${why}`,
     });
-    // An unknown field in the entry is MP-302 (docs.digdir.no maskinporten_feilsoking; digdir-api.md Corrections 12).
+    // An unknown field in the entry is MP-302 (docs.digdir.no maskinporten_feilsoking).
     const unknown = Object.keys(detail).filter((k) => !["type", "systemuser_org", "externalRef"].includes(k));
     if (unknown.length) {
       return {

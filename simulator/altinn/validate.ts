@@ -2,13 +2,13 @@ import { altinnProblem, VLD_PATHS, type VldError } from "./http";
 import { isDelegableResourceType, sameAttributes, type AltinnState, type PackageRef, type Right, type SystemRecord } from "./model";
 import type { SimReply } from "../core/http";
 
-// The validation rules shared by the system register's POST, PUT and partial PUTs (altinn-api.md §2.4-§2.6)
-// and by the request and change-request creates (§3.4, §4.3, §6).
+// The validation rules shared by the system register's POST, PUT and partial PUTs (`SystemRegisterController`)
+// and by the request and change-request creates (`RequestSystemUserService.CreateRequest`, `RequestSystemUserService.CreateAgentRequest`, `ChangeRequestSystemUserController`).
 
 const RESOURCE_ATTRIBUTE = "urn:altinn:resource";
 const join = (ids: string[]) => [...new Set(ids)].join(" | ");
 
-/** Rights of a system (§2.4): VLD-00009, 00003, 00017, 00006, each listing the offending ids. */
+/** Rights of a system (`SystemRegisterController` create): VLD-00009, 00003, 00017, 00006, each listing the offending ids. */
 export function validateSystemRights(state: AltinnState, rights: Right[]): VldError[] {
   const badAttribute: string[] = [];
   const notFound: string[] = [];
@@ -42,7 +42,7 @@ export function validateSystemRights(state: AltinnState, rights: Right[]): VldEr
   return errors;
 }
 
-/** Access packages of a system (§2.4): one combined VLD-00008, then 00007 (duplicates), 00018 (visible + not assignable). */
+/** Access packages of a system (`SystemRegisterController` create): one combined VLD-00008, then 00007 (duplicates), 00018 (visible + not assignable). */
 export function validateSystemPackages(state: AltinnState, packages: PackageRef[], isVisible: boolean): VldError[] {
   const invalidFormat: string[] = [];
   const notFound: string[] = [];
@@ -137,7 +137,7 @@ export type Check = { ok: true } | { ok: false; reply: SimReply };
 const OK: Check = { ok: true };
 
 /**
- * The redirect URL of a request against the system's allowed URLs (§3.4): no allowed URLs → AUTH-00026;
+ * The redirect URL of a request against the system's allowed URLs (`RequestSystemUserService.CreateRequest`): no allowed URLs → AUTH-00026;
  * scheme + host + port + path must equal one allowed URL's (query and fragment ignored) → else AUTH-00021.
  * `notAbsolute` decides the answer for a string that is not an absolute URI (500 with quirks).
  */
@@ -154,7 +154,7 @@ export function checkRedirectUrl(system: SystemRecord, redirectUrl: string | und
   return match ? OK : { ok: false, reply: altinnProblem("AUTH-00021") };
 }
 
-/** Requested rights ⊆ the system's rights, and no more of them than the system has (§3.4) → else AUTH-00001. */
+/** Requested rights ⊆ the system's rights, and no more of them than the system has (`RequestSystemUserService.CreateRequest`) → else AUTH-00001. */
 export function checkRequestedRights(system: SystemRecord, rights: Right[]): Check {
   if (rights.length > system.rights.length) return { ok: false, reply: altinnProblem("AUTH-00001") };
   const ok = rights.every((r) => system.rights.some((s) => sameAttributes(r, s)));

@@ -5,7 +5,7 @@ import { isValidOrgNo } from "../core/orgno";
 import type { SimContext, SimModule } from "../context";
 import { credentialsShape } from "./bootstrap";
 
-// /_sim: the control API of simulator-contract.md (loopback callers only; the server enforces that for every
+// /_sim: the control API (simulator/README.md, "Control API") (loopback callers only; the server enforces that for every
 // route below /_sim, including those other modules add, e.g. Altinn's systemuser-requests accept/reject).
 
 const OrgInput = z

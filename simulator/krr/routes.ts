@@ -2,7 +2,7 @@ import { header, hasContentType, isPlainObject, jsonReply, parseJsonBody, type S
 import type { SimContext, SimModule } from "../context";
 import type { KrrPerson } from "../seed/schema";
 
-// /krr: Kontakt- og reservasjonsregisteret's lookup (digdir-api.md §4), answering from the seed's krrPersons.
+// /krr: Kontakt- og reservasjonsregisteret's lookup (docs.digdir.no oppslagstjenesten_rest), answering from the seed's krrPersons.
 // Maskinporten token with krr:global/kontaktinformasjon.read and/or krr:global/digitalpost.read; the
 // reservation status is always returned, the other fields only under the scope that covers them.
 // The reference does not give KRR's error bodies; the simulator answers {error, error_description}.

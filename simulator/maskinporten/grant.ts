@@ -6,7 +6,7 @@ import { JWT_BEARER_GRANT, type ClientRecord } from "../registry/registry";
 import { CONSUMER_AUTHORITY, type AccessTokenClaims } from "./service";
 import { certificateOrgNo, isValidAt, parseLeafCertificate } from "./x5c";
 
-// The JWT-bearer grant at /maskinporten/token (digdir-api.md §3.1-3.6): every header and claim rule, with
+// The JWT-bearer grant at /maskinporten/token (docs.digdir.no maskinporten_protocol_jwtgrant): every header and claim rule, with
 // the OAuth `error` and the MP code in `error_description`. Checks run in the order Maskinporten has to run
 // them: parse, find the client, authenticate it (kid or x5c), then the claims, then the scopes.
 
@@ -180,7 +180,7 @@ async function verifyWithRegisteredKey(client: ClientRecord, kid: unknown, alg: 
   if (typeof kid !== "string") reject(invalidRequest("MP-011 Invalid assertion: kid must be a string"));
   const key = client.jwks?.keys.find((k) => k.jwk.kid === kid);
   // A key inside its activation delay is as unknown to Maskinporten as a key never registered. An unknown kid is
-  // reported as such; MP-121 is the expired key (digdir-api.md Corrections 14, after okdata-maskinporten-api).
+  // reported as such; MP-121 is the expired key (as oslokommune/okdata-maskinporten-api handles it).
   if (!key || key.activeFrom > now)
     reject(invalidGrant(`Unknown key identifier (kid): no active key with kid ${kid} is registered on the client`));
   if (key.exp !== undefined && key.exp <= now) {

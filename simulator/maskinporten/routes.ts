@@ -3,7 +3,7 @@ import type { SimContext, SimModule } from "../context";
 import { JWT_BEARER_GRANT } from "../registry/registry";
 import { exchangeJwtGrant, type JtiStore } from "./grant";
 
-// /maskinporten: https://test.maskinporten.no (digdir-api.md §1.2, §3).
+// /maskinporten: https://test.maskinporten.no (docs.digdir.no maskinporten_func_wellknown; docs.digdir.no maskinporten_protocol_jwtgrant).
 
 // The live test metadata lists these whether or not a module handles them (nais/tokendings test copy).
 const METADATA_AUTHORIZATION_DETAILS_TYPES = ["urn:altinn:systemuser", "urn:altinn:consent"];

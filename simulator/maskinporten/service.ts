@@ -12,7 +12,7 @@ import { generateRsaJwk, type ClientRecord, type PrivateJwk, type PublicJwk, pub
 
 export const CONSUMER_AUTHORITY = "iso6523-actorid-upis";
 
-/** The claims of an access token the simulator issues (digdir-api.md §3.5). */
+/** The claims of an access token the simulator issues (docs.digdir.no maskinporten_protocol_token). */
 export interface AccessTokenClaims extends JWTPayload {
   iss: string;
   client_id: string;

@@ -46,7 +46,7 @@ export interface ClientJwks {
   last_updated: string;
 }
 
-/** The writable fields of a ClientRegistration, as the wire spells them (digdir-api.md §2.3). */
+/** The writable fields of a ClientRegistration, as the wire spells them (the self-service OpenAPI's ClientRegistration). */
 export interface ClientFields {
   client_name?: string;
   description?: string;
@@ -103,7 +103,7 @@ export interface Organisation {
 export type ScopeVisibility = "PUBLIC" | "PRIVATE" | "INTERNAL";
 export type ScopeTokenType = "SELF_CONTAINED" | "OPAQUE";
 
-/** An API scope created with POST /scopes: a ScopeRegistration as the wire spells it (digdir-api.md §2.5). */
+/** An API scope created with POST /scopes: a ScopeRegistration as the wire spells it (the self-service OpenAPI's ScopeRegistration). */
 export interface ScopeRecord {
   prefix: string;
   subscope: string;
@@ -129,7 +129,7 @@ export interface ScopeRecord {
 
 export type ConsumerState = "APPROVED" | "REQUESTED" | "DENIED";
 
-/** One row of a scope's access list: a ConsumerRegistration as the wire spells it (digdir-api.md §2.5). */
+/** One row of a scope's access list: a ConsumerRegistration as the wire spells it (the self-service OpenAPI's ScopeRegistration). */
 export interface ConsumerRecord {
   scope: string;
   consumer_orgno: string;

@@ -4,7 +4,7 @@ import { INTEGRATION_TYPES, type IntegrationType } from "../seed/schema";
 import { JWT_BEARER_GRANT, type ClientFields, type ClientRecord } from "../registry/registry";
 import type { DigdirError } from "./errors";
 
-// Validation of a ClientRegistration body for POST and PUT /clients (digdir-api.md §2.3 and the combination
+// Validation of a ClientRegistration body for POST and PUT /clients (the self-service OpenAPI's ClientRegistration and the combination
 // table). Like Digdir, it validates little of the combination table (an odd combination makes an unusable
 // client, not an error); it does enforce what the reference states as enforced: required fields and enums,
 // immutable integration_type, read-only fields, scopes (at least one for Maskinporten; an added scope must
@@ -149,7 +149,7 @@ export function validateClientBody(
   for (const u of fields.post_logout_redirect_uris ?? []) url("post_logout_redirect_uris", u);
 
   // Only scopes a request adds are checked against the catalogue, the integration type and the organisation's
-  // access (digdir-api.md §2.3: "when adding a scope"). Scopes the client already has stay through a PUT even
+  // access (docs.digdir.no oidc_func_clientreg: "when adding a scope"). Scopes the client already has stay through a PUT even
   // when their owner has since revoked the access or deactivated the scope (the token endpoint refuses them
   // then), and an admin client keeps the scopes Digdir gave it by hand through a GET-modify-PUT.
   const kept = existing ? existing.fields.scopes : [];

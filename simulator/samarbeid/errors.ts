@@ -2,7 +2,7 @@ import { hasContentType, jsonReply, parseJsonBody, type SimReply, type SimReques
 import { newCorrelationId } from "../core/ids";
 import type { SimContext } from "../context";
 
-// Digdir's error body of the /api/v1 self-service API (digdir-api.md §2.6):
+// Digdir's error body of the /api/v1 self-service API (the self-service OpenAPI):
 // { status, timestamp, correlation_id, errors: [{errorMessage, isFieldError, objectName, fieldIdentifier}],
 //   error, error_description }. `error` and `error_description` join the messages.
 
@@ -40,7 +40,7 @@ export type Authorized = { ok: true; orgNo: string } | { ok: false; reply: SimRe
 /**
  * The caller's organisation from a Maskinporten token holding one of `anyScope`: 401 for a missing, expired or
  * invalid token, 403 for a valid token without the route's scope (the self-service API's OpenAPI, and Digdir's
- * own API test collections; digdir-api.md Corrections 1).
+ * own API test collections, felleslosninger/eid-postman-test-collections).
  */
 export async function authorizeAdmin(ctx: SimContext, req: SimRequest, anyScope: readonly string[]): Promise<Authorized> {
   const check = await ctx.maskinporten.checkBearer(req, anyScope);

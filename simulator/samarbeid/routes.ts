@@ -200,7 +200,7 @@ export const samarbeidModule: SimModule = {
     ctx.router.add("POST", `${BASE}/:id/jwks`, replaceJwks(WRITE));
     ctx.router.add("PUT", `${BASE}/:id/jwks`, replaceJwks(MODIFY));
 
-    // --- one key at a time (digdir-api.md Corrections 6): the other keys keep their exp and activation ---
+    // --- one key at a time (the self-service OpenAPI's /clients/{id}/jwks/{kid}): the other keys keep their exp and activation ---
 
     const keyNotFound = (id: string, kid: string) =>
       digdirErrorReply(ctx, 404, [{ errorMessage: `Key ${kid} not found on client ${id}`, objectName: "Jwks" }]);

@@ -3,15 +3,15 @@ import { INTEGRATION_TYPES, type IntegrationType } from "../seed/schema";
 import type { ScopeRecord, ScopeTokenType, ScopeVisibility } from "../registry/registry";
 import type { DigdirError } from "./errors";
 
-// Validation of a ScopeRegistration body for POST and PUT /scopes (digdir-api.md §2.5). `prefix` and `subscope`
+// Validation of a ScopeRegistration body for POST and PUT /scopes (the self-service OpenAPI's ScopeRegistration). `prefix` and `subscope`
 // are required on POST and immutable afterwards (a PUT may repeat them, not change them); `description` is
 // required (Digdir's scope model calls it mandatory). Everything else has Digdir's documented default. Read-only
 // fields a GET-modify-PUT carries along (`name` when it agrees, `owner_orgno` when it is the owner, `created`,
 // `last_updated`) are accepted and ignored; unknown fields are ignored. `null` counts as absent.
 
 /**
- * No public source gives a syntax for prefixes or subscopes (docs: "no specific rules"; digdir-api.md
- * Corrections 8): a prefix is valid when it is assigned to the organisation, and a subscope needs only to be a
+ * No public source gives a syntax for prefixes or subscopes (docs.digdir.no: "no specific rules"; the
+ * self-service OpenAPI's GET /prefix): a prefix is valid when it is assigned to the organisation, and a subscope needs only to be a
  * part of one OAuth scope token (no whitespace; RFC 6749 §3.3 scope-tokens are space-separated).
  */
 const SUBSCOPE_PATTERN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;

@@ -32,7 +32,7 @@ const PROVIDER = ["idporten:scopes.write"];
 /** A consumer's own access rows: the provider scope or the client-reading scope (to check before registering). */
 const CONSUMER = ["idporten:scopes.write", "idporten:dcr.read"];
 
-/** The delegation sources Digdir knows (digdir-api.md §1.4): Altinn's TT02 issuer, as in digdirator's fixture. */
+/** The delegation sources Digdir knows (the self-service OpenAPI's GET /delegationsources): Altinn's TT02 issuer, as in digdirator's fixture. */
 export const DELEGATION_SOURCES = [
   { name: "altinn", issuer: "https://tt02.altinn.no/", created: "2021-01-01T00:00:00.000Z", last_updated: "2021-01-01T00:00:00.000Z" },
 ] as const;

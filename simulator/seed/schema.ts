@@ -18,7 +18,7 @@ const OrgNo = z
   .regex(/^\d{9}$/, "must be 9 digits")
   .refine(isValidOrgNo, "has a wrong check digit (mod 11)");
 
-/** A scope prefix: no syntax is documented (digdir-api.md Corrections 8), only what cannot be part of a scope name. */
+/** A scope prefix: no syntax is documented (docs.digdir.no: "no specific rules"; the self-service OpenAPI's GET /prefix), only what cannot be part of a scope name. */
 export const SCOPE_PREFIX_PATTERN = /^[^\s:"\\]+$/;
 const ScopePrefix = z.string().regex(SCOPE_PREFIX_PATTERN, "must be non-empty, without spaces or ':'");
 

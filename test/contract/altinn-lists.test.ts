@@ -17,7 +17,7 @@ const rights = [{ resource: [{ id: "urn:altinn:resource", value: "ske-krav-og-be
 const CLIENT_PKG = "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet";
 
 /**
- * The paged vendor lists (altinn-api.md Corrections 7) read through the provider's Altinn client against the
+ * The paged vendor lists (`Paginated.cs` in Altinn/altinn-authentication) read through the provider's Altinn client against the
  * simulator, with and without the simulator's quirks: requests, agent requests and system users, a refresh of
  * N requests costing about N/page-size calls.
  */
@@ -131,7 +131,7 @@ describe.each([
   });
 });
 
-/** Change-request correlation ids (altinn-api.md Corrections 6): an id in use answers 200 with the stored one. */
+/** Change-request correlation ids (`ChangeRequestSystemUserController.CreateChangeRequest`): an id in use answers 200 with the stored one. */
 describe("change requests under a correlation id already used", () => {
   let sim: Simulator;
   let ctx: Context;

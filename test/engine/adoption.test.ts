@@ -161,7 +161,7 @@ describe("adoption through the provider host", () => {
         {},
         { __provider: P.MaskinportenClient, clientId: theirs.id, name: "Deres", scopes: ["altinn:authentication/systemuser.request.read"] },
       );
-      // Digdir answers 403 for another organisation's client (digdir-api.md Corrections 2).
+      // Digdir answers 403 for another organisation's client (the self-service OpenAPI).
       expect(refused.failures).toEqual([
         {
           property: "clientId",

@@ -14,7 +14,7 @@ const CLIENT_PKG = "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettig
 const PKG = "urn:altinn:accesspackage:skattegrunnlag";
 
 /**
- * The providers against the services' own answers (digdir-api.md and altinn-api.md Corrections), through the
+ * The providers against the services' own answers (as their public sources show them: simulator/README.md), through the
  * SDK's provider host: prefixes checked against GET /prefix, 403 hints naming the scope, a defaulted
  * integrationTitle that is no diff, and an agent request whose key a standard request holds.
  */

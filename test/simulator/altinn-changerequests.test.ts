@@ -17,7 +17,7 @@ import {
 } from "./altinn-helpers";
 import { adminToken, call, start, type Sim } from "./helpers";
 
-// Change requests on a standard system user (altinn-api.md §6), their confirm page and control calls.
+// Change requests on a standard system user (`ChangeRequestSystemUserController`), their confirm page and control calls.
 
 let sim: Sim;
 let plain: Sim; // quirks: false
@@ -55,7 +55,7 @@ const problem = (r: { status: number; body: any }, status: number, code: string)
   expect(r.status).toBe(status);
 };
 
-describe("create (§6)", () => {
+describe("create (`ChangeRequestSystemUserController`)", () => {
   it("creates with 201: id = correlation id, confirmUrl to the changerequest page; the same correlation id again gives 200", async () => {
     const user = await systemUser();
     const correlationId = randomUUID();

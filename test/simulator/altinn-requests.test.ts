@@ -18,8 +18,8 @@ import {
 } from "./altinn-helpers";
 import { adminToken, advanceClock, call, createClient, newRsaKey, registerKeys, start, tokenFor, type KeyPair, type Sim } from "./helpers";
 
-// System user requests (altinn-api.md §3, §4), the customer's side (confirm pages and control calls), system
-// users (§5.1) and system user tokens (§5.2).
+// System user requests (`RequestSystemUserController`, standard and agent), the customer's side (confirm pages and control calls), system
+// users (`SystemUserController`) and system user tokens (Altinn's systembrukertoken guide).
 
 const ASSIGN_ONLY = "urn:altinn:accesspackage:kun-tildelbar";
 const seed = { accessPackages: [{ urn: ASSIGN_ONLY, assignable: true, delegable: false }] };
@@ -67,7 +67,7 @@ const problem = (r: { status: number; body: any }, status: number, code: string)
   expect(r.body.type).toBe(`urn:altinn:error:${code}`);
 };
 
-describe("create (§3.4)", () => {
+describe("create (`RequestSystemUserService.CreateRequest`)", () => {
   it("creates with 201; externalRef defaults to partyOrgNo; integrationTitle defaults to the system's nb name and reads back so", async () => {
     const r = await createRequest(sim, admin, { systemId: sys.id, partyOrgNo: CUSTOMER_2, accessPackages: [{ urn: PKG }] });
     expect(r.status).toBe(201);
@@ -223,7 +223,7 @@ describe("create (§3.4)", () => {
   });
 });
 
-describe("read and delete (§3.1, §3.7)", () => {
+describe("read and delete (`RequestSystemUserController`)", () => {
   it("reads by id and by external ref with confirmUrl; the external ref is a URL-encoded path segment", async () => {
     const externalRef = "kunde én/2";
     const created = await createRequest(sim, admin, standard({ externalRef }));
@@ -336,7 +336,7 @@ describe("read and delete (§3.1, §3.7)", () => {
   });
 });
 
-describe("scopes per endpoint (§1.4)", () => {
+describe("scopes per endpoint (`AuthzConstants`, `AuthenticationHost.cs`)", () => {
   it("needs request.write to create, delete and look up system users, and request.read to read requests; 403 with an empty body", async () => {
     const readOnly = await adminWith(sim, SCOPE.read);
     const writeOnly = await adminWith(sim, SCOPE.write);
@@ -362,7 +362,7 @@ describe("scopes per endpoint (§1.4)", () => {
   });
 });
 
-describe("agent requests (§4)", () => {
+describe("agent requests (agent routes of `RequestSystemUserController`)", () => {
   it("creates with 201, the agentrequest confirmUrl and no rights; re-POST gives 200; keyed apart from standard requests", async () => {
     const body = agentBody();
     const r = await createRequest(sim, admin, body, true);
@@ -556,7 +556,7 @@ describe("the customer's side", () => {
   });
 });
 
-describe("system users (§5.1)", () => {
+describe("system users (`SystemUserController`)", () => {
   it("lists a system's standard and agent users in creation order, with consistent pages", async () => {
     const listSys = await createSystem(sim, admin, { isVisible: false, accessPackages: [{ urn: PKG }, { urn: CLIENT_PKG }], clientId: [] });
     const ids: string[] = [];
@@ -629,7 +629,7 @@ describe("system users (§5.1)", () => {
   });
 });
 
-describe("system user tokens (§5.2)", () => {
+describe("system user tokens (Altinn's systembrukertoken guide)", () => {
   let key: KeyPair;
   let client: { client_id: string };
   let tokenSys: Record<string, any>;
@@ -718,7 +718,7 @@ describe("system user tokens (§5.2)", () => {
   });
 });
 
-describe("time-out (§3.6)", () => {
+describe("time-out (`RequestStatus`, `Archiver.cs`)", () => {
   let timeSim: Sim;
   beforeAll(async () => {
     timeSim = await start();

@@ -16,7 +16,7 @@ import {
 } from "./altinn-helpers";
 import { adminToken, call, decodeJwtPayload, start, VENDOR, type Sim } from "./helpers";
 
-// The system register (altinn-api.md §2): every rule of §2.4-§2.6 with its status and body, soft delete and
+// The system register (`SystemRegisterController`): every rule of its create, update and partial updates with its status and body, soft delete and
 // burned ids, the quirks on (default) and off.
 
 let sim: Sim;
@@ -128,7 +128,7 @@ describe("create and read", () => {
   });
 });
 
-describe("POST validation (§2.4)", () => {
+describe("POST validation (`SystemRegisterController` create)", () => {
   it("answers a vendor ID that is not 0192 with AUTH.VLD-00000 alone, even when the rest is invalid too", async () => {
     const r = await post(systemBody({ id: "bad id", vendor: { ID: `9908:${VENDOR}` }, allowedRedirectUrls: ["http://x"] }));
     expectValidationProblem(r, ["AUTH.VLD-00000"]);
@@ -302,7 +302,7 @@ describe("tokens and scopes", () => {
   });
 });
 
-describe("PUT (§2.5)", () => {
+describe("PUT (`SystemRegisterController` update)", () => {
   it("replaces the whole system: omitted arrays become empty, omitted isVisible becomes true", async () => {
     const body = await createSystem(sim, admin, { isVisible: false });
     const r = await put(body.id, {
@@ -376,7 +376,7 @@ describe("PUT (§2.5)", () => {
   });
 });
 
-describe("partial updates (§2.6)", () => {
+describe("partial updates (`SystemRegisterService`)", () => {
   it("replaces only the rights, or only the access packages", async () => {
     const body = await createSystem(sim, admin);
     const rights = await call(sim, "PUT", `${REGISTER}/${body.id}/rights`, {
@@ -419,7 +419,7 @@ describe("partial updates (§2.6)", () => {
   });
 });
 
-describe("DELETE (§2.6)", () => {
+describe("DELETE (`SystemRegisterService`)", () => {
   it("soft-deletes: GET still shows the system with isDeleted true and its old client ids, which are free for another system", async () => {
     const body = await createSystem(sim, admin);
     const r = await del(body.id);

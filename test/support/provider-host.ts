@@ -10,7 +10,7 @@ import { providerModuleFor } from "../../providers/core/shim";
 
 /**
  * Drives the SDK's own dynamic provider host (`@pulumi/pulumi/cmd/dynamic-provider`) over gRPC, as the engine
- * does (pulumi-dynamic-providers.md §4-5): the provider text the resource stores in `__provider`, secrets
+ * does (the SDK's dynamic provider host, `@pulumi/pulumi/cmd/dynamic-provider`): the provider text the resource stores in `__provider`, secrets
  * stripped before CRUD calls (the host answers acceptSecrets=false), `__provider` in every property bag.
  */
 

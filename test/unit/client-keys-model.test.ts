@@ -54,7 +54,7 @@ describe("client key sets", () => {
   test("keys shorter than 2048 bits, other algorithms and bad kids are refused", () => {
     const short = publicJwk(1024);
     expect(reasons(checkClientKeysInputs({ clientId: "c1", keys: [short] }, now))["keys[0].n"]).toMatch(/shorter than 2048 bits/);
-    // RS512 is registered beside RS256 (digdir-api.md Corrections 6); RS384 is not.
+    // RS512 is registered beside RS256 (the self-service OpenAPI); RS384 is not.
     expect(reasons(checkClientKeysInputs({ clientId: "c1", keys: [{ ...k1, alg: "RS512" }] }, now))["keys[0].alg"]).toBeUndefined();
     expect(reasons(checkClientKeysInputs({ clientId: "c1", keys: [{ ...k1, alg: "RS384" }] }, now))["keys[0].alg"]).toMatch(
       /RS256" or "RS512/,

@@ -6,7 +6,7 @@ import { checkGrantRules, readPrivateKey, signGrant } from "../../providers/core
 const org = (orgNo: string) => ({ authority: "iso6523-actorid-upis", ID: `0192:${orgNo}` });
 const entry = (extra: Record<string, unknown> = {}) => ({ type: "urn:altinn:systemuser", systemuser_org: org("310000019"), ...extra });
 
-/** Maskinporten's grant rules (digdir-api.md Corrections 12), applied before a grant is sent. */
+/** Maskinporten's grant rules (docs.digdir.no maskinporten_func_systembruker, maskinporten_feilsoking), applied before a grant is sent. */
 describe("grant rules", () => {
   test("one system user entry with known fields passes; two entries, a list of parties, or an unknown field are refused", () => {
     expect(() => checkGrantRules({ scopes: ["s"], authorizationDetails: [entry({ externalRef: "k" })] })).not.toThrow();
