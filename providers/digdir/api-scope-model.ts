@@ -1,11 +1,9 @@
 import { z } from "zod";
 import { isUnknown, parseAroundUnknowns, sameSet, textFailures, type Failure } from "../core/check";
-import type { WireScope } from "./api";
 
 /**
  * Pure decisions about API-provider scopes (the self-service API's OpenAPI, and nais/digdirator's scope sync,
- * pkg/digdir/scopes): inputs, the
- * wire payload, the live object as inputs, and what a change needs. `prefix` and `subscope` make the name and
+ * pkg/digdir/scopes): inputs and what a change needs, in the resource's terms (the wire's spelling is wire.ts's). `prefix` and `subscope` make the name and
  * cannot change; everything else is updated in place with a PUT.
  */
 
@@ -39,28 +37,26 @@ export interface ApiScopeOutputs extends ApiScopeInputs {
   lastUpdated: string;
 }
 
-export const scopeWireNames = {
-  prefix: "prefix",
-  subscope: "subscope",
-  description: "description",
-  longDescription: "long_description",
-  visibility: "visibility",
-  allowedIntegrationTypes: "allowed_integration_types",
-  atMaxAge: "at_max_age",
-  accessibleForAll: "accessible_for_all",
-  delegationSource: "delegation_source",
-  tokenType: "token_type",
-  requiresUserConsent: "requires_user_consent",
-  requiresUserAuthentication: "requires_user_authentication",
-  requiresPseudonymousTokens: "requires_pseudonymous_tokens",
-  authorizationMaxLifetime: "authorization_max_lifetime",
-} as const satisfies Record<keyof ApiScopeInputs, string>;
-
-type ScopeField = keyof ApiScopeInputs;
-const scopeFields = Object.keys(scopeWireNames) as ScopeField[];
+export type ScopeField = keyof ApiScopeInputs;
+/** Every field an ApiScope manages. */
+export const scopeFields: ScopeField[] = [
+  "prefix",
+  "subscope",
+  "description",
+  "longDescription",
+  "visibility",
+  "allowedIntegrationTypes",
+  "atMaxAge",
+  "accessibleForAll",
+  "delegationSource",
+  "tokenType",
+  "requiresUserConsent",
+  "requiresUserAuthentication",
+  "requiresPseudonymousTokens",
+  "authorizationMaxLifetime",
+];
 /** The name: a change needs a new scope (the old one is deactivated). */
 export const immutableScopeFields: ScopeField[] = ["prefix", "subscope"];
-const readOnlyScopeWire = ["name", "owner_orgno", "created", "last_updated"];
 
 const schema = z.strictObject({
   // No public source gives a syntax (docs.digdir.no: "no specific rules"): a prefix is valid when Digdir has assigned it
@@ -128,41 +124,6 @@ function checkApiScopeInputsAsDeclared(raw: Record<string, unknown>): { inputs: 
 
 export function scopeNameOf(i: Pick<ApiScopeInputs, "prefix" | "subscope">): string {
   return `${i.prefix}:${i.subscope}`;
-}
-
-/** The body to POST: every managed field that has a value. */
-export function desiredScopePayload(i: ApiScopeInputs): WireScope {
-  const body: Record<string, unknown> = {};
-  for (const f of scopeFields) if (i[f] !== undefined) body[scopeWireNames[f]] = i[f];
-  return body as WireScope;
-}
-
-/**
- * The PUT body: the live scope with read-only fields stripped and every managed field set to the desired value
- * (fields left out of the inputs keep Digdir's value), `active: true` (a PUT also reactivates).
- */
-export function scopeUpdatePayload(live: WireScope | undefined, i: ApiScopeInputs): WireScope {
-  const body: Record<string, unknown> = { ...(live ?? {}) };
-  for (const k of readOnlyScopeWire) delete body[k];
-  return { ...body, ...desiredScopePayload(i), active: true } as WireScope;
-}
-
-/**
- * The outputs: what was sent, overlaid with what Digdir answered, so that a field Digdir does not echo keeps
- * the value sent instead of showing as a change after every refresh.
- */
-export function scopeOutputs(sent: Partial<ApiScopeInputs>, live: WireScope): ApiScopeOutputs {
-  const out: Record<string, unknown> = { ...sent };
-  for (const f of scopeFields) {
-    const v = live[scopeWireNames[f]];
-    if (v !== undefined && v !== null) out[f] = v;
-  }
-  out.name = live.name ?? `${out.prefix}:${out.subscope}`;
-  out.active = live.active ?? true;
-  out.ownerOrgNo = live.owner_orgno ?? "";
-  out.created = live.created ?? "";
-  out.lastUpdated = live.last_updated ?? "";
-  return out as unknown as ApiScopeOutputs;
 }
 
 /** Managed fields that differ; a field left out of the inputs is not managed and never differs. */

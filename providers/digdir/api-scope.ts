@@ -9,14 +9,12 @@ import { DigdirScopeApi } from "./api";
 import {
   changedScopeFields,
   checkApiScopeInputs,
-  desiredScopePayload,
   scopeNameOf,
-  scopeOutputs,
   scopeReplacements,
-  scopeUpdatePayload,
   type ApiScopeInputs,
   type ApiScopeOutputs,
 } from "./api-scope-model";
+import { desiredScopePayload, scopeOutputs, scopeUpdatePayload } from "./wire";
 
 export interface ApiScopeArgs {
   /** The prefix Digdir assigned to your organisation (e.g. `nav`). Changing it replaces the scope. */

@@ -1,53 +1,22 @@
 import type { Context } from "../core/context";
 import { apiErrorFrom, InputError, ProtocolError } from "../core/errors";
 import type { Method } from "../core/http";
+import type { PublicJwk } from "./client-keys-model";
+import {
+  desiredJwks,
+  keyIn,
+  publicKeysFrom,
+  scopeNamed,
+  wireJwk,
+  wireScopeName,
+  type WireClient,
+  type WireConsumer,
+  type WireJwks,
+  type WireScope,
+} from "./wire";
 
-/** `ClientRegistration` as the self-service API spells it (the self-service API's OpenAPI (digdir/digdir-camp-2025-react-impl, app/lib/api.d.ts)). */
-export interface WireClient {
-  client_id?: string;
-  client_name?: string;
-  description?: string;
-  client_uri?: string;
-  client_orgno?: string;
-  supplier_orgno?: string;
-  integration_type?: string;
-  application_type?: string;
-  token_endpoint_auth_method?: string;
-  grant_types?: string[];
-  scopes?: string[];
-  redirect_uris?: string[];
-  post_logout_redirect_uris?: string[];
-  frontchannel_logout_uri?: string;
-  frontchannel_logout_session_required?: boolean;
-  authorization_lifetime?: number;
-  access_token_lifetime?: number;
-  refresh_token_lifetime?: number;
-  refresh_token_usage?: string;
-  sso_disabled?: boolean;
-  code_challenge_method?: string;
-  active?: boolean;
-  created?: string;
-  last_updated?: string;
-  client_secret?: string;
-  [other: string]: unknown;
-}
-
-export interface WireJwk {
-  kty: string;
-  kid: string;
-  n: string;
-  e: string;
-  alg?: string;
-  use?: string;
-  exp?: number;
-  [other: string]: unknown;
-}
-
-export interface WireJwks {
-  keys: WireJwk[];
-  created?: string;
-  last_updated?: string;
-}
+/** The wire shapes, for whoever reads the API's answers as they are (stacks/export). */
+export type { WireClient, WireConsumer, WireJwk, WireJwks, WireScope } from "./wire";
 
 /** Digdir admin scopes: digdirator PUTs with dcr.write alone, the docs name dcr.modify; ask for both. */
 export const defaultAdminScopes = ["idporten:dcr.read", "idporten:dcr.write", "idporten:dcr.modify"];
@@ -174,13 +143,14 @@ export class DigdirClientApi extends SelfServiceApi {
   }
 
   /** Replaces the whole key set (POST replaces; sending the same set again is harmless, so it is retried). */
-  async putJwks(clientId: string, keys: WireJwk[]): Promise<WireJwks> {
+  async putJwks(clientId: string, keys: PublicJwk[]): Promise<PublicJwk[]> {
+    const wire = desiredJwks(keys);
     const res = await this.call<WireJwks>("POST", `/clients/${encodeURIComponent(clientId)}/jwks`, {
-      json: { keys },
+      json: { keys: wire },
       idempotent: true,
       hint: (s) => (s === 404 ? "The client does not exist: check clientId, or create the client first." : undefined),
     });
-    return res.body ?? { keys };
+    return publicKeysFrom(res.body ?? { keys: wire });
   }
 
   /**
@@ -189,20 +159,22 @@ export class DigdirClientApi extends SelfServiceApi {
    * `exp`). "unsupported" when the API has no such route (405, or a 404 while the client's set can be read), so the
    * caller can write the whole set instead.
    */
-  async putJwk(clientId: string, key: WireJwk): Promise<WireJwk | "unsupported"> {
+  async putJwk(clientId: string, key: PublicJwk): Promise<PublicJwk | "unsupported"> {
     const path = `/clients/${encodeURIComponent(clientId)}/jwks/${encodeURIComponent(key.kid)}`;
-    const res = await this.call<unknown>("PUT", path, { json: key, idempotent: true, ok: [200, 201, 204, 404, 405] });
+    const res = await this.call<unknown>("PUT", path, { json: wireJwk(key), idempotent: true, ok: [200, 201, 204, 404, 405] });
     if (res.status === 405 || (res.status === 404 && (await this.clientKnown(clientId)))) return "unsupported";
     if (res.status === 404) throw this.clientGone(clientId);
     // The answer is the key, or (the simulator, and possibly Digdir) the whole set holding it; else read the key.
-    return keyIn(res.body, key.kid) ?? (await this.getJwk(clientId, key.kid)) ?? key;
+    const answered = keyIn(res.body, key.kid);
+    return answered ? publicKeysFrom({ keys: [answered] })[0]! : ((await this.getJwk(clientId, key.kid)) ?? key);
   }
 
   /** One registered key (`GET /clients/{id}/jwks/{kid}`); undefined when it, or the route, is not there. */
-  async getJwk(clientId: string, kid: string): Promise<WireJwk | undefined> {
+  async getJwk(clientId: string, kid: string): Promise<PublicJwk | undefined> {
     const path = `/clients/${encodeURIComponent(clientId)}/jwks/${encodeURIComponent(kid)}`;
     const res = await this.call<unknown>("GET", path, { ok: [200, 404, 405] });
-    return res.status === 200 ? keyIn(res.body, kid) : undefined;
+    const key = res.status === 200 ? keyIn(res.body, kid) : undefined;
+    return key && publicKeysFrom({ keys: [key] })[0];
   }
 
   /**
@@ -231,49 +203,6 @@ export class DigdirClientApi extends SelfServiceApi {
   async deleteJwks(clientId: string): Promise<void> {
     await this.call("DELETE", `/clients/${encodeURIComponent(clientId)}/jwks`, { ok: [200, 204, 404] });
   }
-}
-
-/** The key `kid` in an answer: the key itself, or a set (`{keys: [...]}`) holding it. */
-export function keyIn(body: unknown, kid: string): WireJwk | undefined {
-  const items = (
-    body && typeof body === "object" && Array.isArray((body as WireJwks).keys) ? (body as WireJwks).keys : [body]
-  ) as unknown[];
-  return items.find((k): k is WireJwk => !!k && typeof k === "object" && (k as WireJwk).kid === kid);
-}
-
-/** A scope (`ScopeRegistration`) as the self-service API spells it (the self-service API's OpenAPI). */
-export interface WireScope {
-  prefix: string;
-  subscope: string;
-  name?: string;
-  description?: string;
-  long_description?: string;
-  active?: boolean;
-  visibility?: string;
-  allowed_integration_types?: string[];
-  accessible_for_all?: boolean;
-  at_max_age?: number;
-  authorization_max_lifetime?: number;
-  delegation_source?: string;
-  token_type?: string;
-  requires_user_consent?: boolean;
-  requires_user_authentication?: boolean;
-  requires_pseudonymous_tokens?: boolean;
-  owner_orgno?: string;
-  created?: string;
-  last_updated?: string;
-  [other: string]: unknown;
-}
-
-/** `ConsumerRegistration`: one row of a scope's access list (the self-service API's OpenAPI). */
-export interface WireConsumer {
-  scope?: string;
-  consumer_orgno: string;
-  owner_orgno?: string;
-  state?: "APPROVED" | "REQUESTED" | "DENIED" | string;
-  created?: string;
-  last_updated?: string;
-  [other: string]: unknown;
 }
 
 /** API-provider scopes need `idporten:scopes.write` (the OpenAPI's /scopes routes), for reading as well (nais/digdirator). */
@@ -381,16 +310,6 @@ export class DigdirScopeApi extends SelfServiceApi {
       ok: [200, 204, 404],
     });
   }
-}
-
-function wireScopeName(s: WireScope): string {
-  return s.name ?? `${s.prefix}:${s.subscope}`;
-}
-
-/** The scope called `name` in an answer to `GET /scopes/scope?scope=`: the scope itself, or a list holding it. */
-export function scopeNamed(body: unknown, name: string): WireScope | undefined {
-  const items = (Array.isArray(body) ? body : [body]) as unknown[];
-  return items.find((s): s is WireScope => !!s && typeof s === "object" && wireScopeName(s as WireScope) === name);
 }
 
 function scopeHint(status: number, name: string, prefix: string): string | undefined {

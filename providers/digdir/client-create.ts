@@ -4,7 +4,8 @@ import { isApiError } from "../core/errors";
 import { isInDoubt } from "../core/http";
 import { recover } from "../core/recovery";
 import { DigdirClientApi, type WireClient } from "./api";
-import { updatePayload, type ClientInputs, type ClientKind } from "./client-model";
+import { type ClientInputs, type ClientKind } from "./client-model";
+import { updatePayload } from "./wire";
 
 /**
  * Creating a client so that it can be repeated without making a second one (providers/digdir/README.md,

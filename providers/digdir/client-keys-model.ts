@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { containsUnknown, isUnknown, knownFailures, parseAroundUnknowns, type Failure } from "../core/check";
-import type { WireJwk, WireJwks } from "./api";
 
 /**
  * Pure decisions about a client's key set (docs.digdir.no, "oidc_api_admin", and the self-service API's OpenAPI:
@@ -244,39 +243,11 @@ function ruleFailures(i: ClientKeysInputs): Failure[] {
   return out;
 }
 
-/** The keys to POST: public members only. */
-export function desiredJwks(keys: PublicJwk[]): WireJwk[] {
-  return keys.map(wireJwk);
-}
-
-export function wireJwk(k: PublicJwk): WireJwk {
-  const out: WireJwk = { kty: k.kty, kid: k.kid, n: k.n, e: k.e, alg: k.alg, use: k.use };
-  if (k.exp !== undefined) out.exp = k.exp;
-  if (k.x5c) out.x5c = k.x5c;
-  return out;
-}
-
-/** The registered set as Digdir answered it, public members only. */
-export function publicKeysFrom(live: WireJwks): PublicJwk[] {
-  return live.keys.map((k) => {
-    const out: Record<string, unknown> = { kty: k.kty, kid: k.kid, n: k.n, e: k.e, alg: k.alg ?? "RS256", use: k.use ?? "sig" };
-    if (typeof k.exp === "number") out.exp = k.exp;
-    if (Array.isArray(k.x5c)) out.x5c = k.x5c;
-    return out as unknown as PublicJwk;
-  });
-}
-
 /** kid → ISO expiry. */
 export function expiryOf(keys: PublicJwk[]): Record<string, string> {
   const expiresAt: Record<string, string> = {};
   for (const k of keys) if (k.exp !== undefined) expiresAt[k.kid] = new Date(k.exp * 1000).toISOString();
   return expiresAt;
-}
-
-/** The simple form's outputs: the registered set, its kids and expiry dates. */
-export function keysOutputs(clientId: string, live: WireJwks): Pick<ClientKeysOutputs, "clientId" | "keys" | "kids" | "expiresAt"> {
-  const keys = publicKeysFrom(live);
-  return { clientId, keys, kids: keys.map((k) => k.kid), expiresAt: expiryOf(keys) };
 }
 
 /** Is a registered key the same key as a declared one? `exp` counts only where the declared key sets it. */

@@ -1,5 +1,5 @@
 import type { DigdirClientApi } from "./api";
-import { desiredJwks, publicKeysFrom, wireJwk, type PublicJwk } from "./client-keys-model";
+import { type PublicJwk } from "./client-keys-model";
 import { keyWrites } from "./client-keys-plan";
 
 /**
@@ -41,7 +41,7 @@ export async function writeKeySet(
     const written = await writeKeyByKey(api, clientId, registered, planned);
     if (written) return written;
   }
-  return publicKeysFrom(await api.putJwks(clientId, desiredJwks(planned)));
+  return api.putJwks(clientId, planned);
 }
 
 /** Undefined when the API has no single-key route: the caller writes the whole set (the end state is the same). */
@@ -63,10 +63,10 @@ async function writeKeyByKey(
   };
   const puts = async (): Promise<boolean> => {
     for (const k of put) {
-      const answer = await api.putJwk(clientId, wireJwk(k));
+      const answer = await api.putJwk(clientId, k);
       if (answer === "unsupported") return false;
       writes++;
-      now = [...now.filter((r) => r.kid !== k.kid), ...publicKeysFrom({ keys: [answer] })];
+      now = [...now.filter((r) => r.kid !== k.kid), answer];
     }
     return true;
   };

@@ -13,7 +13,6 @@ import {
   kidsAfterUp,
   kidsOf,
   policyChanged,
-  publicKeysFrom,
   type ClientKeysInputs,
   type ClientKeysOutputs,
   type GeneratedKeyRecord,
@@ -21,6 +20,7 @@ import {
 } from "./client-keys-model";
 import { KeyWriteError, writeKeySet } from "./client-keys-write";
 import { currentGenerated, nextStepAt, makeCurrent, planKeys, type KeyState } from "./client-keys-plan";
+import { publicKeysFrom } from "./wire";
 
 export interface ClientKeysArgs {
   /** The client whose key set this is (a MaskinportenClient's, KrrClient's or IdportenClient's `clientId`). */

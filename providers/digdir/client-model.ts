@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { isUnknown, knownFailures, parseAroundUnknowns, sameSet, textFailures, type Failure } from "../core/check";
 import type { EnvironmentName } from "../core/environments";
-import type { WireClient } from "./api";
+import type { WireClient } from "./wire";
 import { ruleFailures, usesClientSecret } from "./client-rules";
 
 /**
- * Pure decisions about Digdir clients: input validation (the rules across fields in client-rules.ts), the wire
- * payload, the live object normalised, and the diff.
+ * Pure decisions about Digdir clients, in the resources' terms: input validation (the rules across fields in
+ * client-rules.ts), the diff, when a client secret is due, adoption. The wire's spelling is wire.ts's.
  */
 
 export type ClientKind = "MaskinportenClient" | "KrrClient" | "IdportenClient";
@@ -47,32 +47,9 @@ export interface ClientInputs {
   clientId?: string;
 }
 
-/** Input field ↔ wire field, for every field a resource manages. */
-export const wireNames = {
-  name: "client_name",
-  description: "description",
-  clientUri: "client_uri",
-  integrationType: "integration_type",
-  applicationType: "application_type",
-  tokenEndpointAuthMethod: "token_endpoint_auth_method",
-  grantTypes: "grant_types",
-  scopes: "scopes",
-  redirectUris: "redirect_uris",
-  postLogoutRedirectUris: "post_logout_redirect_uris",
-  frontchannelLogoutUri: "frontchannel_logout_uri",
-  frontchannelLogoutSessionRequired: "frontchannel_logout_session_required",
-  authorizationLifetime: "authorization_lifetime",
-  accessTokenLifetime: "access_token_lifetime",
-  refreshTokenLifetime: "refresh_token_lifetime",
-  refreshTokenUsage: "refresh_token_usage",
-  ssoDisabled: "sso_disabled",
-  codeChallengeMethod: "code_challenge_method",
-} as const satisfies Record<Exclude<keyof ClientInputs, "rotationTrigger" | "clientId">, string>;
-
-type Field = keyof typeof wireNames;
-
-/** Fields the server owns; never sent in a PUT (docs.digdir.no, "oidc_api_admin": remove them before a PUT). */
-const readOnlyWire = ["created", "last_updated", "active", "client_secret", "jwks_uri", "onbehalfof", "supplier_orgno"];
+/** The fields a client resource manages: every input but the two that are not sent. */
+export type ClientField = Exclude<keyof ClientInputs, "rotationTrigger" | "clientId">;
+type Field = ClientField;
 
 /** Fields that only login clients have: named in the failure when given to a Maskinporten or KRR client. */
 const loginOnly: Field[] = [
@@ -279,38 +256,6 @@ function completeInputs(kind: ClientKind, v: Partial<ClientInputs>): ClientInput
     codeChallengeMethod: v.codeChallengeMethod!,
     ...(v.rotationTrigger !== undefined && { rotationTrigger: v.rotationTrigger }),
   };
-}
-
-/** The body to POST for a new client. */
-export function desiredClientPayload(kind: ClientKind, c: ClientInputs): WireClient {
-  const body: Record<string, unknown> = {};
-  for (const f of fieldsOf(kind)) {
-    const v = c[f];
-    if (v !== undefined) body[wireNames[f]] = v;
-  }
-  return body as WireClient;
-}
-
-/**
- * The full PUT body: the live object (keeping fields this provider does not manage, such as `onbehalfof`
- * settings made elsewhere), with every managed field set to the desired value or removed, and read-only
- * fields stripped (docs.digdir.no, "oidc_api_admin").
- */
-export function updatePayload(kind: ClientKind, live: WireClient, c: ClientInputs): WireClient {
-  const body: Record<string, unknown> = { ...live };
-  for (const k of readOnlyWire) delete body[k];
-  for (const f of fieldsOf(kind)) delete body[wireNames[f]];
-  return { ...body, ...desiredClientPayload(kind, c) } as WireClient;
-}
-
-/** The live object as resource inputs: what `read` reports, and what diff compares against. */
-export function inputsFromLive(kind: ClientKind, live: WireClient): ClientInputs {
-  const out: Record<string, unknown> = {};
-  for (const f of fieldsOf(kind)) {
-    const v = live[wireNames[f]];
-    if (v !== undefined && v !== null) out[f] = v;
-  }
-  return out as unknown as ClientInputs;
 }
 
 export interface ClientOutputs extends ClientInputs {

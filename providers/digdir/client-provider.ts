@@ -10,17 +10,15 @@ import {
   adoptionRefusal,
   changedFields,
   checkClientInputs,
-  desiredClientPayload,
-  inputsFromLive,
   needsReplacement,
   rotationTriggerChanged,
   secretRotationNeeded,
-  updatePayload,
   usesClientSecret,
   type ClientInputs,
   type ClientKind,
   type ClientOutputs,
 } from "./client-model";
+import { desiredClientPayload, inputsFromLive, updatePayload } from "./wire";
 
 /** Where a client gets its tokens: Maskinporten for machine clients, ID-porten for login clients. */
 async function issuerOutputs(ctx: Context, kind: ClientKind): Promise<Pick<ClientOutputs, "issuer" | "tokenEndpoint" | "wellKnownUrl">> {

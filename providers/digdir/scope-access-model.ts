@@ -1,10 +1,10 @@
 import { isUnknown, type Failure } from "../core/check";
 import { orgNoProblem } from "../core/orgno";
-import type { WireConsumer } from "./api";
 
 /**
  * Pure decisions about one consumer's access to one of your scopes (the self-service API's OpenAPI, `/scopes/access`): a grant is a
- * PUT, a revocation a DELETE that leaves the row `DENIED`. Both inputs name the grant, so any change replaces it.
+ * PUT, a revocation a DELETE that leaves the row `DENIED` (wire.ts `activeGrant`: what counts as granted). Either
+ * input changing moves the grant by an update.
  */
 
 export interface ScopeAccessInputs {
@@ -55,23 +55,6 @@ export function scopeAccessId(i: ScopeAccessInputs): string {
 export function parseScopeAccessId(id: string): ScopeAccessInputs {
   const at = id.lastIndexOf("|");
   return { scope: id.slice(0, at), consumerOrgNo: id.slice(at + 1) };
-}
-
-/** The consumer's row, when it grants access: a DENIED row is a revoked grant, so it counts as gone. */
-export function activeGrant(rows: WireConsumer[] | undefined, consumerOrgNo: string): WireConsumer | undefined {
-  const row = rows?.find((r) => r.consumer_orgno === consumerOrgNo);
-  return row && row.state !== "DENIED" ? row : undefined;
-}
-
-export function scopeAccessOutputs(i: ScopeAccessInputs, row: WireConsumer | undefined): ScopeAccessOutputs {
-  return {
-    scope: i.scope,
-    consumerOrgNo: i.consumerOrgNo,
-    state: row?.state ?? "APPROVED",
-    ownerOrgNo: row?.owner_orgno ?? "",
-    created: row?.created ?? "",
-    lastUpdated: row?.last_updated ?? "",
-  };
 }
 
 /**

@@ -3,15 +3,14 @@ import { context } from "../core/context";
 import { ShimResource } from "../core/shim";
 import { DigdirScopeApi } from "./api";
 import {
-  activeGrant,
   checkScopeAccessInputs,
   parseScopeAccessId,
   scopeAccessId,
-  scopeAccessOutputs,
   scopeAccessMoves,
   type ScopeAccessInputs,
   type ScopeAccessOutputs,
 } from "./scope-access-model";
+import { activeGrant, scopeAccessOutputs } from "./wire";
 
 export interface ScopeAccessArgs {
   /** `prefix:subscope` of one of your scopes: pass an ApiScope's `name`, so the grant waits for the scope. */

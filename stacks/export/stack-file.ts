@@ -1,10 +1,10 @@
 import { Document, isMap, isScalar, type Pair, type YAMLMap } from "yaml";
 import type { WireClient, WireJwk } from "../../providers/digdir/api";
-import { fieldsOf, inputsFromLive, type ClientKind } from "../../providers/digdir/client-model";
-import { scopeOutputs } from "../../providers/digdir/api-scope-model";
+import { fieldsOf, type ClientKind } from "../../providers/digdir/client-model";
 import type { AccessPackage, Right } from "../../providers/altinn/model";
 import { namePattern } from "../schema";
 import type { LiveOrganisation, LiveRequestItem, LiveSystemEntry } from "./live";
+import { inputsFromLive, scopeOutputs } from "../../providers/digdir/wire";
 
 /**
  * The live organisation as a stack file: a plain object per section (what the validator and the program read),

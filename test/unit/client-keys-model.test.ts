@@ -3,17 +3,14 @@ import { describe, expect, test } from "vitest";
 import { unknownValue } from "../../providers/core/check";
 import {
   checkClientKeysInputs,
-  desiredJwks,
   keyPolicyDefaults,
   kidsAfterUp,
   kidsOf,
   keySetChanged,
-  keysOutputs,
   maxKeyLifetimeSeconds,
   policyChanged,
-  publicKeysFrom,
-  wireJwk,
 } from "../../providers/digdir/client-keys-model";
+import { desiredJwks, keysOutputs } from "../../providers/digdir/wire";
 
 function publicJwk(bits = 2048) {
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: bits });
@@ -85,12 +82,6 @@ describe("client key sets", () => {
     expect(keySetChanged(registered, [{ ...desired[0], exp: now + 50 }])).toBe(true);
     expect(keySetChanged(registered, [...desired, { ...desired[0], kid: "other" }])).toBe(true);
     expect(keySetChanged(registered, [{ ...desired[0], n: publicJwk().n }])).toBe(true);
-  });
-
-  test("outputs list kids and expiry dates", () => {
-    const out = keysOutputs("c1", { keys: [{ ...k1, alg: "RS256", use: "sig", exp: now }] });
-    expect(out.kids).toEqual([k1.kid]);
-    expect(out.expiresAt[k1.kid]).toBe(new Date(now * 1000).toISOString());
   });
 });
 
@@ -173,14 +164,6 @@ describe("key set inputs", () => {
     expect(policyChanged(a, { ...a, verifyScope: unknownValue })).toBe(true);
     // A state from the simple form has no policy: the first `up` records it.
     expect(policyChanged({}, a)).toBe(true);
-  });
-
-  test("the wire form holds public members only, and Digdir's answer reads back with alg and use", () => {
-    const wire = wireJwk({ ...k, alg: "RS256", use: "sig", exp: now + 10 });
-    expect(Object.keys(wire).sort()).toEqual(["alg", "e", "exp", "kid", "kty", "n", "use"]);
-    expect(publicKeysFrom({ keys: [{ kty: "RSA", kid: "a", n: "n", e: "e", exp: 5, extra: 1 }] })).toEqual([
-      { kty: "RSA", kid: "a", n: "n", e: "e", alg: "RS256", use: "sig", exp: 5 },
-    ]);
   });
 });
 

@@ -1,12 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { unknownValue } from "../../providers/core/check";
-import {
-  activeGrant,
-  checkScopeAccessInputs,
-  parseScopeAccessId,
-  scopeAccessId,
-  scopeAccessMoves,
-} from "../../providers/digdir/scope-access-model";
+import { checkScopeAccessInputs, parseScopeAccessId, scopeAccessId, scopeAccessMoves } from "../../providers/digdir/scope-access-model";
 
 const reasons = (r: { failures: { property: string; reason: string }[] }) =>
   Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
@@ -32,11 +26,5 @@ describe("scope access", () => {
     expect(scopeAccessMoves(i, i)).toEqual([]);
     expect(scopeAccessMoves(i, { ...i, consumerOrgNo: "310000019" })).toEqual(["consumerOrgNo"]);
     expect(scopeAccessMoves(i, { ...i, scope: unknownValue })).toEqual(["scope"]);
-  });
-
-  test("a revoked (DENIED) row counts as no grant", () => {
-    expect(activeGrant([{ consumer_orgno: "974761076", state: "APPROVED" }], "974761076")?.state).toBe("APPROVED");
-    expect(activeGrant([{ consumer_orgno: "974761076", state: "DENIED" }], "974761076")).toBeUndefined();
-    expect(activeGrant(undefined, "974761076")).toBeUndefined();
   });
 });

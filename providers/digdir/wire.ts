@@ -1,0 +1,276 @@
+import type { ApiScopeInputs, ApiScopeOutputs } from "./api-scope-model";
+import { scopeFields } from "./api-scope-model";
+import type { ClientKeysOutputs, PublicJwk } from "./client-keys-model";
+import { expiryOf } from "./client-keys-model";
+import { fieldsOf, type ClientField, type ClientInputs, type ClientKind } from "./client-model";
+import type { ScopeAccessInputs, ScopeAccessOutputs } from "./scope-access-model";
+
+/**
+ * The self-service API's wire: its snake_case shapes (the self-service API's OpenAPI, README.md "Sources") and the
+ * pure mapping between them and the resources' camelCase terms. The only module besides the API client (api.ts)
+ * that knows how the wire spells a field; the model files decide in the resources' terms.
+ */
+
+// ---- wire shapes ---------------------------------------------------------------------------------------------
+
+/** `ClientRegistration` as the self-service API spells it (the self-service API's OpenAPI (digdir/digdir-camp-2025-react-impl, app/lib/api.d.ts)). */
+export interface WireClient {
+  client_id?: string;
+  client_name?: string;
+  description?: string;
+  client_uri?: string;
+  client_orgno?: string;
+  supplier_orgno?: string;
+  integration_type?: string;
+  application_type?: string;
+  token_endpoint_auth_method?: string;
+  grant_types?: string[];
+  scopes?: string[];
+  redirect_uris?: string[];
+  post_logout_redirect_uris?: string[];
+  frontchannel_logout_uri?: string;
+  frontchannel_logout_session_required?: boolean;
+  authorization_lifetime?: number;
+  access_token_lifetime?: number;
+  refresh_token_lifetime?: number;
+  refresh_token_usage?: string;
+  sso_disabled?: boolean;
+  code_challenge_method?: string;
+  active?: boolean;
+  created?: string;
+  last_updated?: string;
+  client_secret?: string;
+  [other: string]: unknown;
+}
+
+export interface WireJwk {
+  kty: string;
+  kid: string;
+  n: string;
+  e: string;
+  alg?: string;
+  use?: string;
+  exp?: number;
+  [other: string]: unknown;
+}
+
+export interface WireJwks {
+  keys: WireJwk[];
+  created?: string;
+  last_updated?: string;
+}
+
+/** A scope (`ScopeRegistration`) as the self-service API spells it (the self-service API's OpenAPI). */
+export interface WireScope {
+  prefix: string;
+  subscope: string;
+  name?: string;
+  description?: string;
+  long_description?: string;
+  active?: boolean;
+  visibility?: string;
+  allowed_integration_types?: string[];
+  accessible_for_all?: boolean;
+  at_max_age?: number;
+  authorization_max_lifetime?: number;
+  delegation_source?: string;
+  token_type?: string;
+  requires_user_consent?: boolean;
+  requires_user_authentication?: boolean;
+  requires_pseudonymous_tokens?: boolean;
+  owner_orgno?: string;
+  created?: string;
+  last_updated?: string;
+  [other: string]: unknown;
+}
+
+/** `ConsumerRegistration`: one row of a scope's access list (the self-service API's OpenAPI). */
+export interface WireConsumer {
+  scope?: string;
+  consumer_orgno: string;
+  owner_orgno?: string;
+  state?: "APPROVED" | "REQUESTED" | "DENIED" | string;
+  created?: string;
+  last_updated?: string;
+  [other: string]: unknown;
+}
+
+// ---- clients ---------------------------------------------------------------------------------------------------
+
+/** Input field ↔ wire field, for every field a resource manages. */
+export const wireNames = {
+  name: "client_name",
+  description: "description",
+  clientUri: "client_uri",
+  integrationType: "integration_type",
+  applicationType: "application_type",
+  tokenEndpointAuthMethod: "token_endpoint_auth_method",
+  grantTypes: "grant_types",
+  scopes: "scopes",
+  redirectUris: "redirect_uris",
+  postLogoutRedirectUris: "post_logout_redirect_uris",
+  frontchannelLogoutUri: "frontchannel_logout_uri",
+  frontchannelLogoutSessionRequired: "frontchannel_logout_session_required",
+  authorizationLifetime: "authorization_lifetime",
+  accessTokenLifetime: "access_token_lifetime",
+  refreshTokenLifetime: "refresh_token_lifetime",
+  refreshTokenUsage: "refresh_token_usage",
+  ssoDisabled: "sso_disabled",
+  codeChallengeMethod: "code_challenge_method",
+} as const satisfies Record<ClientField, string>;
+
+/** Fields the server owns; never sent in a PUT (docs.digdir.no, "oidc_api_admin": remove them before a PUT). */
+const readOnlyWire = ["created", "last_updated", "active", "client_secret", "jwks_uri", "onbehalfof", "supplier_orgno"];
+
+/** The body to POST for a new client. */
+export function desiredClientPayload(kind: ClientKind, c: ClientInputs): WireClient {
+  const body: Record<string, unknown> = {};
+  for (const f of fieldsOf(kind)) {
+    const v = c[f];
+    if (v !== undefined) body[wireNames[f]] = v;
+  }
+  return body as WireClient;
+}
+
+/**
+ * The full PUT body: the live object (keeping fields this provider does not manage, such as `onbehalfof`
+ * settings made elsewhere), with every managed field set to the desired value or removed, and read-only
+ * fields stripped (docs.digdir.no, "oidc_api_admin").
+ */
+export function updatePayload(kind: ClientKind, live: WireClient, c: ClientInputs): WireClient {
+  const body: Record<string, unknown> = { ...live };
+  for (const k of readOnlyWire) delete body[k];
+  for (const f of fieldsOf(kind)) delete body[wireNames[f]];
+  return { ...body, ...desiredClientPayload(kind, c) } as WireClient;
+}
+
+/** The live object as resource inputs: what `read` reports, and what diff compares against. */
+export function inputsFromLive(kind: ClientKind, live: WireClient): ClientInputs {
+  const out: Record<string, unknown> = {};
+  for (const f of fieldsOf(kind)) {
+    const v = live[wireNames[f]];
+    if (v !== undefined && v !== null) out[f] = v;
+  }
+  return out as unknown as ClientInputs;
+}
+
+// ---- keys -------------------------------------------------------------------------------------------------------
+
+/** The keys to POST: public members only. */
+export function desiredJwks(keys: PublicJwk[]): WireJwk[] {
+  return keys.map(wireJwk);
+}
+
+export function wireJwk(k: PublicJwk): WireJwk {
+  const out: WireJwk = { kty: k.kty, kid: k.kid, n: k.n, e: k.e, alg: k.alg, use: k.use };
+  if (k.exp !== undefined) out.exp = k.exp;
+  if (k.x5c) out.x5c = k.x5c;
+  return out;
+}
+
+/** The registered set as Digdir answered it, public members only. */
+export function publicKeysFrom(live: WireJwks): PublicJwk[] {
+  return live.keys.map((k) => {
+    const out: Record<string, unknown> = { kty: k.kty, kid: k.kid, n: k.n, e: k.e, alg: k.alg ?? "RS256", use: k.use ?? "sig" };
+    if (typeof k.exp === "number") out.exp = k.exp;
+    if (Array.isArray(k.x5c)) out.x5c = k.x5c;
+    return out as unknown as PublicJwk;
+  });
+}
+
+/** The simple form's outputs: the registered set, its kids and expiry dates. */
+export function keysOutputs(clientId: string, live: WireJwks): Pick<ClientKeysOutputs, "clientId" | "keys" | "kids" | "expiresAt"> {
+  const keys = publicKeysFrom(live);
+  return { clientId, keys, kids: keys.map((k) => k.kid), expiresAt: expiryOf(keys) };
+}
+
+/** The key `kid` in an answer: the key itself, or a set (`{keys: [...]}`) holding it. */
+export function keyIn(body: unknown, kid: string): WireJwk | undefined {
+  const items = (
+    body && typeof body === "object" && Array.isArray((body as WireJwks).keys) ? (body as WireJwks).keys : [body]
+  ) as unknown[];
+  return items.find((k): k is WireJwk => !!k && typeof k === "object" && (k as WireJwk).kid === kid);
+}
+
+// ---- scopes and grants ------------------------------------------------------------------------------------------
+
+export const scopeWireNames = {
+  prefix: "prefix",
+  subscope: "subscope",
+  description: "description",
+  longDescription: "long_description",
+  visibility: "visibility",
+  allowedIntegrationTypes: "allowed_integration_types",
+  atMaxAge: "at_max_age",
+  accessibleForAll: "accessible_for_all",
+  delegationSource: "delegation_source",
+  tokenType: "token_type",
+  requiresUserConsent: "requires_user_consent",
+  requiresUserAuthentication: "requires_user_authentication",
+  requiresPseudonymousTokens: "requires_pseudonymous_tokens",
+  authorizationMaxLifetime: "authorization_max_lifetime",
+} as const satisfies Record<keyof ApiScopeInputs, string>;
+
+const readOnlyScopeWire = ["name", "owner_orgno", "created", "last_updated"];
+
+/** The body to POST: every managed field that has a value. */
+export function desiredScopePayload(i: ApiScopeInputs): WireScope {
+  const body: Record<string, unknown> = {};
+  for (const f of scopeFields) if (i[f] !== undefined) body[scopeWireNames[f]] = i[f];
+  return body as WireScope;
+}
+
+/**
+ * The PUT body: the live scope with read-only fields stripped and every managed field set to the desired value
+ * (fields left out of the inputs keep Digdir's value), `active: true` (a PUT also reactivates).
+ */
+export function scopeUpdatePayload(live: WireScope | undefined, i: ApiScopeInputs): WireScope {
+  const body: Record<string, unknown> = { ...(live ?? {}) };
+  for (const k of readOnlyScopeWire) delete body[k];
+  return { ...body, ...desiredScopePayload(i), active: true } as WireScope;
+}
+
+/**
+ * The outputs: what was sent, overlaid with what Digdir answered, so that a field Digdir does not echo keeps
+ * the value sent instead of showing as a change after every refresh.
+ */
+export function scopeOutputs(sent: Partial<ApiScopeInputs>, live: WireScope): ApiScopeOutputs {
+  const out: Record<string, unknown> = { ...sent };
+  for (const f of scopeFields) {
+    const v = live[scopeWireNames[f]];
+    if (v !== undefined && v !== null) out[f] = v;
+  }
+  out.name = live.name ?? `${out.prefix}:${out.subscope}`;
+  out.active = live.active ?? true;
+  out.ownerOrgNo = live.owner_orgno ?? "";
+  out.created = live.created ?? "";
+  out.lastUpdated = live.last_updated ?? "";
+  return out as unknown as ApiScopeOutputs;
+}
+
+export function wireScopeName(s: WireScope): string {
+  return s.name ?? `${s.prefix}:${s.subscope}`;
+}
+
+/** The scope called `name` in an answer to `GET /scopes/scope?scope=`: the scope itself, or a list holding it. */
+export function scopeNamed(body: unknown, name: string): WireScope | undefined {
+  const items = (Array.isArray(body) ? body : [body]) as unknown[];
+  return items.find((s): s is WireScope => !!s && typeof s === "object" && wireScopeName(s as WireScope) === name);
+}
+
+/** The consumer's row, when it grants access: a DENIED row is a revoked grant, so it counts as gone. */
+export function activeGrant(rows: WireConsumer[] | undefined, consumerOrgNo: string): WireConsumer | undefined {
+  const row = rows?.find((r) => r.consumer_orgno === consumerOrgNo);
+  return row && row.state !== "DENIED" ? row : undefined;
+}
+
+export function scopeAccessOutputs(i: ScopeAccessInputs, row: WireConsumer | undefined): ScopeAccessOutputs {
+  return {
+    scope: i.scope,
+    consumerOrgNo: i.consumerOrgNo,
+    state: row?.state ?? "APPROVED",
+    ownerOrgNo: row?.owner_orgno ?? "",
+    created: row?.created ?? "",
+    lastUpdated: row?.last_updated ?? "",
+  };
+}

@@ -1,0 +1,157 @@
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { describe, expect, test } from "vitest";
+import { checkApiScopeInputs } from "../../providers/digdir/api-scope-model";
+import { checkClientInputs, jwtBearerGrant } from "../../providers/digdir/client-model";
+import {
+  activeGrant,
+  desiredClientPayload,
+  desiredScopePayload,
+  keysOutputs,
+  publicKeysFrom,
+  scopeNamed,
+  scopeOutputs,
+  scopeUpdatePayload,
+  updatePayload,
+  wireJwk,
+} from "../../providers/digdir/wire";
+
+/** The self-service API's wire: payloads in its spelling, and its answers read back in the resources' terms. */
+
+function publicJwk(bits = 2048) {
+  const { publicKey } = generateKeyPairSync("rsa", { modulusLength: bits });
+  const jwk = publicKey.export({ format: "jwk" }) as { n: string; e: string };
+  return { kty: "RSA" as const, kid: randomUUID(), n: jwk.n, e: jwk.e };
+}
+
+const now = 1_800_000_000;
+
+describe("client payloads", () => {
+  const mp = checkClientInputs("MaskinportenClient", { name: "x", scopes: ["a:b"] }, "test").inputs;
+
+  test("the create payload uses the wire names", () => {
+    expect(desiredClientPayload("MaskinportenClient", mp)).toEqual({
+      client_name: "x",
+      description: "x",
+      integration_type: "maskinporten",
+      application_type: "web",
+      token_endpoint_auth_method: "private_key_jwt",
+      grant_types: [jwtBearerGrant],
+      scopes: ["a:b"],
+      access_token_lifetime: 120,
+    });
+  });
+
+  test("the PUT keeps unmanaged live fields, drops read-only ones and removes managed fields no longer declared", () => {
+    const live = {
+      ...desiredClientPayload("MaskinportenClient", mp),
+      client_id: "c1",
+      client_orgno: "991825827",
+      client_uri: "https://old.no",
+      created: "t0",
+      last_updated: "t1",
+      active: true,
+      onbehalfof: [],
+      jwks_uri: "/x",
+      some_future_field: 7,
+    };
+    const body = updatePayload("MaskinportenClient", live, { ...mp, name: "y" });
+    expect(body).toMatchObject({ client_id: "c1", client_orgno: "991825827", client_name: "y", some_future_field: 7 });
+    for (const k of ["created", "last_updated", "active", "onbehalfof", "jwks_uri", "client_uri"]) expect(body).not.toHaveProperty(k);
+  });
+});
+
+describe("scope payloads and answers", () => {
+  const declared = { prefix: "acme", subscope: "api/orders.read", description: "Ordrer" };
+
+  test("the payload uses Digdir's field names and leaves out what is not declared", () => {
+    const inputs = checkApiScopeInputs({ ...declared, atMaxAge: 60, delegationSource: "https://tt02.altinn.no/" }).inputs;
+    expect(desiredScopePayload(inputs)).toEqual({
+      prefix: "acme",
+      subscope: "api/orders.read",
+      description: "Ordrer",
+      visibility: "PUBLIC",
+      allowed_integration_types: ["maskinporten"],
+      at_max_age: 60,
+      accessible_for_all: false,
+      delegation_source: "https://tt02.altinn.no/",
+      token_type: "SELF_CONTAINED",
+      requires_user_consent: false,
+      requires_user_authentication: false,
+      requires_pseudonymous_tokens: false,
+    });
+  });
+
+  test("a PUT keeps fields Digdir holds that the inputs leave out, drops read-only ones, and reactivates", () => {
+    const inputs = checkApiScopeInputs({ ...declared, description: "Nye ordrer" }).inputs;
+    const live = {
+      ...desiredScopePayload(inputs),
+      name: "acme:api/orders.read",
+      at_max_age: 120,
+      active: false,
+      owner_orgno: "991825827",
+      created: "x",
+      last_updated: "y",
+    };
+    const body = scopeUpdatePayload(live, inputs);
+    expect(body).toMatchObject({ description: "Nye ordrer", at_max_age: 120, active: true });
+    for (const k of ["name", "owner_orgno", "created", "last_updated"]) expect(body).not.toHaveProperty(k);
+  });
+
+  test("outputs keep what was sent where Digdir does not echo it, and take Digdir's value where it does", () => {
+    const inputs = checkApiScopeInputs({ ...declared, atMaxAge: 60 }).inputs;
+    const outs = scopeOutputs(inputs, {
+      prefix: "acme",
+      subscope: "api/orders.read",
+      description: "Ordrer",
+      at_max_age: 30,
+      owner_orgno: "991825827",
+      active: true,
+    });
+    expect(outs).toMatchObject({
+      name: "acme:api/orders.read",
+      atMaxAge: 30,
+      tokenType: "SELF_CONTAINED",
+      ownerOrgNo: "991825827",
+      active: true,
+    });
+  });
+});
+
+describe("reading one scope's answer (GET /scopes/scope?scope=: an object, a list taken too)", () => {
+  const scope = { prefix: "leverandor", subscope: "a/b", name: "leverandor:a/b", active: true };
+  test("the scope itself, or the one of that name in a list; nothing for another name, an empty list or no body", () => {
+    expect(scopeNamed(scope, "leverandor:a/b")).toBe(scope);
+    expect(scopeNamed([{ ...scope, name: "leverandor:other" }, scope], "leverandor:a/b")).toBe(scope);
+    expect(scopeNamed({ prefix: "leverandor", subscope: "a/b" }, "leverandor:a/b")).toEqual({ prefix: "leverandor", subscope: "a/b" });
+    expect(scopeNamed(scope, "leverandor:other")).toBeUndefined();
+    expect(scopeNamed([], "leverandor:a/b")).toBeUndefined();
+    expect(scopeNamed(undefined, "leverandor:a/b")).toBeUndefined();
+  });
+});
+
+describe("key sets", () => {
+  const k1 = publicJwk();
+  const k = publicJwk();
+
+  test("outputs list kids and expiry dates", () => {
+    const out = keysOutputs("c1", { keys: [{ ...k1, alg: "RS256", use: "sig", exp: now }] });
+    expect(out.kids).toEqual([k1.kid]);
+    expect(out.expiresAt[k1.kid]).toBe(new Date(now * 1000).toISOString());
+  });
+
+  test("the wire form holds public members only, and Digdir's answer reads back with alg and use", () => {
+    const wire = wireJwk({ ...k, alg: "RS256", use: "sig", exp: now + 10 });
+    expect(Object.keys(wire).sort()).toEqual(["alg", "e", "exp", "kid", "kty", "n", "use"]);
+    expect(publicKeysFrom({ keys: [{ kty: "RSA", kid: "a", n: "n", e: "e", exp: 5, extra: 1 }] })).toEqual([
+      { kty: "RSA", kid: "a", n: "n", e: "e", alg: "RS256", use: "sig", exp: 5 },
+    ]);
+  });
+});
+
+describe("grants", () => {
+  test("a revoked (DENIED) row counts as no grant", () => {
+    expect(activeGrant([{ consumer_orgno: "974761076", state: "APPROVED" }], "974761076")?.state).toBe("APPROVED");
+    expect(activeGrant([{ consumer_orgno: "974761076", state: "DENIED" }], "974761076")).toBeUndefined();
+    expect(activeGrant(undefined, "974761076")).toBeUndefined();
+  });
+});
