@@ -72,7 +72,7 @@ function checkpointFile(dir: string): string {
   return path.join(stacks, project ?? "", "local.json");
 }
 
-/** Validation of N CSV lines, offline: the stack layer's whole check (stacks/validate.ts, the providers' checks). */
+/** Validation of N CSV lines, offline: the stack layer's whole check (stacks/validate/, the providers' checks). */
 export function csvValidationPass(n: number): Props {
   const dir = tempDir("pulumi-digdir-csv-");
   try {

@@ -183,7 +183,7 @@ used_up="$(pulumi stack export --stack "$STACK" 2>/dev/null | node -e '
   let sim = {};
   try { sim = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {}
   const systems = sim["altinn.systems"] ?? sim.slices?.["altinn.systems"] ?? {};
-  const { validateStackFile } = require("./dist/stacks/validate.js");
+  const { validateStackFile } = require("./dist/stacks/validate/index.js");
   const { plan } = validateStackFile("stacks/local.yaml", { environment: "local" });
   const declared = new Set(plan.systems.map((s) => s.args.systemId));
   const gone = Object.values(systems).filter((s) => s && s.isDeleted && declared.has(s.id) && !inState.has(s.id)).map((s) => s.id);
