@@ -14,7 +14,7 @@
 // "no metadata" (attrs.go), and Pulumi uses none of it, so a cut one is removed.
 //
 // A file backend URL with `?metadata=skip` writes no sidecars at all (fileblob's option), so a kill can no longer
-// cut anything: scripts/demo.sh uses it, and the README recommends it.
+// cut anything: scripts/demo.sh and scripts/pipeline.sh use it, and the README recommends it.
 //
 // It refuses while the stack's lock names a `pulumi` process still running on this machine. It prints what it
 // removed, one line each, on stderr; exit 0 when the backend is fine now, 1 on an error.
