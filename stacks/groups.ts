@@ -215,6 +215,6 @@ function lastKnown(request: PlannedRequest, last: LastRun): MaybeKnown<RequestOu
  * the SDK's `apply(func, runWithUnknowns)` (node_modules/@pulumi/pulumi/output.js, as its output proxy uses it).
  * The result is known where `fn` makes it so. In an `up` every value is known, and this is a plain apply.
  */
-export function applyWithUnknowns<T, U>(o: pulumi.Output<T>, fn: (v: MaybeKnown<T>) => U): pulumi.Output<U> {
-  return (o as unknown as { apply(f: (v: MaybeKnown<T>) => U, runWithUnknowns: boolean): pulumi.Output<U> }).apply(fn, true);
+export function applyWithUnknowns<T, U>(o: pulumi.Output<T>, fn: (v: MaybeKnown<T>) => MaybeKnown<U>): pulumi.Output<U> {
+  return (o as unknown as { apply(f: (v: MaybeKnown<T>) => MaybeKnown<U>, runWithUnknowns: boolean): pulumi.Output<U> }).apply(fn, true);
 }

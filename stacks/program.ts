@@ -294,9 +294,9 @@ export function defineStack(
   const known = <T>(v: MaybeKnown<Record<string, T>>): Record<string, T> => (isKnown(v) ? v : {});
   // What the `up` decides (an added or changed customer's status) is unknown in a preview, and so is every summary it
   // enters: a saved plan (`pulumi up --plan`) holds the `up` to each value the preview knew.
-  const statuses = applyWithUnknowns(requests, (all) => {
+  const statuses = applyWithUnknowns(requests, (all): MaybeKnown<Record<string, string>> => {
     const values = Object.values(known(all));
-    if (!isKnown(all) || values.some((r) => !isKnown(r))) return pulumi.unknown as unknown as Record<string, string>;
+    if (!isKnown(all) || values.some((r) => !isKnown(r))) return pulumi.unknown;
     return Object.fromEntries(Object.entries(known(all)).map(([n, r]) => [n, (r as RequestOutput).status]));
   });
 
