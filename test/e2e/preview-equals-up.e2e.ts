@@ -3,8 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { startSimulator } from "../../simulator/index";
-import { copyProject, parseJson, pulumiEnv, run, shortUrn, SimApi, tempDir, type EngineJson, type RunResult } from "./support";
+import { e2eSetUp, parseJson, shortUrn, type E2e, type SimApi, type EngineJson, type RunResult } from "./support";
 
 /**
  * What `pulumi preview` shows is what `pulumi up` does. A catalogue of the edits users make, applied one after
@@ -237,30 +236,27 @@ function errorsOf(r: RunResult): string[] {
 describe.skipIf(!bin)("preview equals up, for each edit of the catalogue", () => {
   let dir: string;
   let stackFile: string;
-  let sim: Awaited<ReturnType<typeof startSimulator>>;
+  let e2e: E2e | undefined;
   const t = {} as CatalogueContext;
 
   beforeAll(async () => {
-    dir = tempDir("pulumi-digdir-catalogue-");
-    t.proj = path.join(dir, "project");
-    copyProject(t.proj);
-    const env = pulumiEnv(bin, dir, "catalogue-passphrase");
-    sim = await startSimulator({ port: 0, log: () => {} });
-    t.api = await SimApi.connect(sim.url);
-    t.pulumi = (args, opts = {}) => run("pulumi", [...args, "--stack", "local"], { cwd: t.proj, env, ...opts });
+    // The stack reaches the simulator by its URL alone: the provider takes the admin client the simulator offers.
+    e2e = await e2eSetUp({ bin, name: "catalogue", passphrase: "catalogue-passphrase", initStack: false });
+    dir = e2e.dir;
+    t.proj = e2e.proj;
+    t.api = e2e.api;
+    t.pulumi = e2e.pulumi;
     t.outputs = async () => JSON.parse((await t.pulumi(["stack", "output", "--json"])).stdout);
     stackFile = path.join(t.proj, "stacks/local.yaml");
     fs.copyFileSync(path.join(__dirname, "fixtures/catalogue.yaml"), stackFile);
 
     await t.pulumi(["stack", "init"]);
-    await t.pulumi(["config", "set", "digdir:simulatorUrl", sim.url]);
+    await t.pulumi(["config", "set", "digdir:simulatorUrl", e2e.sim.url]);
     await t.pulumi(["up", "--yes", "--skip-preview"]);
   }, 300_000);
 
   afterAll(async () => {
-    await sim?.close();
-    if (dir && process.env.E2E_KEEP !== "1") fs.rmSync(dir, { recursive: true, force: true });
-    else if (dir) console.log(`e2e: kept ${dir}`);
+    await e2e?.close();
   });
 
   for (const [i, entry] of catalogue.entries()) {
