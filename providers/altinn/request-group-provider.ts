@@ -184,8 +184,13 @@ export function requestGroupProvider(kind: GroupKind): pulumi.dynamic.ResourcePr
             request || user
               ? { request, systemUser: user && { systemUserId: user.systemUserId, ...(user.userType && { userType: user.userType }) } }
               : undefined;
-          // The list may leave out the request at a page boundary (see `listRequests` in api.ts): look before posting.
+          // The list may leave out the request at a page boundary (see `listRequests` in api.ts): look before posting,
+          // and for the request of a system user the (consistent) user list names.
           if (!live && anyListed) live = await readOne(api, desired, undefined);
+          else if (live && !live.request) {
+            const boundary = await api.getRequestByKey(rkind, desired);
+            if (boundary) live = { ...live, request: boundary };
+          }
         } else if (oldStates[key] && !oldStates[key].error) {
           live = await readOne(api, desired, oldStates[key]);
         } else if (oldStates[key]?.requestId || oldStates[key]?.systemUserId) {

@@ -282,4 +282,34 @@ describe("SystemUserRequestGroup through the provider host", () => {
     expect(got["310000019/c-300"]!.status).toBe("Accepted");
     await host.delete(urnOf(G, "m"), created.id, created.outs);
   });
+
+  test("adopting accepted requests the paged list leaves out at its page boundaries keeps every request id", async () => {
+    // Altinn's request pages skip the request at each boundary (simulator/README.md); with 3 a page, 12 accepted
+    // customers put several of them there, while the system user list (consistent pages) still names them all.
+    const made: Record<string, string> = {};
+    for (const [key] of Object.entries(customers(12, 400))) {
+      const [orgNo, ref] = key.split("/");
+      const r = await host.check(
+        urnOf("SystemUserRequest", key),
+        {},
+        { __provider: P.SystemUserRequest, systemId, partyOrgNo: orgNo, externalRef: ref, rights, systemOffer: offer },
+      );
+      made[key] = (await host.create(urnOf("SystemUserRequest", key), r.inputs)).outs.requestId as string;
+      await control(sim, "POST", `/systemuser-requests/${made[key]}/accept`);
+    }
+    const settings = await control<{ pageSize: number }>(sim, "GET", "/altinn/config");
+    await control(sim, "POST", "/altinn/config", { pageSize: 3 });
+    try {
+      await calls(sim);
+      const created = await host.create(urnOf(G, "p"), await checked({ customers: customers(12, 400) }, "p"));
+      const c = await calls(sim);
+      expect(c.POST).toBe(0);
+      const got = created.outs.requests as Record<string, { requestId: string; status: string }>;
+      for (const [k, id] of Object.entries(made))
+        expect({ k, id: got[k]!.requestId, status: got[k]!.status }).toEqual({ k, id, status: "Accepted" });
+      await host.delete(urnOf(G, "p"), created.id, created.outs);
+    } finally {
+      await control(sim, "POST", "/altinn/config", { pageSize: settings.pageSize });
+    }
+  });
 });
