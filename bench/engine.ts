@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { pulumiEnv, run, tempDir, type RunResult } from "../test/e2e/support";
+import { copyProjectFrom, pulumiEnv, run, tempDir, type RunResult } from "../test/e2e/support";
 
 /**
  * The engine pass of `npm run bench`: the real Pulumi CLI (scripts/pulumi-cli.sh), as users run it, on a generated
@@ -35,27 +35,9 @@ export function pulumiCli(): string | undefined {
   return r.status === 0 && bin ? bin : undefined;
 }
 
-/**
- * What `pulumi` needs of the project, copied (timestamps kept). A copy of test/e2e/support.ts's copyProject, whose
- * `repo` is relative to its own file and so points into dist/ once compiled by bench/tsconfig.json.
- */
+/** This checkout's project, copied into `dest` (`repoRoot` is found from dist/bench/ once compiled). */
 export function copyProject(dest: string): void {
-  fs.mkdirSync(dest, { recursive: true });
-  for (const entry of [
-    "providers",
-    "stacks",
-    "dist",
-    "Pulumi.yaml",
-    "Pulumi.local.yaml",
-    "package.json",
-    "tsconfig.json",
-    "tsconfig.build.json",
-  ]) {
-    fs.cpSync(path.join(repoRoot, entry), path.join(dest, entry), { recursive: true, preserveTimestamps: true });
-  }
-  fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dest, "node_modules"));
-  const config = path.join(dest, "Pulumi.local.yaml");
-  fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace(/^encryptionsalt:.*\n?/m, ""));
+  copyProjectFrom(repoRoot, dest);
 }
 
 /** The generated stack file: N Maskinporten clients, one system, N requests (4 customers, distinct externalRefs). */

@@ -12,7 +12,7 @@ import type { DigdirError } from "./errors";
 /**
  * No public source gives a syntax for prefixes or subscopes (docs.digdir.no: "no specific rules"; the
  * self-service OpenAPI's GET /prefix): a prefix is valid when it is assigned to the organisation, and a subscope needs only to be a
- * part of one OAuth scope token (no whitespace; RFC 6749 §3.3 scope-tokens are space-separated).
+ * part of one OAuth scope token (no whitespace; RFC 6749 section 3.3: scope-tokens are space-separated).
  */
 const SUBSCOPE_PATTERN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const VISIBILITIES: readonly ScopeVisibility[] = ["PUBLIC", "PRIVATE", "INTERNAL"];

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
+import { alive, until } from "../support/processes";
 
 /**
  * scripts/pulumi-cli/language-host.js (the Node.js language host the CLI built here uses) does not outlive the
@@ -12,28 +12,6 @@ import { describe, expect, test } from "vitest";
  */
 const repo = path.resolve(__dirname, "../..");
 const languageHost = path.join(repo, "scripts/pulumi-cli/language-host.js");
-
-/** Running: exists and is not a zombie waiting for a parent that may never reap it. */
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return true;
-  }
-};
-
-async function until(what: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    if (what()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return what();
-}
 
 const firstLine = (child: ChildProcess) =>
   new Promise<string>((resolve, reject) => {

@@ -90,8 +90,11 @@ export function pulumiEnv(bin: string, dir: string, passphrase: string): NodeJS.
   };
 }
 
-/** What `pulumi` needs of the project, copied (timestamps kept: the program compares dist/ with providers/). */
-export function copyProject(dest: string): void {
+/**
+ * What `pulumi` needs of the project at `repo`, copied into `dest` (timestamps kept: the program compares dist/ with
+ * providers/). The root is passed in: the e2e tests run from source and the benchmark from dist/.
+ */
+export function copyProjectFrom(repo: string, dest: string): void {
   fs.mkdirSync(dest, { recursive: true });
   for (const entry of [
     "providers",
@@ -109,6 +112,11 @@ export function copyProject(dest: string): void {
   // A salt in Pulumi.local.yaml (the demo's, or someone's own) belongs to another passphrase than the test's.
   const config = path.join(dest, "Pulumi.local.yaml");
   fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace(/^encryptionsalt:.*\n?/m, ""));
+}
+
+/** This checkout's project, copied into `dest`. */
+export function copyProject(dest: string): void {
+  copyProjectFrom(repo, dest);
 }
 
 /** The temp dir of a test file removed when it is done, or kept and named with E2E_KEEP=1. */

@@ -1,32 +1,10 @@
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { alive, until } from "../support/processes";
 
 const watch = join(__dirname, "../../dist/providers/core/host-watch.js");
-
-/** Running: exists and is not a zombie waiting for a parent that may never reap it. */
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return true;
-  }
-};
-
-async function until(what: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    if (what()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return what();
-}
 
 /** A process that runs the watch as the provider host does and otherwise never ends by itself. */
 const hostScript = (extra: string) =>
