@@ -1,7 +1,6 @@
 import { createHash, createPrivateKey, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
-import { ApiError, formatDuration, InputError } from "./errors";
-import { parseErrorBody } from "./errors";
+import { ApiError, formatDuration, InputError, parseErrorBody, ProtocolError } from "./errors";
 import type { HttpClient, HttpResponse } from "./http";
 
 /** A Maskinporten client's signing credential: a registered key (`kid`) or a business certificate (`x5c`). */
@@ -236,10 +235,20 @@ export class MaskinportenTokens {
             : "Maskinporten's metadata could not be read: check digdir:environment (and digdir:simulatorUrl for local).",
       });
     }
-    const meta = JSON.parse(res.text) as AuthorizationServer;
-    if (!meta.issuer || !meta.token_endpoint)
-      throw new Error(`Maskinporten metadata at ${this.wellKnownUrl} lacks issuer or token_endpoint`);
-    return meta;
+    let meta: Partial<AuthorizationServer> | undefined;
+    try {
+      meta = JSON.parse(res.text) as Partial<AuthorizationServer>;
+    } catch {
+      meta = undefined;
+    }
+    if (!meta?.issuer || !meta.token_endpoint)
+      throw new ProtocolError({
+        service: "maskinporten",
+        call: `GET ${this.wellKnownUrl}`,
+        problem: meta ? "answered without issuer or token_endpoint" : "answered with something other than JSON",
+        hint: "This address does not serve Maskinporten's metadata: check digdir:environment, or digdir:simulatorUrl for the simulator.",
+      });
+    return { ...meta, issuer: meta.issuer, token_endpoint: meta.token_endpoint };
   }
 
   /**
