@@ -37,6 +37,23 @@ export interface ApiScopeOutputs extends ApiScopeInputs {
   lastUpdated: string;
 }
 
+/**
+ * A scope as Digdir shows it, in the resource's terms (wire.ts reads the API's answer into it): the fields it has a
+ * value for, and what Digdir owns.
+ */
+export interface LiveScope extends Partial<ApiScopeInputs> {
+  prefix: string;
+  subscope: string;
+  name?: string;
+  /** false: deactivated; Digdir keeps it, and its grants, for audit. */
+  active?: boolean;
+  ownerOrgNo?: string;
+  created?: string;
+  lastUpdated?: string;
+  /** The answer's other entries, as Digdir spelled them: a PUT sends them back as they were. Only wire.ts reads them. */
+  rest?: Readonly<Record<string, unknown>>;
+}
+
 export type ScopeField = keyof ApiScopeInputs;
 /** Every field an ApiScope manages. */
 export const scopeFields: ScopeField[] = [
@@ -124,6 +141,26 @@ function checkApiScopeInputsAsDeclared(raw: Record<string, unknown>): { inputs: 
 
 export function scopeNameOf(i: Pick<ApiScopeInputs, "prefix" | "subscope">): string {
   return `${i.prefix}:${i.subscope}`;
+}
+
+/** The scope's name: `prefix:subscope` where Digdir does not say. */
+export function liveScopeName(s: LiveScope): string {
+  return s.name ?? scopeNameOf(s);
+}
+
+/**
+ * The outputs: what was sent, overlaid with what Digdir answered, so that a field Digdir does not echo keeps
+ * the value sent instead of showing as a change after every refresh.
+ */
+export function scopeOutputs(sent: Partial<ApiScopeInputs>, live: LiveScope): ApiScopeOutputs {
+  const out: Record<string, unknown> = { ...sent };
+  for (const f of scopeFields) if (live[f] !== undefined) out[f] = live[f];
+  out.name = live.name ?? `${out.prefix}:${out.subscope}`;
+  out.active = live.active ?? true;
+  out.ownerOrgNo = live.ownerOrgNo ?? "";
+  out.created = live.created ?? "";
+  out.lastUpdated = live.lastUpdated ?? "";
+  return out as unknown as ApiScopeOutputs;
 }
 
 /** Managed fields that differ; a field left out of the inputs is not managed and never differs. */

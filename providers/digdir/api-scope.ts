@@ -10,11 +10,11 @@ import {
   changedScopeFields,
   checkApiScopeInputs,
   scopeNameOf,
+  scopeOutputs,
   scopeReplacements,
   type ApiScopeInputs,
   type ApiScopeOutputs,
 } from "./api-scope-model";
-import { desiredScopePayload, scopeOutputs, scopeUpdatePayload } from "./wire";
 
 export interface ApiScopeArgs {
   /** The prefix Digdir assigned to your organisation (e.g. `nav`). Changing it replaces the scope. */
@@ -98,7 +98,7 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
       // not found, the POST is sent again.
       for (let doubts = 0; !result; doubts++) {
         try {
-          result = await api.createScope(desiredScopePayload(inputs));
+          result = await api.createScope(inputs);
         } catch (e) {
           if (!isInDoubt(e) || doubts >= 2) throw e;
           if (await api.findScope(name)) {
@@ -122,8 +122,8 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
       if (active && changedScopeFields(scopeOutputs({}, existing), inputs).length === 0) {
         return { id: name, outs: defined({ ...scopeOutputs(inputs, existing) }) };
       }
-      const updated = await api.updateScope(name, scopeUpdatePayload(existing, inputs));
-      return { id: name, outs: defined({ ...scopeOutputs(inputs, { ...existing, ...updated, active: updated.active ?? true }) }) };
+      const updated = await api.updateScope(name, existing, inputs);
+      return { id: name, outs: defined({ ...scopeOutputs(inputs, updated) }) };
     },
 
     /** Gone when Digdir does not know it (404) or it is deactivated. */
@@ -143,8 +143,8 @@ export function apiScopeProvider(): pulumi.dynamic.ResourceProvider {
       const api = new DigdirScopeApi(context());
       const live = await api.getScope(id);
       if (!live) throw new Error(`Scope ${id} no longer exists at Digdir: run \`pulumi refresh\`, then \`pulumi up\` creates it again.`);
-      const updated = await api.updateScope(id, scopeUpdatePayload(live, news));
-      return { outs: defined({ ...scopeOutputs(news, { ...live, ...updated }) }) };
+      const updated = await api.updateScope(id, live, news);
+      return { outs: defined({ ...scopeOutputs(news, updated) }) };
     },
 
     async delete(id) {

@@ -1,22 +1,30 @@
 import type { Context } from "../core/context";
-import { apiErrorFrom, InputError, ProtocolError } from "../core/errors";
+import { apiErrorFrom, InputError, isApiError, ProtocolError } from "../core/errors";
 import type { Method } from "../core/http";
+import { liveScopeName, type ApiScopeInputs, type LiveScope } from "./api-scope-model";
 import type { PublicJwk } from "./client-keys-model";
+import type { ClientInputs, ClientKind, LiveClient } from "./client-model";
+import type { LiveGrant } from "./scope-access-model";
 import {
+  clientFromWire,
+  clientToWire,
+  desiredClientPayload,
   desiredJwks,
+  desiredScopePayload,
+  grantFromWire,
   keyIn,
   publicKeysFrom,
+  scopeFromWire,
   scopeNamed,
+  scopeToWire,
+  scopeUpdatePayload,
+  updatePayload,
   wireJwk,
-  wireScopeName,
   type WireClient,
   type WireConsumer,
   type WireJwks,
   type WireScope,
 } from "./wire";
-
-/** The wire shapes, for whoever reads the API's answers as they are (stacks/export). */
-export type { WireClient, WireConsumer, WireJwk, WireJwks, WireScope } from "./wire";
 
 /** Digdir admin scopes: digdirator PUTs with dcr.write alone, the docs name dcr.modify; ask for both. */
 export const defaultAdminScopes = ["idporten:dcr.read", "idporten:dcr.write", "idporten:dcr.modify"];
@@ -68,6 +76,13 @@ abstract class SelfServiceApi {
   }
 }
 
+/** Digdir's answer to a `client_id` in use on create: a 400 naming the field, or a 409 (Digdir does not document which). */
+export function isClientIdTaken(e: unknown): boolean {
+  if (!isApiError(e)) return false;
+  if (e.status === 409) return true;
+  return e.status === 400 && e.problems.some((p) => p.field === "client_id");
+}
+
 /** A success that lacks the field the self-service API always answers with. */
 function missingField(call: string, status: number, field: string, hint: string): ProtocolError {
   return new ProtocolError({ service: "digdir", call, problem: `answered ${status} without a ${field}`, hint });
@@ -78,7 +93,10 @@ const createdClientHint =
 const newSecretHint =
   "Digdir may have replaced the client's secret all the same, so the one in the state may no longer work: set a new rotationTrigger and run `pulumi up` to get a new one; report it to Digdir if it repeats.";
 
-/** Typed client for the self-service client API (`/api/v1/clients`). */
+/**
+ * Typed client for the self-service client API (`/api/v1/clients`). It takes and answers the resources' terms
+ * (`LiveClient`, `ClientInputs`, `PublicJwk`); wire.ts maps them to and from the wire.
+ */
 export class DigdirClientApi extends SelfServiceApi {
   protected get scopes(): string[] {
     return this.ctx.settings.adminScopes ?? defaultAdminScopes;
@@ -94,33 +112,45 @@ export class DigdirClientApi extends SelfServiceApi {
    * undefined on a 404. "forbidden" on a 403: another organisation's client (the OpenAPI's GET /clients/{id}), or
    * an admin client without dcr.read. Whoever asks decides what that means for them.
    */
-  async findClient(clientId: string): Promise<WireClient | "forbidden" | undefined> {
+  async findClient(clientId: string): Promise<LiveClient | "forbidden" | undefined> {
     const res = await this.call<WireClient>("GET", `/clients/${encodeURIComponent(clientId)}`, { ok: [200, 403, 404] });
-    return res.status === 404 ? undefined : res.status === 403 ? "forbidden" : res.body;
+    return res.status === 404 ? undefined : res.status === 403 ? "forbidden" : res.body && clientFromWire(res.body);
   }
 
   /** The client, or undefined when Digdir does not know it (404) or has deactivated it; a 403 is an error. */
-  async getClient(clientId: string): Promise<WireClient | undefined> {
+  async getClient(clientId: string): Promise<LiveClient | undefined> {
     const res = await this.call<WireClient>("GET", `/clients/${encodeURIComponent(clientId)}`, { ok: [200, 404] });
     if (res.status === 404 || !res.body || res.body.active === false) return undefined;
-    return res.body;
+    return clientFromWire(res.body);
   }
 
   /** The organisation's clients (active ones; Digdir lists deleted ones only with `?inactive=true`). */
-  async listClients(): Promise<WireClient[]> {
+  async listClients(): Promise<LiveClient[]> {
     const res = await this.call<WireClient[]>("GET", "/clients");
-    return Array.isArray(res.body) ? res.body : [];
+    return Array.isArray(res.body) ? res.body.map(clientFromWire) : [];
   }
 
-  async createClient(body: WireClient): Promise<WireClient> {
+  /**
+   * Creates a `kind` client with the inputs' fields, under `clientId` when given (Digdir keeps a caller's unique
+   * id). The client as Digdir answered: its `clientId` is the one to use, whatever was asked for.
+   */
+  async createClient(kind: ClientKind, inputs: ClientInputs, clientId?: string): Promise<LiveClient> {
+    const body = { ...desiredClientPayload(kind, inputs), ...(clientId !== undefined && { client_id: clientId }) };
     const res = await this.call<WireClient>("POST", "/clients", { json: body });
     if (!res.body?.client_id) throw missingField("POST /clients", res.status, "client_id", createdClientHint);
-    return res.body;
+    return clientFromWire(res.body);
   }
 
-  async updateClient(clientId: string, body: WireClient): Promise<WireClient> {
+  /**
+   * Brings the client `live` to the inputs with a full PUT that keeps what no resource manages (wire.ts
+   * `updatePayload`). The client after it: Digdir's answer over `live` (a field the answer leaves out keeps its
+   * value; no answer: what was sent).
+   */
+  async updateClient(clientId: string, kind: ClientKind, live: LiveClient, inputs: ClientInputs): Promise<LiveClient> {
+    const before = clientToWire(live);
+    const body = updatePayload(kind, before, inputs);
     const res = await this.call<WireClient>("PUT", `/clients/${encodeURIComponent(clientId)}`, { json: body });
-    return res.body ?? body;
+    return clientFromWire({ ...before, ...(res.body ?? body) });
   }
 
   /** Deletes the client; a 404 means it is gone already. */
@@ -135,11 +165,11 @@ export class DigdirClientApi extends SelfServiceApi {
     return res.body.client_secret;
   }
 
-  /** The registered key set; undefined when the client is unknown. */
-  async getJwks(clientId: string): Promise<WireJwks | undefined> {
+  /** The registered key set, public members only; undefined when the client is unknown. */
+  async getJwks(clientId: string): Promise<PublicJwk[] | undefined> {
     const res = await this.call<WireJwks>("GET", `/clients/${encodeURIComponent(clientId)}/jwks`, { ok: [200, 404] });
     if (res.status === 404) return undefined;
-    return res.body ?? { keys: [] };
+    return publicKeysFrom(res.body ?? { keys: [] });
   }
 
   /** Replaces the whole key set (POST replaces; sending the same set again is harmless, so it is retried). */
@@ -188,7 +218,7 @@ export class DigdirClientApi extends SelfServiceApi {
     if (res.status !== 404) return "deleted";
     const set = await this.getJwks(clientId);
     if (!set) throw this.clientGone(clientId);
-    return set.keys.some((k) => k.kid === kid) ? "unsupported" : "absent";
+    return set.some((k) => k.kid === kid) ? "unsupported" : "absent";
   }
 
   private async clientKnown(clientId: string): Promise<boolean> {
@@ -209,8 +239,9 @@ export class DigdirClientApi extends SelfServiceApi {
 export const scopeAdminScopes = ["idporten:scopes.write"];
 
 /**
- * Typed client for the scope API (`/api/v1/scopes`). Scope names hold `:` and `/`, so they always travel as
- * the `scope` query parameter, never in the path (the OpenAPI's /scopes routes; docs.digdir.no, "oidc_api_admin").
+ * Typed client for the scope API (`/api/v1/scopes`), in the resources' terms (`LiveScope`, `ApiScopeInputs`,
+ * `LiveGrant`). Scope names hold `:` and `/`, so they always travel as the `scope` query parameter, never in the
+ * path (the OpenAPI's /scopes routes; docs.digdir.no, "oidc_api_admin").
  */
 export class DigdirScopeApi extends SelfServiceApi {
   protected get scopes(): string[] {
@@ -218,9 +249,9 @@ export class DigdirScopeApi extends SelfServiceApi {
   }
 
   /** Every scope the organisation owns, deactivated ones included. */
-  async listScopes(): Promise<WireScope[]> {
+  async listScopes(): Promise<LiveScope[]> {
     const res = await this.call<WireScope[]>("GET", "/scopes?inactive=true");
-    return Array.isArray(res.body) ? res.body : [];
+    return Array.isArray(res.body) ? res.body.map(scopeFromWire) : [];
   }
 
   /**
@@ -228,9 +259,10 @@ export class DigdirScopeApi extends SelfServiceApi {
    * holding it is read too). Undefined on a 404. Whether it shows a deactivated scope is not documented:
    * callers for whom that matters use `findScope`.
    */
-  async getScope(name: string): Promise<WireScope | undefined> {
+  async getScope(name: string): Promise<LiveScope | undefined> {
     const res = await this.call<unknown>("GET", `/scopes/scope?scope=${encodeURIComponent(name)}`, { ok: [200, 404] });
-    return res.status === 404 ? undefined : scopeNamed(res.body, name);
+    const scope = res.status === 404 ? undefined : scopeNamed(res.body, name);
+    return scope && scopeFromWire(scope);
   }
 
   /**
@@ -238,8 +270,8 @@ export class DigdirScopeApi extends SelfServiceApi {
    * the single read does not show it, the full list with `?inactive=true` is searched: it lists deactivated
    * scopes (docs.digdir.no, "Inaktive entiteter"), whatever the single read does.
    */
-  async findScope(name: string): Promise<WireScope | undefined> {
-    return (await this.getScope(name)) ?? (await this.listScopes()).find((s) => wireScopeName(s) === name);
+  async findScope(name: string): Promise<LiveScope | undefined> {
+    return (await this.getScope(name)) ?? (await this.listScopes()).find((s) => liveScopeName(s) === name);
   }
 
   /**
@@ -261,7 +293,8 @@ export class DigdirScopeApi extends SelfServiceApi {
   }
 
   /** Creates the scope; `conflict` when it exists already (a deactivated scope answers 409 too). */
-  async createScope(body: WireScope): Promise<{ created?: WireScope; conflict: boolean }> {
+  async createScope(inputs: ApiScopeInputs): Promise<{ created?: LiveScope; conflict: boolean }> {
+    const body = desiredScopePayload(inputs);
     const name = `${body.prefix}:${body.subscope}`;
     const res = await this.call<WireScope>("POST", "/scopes", {
       json: body,
@@ -269,15 +302,22 @@ export class DigdirScopeApi extends SelfServiceApi {
       hint: (s) => scopeHint(s, name, body.prefix),
     });
     if (res.status === 409) return { conflict: true };
-    return { created: res.body ?? body, conflict: false };
+    return { created: scopeFromWire(res.body ?? body), conflict: false };
   }
 
-  async updateScope(name: string, body: WireScope): Promise<WireScope> {
+  /**
+   * Brings the scope to the inputs with a PUT that keeps the fields the inputs leave out and reactivates it (wire.ts
+   * `scopeUpdatePayload`). The scope after it: Digdir's answer over `live` as the PUT left it, active (a field the
+   * answer leaves out keeps its value; no answer: what was sent).
+   */
+  async updateScope(name: string, live: LiveScope | undefined, inputs: ApiScopeInputs): Promise<LiveScope> {
+    const before = live && scopeToWire(live);
+    const body = scopeUpdatePayload(before, inputs);
     const res = await this.call<WireScope>("PUT", `/scopes?scope=${encodeURIComponent(name)}`, {
       json: body,
       hint: (s) => scopeHint(s, name, body.prefix),
     });
-    return res.body ?? body;
+    return scopeFromWire({ ...before, active: true, ...(res.body ?? body) } as WireScope);
   }
 
   /** Deactivates the scope (Digdir keeps it for audit; consumers keep their grants). A 404 means it is gone. */
@@ -286,14 +326,14 @@ export class DigdirScopeApi extends SelfServiceApi {
   }
 
   /** The access list of one of the organisation's scopes; undefined when the scope is unknown. */
-  async listAccess(scope: string): Promise<WireConsumer[] | undefined> {
+  async listAccess(scope: string): Promise<LiveGrant[] | undefined> {
     const res = await this.call<WireConsumer[]>("GET", `/scopes/access?scope=${encodeURIComponent(scope)}`, { ok: [200, 404] });
     if (res.status === 404) return undefined;
-    return Array.isArray(res.body) ? res.body : [];
+    return Array.isArray(res.body) ? res.body.map(grantFromWire) : [];
   }
 
   /** Grants an organisation access; Digdir answers 400 for a consumer it does not accept. */
-  async grantAccess(scope: string, consumerOrgNo: string): Promise<WireConsumer | undefined> {
+  async grantAccess(scope: string, consumerOrgNo: string): Promise<LiveGrant | undefined> {
     const res = await this.call<WireConsumer>(
       "PUT",
       `/scopes/access/${encodeURIComponent(consumerOrgNo)}?scope=${encodeURIComponent(scope)}`,
@@ -301,7 +341,7 @@ export class DigdirScopeApi extends SelfServiceApi {
         hint: (s) => accessHint(s, scope, consumerOrgNo),
       },
     );
-    return res.body;
+    return res.body && grantFromWire(res.body);
   }
 
   /** Revokes access (the row stays, `state: DENIED`); a 404 means there is nothing to revoke. */

@@ -1,11 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Context } from "../core/context";
-import { isApiError } from "../core/errors";
 import { isInDoubt } from "../core/http";
 import { recover } from "../core/recovery";
-import { DigdirClientApi, type WireClient } from "./api";
-import { type ClientInputs, type ClientKind } from "./client-model";
-import { updatePayload } from "./wire";
+import { DigdirClientApi, isClientIdTaken } from "./api";
+import { type ClientInputs, type ClientKind, type LiveClient } from "./client-model";
 
 /**
  * Creating a client so that it can be repeated without making a second one (providers/digdir/README.md,
@@ -29,15 +27,8 @@ export function candidateClientId(parts: { environment: string; orgNo: string; c
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** Digdir's answer to a `client_id` in use: a 400 naming the field, or a 409. */
-export function isClientIdTaken(e: unknown): boolean {
-  if (!isApiError(e)) return false;
-  if (e.status === 409) return true;
-  return e.status === 400 && e.problems.some((p) => p.field === "client_id");
-}
-
 export interface CreatedClient {
-  live: WireClient;
+  live: LiveClient;
   /** Found at Digdir (left by a lost answer or an interrupted run) and brought to the declared fields. */
   adopted: boolean;
 }
@@ -46,7 +37,6 @@ export interface CreatedClient {
 export async function createClientOnce(
   ctx: Context,
   kind: ClientKind,
-  payload: WireClient,
   inputs: ClientInputs & { createKey?: string },
   label: string,
 ): Promise<CreatedClient> {
@@ -54,15 +44,15 @@ export async function createClientOnce(
   const key = inputs.createKey;
   const parts = key ? { environment: ctx.settings.environment, orgNo: await ctx.orgNo(api.adminScopes), createKey: key } : undefined;
   // Another organisation's client (403) exists and is not ours: its id is skipped like an inactive one.
-  const ours = (c: WireClient | "forbidden" | undefined): c is WireClient =>
-    !!c && c !== "forbidden" && c.active !== false && c.integration_type === payload.integration_type;
+  const ours = (c: LiveClient | "forbidden" | undefined): c is LiveClient =>
+    !!c && c !== "forbidden" && c.active !== false && c.integrationType === inputs.integrationType;
 
-  const adopt = async (live: WireClient, why: string): Promise<CreatedClient> => {
-    const updated = await api.updateClient(live.client_id!, updatePayload(kind, live, inputs));
+  const adopt = async (live: LiveClient, why: string): Promise<CreatedClient> => {
+    const updated = await api.updateClient(live.clientId!, kind, live, inputs);
     recover(
-      `${label}: client ${live.client_id} ${why}: adopted it and brought it to the declared fields, instead of creating a second client.`,
+      `${label}: client ${live.clientId} ${why}: adopted it and brought it to the declared fields, instead of creating a second client.`,
     );
-    return { live: { ...live, ...updated }, adopted: true };
+    return { live: updated, adopted: true };
   };
 
   for (let n = 0; n < maxCandidates; n++) {
@@ -79,7 +69,7 @@ export async function createClientOnce(
     // only when the read shows nothing was made. Three doubts in a row end it.
     for (let doubts = 0; ; doubts++) {
       try {
-        return { live: await api.createClient({ ...payload, client_id: id }), adopted: false };
+        return { live: await api.createClient(kind, inputs, id), adopted: false };
       } catch (e) {
         if (isClientIdTaken(e)) {
           // Taken: a deleted client that the single read hides, or our own POST that arrived late.

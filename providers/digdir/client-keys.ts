@@ -20,7 +20,6 @@ import {
 } from "./client-keys-model";
 import { KeyWriteError, writeKeySet } from "./client-keys-write";
 import { currentGenerated, nextStepAt, makeCurrent, planKeys, type KeyState } from "./client-keys-plan";
-import { publicKeysFrom } from "./wire";
 
 export interface ClientKeysArgs {
   /** The client whose key set this is (a MaskinportenClient's, KrrClient's or IdportenClient's `clientId`). */
@@ -303,11 +302,11 @@ async function verifyKey(
 
 async function verifyScopeOf(api: DigdirClientApi, clientId: string): Promise<string> {
   const client = await api.getClient(clientId);
-  const machine = client?.integration_type === "maskinporten" || client?.integration_type === "krr";
+  const machine = client?.integrationType === "maskinporten" || client?.integrationType === "krr";
   const scope = client?.scopes?.[0];
   if (!client || !machine || !scope) {
     throw new InputError(
-      `verifyToken gets a Maskinporten token, which needs a Maskinporten or KRR client with a scope; client ${clientId} is ${client ? `an ${client.integration_type} client${scope ? "" : " without scopes"}` : "not found"}: set verifyScope, or verifyToken to false.`,
+      `verifyToken gets a Maskinporten token, which needs a Maskinporten or KRR client with a scope; client ${clientId} is ${client ? `an ${client.integrationType} client${scope ? "" : " without scopes"}` : "not found"}: set verifyScope, or verifyToken to false.`,
     );
   }
   return scope;
@@ -364,9 +363,8 @@ export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
      */
     async read(id, props: ClientKeysOutputs) {
       const clientId = clientOf(id, props);
-      const live = await new DigdirClientApi(context()).getJwks(clientId);
-      if (!live || live.keys.length === 0) return { id: "", props: {} };
-      const registered = publicKeysFrom(live);
+      const registered = await new DigdirClientApi(context()).getJwks(clientId);
+      if (!registered || registered.length === 0) return { id: "", props: {} };
       return { id, props: { ...props, clientId, keys: registered, kids: registered.map((k) => k.kid), expiresAt: expiryOf(registered) } };
     },
 

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { isUnknown, knownFailures, parseAroundUnknowns, sameSet, textFailures, type Failure } from "../core/check";
 import type { EnvironmentName } from "../core/environments";
-import type { WireClient } from "./wire";
 import { ruleFailures, usesClientSecret } from "./client-rules";
 
 /**
@@ -51,6 +50,27 @@ export interface ClientInputs {
 export type ClientField = Exclude<keyof ClientInputs, "rotationTrigger" | "clientId">;
 type Field = ClientField;
 
+/**
+ * A client as Digdir shows it, in the resources' terms (wire.ts reads the API's answer into it): the managed fields
+ * it has a value for, and what Digdir owns.
+ */
+export interface LiveClient extends Partial<Pick<ClientInputs, ClientField>> {
+  /** Digdir's id, as it answered (a create may answer another id than the one asked for: that one counts). */
+  clientId?: string;
+  clientOrgNo?: string;
+  /** false: deactivated (deleted); Digdir keeps it under its id. */
+  active?: boolean;
+  created?: string;
+  lastUpdated?: string;
+  /** Only in the answer to a create of a secret-based client. */
+  clientSecret?: string;
+  /**
+   * The answer's other entries, as Digdir spelled them (settings no resource manages, such as `onbehalfof`, and
+   * fields without a value): a PUT sends them back as they were. Only wire.ts reads them.
+   */
+  rest?: Readonly<Record<string, unknown>>;
+}
+
 /** Fields that only login clients have: named in the failure when given to a Maskinporten or KRR client. */
 const loginOnly: Field[] = [
   "redirectUris",
@@ -66,6 +86,13 @@ const loginOnly: Field[] = [
 
 /** Set-valued fields compare without regard to order. */
 const setFields: Field[] = ["grantTypes", "scopes", "redirectUris", "postLogoutRedirectUris"];
+
+/** The live client as a `kind` resource's inputs: what `read` reports, and what diff compares against. */
+export function inputsOf(kind: ClientKind, live: LiveClient): ClientInputs {
+  const out: Partial<Record<Field, unknown>> = {};
+  for (const f of fieldsOf(kind)) if (live[f] !== undefined) out[f] = live[f];
+  return out as ClientInputs;
+}
 
 export function fieldsOf(kind: ClientKind): Field[] {
   const machine: Field[] = [
@@ -319,7 +346,7 @@ export function adoptedClientChanged(olds: Partial<ClientOutputs>, news: Partial
 export function adoptionRefusal(
   kind: ClientKind,
   clientId: string,
-  live: WireClient | "forbidden" | undefined,
+  live: LiveClient | "forbidden" | undefined,
   orgNo: string | undefined,
 ): string | undefined {
   const remedy = "remove clientId to create a new client instead";
@@ -335,17 +362,17 @@ export function adoptionRefusal(
       `Check the id in Samarbeidsportalen, or ${remedy}.`
     );
   }
-  if (orgNo && live.client_orgno && live.client_orgno !== orgNo) {
-    return `client ${clientId} belongs to organisation ${live.client_orgno}, not to yours (${orgNo}): an organisation can manage only its own clients. Ask its owner, or ${remedy}.`;
+  if (orgNo && live.clientOrgNo && live.clientOrgNo !== orgNo) {
+    return `client ${clientId} belongs to organisation ${live.clientOrgNo}, not to yours (${orgNo}): an organisation can manage only its own clients. Ask its owner, or ${remedy}.`;
   }
   if (live.active === false) {
     return `client ${clientId} is deactivated (deleted) at Digdir and cannot be taken over or reactivated: ${remedy}.`;
   }
   const expected =
     kind === "MaskinportenClient" ? ["maskinporten"] : kind === "KrrClient" ? ["krr"] : ["idporten", "api_klient", "ansattporten"];
-  if (live.integration_type && !expected.includes(live.integration_type)) {
-    const type = live.integration_type === "krr" ? "krr" : live.integration_type === "maskinporten" ? "maskinporten" : "idporten";
-    return `client ${clientId} is a ${live.integration_type} client, not a ${kind}: declare it with type ${type} (stack file) or as the matching resource class.`;
+  if (live.integrationType && !expected.includes(live.integrationType)) {
+    const type = live.integrationType === "krr" ? "krr" : live.integrationType === "maskinporten" ? "maskinporten" : "idporten";
+    return `client ${clientId} is a ${live.integrationType} client, not a ${kind}: declare it with type ${type} (stack file) or as the matching resource class.`;
   }
   return undefined;
 }

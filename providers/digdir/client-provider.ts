@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { defined, isUnknown } from "../core/check";
 import { context, type Context } from "../core/context";
 import { afterCreate } from "../core/partial";
-import { defaultAdminScopes, DigdirClientApi, type WireClient } from "./api";
+import { defaultAdminScopes, DigdirClientApi } from "./api";
 import { InputError } from "../core/errors";
 import { createClientOnce } from "./client-create";
 import {
@@ -10,6 +10,7 @@ import {
   adoptionRefusal,
   changedFields,
   checkClientInputs,
+  inputsOf,
   needsReplacement,
   rotationTriggerChanged,
   secretRotationNeeded,
@@ -17,8 +18,8 @@ import {
   type ClientInputs,
   type ClientKind,
   type ClientOutputs,
+  type LiveClient,
 } from "./client-model";
-import { desiredClientPayload, inputsFromLive, updatePayload } from "./wire";
 
 /** Where a client gets its tokens: Maskinporten for machine clients, ID-porten for login clients. */
 async function issuerOutputs(ctx: Context, kind: ClientKind): Promise<Pick<ClientOutputs, "issuer" | "tokenEndpoint" | "wellKnownUrl">> {
@@ -32,20 +33,20 @@ async function issuerOutputs(ctx: Context, kind: ClientKind): Promise<Pick<Clien
 
 function outputsFrom(
   kind: ClientKind,
-  live: WireClient,
+  live: LiveClient,
   issuer: Awaited<ReturnType<typeof issuerOutputs>>,
   clientSecret?: string,
   rotationTrigger?: string,
 ): ClientOutputs {
   return defined({
-    ...inputsFromLive(kind, live),
+    ...inputsOf(kind, live),
     rotationTrigger,
-    clientId: live.client_id!,
-    clientOrgNo: live.client_orgno ?? "",
+    clientId: live.clientId!,
+    clientOrgNo: live.clientOrgNo ?? "",
     ...issuer,
     created: live.created ?? "",
-    lastUpdated: live.last_updated ?? "",
-    clientSecret: usesClientSecret(live.token_endpoint_auth_method) ? clientSecret : undefined,
+    lastUpdated: live.lastUpdated ?? "",
+    clientSecret: usesClientSecret(live.tokenEndpointAuthMethod) ? clientSecret : undefined,
   }) as ClientOutputs;
 }
 
@@ -72,12 +73,12 @@ async function adopt(ctx: Context, kind: ClientKind, inputs: ClientInputs) {
   const found = await api.findClient(id);
   const refusal = adoptionRefusal(kind, id, found, await ownOrgNo(ctx));
   if (refusal || found === "forbidden") throw new InputError(`${kind}: ${refusal}`);
-  const live = found;
-  const differs = changedFields(kind, inputsFromLive(kind, live!), inputs).length > 0;
-  const updated = differs ? await api.updateClient(id, updatePayload(kind, live!, inputs)) : live!;
+  const live = found!;
+  const differs = changedFields(kind, inputsOf(kind, live), inputs).length > 0;
+  const updated = differs ? await api.updateClient(id, kind, live, inputs) : live;
   return {
     id,
-    outs: { ...outputsFrom(kind, { ...live!, ...updated }, await issuerOutputs(ctx, kind), undefined, inputs.rotationTrigger) },
+    outs: { ...outputsFrom(kind, updated, await issuerOutputs(ctx, kind), undefined, inputs.rotationTrigger) },
   };
 }
 
@@ -117,10 +118,10 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
       // A declared clientId is taken over; otherwise the id is chosen here, before the POST (client-create.ts).
       if (inputs.clientId !== undefined) return adopt(ctx, kind, inputs);
       const label = `${kind} ${inputs.createKey?.split("/").pop() ?? JSON.stringify(inputs.name)}`;
-      const { live } = await createClientOnce(ctx, kind, desiredClientPayload(kind, inputs), inputs, label);
-      const id = live.client_id!;
+      const { live } = await createClientOnce(ctx, kind, inputs, label);
+      const id = live.clientId!;
       return afterCreate(id, { clientId: id }, async () => {
-        let secret = live.client_secret;
+        let secret = live.clientSecret;
         if (usesClientSecret(inputs.tokenEndpointAuthMethod) && !secret) secret = await api.newSecret(id);
         return { id, outs: outputsFrom(kind, live, await issuerOutputs(ctx, kind), secret, inputs.rotationTrigger) };
       });
@@ -132,7 +133,7 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
       if (!live) return { id: "", props: {} };
       const outs = outputsFrom(kind, live, await issuerOutputs(ctx, kind), props?.clientSecret, props?.rotationTrigger);
       // clientId among the inputs: a declared one equal to it is then no adoption to check again.
-      const inputs = defined({ ...inputsFromLive(kind, live), clientId: id, rotationTrigger: props?.rotationTrigger });
+      const inputs = defined({ ...inputsOf(kind, live), clientId: id, rotationTrigger: props?.rotationTrigger });
       return { id, props: outs, inputs };
     },
 
@@ -146,12 +147,12 @@ export function clientProvider(kind: ClientKind): pulumi.dynamic.ResourceProvide
         );
       }
       // A change of rotationTrigger alone needs no PUT: only the new secret.
-      const updated = changedFields(kind, olds, news).length > 0 ? await api.updateClient(id, updatePayload(kind, live, news)) : live;
+      const updated = changedFields(kind, olds, news).length > 0 ? await api.updateClient(id, kind, live, news) : live;
       let secret = olds.clientSecret;
       // Digdir deletes the secret when the method moves away from client_secret_*; a move to it needs a new one,
       // and so does a new rotationTrigger.
       if (secretRotationNeeded(olds, news)) secret = await api.newSecret(id);
-      return { outs: outputsFrom(kind, { ...live, ...updated }, await issuerOutputs(ctx, kind), secret, news.rotationTrigger) };
+      return { outs: outputsFrom(kind, updated, await issuerOutputs(ctx, kind), secret, news.rotationTrigger) };
     },
 
     async delete(id) {

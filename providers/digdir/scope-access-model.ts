@@ -3,7 +3,7 @@ import { orgNoProblem } from "../core/orgno";
 
 /**
  * Pure decisions about one consumer's access to one of your scopes (the self-service API's OpenAPI, `/scopes/access`): a grant is a
- * PUT, a revocation a DELETE that leaves the row `DENIED` (wire.ts `activeGrant`: what counts as granted). Either
+ * PUT, a revocation a DELETE that leaves the row `DENIED` (`activeGrant`: what counts as granted). Either
  * input changing moves the grant by an update.
  */
 
@@ -20,6 +20,35 @@ export interface ScopeAccessOutputs extends ScopeAccessInputs {
   ownerOrgNo: string;
   created: string;
   lastUpdated: string;
+}
+
+/** One row of a scope's access list, in the resource's terms (wire.ts reads the API's answer into it). */
+export interface LiveGrant {
+  scope?: string;
+  consumerOrgNo?: string;
+  ownerOrgNo?: string;
+  /** APPROVED, REQUESTED or DENIED (a revoked grant). */
+  state?: string;
+  created?: string;
+  lastUpdated?: string;
+  rest?: Readonly<Record<string, unknown>>;
+}
+
+/** The consumer's row, when it grants access: a DENIED row is a revoked grant, so it counts as gone. */
+export function activeGrant(rows: LiveGrant[] | undefined, consumerOrgNo: string): LiveGrant | undefined {
+  const row = rows?.find((r) => r.consumerOrgNo === consumerOrgNo);
+  return row && row.state !== "DENIED" ? row : undefined;
+}
+
+export function scopeAccessOutputs(i: ScopeAccessInputs, row: LiveGrant | undefined): ScopeAccessOutputs {
+  return {
+    scope: i.scope,
+    consumerOrgNo: i.consumerOrgNo,
+    state: row?.state ?? "APPROVED",
+    ownerOrgNo: row?.ownerOrgNo ?? "",
+    created: row?.created ?? "",
+    lastUpdated: row?.lastUpdated ?? "",
+  };
 }
 
 const scopeName = /^[a-z0-9_-]+:[A-Za-z0-9_./:-]+$/;

@@ -3,14 +3,15 @@ import { context } from "../core/context";
 import { ShimResource } from "../core/shim";
 import { DigdirScopeApi } from "./api";
 import {
+  activeGrant,
   checkScopeAccessInputs,
   parseScopeAccessId,
   scopeAccessId,
   scopeAccessMoves,
+  scopeAccessOutputs,
   type ScopeAccessInputs,
   type ScopeAccessOutputs,
 } from "./scope-access-model";
-import { activeGrant, scopeAccessOutputs } from "./wire";
 
 export interface ScopeAccessArgs {
   /** `prefix:subscope` of one of your scopes: pass an ApiScope's `name`, so the grant waits for the scope. */

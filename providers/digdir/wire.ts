@@ -1,14 +1,15 @@
-import type { ApiScopeInputs, ApiScopeOutputs } from "./api-scope-model";
+import type { ApiScopeInputs, LiveScope } from "./api-scope-model";
 import { scopeFields } from "./api-scope-model";
 import type { ClientKeysOutputs, PublicJwk } from "./client-keys-model";
 import { expiryOf } from "./client-keys-model";
-import { fieldsOf, type ClientField, type ClientInputs, type ClientKind } from "./client-model";
-import type { ScopeAccessInputs, ScopeAccessOutputs } from "./scope-access-model";
+import { fieldsOf, type ClientField, type ClientInputs, type ClientKind, type LiveClient } from "./client-model";
+import type { LiveGrant } from "./scope-access-model";
 
 /**
  * The self-service API's wire: its snake_case shapes (the self-service API's OpenAPI, README.md "Sources") and the
  * pure mapping between them and the resources' camelCase terms. The only module besides the API client (api.ts)
- * that knows how the wire spells a field; the model files decide in the resources' terms.
+ * that knows how the wire spells a field: the API client answers in the resources' terms (`LiveClient`,
+ * `LiveScope`, `LiveGrant`, `PublicJwk`), and the model files and everything above them decide in those terms.
  */
 
 // ---- wire shapes ---------------------------------------------------------------------------------------------
@@ -144,14 +145,54 @@ export function updatePayload(kind: ClientKind, live: WireClient, c: ClientInput
   return { ...body, ...desiredClientPayload(kind, c) } as WireClient;
 }
 
-/** The live object as resource inputs: what `read` reports, and what diff compares against. */
-export function inputsFromLive(kind: ClientKind, live: WireClient): ClientInputs {
+/** Answer field ↔ wire field, for what a client shows besides the managed fields. */
+const clientStateNames = {
+  clientId: "client_id",
+  clientOrgNo: "client_orgno",
+  active: "active",
+  created: "created",
+  lastUpdated: "last_updated",
+  clientSecret: "client_secret",
+} as const satisfies Record<Exclude<keyof LiveClient, ClientField | "rest">, string>;
+
+const liveClientNames = { ...wireNames, ...clientStateNames };
+
+/** A client as Digdir answered it, in the resources' terms; every other entry is kept in `rest` as it came. */
+export function clientFromWire(w: WireClient): LiveClient {
+  return fromWire<LiveClient>(w, liveClientNames);
+}
+
+/** The client as the wire spells it again: exactly the entries it was read from. */
+export function clientToWire(c: LiveClient): WireClient {
+  return toWire(c, liveClientNames) as WireClient;
+}
+
+/**
+ * `names` (field → wire name) read out of a wire object: a field is carried when the wire has a value for it (null
+ * counts as none, as it always has); what is not carried stays in `rest` as it came, so that `toWire` gives back
+ * the same entries (a PUT keeps what no resource manages).
+ */
+function fromWire<T>(w: object, names: Record<string, string>): T {
+  const wire = (w && typeof w === "object" ? w : {}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const f of fieldsOf(kind)) {
-    const v = live[wireNames[f]];
-    if (v !== undefined && v !== null) out[f] = v;
+  const rest: Record<string, unknown> = { ...wire };
+  for (const [field, name] of Object.entries(names)) {
+    const v = wire[name];
+    if (v === undefined || v === null) continue;
+    out[field] = v;
+    delete rest[name];
   }
-  return out as unknown as ClientInputs;
+  if (Object.keys(rest).length) out.rest = rest;
+  return out as T;
+}
+
+function toWire(d: { rest?: Readonly<Record<string, unknown>> }, names: Record<string, string>): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...d.rest };
+  for (const [field, name] of Object.entries(names)) {
+    const v = (d as Record<string, unknown>)[field];
+    if (v !== undefined) body[name] = v;
+  }
+  return body;
 }
 
 // ---- keys -------------------------------------------------------------------------------------------------------
@@ -230,25 +271,28 @@ export function scopeUpdatePayload(live: WireScope | undefined, i: ApiScopeInput
   return { ...body, ...desiredScopePayload(i), active: true } as WireScope;
 }
 
-/**
- * The outputs: what was sent, overlaid with what Digdir answered, so that a field Digdir does not echo keeps
- * the value sent instead of showing as a change after every refresh.
- */
-export function scopeOutputs(sent: Partial<ApiScopeInputs>, live: WireScope): ApiScopeOutputs {
-  const out: Record<string, unknown> = { ...sent };
-  for (const f of scopeFields) {
-    const v = live[scopeWireNames[f]];
-    if (v !== undefined && v !== null) out[f] = v;
-  }
-  out.name = live.name ?? `${out.prefix}:${out.subscope}`;
-  out.active = live.active ?? true;
-  out.ownerOrgNo = live.owner_orgno ?? "";
-  out.created = live.created ?? "";
-  out.lastUpdated = live.last_updated ?? "";
-  return out as unknown as ApiScopeOutputs;
+/** Answer field ↔ wire field, for what a scope shows besides the managed fields. */
+const scopeStateNames = {
+  name: "name",
+  active: "active",
+  ownerOrgNo: "owner_orgno",
+  created: "created",
+  lastUpdated: "last_updated",
+} as const satisfies Record<Exclude<keyof LiveScope, keyof ApiScopeInputs | "rest">, string>;
+
+const liveScopeNames = { ...scopeWireNames, ...scopeStateNames };
+
+/** A scope as Digdir answered it, in the resource's terms; every other entry is kept in `rest` as it came. */
+export function scopeFromWire(w: WireScope): LiveScope {
+  return fromWire<LiveScope>(w, liveScopeNames);
 }
 
-export function wireScopeName(s: WireScope): string {
+/** The scope as the wire spells it again: exactly the entries it was read from. */
+export function scopeToWire(s: LiveScope): WireScope {
+  return toWire(s, liveScopeNames) as WireScope;
+}
+
+function wireScopeName(s: WireScope): string {
   return s.name ?? `${s.prefix}:${s.subscope}`;
 }
 
@@ -258,19 +302,14 @@ export function scopeNamed(body: unknown, name: string): WireScope | undefined {
   return items.find((s): s is WireScope => !!s && typeof s === "object" && wireScopeName(s as WireScope) === name);
 }
 
-/** The consumer's row, when it grants access: a DENIED row is a revoked grant, so it counts as gone. */
-export function activeGrant(rows: WireConsumer[] | undefined, consumerOrgNo: string): WireConsumer | undefined {
-  const row = rows?.find((r) => r.consumer_orgno === consumerOrgNo);
-  return row && row.state !== "DENIED" ? row : undefined;
-}
-
-export function scopeAccessOutputs(i: ScopeAccessInputs, row: WireConsumer | undefined): ScopeAccessOutputs {
-  return {
-    scope: i.scope,
-    consumerOrgNo: i.consumerOrgNo,
-    state: row?.state ?? "APPROVED",
-    ownerOrgNo: row?.owner_orgno ?? "",
-    created: row?.created ?? "",
-    lastUpdated: row?.last_updated ?? "",
-  };
+/** One row of a scope's access list, in the resource's terms. */
+export function grantFromWire(row: WireConsumer): LiveGrant {
+  return fromWire<LiveGrant>(row, {
+    scope: "scope",
+    consumerOrgNo: "consumer_orgno",
+    ownerOrgNo: "owner_orgno",
+    state: "state",
+    created: "created",
+    lastUpdated: "last_updated",
+  } satisfies Record<Exclude<keyof LiveGrant, "rest">, string>);
 }

@@ -1,6 +1,9 @@
 import type { Context } from "../../providers/core/context";
 import { apiErrorFrom } from "../../providers/core/errors";
-import { DigdirClientApi, DigdirScopeApi, type WireClient, type WireJwk, type WireScope } from "../../providers/digdir/api";
+import { DigdirClientApi, DigdirScopeApi } from "../../providers/digdir/api";
+import type { LiveScope } from "../../providers/digdir/api-scope-model";
+import type { PublicJwk } from "../../providers/digdir/client-keys-model";
+import type { LiveClient } from "../../providers/digdir/client-model";
 import { altinnScopes, AltinnApi } from "../../providers/altinn/api";
 import type { ListedSystemUser, LiveRequest, RequestKind } from "../../providers/altinn/request-model";
 import type { LiveSystem } from "../../providers/altinn/system-model";
@@ -11,14 +14,14 @@ import type { LiveSystem } from "../../providers/altinn/system-model";
  * system users from Altinn's paged vendor lists.
  */
 
-export interface LiveClient {
-  client: WireClient;
+export interface OrganisationClient {
+  client: LiveClient;
   /** The registered public keys (Digdir holds no private key). */
-  keys: WireJwk[];
+  keys: PublicJwk[];
 }
 
-export interface LiveScope {
-  scope: WireScope;
+export interface OrganisationScope {
+  scope: LiveScope;
   /** Organisations with an APPROVED grant. */
   consumers: string[];
 }
@@ -40,8 +43,8 @@ export interface LiveOrganisation {
   orgNo: string;
   /** The admin client the export ran with: never exported (managing it would manage the export's own access). */
   adminClientId?: string;
-  clients: LiveClient[];
-  scopes: LiveScope[];
+  clients: OrganisationClient[];
+  scopes: OrganisationScope[];
   systems: LiveSystemEntry[];
 }
 
@@ -50,13 +53,13 @@ export async function readOrganisation(ctx: Context, adminClientId: string | und
   const scopesApi = new DigdirScopeApi(ctx);
   const orgNo = await ctx.orgNo(ctx.settings.adminScopes ?? ["idporten:dcr.read", "idporten:dcr.write", "idporten:dcr.modify"]);
 
-  const clients: LiveClient[] = [];
+  const clients: OrganisationClient[] = [];
   for (const client of await clientsApi.listClients()) {
-    const jwks = client.client_id ? await clientsApi.getJwks(client.client_id) : undefined;
-    clients.push({ client, keys: jwks?.keys ?? [] });
+    const keys = client.clientId ? await clientsApi.getJwks(client.clientId) : undefined;
+    clients.push({ client, keys: keys ?? [] });
   }
 
-  const scopes: LiveScope[] = [];
+  const scopes: OrganisationScope[] = [];
   for (const scope of await scopesApi.listScopes()) {
     if (!scope.name || scope.active === false) continue;
     const rows = (await scopesApi.listAccess(scope.name)) ?? [];
@@ -64,7 +67,7 @@ export async function readOrganisation(ctx: Context, adminClientId: string | und
       ...new Set(
         rows
           .filter((r) => (r.state ?? "APPROVED") === "APPROVED")
-          .map((r) => r.consumer_orgno)
+          .map((r) => r.consumerOrgNo)
           .filter((o): o is string => !!o),
       ),
     ];

@@ -1,10 +1,10 @@
 import { Document, isMap, isScalar, type Pair, type YAMLMap } from "yaml";
-import type { WireClient, WireJwk } from "../../providers/digdir/api";
-import { fieldsOf, type ClientKind } from "../../providers/digdir/client-model";
+import { liveScopeName, scopeOutputs } from "../../providers/digdir/api-scope-model";
+import type { PublicJwk } from "../../providers/digdir/client-keys-model";
+import { fieldsOf, inputsOf, type ClientKind, type LiveClient } from "../../providers/digdir/client-model";
 import type { AccessPackage, Right } from "../../providers/altinn/model";
 import { namePattern } from "../schema";
 import type { LiveOrganisation, LiveRequestItem, LiveSystemEntry } from "./live";
-import { inputsFromLive, scopeOutputs } from "../../providers/digdir/wire";
 
 /**
  * The live organisation as a stack file: a plain object per section (what the validator and the program read),
@@ -101,9 +101,9 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
   const clientNames = new Set<string>();
   const nameOfClient = new Map<string, string>();
   for (const { client, keys } of org.clients) {
-    const id = client.client_id;
+    const id = client.clientId;
     if (!id) continue;
-    const label = `client ${id} (${client.client_name ?? "no name"})`;
+    const label = `client ${id} (${client.name ?? "no name"})`;
     if (id === org.adminClientId) {
       notExported.push(`${label}: ${adminClientReason}`);
       continue;
@@ -112,13 +112,13 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
       notExported.push(`${label}: deactivated at Digdir (inactive objects are not exported)`);
       continue;
     }
-    const type = client.integration_type ?? "";
+    const type = client.integrationType ?? "";
     const kind: ClientKind | undefined = machineKinds[type] ?? (loginTypes.includes(type) ? "IdportenClient" : undefined);
     if (!kind) {
       notExported.push(`${label}: ${unmodelledIntegrationType(type)}`);
       continue;
     }
-    const name = uniqueName(client.client_name ?? id, clientNames);
+    const name = uniqueName(client.name ?? id, clientNames);
     const why = skipped("clients", name);
     if (why) {
       notExported.push(`${label}: ${why}`);
@@ -148,14 +148,14 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
   const apiScopes: Record<string, unknown> = {};
   const scopeNames = new Set<string>();
   for (const { scope, consumers } of org.scopes) {
-    const full = scope.name ?? `${scope.prefix}:${scope.subscope}`;
+    const full = liveScopeName(scope);
     const name = uniqueName(full.replace(/[:/]/g, "-"), scopeNames);
     const why = skipped("apiScopes", name);
     if (why) {
       notExported.push(`scope ${full}: ${why}`);
       continue;
     }
-    const fields = scopeOutputs({}, scope) as unknown as Record<string, unknown>;
+    const fields = scopeOutputs({}, scope);
     const entry: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(fields))
       if (!["name", "active", "ownerOrgNo", "created", "lastUpdated"].includes(k) && v !== undefined && v !== "") entry[k] = v;
@@ -210,10 +210,10 @@ export function buildExport(org: LiveOrganisation, opts: ExportOptions): ExportR
   return { data, objects, keyFiles, notExported, ids };
 }
 
-function clientEntry(kind: ClientKind, name: string, client: WireClient): Record<string, unknown> {
+function clientEntry(kind: ClientKind, name: string, client: LiveClient): Record<string, unknown> {
   const type = kind === "MaskinportenClient" ? "maskinporten" : kind === "KrrClient" ? "krr" : "idporten";
-  const live = inputsFromLive(kind, client) as unknown as Record<string, unknown>;
-  const entry: Record<string, unknown> = { type, clientId: client.client_id };
+  const live = inputsOf(kind, client);
+  const entry: Record<string, unknown> = { type, clientId: client.clientId };
   for (const f of fieldsOf(kind)) {
     const v = live[f];
     if (v === undefined || v === null) continue;
@@ -227,8 +227,8 @@ function clientEntry(kind: ClientKind, name: string, client: WireClient): Record
 }
 
 /** The public members of a registered key; `exp` is left to Digdir, so a `pulumi up` renews it when it falls due. */
-function publicKey(k: WireJwk): Record<string, unknown> {
-  return { kty: k.kty, kid: k.kid, n: k.n, e: k.e, alg: k.alg ?? "RS256", use: k.use ?? "sig" };
+function publicKey(k: PublicJwk): Record<string, unknown> {
+  return { kty: k.kty, kid: k.kid, n: k.n, e: k.e, alg: k.alg, use: k.use };
 }
 
 function compactRight(r: Right): unknown {

@@ -1,3 +1,4 @@
+import { liveScopeName } from "../../providers/digdir/api-scope-model";
 import type { StackPlan } from "../validate";
 import type { LiveOrganisation } from "./live";
 
@@ -37,12 +38,12 @@ export function unmanagedObjects(org: LiveOrganisation, managed: Map<string, Set
 
   const out: string[] = [];
   for (const { client } of org.clients) {
-    const id = client.client_id;
+    const id = client.clientId;
     if (!id || id === org.adminClientId || client.active === false || clients.has(id)) continue;
-    out.push(`client ${id} (${client.integration_type ?? "unknown type"}, "${client.client_name ?? ""}")`);
+    out.push(`client ${id} (${client.integrationType ?? "unknown type"}, "${client.name ?? ""}")`);
   }
   for (const { scope, consumers } of org.scopes) {
-    const name = scope.name ?? `${scope.prefix}:${scope.subscope}`;
+    const name = liveScopeName(scope);
     if (!scopes.has(name)) out.push(`scope ${name}`);
     for (const c of consumers) if (!grants.has(`${name}|${c}`)) out.push(`grant of ${name} to ${c}`);
   }

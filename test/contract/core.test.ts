@@ -62,7 +62,7 @@ describe("core against the simulator", () => {
     await control(sim, "POST", "/faults", { rules: [{ method: "GET", path: `/clients/${id}$`, status: 429, retryAfter: 1, times: 2 }] });
     const before = ctx.http.stats.retries;
     const started = Date.now();
-    expect((await api.getClient(id))?.client_id).toBe(id);
+    expect((await api.getClient(id))?.clientId).toBe(id);
     expect(ctx.http.stats.retries - before).toBe(2);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
   });
@@ -79,7 +79,7 @@ describe("core against the simulator", () => {
     expect(count(await control<Stats>(sim, "GET", "/stats"), "POST /samarbeid/api/v1/clients")).toBe(3);
     const after = await api.listClients();
     expect(after.length).toBe(before + 1);
-    expect(after.filter((c) => c.client_name === "retry-429-create").map((c) => c.client_id)).toEqual([id]);
+    expect(after.filter((c) => c.name === "retry-429-create").map((c) => c.clientId)).toEqual([id]);
   });
 
   test("a create answered 503 every time fails after the capped attempts, saying how many and over how long", async () => {
@@ -122,15 +122,16 @@ describe("core against the simulator", () => {
     const id = await newClient("commit-then-fail");
     await control(sim, "POST", "/faults", { rules: [{ method: "PUT", path: `/clients/${id}$`, commitThenFail: 502, times: 1 }] });
     const live = (await api.getClient(id))!;
-    const updated = await api.updateClient(id, { ...live, client_name: "renamed", created: undefined, last_updated: undefined });
-    expect(updated.client_name).toBe("renamed");
-    expect((await api.getClient(id))?.client_name).toBe("renamed");
+    const declared = checkClientInputs("MaskinportenClient", { name: "renamed", scopes: krrScopes }, "local").inputs;
+    const updated = await api.updateClient(id, "MaskinportenClient", live, declared);
+    expect(updated.name).toBe("renamed");
+    expect((await api.getClient(id))?.name).toBe("renamed");
   });
 
   test("a reset connection on a read is retried", async () => {
     const id = await newClient("reset");
     await control(sim, "POST", "/faults", { rules: [{ method: "GET", path: `/clients/${id}$`, reset: true, times: 1 }] });
-    expect((await api.getClient(id))?.client_id).toBe(id);
+    expect((await api.getClient(id))?.clientId).toBe(id);
   });
 
   test("a service that cannot be reached gives an error naming the host and what to check", async () => {
@@ -150,7 +151,7 @@ describe("core against the simulator", () => {
     await api.getClient(id);
     await control(sim, "POST", "/clock", { advanceSeconds: 3600 });
     await control(sim, "GET", "/stats?reset=true");
-    expect((await api.getClient(id))?.client_id).toBe(id);
+    expect((await api.getClient(id))?.clientId).toBe(id);
     const stats = await control<Stats>(sim, "GET", "/stats");
     // The service's clock jumped an hour: the first grant is refused as expired (MP-130), the second is signed
     // with the service's time read from its Date header.

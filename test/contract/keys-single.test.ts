@@ -27,7 +27,7 @@ describe("key sets written key by key", () => {
     expect(r.failures).toEqual([]);
     return r.inputs;
   };
-  const liveKids = async (clientId: string) => ((await api().getJwks(clientId))?.keys ?? []).map((k) => k.kid).sort();
+  const liveKids = async (clientId: string) => ((await api().getJwks(clientId)) ?? []).map((k) => k.kid).sort();
   /** The key-set writes since the last reset, by route and status. */
   const keyWrites = async () =>
     Object.fromEntries(

@@ -6,6 +6,7 @@ import { apiScopeProvider } from "../../providers/digdir/api-scope";
 import { scopeAccessProvider } from "../../providers/digdir/scope-access";
 import { clientProvider } from "../../providers/digdir/client-provider";
 import { candidateClientId } from "../../providers/digdir/client-create";
+import { checkClientInputs } from "../../providers/digdir/client-model";
 import { systemProvider } from "../../providers/altinn/system";
 import { withSimulatorContext } from "../support/contract";
 import { control, type SimStats as Stats, type Simulator } from "../support/sim";
@@ -30,7 +31,7 @@ describe("client creates whose answer is lost", () => {
     expect(checked.failures ?? []).toEqual([]);
     return checked.inputs!;
   };
-  const named = async (name: string) => (await api.listClients()).filter((c) => c.client_name === name);
+  const named = async (name: string) => (await api.listClients()).filter((c) => c.name === name);
 
   for (const [what, rule] of [
     ["the connection reset after the server committed", { commitThenFail: "reset" }],
@@ -44,7 +45,7 @@ describe("client creates whose answer is lost", () => {
       // The slow POST commits after the second one: wait it out before counting.
       if ("delayMs" in rule) await new Promise((r) => setTimeout(r, 1500));
       const live = await named(name);
-      expect(live.map((c) => c.client_id)).toEqual([created.id]);
+      expect(live.map((c) => c.clientId)).toEqual([created.id]);
       expect(created.outs.clientId).toBe(created.id);
     });
   }
@@ -52,7 +53,7 @@ describe("client creates whose answer is lost", () => {
   test("without a createKey the id is still chosen before the POST, so a lost answer is read back", async () => {
     await control(sim, "POST", "/faults", { rules: [{ method: "POST", path: CLIENTS, times: 1, commitThenFail: "reset" }] });
     const created = await provider.create!(await inputsFor("lost-no-key"));
-    expect((await named("lost-no-key")).map((c) => c.client_id)).toEqual([created.id]);
+    expect((await named("lost-no-key")).map((c) => c.clientId)).toEqual([created.id]);
   });
 
   test("the next run after a crash chooses the same id and adopts the client, reporting what it found", async () => {
@@ -60,19 +61,11 @@ describe("client creates whose answer is lost", () => {
     // A POST that was carried out while the run died: the client exists under the chosen id, the state knows
     // nothing of it (the engine kills the provider host; the CLI tests do that for real).
     const id0 = candidateClientId({ environment: "local", orgNo: sim.bootstrap.orgNo, createKey: key }, 0);
-    await api.createClient({
-      client_id: id0,
-      client_name: "crashed",
-      description: "before the crash",
-      integration_type: "maskinporten",
-      application_type: "web",
-      token_endpoint_auth_method: "private_key_jwt",
-      grant_types: ["urn:ietf:params:oauth:grant-type:jwt-bearer"],
-      scopes: ["krr:global/kontaktinformasjon.read"],
-    });
+    const before = { name: "crashed", description: "before the crash", scopes: ["krr:global/kontaktinformasjon.read"] };
+    await api.createClient("MaskinportenClient", checkClientInputs("MaskinportenClient", before, "local").inputs, id0);
     const again = await provider.create!(await inputsFor("crashed", key));
     expect(again.id).toBe(id0);
-    expect((await named("crashed")).map((c) => c.client_id)).toEqual([id0]);
+    expect((await named("crashed")).map((c) => c.clientId)).toEqual([id0]);
     expect((await api.getClient(id0))?.description).toBe("crashed");
     expect(recoveries().at(-1)).toMatch(
       new RegExp(`MaskinportenClient crashed: client ${again.id} already existed under this resource's chosen id .*adopted it`),
@@ -87,7 +80,7 @@ describe("client creates whose answer is lost", () => {
     await provider.delete!(first.id, first.outs);
     const second = await provider.create!(await inputsFor("recreated", key));
     expect(second.id).toBe(candidateClientId({ environment: "local", orgNo, createKey: key }, 1));
-    expect((await named("recreated")).map((c) => c.client_id)).toEqual([second.id]);
+    expect((await named("recreated")).map((c) => c.clientId)).toEqual([second.id]);
   });
 
   test("a replacement by another integration type does not adopt the client it replaces", async () => {
@@ -96,7 +89,7 @@ describe("client creates whose answer is lost", () => {
     const old = await krr.create!((await krr.check!({}, { name: "replaced", createKey: key })).inputs);
     const mp = await provider.create!(await inputsFor("replaced", key));
     expect(mp.id).not.toBe(old.id);
-    expect((await api.getClient(old.id))?.integration_type).toBe("krr");
+    expect((await api.getClient(old.id))?.integrationType).toBe("krr");
   });
 
   test("a create answered 503 then 429 is sent again and makes one client", async () => {
@@ -108,7 +101,7 @@ describe("client creates whose answer is lost", () => {
     });
     await control(sim, "GET", "/stats?reset=true");
     const created = await provider.create!(await inputsFor("busy", "proj/stack/MaskinportenClient/busy"));
-    expect((await named("busy")).map((c) => c.client_id)).toEqual([created.id]);
+    expect((await named("busy")).map((c) => c.clientId)).toEqual([created.id]);
     const stats = await control<Stats>(sim, "GET", "/stats");
     expect(stats.routes["POST /samarbeid/api/v1/clients"].statuses).toEqual({ "503": 1, "429": 1, "200": 1 });
   });
@@ -193,6 +186,6 @@ describe("client creates whose answer is lost", () => {
     const grant = await grants.create!((await grants.check!({}, { scope: created.id, consumerOrgNo: "310000019" })).inputs!);
     expect(grant.outs).toMatchObject({ scope: created.id, consumerOrgNo: "310000019" });
     const rows = await new DigdirScopeApi(ctx).listAccess(created.id);
-    expect(rows?.filter((r) => r.consumer_orgno === "310000019")).toHaveLength(1);
+    expect(rows?.filter((r) => r.consumerOrgNo === "310000019")).toHaveLength(1);
   });
 });

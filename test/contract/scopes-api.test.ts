@@ -42,7 +42,9 @@ describe("scope API edges", () => {
   });
 
   test("a scope the service refuses anyway reports Digdir's reason", async () => {
-    const e = (await failure(api.createScope({ prefix: "andreleverandor", subscope: "x", description: "x" }))) as ApiError;
+    const e = (await failure(
+      api.createScope(checkApiScopeInputs({ prefix: "andreleverandor", subscope: "x", description: "x" }).inputs),
+    )) as ApiError;
     expect(isApiError(e)).toBe(true);
     expect(e.status).toBe(400);
     expect(e.message).toMatch(/andreleverandor/);

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
 import { exportFile } from "../../stacks/export/cli";
+import { clientFromWire, scopeFromWire } from "../../providers/digdir/wire";
 import type { LiveOrganisation } from "../../stacks/export/live";
 import { uniqueName } from "../../stacks/export/stack-file";
 import { unmanagedObjects } from "../../stacks/export/unmanaged";
@@ -23,25 +24,34 @@ function organisation(): LiveOrganisation {
     adminClientId: "admin",
     clients: [
       {
-        client: { client_id: "admin", client_name: "Admin", integration_type: "maskinporten", scopes: ["idporten:dcr.write"], ...machine },
+        client: clientFromWire({
+          client_id: "admin",
+          client_name: "Admin",
+          integration_type: "maskinporten",
+          scopes: ["idporten:dcr.write"],
+          ...machine,
+        }),
         keys: [],
       },
       {
-        client: {
+        client: clientFromWire({
           client_id: "c1",
           client_name: "Regnskap API",
           integration_type: "maskinporten",
           scopes: ["altinn:authentication/systemuser.request.read"],
           ...machine,
-        },
+        }),
         keys: [],
       },
-      { client: { client_id: "c2", client_name: "Regnskap API", integration_type: "maskinporten", scopes: [], ...machine }, keys: [] },
-      { client: { client_id: "c3", client_name: "Post", integration_type: "eformidling", scopes: [] }, keys: [] },
+      {
+        client: clientFromWire({ client_id: "c2", client_name: "Regnskap API", integration_type: "maskinporten", scopes: [], ...machine }),
+        keys: [],
+      },
+      { client: clientFromWire({ client_id: "c3", client_name: "Post", integration_type: "eformidling", scopes: [] }), keys: [] },
     ],
     scopes: [
       {
-        scope: { prefix: "leverandor", subscope: "a/b.read", name: "leverandor:a/b.read", description: "Les", active: true },
+        scope: scopeFromWire({ prefix: "leverandor", subscope: "a/b.read", name: "leverandor:a/b.read", description: "Les", active: true }),
         consumers: ["974761076"],
       },
     ],

@@ -1,7 +1,13 @@
 import { describe, expect, test } from "vitest";
 import { unknownValue } from "../../providers/core/check";
-import { changedScopeFields, checkApiScopeInputs, scopeNameOf, scopeReplacements } from "../../providers/digdir/api-scope-model";
-import { scopeOutputs } from "../../providers/digdir/wire";
+import {
+  changedScopeFields,
+  checkApiScopeInputs,
+  scopeNameOf,
+  scopeOutputs,
+  scopeReplacements,
+} from "../../providers/digdir/api-scope-model";
+import { scopeFromWire } from "../../providers/digdir/wire";
 
 const reasons = (r: { failures: { property: string; reason: string }[] }) =>
   Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
@@ -69,11 +75,10 @@ describe("API scopes", () => {
     expect(changedScopeFields(olds, unknownName)).toEqual(["subscope"]);
     expect(scopeReplacements(changedScopeFields(olds, unknownName), unknownName)).toEqual([]);
     // Order carries no meaning in allowed integration types.
-    const a = scopeOutputs(described, {
-      prefix: "acme",
-      subscope: "api/orders.read",
-      allowed_integration_types: ["api_klient", "maskinporten"],
-    });
+    const a = scopeOutputs(
+      described,
+      scopeFromWire({ prefix: "acme", subscope: "api/orders.read", allowed_integration_types: ["api_klient", "maskinporten"] }),
+    );
     expect(changedScopeFields(a, described)).toEqual([]);
   });
 });

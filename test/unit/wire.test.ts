@@ -2,17 +2,23 @@ import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { checkApiScopeInputs } from "../../providers/digdir/api-scope-model";
 import { checkClientInputs, jwtBearerGrant } from "../../providers/digdir/client-model";
+import { scopeOutputs } from "../../providers/digdir/api-scope-model";
+import { activeGrant } from "../../providers/digdir/scope-access-model";
 import {
-  activeGrant,
+  clientFromWire,
+  clientToWire,
   desiredClientPayload,
   desiredScopePayload,
   keysOutputs,
+  grantFromWire,
   publicKeysFrom,
+  scopeFromWire,
   scopeNamed,
-  scopeOutputs,
+  scopeToWire,
   scopeUpdatePayload,
   updatePayload,
   wireJwk,
+  type WireClient,
 } from "../../providers/digdir/wire";
 
 /** The self-service API's wire: payloads in its spelling, and its answers read back in the resources' terms. */
@@ -60,6 +66,48 @@ describe("client payloads", () => {
   });
 });
 
+describe("answers read in the resources' terms", () => {
+  test("a client reads back with camelCase fields, and what no resource manages gives back the same wire entries", () => {
+    // Digdir spells an empty field as null.
+    const wire: WireClient = {
+      client_id: "c1",
+      client_name: "Regnskap",
+      integration_type: "maskinporten",
+      scopes: ["a:b"],
+      client_orgno: "991825827",
+      last_updated: "t1",
+      client_uri: null as unknown as string,
+      onbehalfof: [{ onbehalfof: "x" }],
+      some_future_field: 7,
+    };
+    const live = clientFromWire(wire);
+    expect(live).toMatchObject({ clientId: "c1", name: "Regnskap", integrationType: "maskinporten", clientOrgNo: "991825827" });
+    expect(live.lastUpdated).toBe("t1");
+    expect(live).not.toHaveProperty("clientUri");
+    expect(clientToWire(live)).toEqual(wire);
+  });
+
+  test("a PUT of a client read in the resources' terms keeps what no resource manages", () => {
+    const mp = checkClientInputs("MaskinportenClient", { name: "x", scopes: ["a:b"] }, "test").inputs;
+    const live = clientFromWire({ ...desiredClientPayload("MaskinportenClient", mp), client_id: "c1", onbehalfof: [], extra: 1 });
+    const body = updatePayload("MaskinportenClient", clientToWire(live), { ...mp, name: "y" });
+    expect(body).toMatchObject({ client_id: "c1", client_name: "y", extra: 1 });
+    expect(body).not.toHaveProperty("onbehalfof");
+  });
+
+  test("a scope and a grant read back with camelCase fields; a scope gives back the same wire entries", () => {
+    const wire = { prefix: "acme", subscope: "a", long_description: "L", owner_orgno: "991825827", enforced_aud_for_access_token: "x" };
+    const live = scopeFromWire(wire);
+    expect(live).toMatchObject({ prefix: "acme", subscope: "a", longDescription: "L", ownerOrgNo: "991825827" });
+    expect(scopeToWire(live)).toEqual(wire);
+    expect(grantFromWire({ consumer_orgno: "974761076", state: "APPROVED", last_updated: "t" })).toMatchObject({
+      consumerOrgNo: "974761076",
+      state: "APPROVED",
+      lastUpdated: "t",
+    });
+  });
+});
+
 describe("scope payloads and answers", () => {
   const declared = { prefix: "acme", subscope: "api/orders.read", description: "Ordrer" };
 
@@ -99,14 +147,17 @@ describe("scope payloads and answers", () => {
 
   test("outputs keep what was sent where Digdir does not echo it, and take Digdir's value where it does", () => {
     const inputs = checkApiScopeInputs({ ...declared, atMaxAge: 60 }).inputs;
-    const outs = scopeOutputs(inputs, {
-      prefix: "acme",
-      subscope: "api/orders.read",
-      description: "Ordrer",
-      at_max_age: 30,
-      owner_orgno: "991825827",
-      active: true,
-    });
+    const outs = scopeOutputs(
+      inputs,
+      scopeFromWire({
+        prefix: "acme",
+        subscope: "api/orders.read",
+        description: "Ordrer",
+        at_max_age: 30,
+        owner_orgno: "991825827",
+        active: true,
+      }),
+    );
     expect(outs).toMatchObject({
       name: "acme:api/orders.read",
       atMaxAge: 30,
@@ -150,8 +201,8 @@ describe("key sets", () => {
 
 describe("grants", () => {
   test("a revoked (DENIED) row counts as no grant", () => {
-    expect(activeGrant([{ consumer_orgno: "974761076", state: "APPROVED" }], "974761076")?.state).toBe("APPROVED");
-    expect(activeGrant([{ consumer_orgno: "974761076", state: "DENIED" }], "974761076")).toBeUndefined();
+    expect(activeGrant([grantFromWire({ consumer_orgno: "974761076", state: "APPROVED" })], "974761076")?.state).toBe("APPROVED");
+    expect(activeGrant([grantFromWire({ consumer_orgno: "974761076", state: "DENIED" })], "974761076")).toBeUndefined();
     expect(activeGrant(undefined, "974761076")).toBeUndefined();
   });
 });
