@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { containsUnknown, defined, isPlainObject, isUnknown, sameSet, unknownValue, type Failure } from "../core/check";
+import { isValidOrgNo } from "../core/orgno";
 import { joinPath, parsePath, pathString } from "../core/path";
 import {
   accessPackage,
@@ -190,6 +191,12 @@ const concurrencyRange = "must be a whole number from 1 to 256: how many custome
 /**
  * Every customer's request as `checkRequestInputs` judges it, and one request per key. A failure on a customer's
  * request names the customer when the field is the customer's own, else the group's field, once.
+ *
+ * Customers that ask for the same contents (most inherit every field from the group) get the same failures on
+ * them, so the whole request is judged once per distinct contents and, for the others, only the customer's key
+ * (organisation number and externalRef, which no rule on the contents depends on); a customer whose key fails is
+ * judged whole, as alone. A whole check costs tens of kilobytes of short-lived objects, which at 10,000 customers
+ * was the largest share of what the provider host allocated for a group (bench/README.md, "The scale pass").
  */
 function customerRules(
   kind: GroupKind,
@@ -199,33 +206,41 @@ function customerRules(
   ctx: z.RefinementCtx,
 ): void {
   const agent = kind === "AgentSystemUserRequestGroup";
+  const rkind = requestKindOf(kind);
   const add = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message });
   const raw = news.customers;
   if (!isPlainObject(raw)) return;
   const reported = new Set<string>();
+  const byContents = new Map<string, Failure[]>();
   for (const [key, value] of Object.entries(raw)) {
     if (!isPlainObject(value)) continue;
     const at = ["customers", key];
     const { partyOrgNo, externalRef } = parseCustomerKey(key);
-    const checked = checkRequestInputs(
-      requestKindOf(kind),
-      {
+    const contents = {
+      ...Object.fromEntries(
+        contentFields
+          .filter((k) => !(agent && k === "rights"))
+          .map((k) => [k, value[k] ?? news[k]])
+          .filter(([, v]) => v !== undefined && v !== null),
+      ),
+      ...(agent && (value.rights ?? news.rights) !== undefined ? { rights: value.rights ?? news.rights } : {}),
+    };
+    // The group's own contents (no field of the customer's own) are one entry, without writing them out.
+    const own = contentFields.some((k) => value[k] !== undefined && value[k] !== null);
+    const contentsKey = own ? JSON.stringify(contents) : "";
+    const keyFails =
+      !plainKey(partyOrgNo, externalRef) && checkRequestInputs(rkind, keyOnly(agent, partyOrgNo, externalRef), opts).failures.length > 0;
+    let failures = keyFails ? undefined : byContents.get(contentsKey);
+    if (!failures) {
+      failures = checkRequestInputs(
+        rkind,
         // Judged once, as the group's own field: unknown to the customers' checks while it fails.
-        systemId: systemId ?? unknownValue,
-        systemOffer: news.systemOffer,
-        partyOrgNo,
-        externalRef,
-        ...Object.fromEntries(
-          contentFields
-            .filter((k) => !(agent && k === "rights"))
-            .map((k) => [k, value[k] ?? news[k]])
-            .filter(([, v]) => v !== undefined && v !== null),
-        ),
-        ...(agent && (value.rights ?? news.rights) !== undefined ? { rights: value.rights ?? news.rights } : {}),
-      },
-      opts,
-    );
-    for (const failure of checked.failures) {
+        { systemId: systemId ?? unknownValue, systemOffer: news.systemOffer, partyOrgNo, externalRef, ...contents },
+        opts,
+      ).failures;
+      if (!keyFails) byContents.set(contentsKey, failures);
+    }
+    for (const failure of failures) {
       const path = parsePath(failure.property);
       if (failure.property === "systemId" || failure.property.startsWith("systemOffer")) {
         if (!reported.has(failure.property)) add(path, failure.reason);
@@ -256,6 +271,23 @@ function customerRules(
     if (other !== undefined) add(["customers", key], sameCustomerTwice(other));
     seen.set(canonical, key);
   }
+}
+
+/**
+ * A key that no rule of the request's check can refuse: a valid organisation number and an externalRef of the
+ * letters, digits and `_ - . :` that every rule on it allows (`externalRefProblems`, `textFailures`). Any other is
+ * judged by the request's own check.
+ */
+function plainKey(partyOrgNo: string, externalRef: string): boolean {
+  return /^[A-Za-z0-9_.:-]{1,255}$/.test(externalRef) && isValidOrgNo(partyOrgNo);
+}
+
+/**
+ * A request of which only the key is judged: the system and the contents are unknown, which the request's check
+ * leaves alone.
+ */
+function keyOnly(agent: boolean, partyOrgNo: string, externalRef: string): Record<string, unknown> {
+  return { systemId: unknownValue, partyOrgNo, externalRef, accessPackages: unknownValue, ...(agent ? {} : { rights: unknownValue }) };
 }
 
 function sameCustomerTwice(other: string): string {
@@ -297,16 +329,31 @@ export function checkGroupInputs(
   return { inputs, failures: [] };
 }
 
-/** What is compared per customer: the request's contents and the customer's name. */
-function contentKey(r: RequestInputs, agent: boolean, accepted: boolean, name?: string): string {
+/** What is compared per customer besides its name: the request's contents. */
+function contentKey(r: RequestInputs, agent: boolean, accepted: boolean): string {
   return JSON.stringify([
     agent ? null : (r.rights ?? []).map(rightKey).sort(),
     (r.accessPackages ?? []).map((p) => p.urn).sort(),
     // Once accepted, the title and redirect URL no longer matter (a system user cannot be renamed).
     accepted ? null : (r.integrationTitle ?? null),
     accepted ? null : r.redirectUrl === undefined ? null : normaliseRedirectUrl(r.redirectUrl),
-    name ?? null,
   ]);
+}
+
+/**
+ * `contentKey` of the customers of one side (the group's fields `g`), once per distinct own fields: the contents
+ * do not depend on the customer's key, and most customers have no own fields (at 10,000 customers, one per
+ * customer was most of what a diff allocated).
+ */
+function contentKeys(g: GroupInputs, agent: boolean): (key: string, c: CustomerFields, accepted: boolean) => string {
+  const made = new Map<string, string>();
+  return (key, c, accepted) => {
+    const own = contentFields.filter((k) => c[k] !== undefined);
+    const id = `${accepted}${own.length ? JSON.stringify(own.map((k) => [k, c[k]])) : ""}`;
+    let out = made.get(id);
+    if (out === undefined) made.set(id, (out = contentKey(effectiveInputs(g, key, c), agent, accepted)));
+    return out;
+  };
 }
 
 export interface GroupChanges {
@@ -323,6 +370,8 @@ export function groupChanges(kind: GroupKind, olds: Partial<GroupOutputs>, news:
   const states = olds.requests ?? {};
   const added: string[] = [];
   const changed: string[] = [];
+  const wanted = contentKeys(news, agent);
+  const had = contentKeys(olds as GroupInputs, agent);
   for (const [key, c] of Object.entries(news.customers)) {
     const old = before[key];
     const state = states[key];
@@ -335,9 +384,7 @@ export function groupChanges(kind: GroupKind, olds: Partial<GroupOutputs>, news:
       continue;
     }
     const accepted = state.status === "Accepted";
-    const want = contentKey(effectiveInputs(news, key, c), agent, accepted, c.name);
-    const had = contentKey(effectiveInputs(olds as GroupInputs, key, old), agent, accepted, old.name);
-    if (want !== had) changed.push(key);
+    if ((c.name ?? null) !== (old.name ?? null) || wanted(key, c, accepted) !== had(key, old, accepted)) changed.push(key);
   }
   const removed = Object.keys(before).filter((k) => !(k in news.customers));
   // A state without its customer entry (never happens by our hand) is removed too.

@@ -82,6 +82,37 @@ describe("checkGroupInputs", () => {
     expect(props).toContain('customers["310000043/bad/ref"]');
   });
 
+  test("many customers with the same contents get the failures each would get alone", () => {
+    // The group's request contents are judged once per distinct contents, the key of every customer (the check's
+    // cost at 10,000 customers): the outcome must be what judging each customer in a group of its own gives, the
+    // group's own failures said once.
+    const group = { systemId, systemOffer: offer, rights: [{ resource: [{ value: "not-offered" }] }], integrationTitle: "Regnskap" };
+    const customers: Record<string, Record<string, unknown>> = {};
+    for (let i = 0; i < 120; i++)
+      customers[`${["310000019", "310000027", "310000035", "310000043"][i % 4]}/c-${i}`] = i % 3 ? {} : { name: `K ${i}` };
+    Object.assign(customers, {
+      "310000018/bad-orgno": {},
+      "310000019/ lead": { name: "x" },
+      "310000019/pct%": {},
+      "310000027/own-right": { rights: [right] },
+      "310000035/own-bad-right": { rights: [{ resource: [{ value: "also-not" }] }] },
+      "310000043/own-bad-title": { integrationTitle: "two\nlines" },
+      "310000043/own-title": { integrationTitle: "Eget" },
+      ["310000019/" + "x".repeat(300)]: {},
+    });
+    for (const kind of ["SystemUserRequestGroup", "AgentSystemUserRequestGroup"] as const) {
+      const together = checkGroupInputs(kind, { ...group, customers }).failures;
+      const alone = Object.entries(customers).flatMap(([k, c]) => checkGroupInputs(kind, { ...group, customers: { [k]: c } }).failures);
+      const once = new Map(alone.map((f) => [JSON.stringify(f), f]));
+      const expected = alone.filter((f) => f.property.startsWith("customers[") || once.delete(JSON.stringify(f)));
+      const sorted = (fs: Array<{ property: string; reason: string }>) => fs.map((f) => JSON.stringify(f)).sort();
+      expect(sorted(together)).toEqual(sorted(expected));
+      // A bad orgno, three bad externalRefs, a bad own title, and the group's right (standard) or rights (agent).
+      expect(together.filter((f) => f.property.startsWith("customers[")).length).toBeGreaterThanOrEqual(5);
+      expect(together.some((f) => f.property.includes(" lead"))).toBe(true);
+    }
+  });
+
   test("unknown customers (a preview) are not judged", () => {
     const { failures } = checkGroupInputs("SystemUserRequestGroup", { systemId, rights: [right], customers: unknownValue });
     expect(failures).toEqual([]);
