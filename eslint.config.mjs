@@ -23,8 +23,8 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
-    // scripts/ holds CommonJS files the Pulumi CLI loads as they are.
-    files: ["scripts/**/*.js"],
+    // scripts/ holds CommonJS files the Pulumi CLI loads as they are; stacks/index.js is the program's entry.
+    files: ["scripts/**/*.js", "stacks/index.js"],
     languageOptions: {
       sourceType: "commonjs",
       globals: {

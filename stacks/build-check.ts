@@ -4,8 +4,9 @@ import * as path from "node:path";
 
 /**
  * The provider host loads the compiled providers (`dist/providers/runtime.js`, see providers/README.md "the
- * shim"), not the TypeScript the program is written against. A program run on a stale build would register
- * resources whose checks and API calls are those of an older version, so it refuses to start.
+ * shim"), and the engine runs the compiled program (`stacks/index.js` loads `dist/stacks/`), not the TypeScript
+ * sources. A run on a stale build would register resources whose checks and API calls are those of an older
+ * version, so the program refuses to start.
  *
  * A source is stale when its content is not what the last build compiled: the build info of `npm run build`
  * records a hash of every source it compiled. File times are not used: a `git checkout`, a `touch` or a copy
@@ -16,11 +17,21 @@ export function staleBuildReason(root: string): string | undefined {
   if (!existsSync(path.join(dist, "runtime.js"))) return "dist/providers/runtime.js does not exist";
   const compiled = compiledHashes(root);
   if (!compiled) return "dist/ has no build info of `npm run build` (dist/.tsbuildinfo-build)";
-  for (const rel of sources(path.join(root, "providers"))) {
-    const src = path.join(root, "providers", rel);
-    if (!existsSync(path.join(dist, rel.replace(/\.ts$/, ".js")))) return `providers/${rel} has not been compiled`;
-    const hash = createHash("sha256").update(readFileSync(src, "utf8")).digest("hex");
-    if (compiled.get(path.resolve(src)) !== hash) return `providers/${rel} changed after the last build`;
+  // The program runs from dist/ too (stacks/index.js): its sources are judged as the providers' are.
+  for (const folder of ["providers", "stacks"]) {
+    if (!existsSync(path.join(root, folder))) continue;
+    for (const rel of sources(path.join(root, folder))) {
+      const src = path.join(root, folder, rel);
+      if (!existsSync(path.join(root, "dist", folder, rel.replace(/\.ts$/, ".js")))) return `${folder}/${rel} has not been compiled`;
+      const hash = createHash("sha256").update(readFileSync(src, "utf8")).digest("hex");
+      if (compiled.get(path.resolve(src)) !== hash) return `${folder}/${rel} changed after the last build`;
+    }
+    // tsc never deletes an output whose source is gone, and Node resolves `./validate` to a stale validate.js
+    // before a newer validate/index.js.
+    const built = path.join(root, "dist", folder);
+    for (const rel of existsSync(built) ? outputs(built) : [])
+      if (!existsSync(path.join(root, folder, rel.replace(/\.js$/, ".ts"))))
+        return `dist/${folder}/${rel} is left from an older build (its source is gone): remove dist/ first (rm -rf dist)`;
   }
   return undefined;
 }
@@ -28,7 +39,7 @@ export function staleBuildReason(root: string): string | undefined {
 /** The sentence the program stops with. */
 export function staleBuildMessage(reason: string): string {
   return (
-    `pulumi-digdir: the compiled providers are out of date (${reason}). The provider host runs dist/, not the ` +
+    `pulumi-digdir: the compiled program and providers are out of date (${reason}). Pulumi runs dist/, not the ` +
     "TypeScript sources: run `npm run build`, then run the pulumi command again."
   );
 }
@@ -39,6 +50,16 @@ function sources(dir: string, prefix = ""): string[] {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     if (e.isDirectory()) out.push(...sources(path.join(dir, e.name), rel));
     else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(rel);
+  }
+  return out;
+}
+
+function outputs(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...outputs(path.join(dir, e.name), rel));
+    else if (e.name.endsWith(".js")) out.push(rel);
   }
   return out;
 }

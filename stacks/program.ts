@@ -16,7 +16,7 @@ import type { EnvironmentName } from "../providers/core/environments";
 import { resolveEnvironment, settingFrom } from "../providers/core/settings";
 import { usesClientSecret } from "../providers/digdir/client-model";
 import { staleBuildMessage, staleBuildReason } from "./build-check";
-import { consequences, manifestFrom, manifestOf, type Manifest } from "./manifest";
+import { consequences, manifestFrom, manifestOf, packManifest, type Manifest } from "./manifest";
 import { applyWithUnknowns, defineGroups, isKnown, type LastRun, type MaybeKnown, type RequestOutput } from "./groups";
 import { formatProblem } from "./source";
 import { validateStackFile, type StackPlan } from "./validate";
@@ -195,10 +195,30 @@ export interface StackOutputs {
   awaitingApproval: pulumi.Input<Record<string, pulumi.Input<AwaitingCustomer[]>>>;
   /** Status (New, Accepted, Rejected, ...) → request names. */
   requestsByStatus: pulumi.Output<Record<string, string[]>>;
-  /** What this run declared (stacks/manifest.ts): the next run reads it back to tell what it deletes or changes. */
-  manifest: pulumi.Output<Manifest>;
+  /**
+   * Request group (`requests.<group>`, `agentRequests.<group>`) → how many customers stand where. The only output of
+   * a group with `outputs: counts`, whose customers are in none of the three above.
+   */
+  requestCounts: pulumi.Input<Record<string, pulumi.Input<RequestCounts>>>;
+  /**
+   * What this run declared (stacks/manifest.ts), packed (`packManifest`): the next run reads it back to tell what it
+   * deletes or changes.
+   */
+  manifest: pulumi.Output<string>;
   /** The stack's requests are in groups (the migration's mark: stacks/migrate.ts). */
   requestGroups: true;
+}
+
+/** A request group's customers counted: by status (`""` when no request was made yet), and the flags that matter. */
+export interface RequestCounts {
+  customers: number;
+  byStatus: Record<string, number>;
+  /** Requests still `New`, and accepted ones whose change request is still `New`: the customers to remind. */
+  awaitingApproval: number;
+  timedOut: number;
+  escalated: number;
+  /** Customers the last `up` failed for (the next one tries again). */
+  failed: number;
 }
 
 export interface AwaitingCustomer {
@@ -300,6 +320,16 @@ export function defineStack(
     return Object.fromEntries(Object.entries(known(all)).map(([n, r]) => [n, (r as RequestOutput).status]));
   });
 
+  // Groups with `outputs: counts` are in `requestCounts` only (stacks/README.md, "Outputs").
+  const countsOnly = new Set(plan.requestGroups.filter((g) => g.outputs === "counts").map((g) => `${g.kind}\u0000${g.name}`));
+  const listed = new Set(plan.requests.filter((r) => !countsOnly.has(`${r.kind}\u0000${r.group}`)).map((r) => r.name));
+  const perCustomer = countsOnly.size
+    ? applyWithUnknowns(requests, (all) => (isKnown(all) ? Object.fromEntries(Object.entries(all).filter(([n]) => listed.has(n))) : all))
+    : requests;
+  const listedStatuses = countsOnly.size
+    ? statuses.apply((st): Record<string, string> => Object.fromEntries(Object.entries(st).filter(([n]) => listed.has(n))))
+    : statuses;
+
   return {
     environment: plan.environment,
     clientIds: Object.fromEntries([...clients].map(([n, c]) => [n, c.clientId])),
@@ -309,14 +339,15 @@ export function defineStack(
     clientSecrets,
     apiScopes,
     systemIds: Object.fromEntries([...systems].map(([n, s]) => [n, s.systemId])),
-    requests: stackValue(requests) as StackOutputs["requests"],
+    requests: stackValue(perCustomer) as StackOutputs["requests"],
     awaitingApproval: stackValue(
-      applyWithUnknowns(requests, (all) => awaitingApproval(plan, known(all))),
+      applyWithUnknowns(perCustomer, (all) => awaitingApproval(plan, known(all))),
     ) as StackOutputs["awaitingApproval"],
-    requestsByStatus: statuses.apply(byStatus),
+    requestsByStatus: listedStatuses.apply(byStatus),
+    requestCounts: stackValue(applyWithUnknowns(requests, (all) => requestCounts(plan, known(all)))) as StackOutputs["requestCounts"],
     // Nothing in it is secret: a secret output only so that Pulumi shows it as one line (`[secret]`) instead of
-    // printing the whole manifest under Outputs whenever one entry changes.
-    manifest: pulumi.secret(statuses.apply((st) => manifestOf(plan, st))),
+    // printing it under Outputs whenever one entry changes.
+    manifest: pulumi.secret(statuses.apply((st) => packManifest(manifestOf(plan, st)))),
     requestGroups: true,
   };
 }
@@ -372,6 +403,35 @@ function awaitingApproval(plan: StackPlan, all: Record<string, MaybeKnown<Reques
   // In the order the systems' customers come in the file (an unknown list where it first would).
   const order = [...new Set(plan.requests.map((r) => r.system))];
   return Object.fromEntries(order.filter((sys) => sys in out).map((sys) => [sys, out[sys]!]));
+}
+
+/**
+ * Request group → its customers counted. In a preview, a group with a customer whose value the `up` decides has its
+ * counts unknown; the others are known.
+ */
+function requestCounts(plan: StackPlan, all: Record<string, MaybeKnown<RequestOutput>>): Record<string, MaybeKnown<RequestCounts>> {
+  const out: Record<string, MaybeKnown<RequestCounts>> = {};
+  const sections = new Map(plan.requestGroups.map((g) => [`${g.kind}\u0000${g.name}`, `${g.section}.${g.name}`]));
+  for (const r of plan.requests) {
+    const group = sections.get(`${r.kind}\u0000${r.group}`);
+    if (group === undefined) continue;
+    const o = all[r.name];
+    if (o === undefined || !isKnown(o)) {
+      out[group] = pulumi.unknown;
+      continue;
+    }
+    const c = out[group] ?? { customers: 0, byStatus: {}, awaitingApproval: 0, timedOut: 0, escalated: 0, failed: 0 };
+    if (!isKnown(c)) continue;
+    out[group] = c;
+    c.customers++;
+    c.byStatus[o.status] = (c.byStatus[o.status] ?? 0) + 1;
+    if (o.status === "New" || (o.status === "Accepted" && o.changeRequestStatus === "New" && !!o.changeRequestConfirmUrl))
+      c.awaitingApproval++;
+    if (o.timedOut) c.timedOut++;
+    if (o.escalated) c.escalated++;
+    if (o.error) c.failed++;
+  }
+  return out;
 }
 
 /** Status → request names. */

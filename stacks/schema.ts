@@ -211,6 +211,13 @@ export const requestGroupSchema = z.strictObject({
   shards: wholeNumber(1, 64).optional(),
   /** Customers handled at once per provider host. */
   concurrency: wholeNumber(1, 256).optional(),
+  /**
+   * What the stack outputs say of the group's customers: `customers` (each in `requests`, `awaitingApproval`,
+   * `requestsByStatus`) or `counts` (only `requestCounts`); default `counts` with `customersFile`, else `customers`.
+   */
+  outputs: z
+    .enum(["customers", "counts"], { error: "must be customers (one entry per customer) or counts (counts by status only)" })
+    .optional(),
 });
 
 export const promotionSchema = z.strictObject({

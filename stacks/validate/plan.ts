@@ -113,6 +113,8 @@ export interface PlannedRequestGroup {
   args: Record<string, unknown>;
   shards?: number;
   concurrency?: number;
+  /** What the stack outputs say of its customers (stacks/README.md, "Outputs"): each one, or counts only. */
+  outputs: "customers" | "counts";
 }
 
 export interface StackPlan {

@@ -82,6 +82,9 @@ export function requestGroups(run: ValidationRun, sectionName: "requests" | "age
       args: groupArgs,
       ...(decl.shards !== undefined && { shards: decl.shards }),
       ...(decl.concurrency !== undefined && { concurrency: decl.concurrency }),
+      // A customer file is how a vendor brings thousands: one stack output entry each would be megabytes that every
+      // run reads back, writes and prints (stacks/README.md, "Outputs").
+      outputs: decl.outputs ?? (decl.customersFile !== undefined ? "counts" : "customers"),
     });
   }
 }

@@ -43,7 +43,7 @@ describe("the program's check of the compiled providers", () => {
     const reason = staleBuildReason(dir);
     expect(reason).toBe("dist/providers/runtime.js does not exist");
     expect(staleBuildMessage(reason!)).toBe(
-      "pulumi-digdir: the compiled providers are out of date (dist/providers/runtime.js does not exist). The provider host runs dist/, not the TypeScript sources: run `npm run build`, then run the pulumi command again.",
+      "pulumi-digdir: the compiled program and providers are out of date (dist/providers/runtime.js does not exist). Pulumi runs dist/, not the TypeScript sources: run `npm run build`, then run the pulumi command again.",
     );
   });
 
@@ -62,6 +62,14 @@ describe("the program's check of the compiled providers", () => {
   test("contents are compared, not times: a source older than its output but not what was compiled is refused", () => {
     const { dir } = project({ compiled: true, buildInfoHash: "other" });
     expect(staleBuildReason(dir)).toBe("providers/runtime.ts changed after the last build");
+  });
+
+  test("an output whose source is gone (a module moved into a folder) is refused: Node would load it first", () => {
+    const { dir } = project({ compiled: true, buildInfoHash: "same" });
+    writeFileSync(path.join(dir, "dist", "providers", "validate.js"), "exports.old = true;\n");
+    expect(staleBuildReason(dir)).toBe(
+      "dist/providers/validate.js is left from an older build (its source is gone): remove dist/ first (rm -rf dist)",
+    );
   });
 
   test("a build without its build info is refused, saying so", () => {

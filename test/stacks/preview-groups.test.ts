@@ -19,7 +19,7 @@ const customers = [
   '      - { orgNo: "310000035", name: Borettslag, externalRef: b-35 }',
 ];
 
-function stackFile(lines: string[]): string {
+function stackFile(lines: string[], groupLines: string[] = []): string {
   return [
     'organisation: { orgNo: "991825827" }',
     "systems:",
@@ -32,6 +32,7 @@ function stackFile(lines: string[]): string {
     "    rights: [ske-krav-og-betalinger]",
     // One shard: every customer shares the resource the changed one updates.
     "    shards: 1",
+    ...groupLines,
     "    customers:",
     ...lines,
     "",
@@ -154,5 +155,64 @@ describe("a preview keeps the values of customers whose request does not change"
     const requests = pv.outputs.requests as Record<string, unknown>;
     expect(Object.values(requests).every((r) => pulumi.isUnknown(r))).toBe(true);
     expect(pulumi.isUnknown(pv.outputs.requestsByStatus)).toBe(true);
+  });
+});
+
+describe("a group with `outputs: counts` is counted in `requestCounts`, and listed nowhere else", () => {
+  const counted = { customers: 3, byStatus: { Accepted: 1, New: 2 }, awaitingApproval: 2, timedOut: 0, escalated: 0, failed: 0 };
+
+  test("`outputs: counts`: no customer of the group in requests, awaitingApproval or requestsByStatus", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "pulumi-digdir-pv-"));
+    mkdirSync(path.join(root, "stacks"));
+    writeFileSync(path.join(root, "stacks/pv.yaml"), stackFile(customers, ["    outputs: counts"]));
+    const up = await run(root, false, undefined);
+    expect(up.outputs.requests).toEqual({});
+    expect(up.outputs.awaitingApproval).toEqual({});
+    expect(up.outputs.requestsByStatus).toEqual({});
+    expect(up.outputs.requestCounts).toEqual({ "requests.smartcloud": counted });
+  });
+
+  test("a group listed in the file is counted too, besides its entries", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "pulumi-digdir-pv-"));
+    mkdirSync(path.join(root, "stacks"));
+    writeFileSync(path.join(root, "stacks/pv.yaml"), stackFile(customers));
+    const up = await run(root, false, undefined);
+    expect(Object.keys(up.outputs.requests as object)).toHaveLength(3);
+    expect(up.outputs.requestCounts).toEqual({ "requests.smartcloud": counted });
+  });
+
+  test("customers from a file are counted by default; `outputs: customers` lists them", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "pulumi-digdir-pv-"));
+    mkdirSync(path.join(root, "stacks"));
+    writeFileSync(path.join(root, "stacks/more.csv"), "orgNo,name,externalRef,rights,accessPackages\n310000043,Ny,,,\n");
+    writeFileSync(path.join(root, "stacks/pv.yaml"), stackFile(customers, ["    customersFile: more.csv"]));
+    const byDefault = await run(root, false, undefined);
+    expect(byDefault.outputs.requests).toEqual({});
+    expect(byDefault.outputs.requestCounts).toEqual({
+      "requests.smartcloud": { ...counted, customers: 4, byStatus: { Accepted: 1, New: 3 }, awaitingApproval: 3 },
+    });
+    writeFileSync(path.join(root, "stacks/pv.yaml"), stackFile(customers, ["    customersFile: more.csv", "    outputs: customers"]));
+    const listed = await run(root, false, undefined);
+    expect(Object.keys(listed.outputs.requests as object)).toEqual([
+      "smartcloud/310000019",
+      "smartcloud/310000027",
+      "smartcloud/310000035/b-35",
+      "smartcloud/310000043",
+    ]);
+  });
+
+  test("in a preview that changes a customer of the group, its counts are unknown (the up decides them)", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "pulumi-digdir-pv-"));
+    mkdirSync(path.join(root, "stacks"));
+    writeFileSync(path.join(root, "stacks/pv.yaml"), stackFile(customers, ["    outputs: counts"]));
+    const up = await run(root, false, undefined);
+    const last = JSON.parse(JSON.stringify(up.outputs)) as Record<string, unknown>;
+    writeFileSync(
+      path.join(root, "stacks/pv.yaml"),
+      stackFile([...customers, '      - { orgNo: "310000043", name: Ny }'], ["    outputs: counts"]),
+    );
+    const pv = await run(root, true, last);
+    expect(pulumi.isUnknown((pv.outputs.requestCounts as Record<string, unknown>)["requests.smartcloud"])).toBe(true);
+    expect(pv.outputs.requests).toEqual({});
   });
 });
