@@ -154,7 +154,7 @@ async function oneSize(bin: string, n: number, d: ScaleDeps, latencyMs: number, 
   };
   try {
     console.log(
-      `\nscale pass: ${n} customers in one group, ${latencyMs} ms per request, concurrency ${concurrency}, real CLI (--parallel 16 --skip-preview)`,
+      `\nscale pass: ${n} customers in one group from a CSV file (counted in the stack outputs, the default for a customersFile), ${latencyMs} ms per request, concurrency ${concurrency}, real CLI (--parallel 16 --skip-preview)`,
     );
     await pulumi(["stack", "init"]);
     await pulumi(["config", "set", "digdir:simulatorUrl", url]);
