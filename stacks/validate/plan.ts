@@ -144,6 +144,12 @@ export function emptyPlan(environment: EnvironmentName): StackPlan {
 /**
  * The fields as the stack file writes them, typed as the resource's arguments: the provider's check has judged
  * every one of them (reporting what it refused), and a plan is registered only when nothing was refused.
+ *
+ * The one cast from the file's values to the arguments' types, kept on purpose: what makes the values fit is the
+ * run's verdict (no problem), which the type system cannot see. The plan is built whatever the verdict (one run
+ * reports every problem, and `npm run plan` shows what was read). The checks' typed results cannot stand in: they
+ * are the completed inputs (defaults written in, a placeholder where an id is known only once deployed), not the
+ * fields as written, and they are wider than the arguments (`string` where the arguments take a union).
  */
 export function judgedArgs<Args>(fields: Record<string, unknown>): Plain<Args> {
   return fields as Plain<Args>;
