@@ -92,12 +92,22 @@ export const environmentSource: ConfigSource = {
     const entry = Object.values(settingKeys).find((k) => k.config === key);
     if (!entry) return undefined;
     const direct = process.env[entry.env];
-    if (direct) return direct;
+    if (direct?.trim()) return direct;
     // Pipelines often mount keys as files: DIGDIR_PRIVATE_KEY_FILE, DIGDIR_CERTIFICATE_CHAIN_FILE.
     const file = process.env[`${entry.env}_FILE`];
-    return file ? readFileSync(file, "utf8") : undefined;
+    return file ? readSettingFile(`${entry.env}_FILE`, file) : undefined;
   },
 };
+
+/** A setting's `<VARIABLE>_FILE`: the file's text; one that cannot be read is refused naming the variable. */
+function readSettingFile(variable: string, file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new InputError(`${variable} names ${file}, which cannot be read (${why}): correct the path, or unset ${variable}.`);
+  }
+}
 
 /** Stack config first, then the environment. */
 export function layered(...sources: ConfigSource[]): ConfigSource {
@@ -120,7 +130,8 @@ export interface Sourced {
 
 /**
  * A setting as everything outside the provider host finds it (the stack program, `npm run validate`): the stack's
- * config, else its environment variable. Blank counts as unset, as in resolveSettings.
+ * config, else its environment variable, else the file its `<VARIABLE>_FILE` names, as the provider host reads them
+ * (`environmentSource`), so that both decide on the same environment. Blank counts as unset, as in resolveSettings.
  */
 export function settingFrom(
   name: SettingName,
@@ -132,7 +143,10 @@ export function settingFrom(
   const fromConfig = config(key)?.trim();
   if (fromConfig) return { value: fromConfig, source: configLabel };
   const fromEnv = env[variable]?.trim();
-  return fromEnv ? { value: fromEnv, source: variable } : undefined;
+  if (fromEnv) return { value: fromEnv, source: variable };
+  const file = env[`${variable}_FILE`];
+  const fromFile = file ? readSettingFile(`${variable}_FILE`, file).trim() : undefined;
+  return fromFile ? { value: fromFile, source: `${variable}_FILE (${file})` } : undefined;
 }
 
 /**
