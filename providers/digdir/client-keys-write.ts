@@ -61,32 +61,36 @@ async function writeKeyByKey(
     );
     return undefined;
   };
-  const puts = async (): Promise<boolean> => {
-    for (const k of put) {
+  /** One kind of write, key by key: false as soon as the API answers that it has no route for it. */
+  const keyByKey =
+    <T>(items: T[], write: (item: T) => Promise<"unsupported" | "written">) =>
+    async (): Promise<boolean> => {
+      for (const item of items) {
+        if ((await write(item)) === "unsupported") return false;
+        writes++;
+      }
+      return true;
+    };
+  const puts = {
+    route: "PUT /clients/{id}/jwks/{kid}",
+    run: keyByKey(put, async (k) => {
       const answer = await api.putJwk(clientId, k);
-      if (answer === "unsupported") return false;
-      writes++;
+      if (answer === "unsupported") return answer;
       now = [...now.filter((r) => r.kid !== k.kid), answer];
-    }
-    return true;
+      return "written";
+    }),
   };
-  const removes = async (): Promise<boolean> => {
-    for (const kid of remove) {
+  const removes = {
+    route: "DELETE /clients/{id}/jwks/{kid}",
+    run: keyByKey(remove, async (kid) => {
       const answer = await api.deleteJwk(clientId, kid);
-      if (answer === "unsupported") return false;
-      writes++;
+      if (answer === "unsupported") return answer;
       now = now.filter((r) => r.kid !== kid);
-    }
-    return true;
+      return "written";
+    }),
   };
   try {
-    if (removeFirst) {
-      if (!(await removes())) return unsupported("DELETE /clients/{id}/jwks/{kid}");
-      if (!(await puts())) return unsupported("PUT /clients/{id}/jwks/{kid}");
-    } else {
-      if (!(await puts())) return unsupported("PUT /clients/{id}/jwks/{kid}");
-      if (!(await removes())) return unsupported("DELETE /clients/{id}/jwks/{kid}");
-    }
+    for (const step of removeFirst ? [removes, puts] : [puts, removes]) if (!(await step.run())) return unsupported(step.route);
   } catch (e) {
     if (writes === 0) throw e;
     throw new KeyWriteError(inPlannedOrder(now, planned), e);
