@@ -153,14 +153,16 @@ export function liveScopeName(s: LiveScope): string {
  * the value sent instead of showing as a change after every refresh.
  */
 export function scopeOutputs(sent: Partial<ApiScopeInputs>, live: LiveScope): ApiScopeOutputs {
-  const out: Record<string, unknown> = { ...sent };
-  for (const f of scopeFields) if (live[f] !== undefined) out[f] = live[f];
-  out.name = live.name ?? `${out.prefix}:${out.subscope}`;
-  out.active = live.active ?? true;
-  out.ownerOrgNo = live.ownerOrgNo ?? "";
-  out.created = live.created ?? "";
-  out.lastUpdated = live.lastUpdated ?? "";
-  return out as unknown as ApiScopeOutputs;
+  const fields: Partial<Record<ScopeField, unknown>> = { ...sent };
+  for (const f of scopeFields) if (live[f] !== undefined) fields[f] = live[f];
+  return {
+    ...(fields as ApiScopeInputs),
+    name: live.name ?? `${fields.prefix}:${fields.subscope}`,
+    active: live.active ?? true,
+    ownerOrgNo: live.ownerOrgNo ?? "",
+    created: live.created ?? "",
+    lastUpdated: live.lastUpdated ?? "",
+  };
 }
 
 /** Managed fields that differ; a field left out of the inputs is not managed and never differs. */
