@@ -50,7 +50,7 @@ export interface LiveScope extends Partial<ApiScopeInputs> {
   ownerOrgNo?: string;
   created?: string;
   lastUpdated?: string;
-  /** The answer's other entries, as Digdir spelled them: a PUT sends them back as they were. Only wire.ts reads them. */
+  /** The answer's other entries, as Digdir spelled them: a PUT starts from them (wire.ts `scopeUpdatePayload`). Only wire.ts reads them. */
   rest?: Readonly<Record<string, unknown>>;
 }
 

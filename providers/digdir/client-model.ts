@@ -65,8 +65,8 @@ export interface LiveClient extends Partial<Pick<ClientInputs, ClientField>> {
   /** Only in the answer to a create of a secret-based client. */
   clientSecret?: string;
   /**
-   * The answer's other entries, as Digdir spelled them (settings no resource manages, such as `onbehalfof`, and
-   * fields without a value): a PUT sends them back as they were. Only wire.ts reads them.
+   * The answer's other entries, as Digdir spelled them (fields no resource manages, and fields without a value):
+   * a PUT starts from them, less the server's own (wire.ts `updatePayload`). Only wire.ts reads them.
    */
   rest?: Readonly<Record<string, unknown>>;
 }

@@ -134,9 +134,9 @@ export function desiredClientPayload(kind: ClientKind, c: ClientInputs): WireCli
 }
 
 /**
- * The full PUT body: the live object (keeping fields this provider does not manage, such as `onbehalfof`
- * settings made elsewhere), with every managed field set to the desired value or removed, and read-only
- * fields stripped (docs.digdir.no, "oidc_api_admin").
+ * The full PUT body: the live object (keeping fields this provider does not manage, such as ones the API gains
+ * later), with every managed field set to the desired value or removed, and read-only fields (`onbehalfof`
+ * among them) stripped (docs.digdir.no, "oidc_api_admin").
  */
 export function updatePayload(kind: ClientKind, live: WireClient, c: ClientInputs): WireClient {
   const body: Record<string, unknown> = { ...live };
