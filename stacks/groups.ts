@@ -1,8 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AgentSystemUserRequestGroup, SystemUserRequestGroup, type RequestGroupArgs, type System } from "../providers";
+import {
+  AgentSystemUserRequestGroup,
+  SystemUserRequestGroup,
+  type GroupCustomerArg,
+  type RequestGroupArgs,
+  type System,
+} from "../providers";
 import { customerKey, shardOf, type CustomerState } from "../providers/altinn/request-group-model";
 import { requestFingerprint, type Manifest } from "./manifest";
 import type { PlannedRequest, PlannedRequestGroup, StackPlan } from "./validate";
+import { judgedArgs, type Plain, type RequestGroupFields } from "./validate/plan";
 
 /**
  * A request group of the stack file as resources: its customers spread over a fixed number of shards (default
@@ -20,7 +27,7 @@ export interface PlannedShard {
   group: PlannedRequestGroup;
   index: number;
   /** The group resource's inputs, without the system (wired by the program). */
-  args: Record<string, unknown>;
+  args: Plain<RequestGroupFields> & { concurrency?: number; customers: Record<string, Plain<GroupCustomerArg>> };
   /** The shard's customers, in file order: their request names and keys in the group's `customers` map. */
   members: Array<{ request: PlannedRequest; key: string }>;
 }
@@ -56,7 +63,7 @@ export function planShards(plan: StackPlan): PlannedShard[] {
       const fields: Record<string, unknown> = {};
       if (request.customer.name !== undefined) fields.name = request.customer.name;
       for (const f of request.own) if (f !== "externalRef" && request.args[f] !== undefined) fields[f] = request.args[f];
-      (shard.args.customers as Record<string, unknown>)[key] = fields;
+      shard.args.customers[key] = judgedArgs<GroupCustomerArg>(fields);
       shard.members.push({ request, key });
     }
     out.push(...[...byShard.values()].sort((a, b) => a.index - b.index));
@@ -167,7 +174,7 @@ export function defineGroups(
   const views: pulumi.Output<Record<string, MaybeKnown<RequestOutput>>>[] = [];
   for (const shard of planShards(plan)) {
     const system = systems.get(shard.group.system)!;
-    const args = { system, ...shard.args } as RequestGroupArgs;
+    const args: RequestGroupArgs = { system, ...shard.args };
     const resource =
       shard.group.kind === "AgentSystemUserRequest"
         ? new AgentSystemUserRequestGroup(shard.name, args)

@@ -6,6 +6,7 @@ import type {
   KrrClientArgs,
   MaskinportenClientArgs,
   PublicJwkArg,
+  RequestGroupArgs,
   SystemArgs,
 } from "../../providers";
 import type { RequestKind } from "../../providers/altinn/request-model";
@@ -102,6 +103,9 @@ export interface PlannedRequest {
   own: string[];
 }
 
+/** What a group sets for each of its customers' requests (a customer's own value replaces the group's). */
+export type RequestGroupFields = Pick<RequestGroupArgs, "integrationTitle" | "rights" | "accessPackages" | "redirectUrl">;
+
 /** A request group as declared: one `SystemUserRequestGroup` (or agent group) per non-empty shard (stacks/groups.ts). */
 export interface PlannedRequestGroup {
   /** `requests` or `agentRequests`. */
@@ -110,7 +114,7 @@ export interface PlannedRequestGroup {
   kind: RequestKind;
   system: string;
   /** The group's own fields as request inputs (`integrationTitle`, `rights`, `accessPackages`, `redirectUrl`). */
-  args: Record<string, unknown>;
+  args: Plain<RequestGroupFields>;
   shards?: number;
   concurrency?: number;
   /** What the stack outputs say of its customers (stacks/README.md, "Outputs"): each one, or counts only. */

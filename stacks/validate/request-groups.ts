@@ -10,6 +10,7 @@ import { guardUrl } from "./guardrails";
 import { Origins } from "./origins";
 import type { ValidationRun, SystemInfo } from "./run";
 import { expandPackages, expandRights } from "./shorthands";
+import { judgedArgs, type RequestGroupFields } from "./plan";
 
 /**
  * `requests:` and `agentRequests:`: groups of system user requests, each for one system. Every customer is judged
@@ -79,7 +80,7 @@ export function requestGroups(run: ValidationRun, sectionName: "requests" | "age
       name: group,
       kind,
       system: systemName,
-      args: groupArgs,
+      args: judgedArgs<RequestGroupFields>(groupArgs),
       ...(decl.shards !== undefined && { shards: decl.shards }),
       ...(decl.concurrency !== undefined && { concurrency: decl.concurrency }),
       // A customer file is how a vendor brings thousands: one stack output entry each would be megabytes that every
