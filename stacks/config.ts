@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import type { EnvironmentName } from "../providers/core/environments";
+import { InputError } from "../providers/core/errors";
 import { resolveEnvironment, settingFrom, type Sourced } from "../providers/core/settings";
 
 /**
@@ -63,17 +64,26 @@ export function stackConfigFor(
   const file = root ? readStackConfigFile(root, stack) : undefined;
   const configName = `Pulumi.${stack}.yaml`;
   const fromFile = (key: string) => file?.[key];
+  // An unreadable `DIGDIR_*_FILE` is the user's configuration to fix: said as the other configuration errors are.
+  const setting = (name: Parameters<typeof settingFrom>[0], label: string) => {
+    try {
+      return settingFrom(name, fromFile, label, env);
+    } catch (e) {
+      if (e instanceof InputError) throw new ConfigError(e.message);
+      throw e;
+    }
+  };
   const chosen = override.environment
     ? { value: override.environment, source: "--environment" }
-    : settingFrom("environment", fromFile, `${configName} (digdir:environment)`, env);
+    : setting("environment", `${configName} (digdir:environment)`);
   const defaultSource = file ? `the default (${configName} sets no digdir:environment)` : `the default (no ${configName})`;
   const { environment, source: environmentSource } = resolveEnvironment(chosen, defaultSource, (m) => new ConfigError(m));
-  const orgNo = settingFrom("orgNo", fromFile, configName, env);
+  const orgNo = setting("orgNo", configName);
   return {
     stack,
     environment,
     environmentSource,
     ...(orgNo && { orgNo: orgNo.value, configuredOrgNo: orgNo }),
-    simulatorUrl: settingFrom("simulatorUrl", fromFile, configName, env)?.value,
+    simulatorUrl: setting("simulatorUrl", configName)?.value,
   };
 }

@@ -314,21 +314,24 @@ export function defineStack(
   const known = <T>(v: MaybeKnown<Record<string, T>>): Record<string, T> => (isKnown(v) ? v : {});
   // What the `up` decides (an added or changed customer's status) is unknown in a preview, and so is every summary it
   // enters: a saved plan (`pulumi up --plan`) holds the `up` to each value the preview knew.
-  const statuses = applyWithUnknowns(requests, (all): MaybeKnown<Record<string, string>> => {
-    const values = Object.values(known(all));
-    if (!isKnown(all) || values.some((r) => !isKnown(r))) return pulumi.unknown;
-    return Object.fromEntries(Object.entries(known(all)).map(([n, r]) => [n, (r as RequestOutput).status]));
-  });
+  const statusesOf = (outputs: pulumi.Output<Record<string, MaybeKnown<RequestOutput>>>) =>
+    applyWithUnknowns(outputs, (all): MaybeKnown<Record<string, string>> => {
+      const values = Object.values(known(all));
+      if (!isKnown(all) || values.some((r) => !isKnown(r))) return pulumi.unknown;
+      return Object.fromEntries(Object.entries(known(all)).map(([n, r]) => [n, (r as RequestOutput).status]));
+    });
+  const statuses = statusesOf(requests);
 
   // Groups with `outputs: counts` are in `requestCounts` only (stacks/README.md, "Outputs").
   const countsOnly = new Set(plan.requestGroups.filter((g) => g.outputs === "counts").map((g) => `${g.kind}\u0000${g.name}`));
   const listed = new Set(plan.requests.filter((r) => !countsOnly.has(`${r.kind}\u0000${r.group}`)).map((r) => r.name));
   const perCustomer = countsOnly.size
-    ? applyWithUnknowns(requests, (all) => (isKnown(all) ? Object.fromEntries(Object.entries(all).filter(([n]) => listed.has(n))) : all))
+    ? applyWithUnknowns(requests, (all): MaybeKnown<Record<string, MaybeKnown<RequestOutput>>> =>
+        isKnown(all) ? Object.fromEntries(Object.entries(all).filter(([n]) => listed.has(n))) : all,
+      )
     : requests;
-  const listedStatuses = countsOnly.size
-    ? statuses.apply((st): Record<string, string> => Object.fromEntries(Object.entries(st).filter(([n]) => listed.has(n))))
-    : statuses;
+  // Of the listed customers only: a counted group's change leaves it known.
+  const listedStatuses = countsOnly.size ? statusesOf(perCustomer) : statuses;
 
   return {
     environment: plan.environment,

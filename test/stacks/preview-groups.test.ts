@@ -201,6 +201,32 @@ describe("a group with `outputs: counts` is counted in `requestCounts`, and list
     ]);
   });
 
+  test("a change in a counted group leaves the listed groups' summaries known", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "pulumi-digdir-pv-"));
+    mkdirSync(path.join(root, "stacks"));
+    const bulk = (orgNos: string[]) => [
+      "  bulk:",
+      "    system: smartcloud",
+      "    rights: [ske-krav-og-betalinger]",
+      "    shards: 1",
+      "    outputs: counts",
+      "    customers:",
+      ...orgNos.map((o) => `      - { orgNo: "${o}", externalRef: bulk-${o} }`),
+    ];
+    writeFileSync(path.join(root, "stacks/pv.yaml"), stackFile(customers) + bulk(["310000043"]).join("\n") + "\n");
+    const up = await run(root, false, undefined);
+    const last = JSON.parse(JSON.stringify(up.outputs)) as Record<string, unknown>;
+    writeFileSync(path.join(root, "stacks/pv.yaml"), stackFile(customers) + bulk(["310000043", "310000051"]).join("\n") + "\n");
+    const pv = await run(root, true, last);
+    const counts = pv.outputs.requestCounts as Record<string, unknown>;
+    expect(pulumi.isUnknown(counts["requests.bulk"])).toBe(true);
+    expect(counts["requests.smartcloud"]).toEqual(counted);
+    expect(pv.outputs.requestsByStatus).toEqual({
+      Accepted: ["smartcloud/310000019"],
+      New: ["smartcloud/310000027", "smartcloud/310000035/b-35"],
+    });
+  });
+
   test("in a preview that changes a customer of the group, its counts are unknown (the up decides them)", async () => {
     const root = mkdtempSync(path.join(tmpdir(), "pulumi-digdir-pv-"));
     mkdirSync(path.join(root, "stacks"));

@@ -1,12 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { EnvironmentName } from "../../providers/core/environments";
 import { orgNoCheckDigit } from "../../providers/core/orgno";
 import { main, validateCommand } from "../../stacks/cli";
-import { stackConfigFor } from "../../stacks/config";
+import { ConfigError, stackConfigFor } from "../../stacks/config";
 import { formatProblem, StackSource } from "../../stacks/source";
 import { nearest } from "../../providers/core/suggest";
 import { validateStack, validateStackFile } from "../../stacks/validate";
@@ -106,6 +107,28 @@ describe("the example stacks", () => {
       environment: "prod",
       environmentSource: "--environment",
     });
+  });
+
+  test("an unreadable DIGDIR_*_FILE is a configuration error naming the variable: the CLI says it and exits 2, no stack trace", () => {
+    const missing = path.join(tmpdir(), "pulumi-digdir-no-such-environment-file");
+    expect(() => stackConfigFor(path.join(root, "stacks/examples/quickstart.yaml"), {}, { DIGDIR_ENVIRONMENT_FILE: missing })).toThrow(
+      ConfigError,
+    );
+    const saved = process.env.DIGDIR_ENVIRONMENT_FILE;
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.env.DIGDIR_ENVIRONMENT_FILE = missing;
+    process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+    try {
+      expect(main(["validate", path.join(root, "stacks/examples/quickstart.yaml")])).toBe(2);
+    } finally {
+      process.stderr.write = write;
+      if (saved === undefined) delete process.env.DIGDIR_ENVIRONMENT_FILE;
+      else process.env.DIGDIR_ENVIRONMENT_FILE = saved;
+    }
+    expect(written.join("")).toContain(`DIGDIR_ENVIRONMENT_FILE`);
+    expect(written.join("")).toContain(missing);
+    expect(written.join("")).not.toMatch(/\n\s+at /);
   });
 
   test("the dev stack, validated for production, is refused for its localhost redirect URI", () => {
