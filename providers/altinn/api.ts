@@ -263,7 +263,7 @@ export class AltinnApi {
    */
   async listRequests(kind: RequestKind, systemId: string): Promise<LiveRequest[]> {
     const base = `/systemuser/request/vendor/${kind === "AgentSystemUserRequest" ? "agent/" : ""}bysystem/${encodeURIComponent(systemId)}`;
-    return (await this.pages<WireRequest>(altinnScopes.requestRead, base)).filter((w) => w?.id).map(requestFromWire);
+    return this.pages<WireRequest, LiveRequest>(altinnScopes.requestRead, base, (w) => (w?.id ? [requestFromWire(w)] : []));
   }
 
   /**
@@ -273,23 +273,24 @@ export class AltinnApi {
    */
   async listSystemUsers(systemId: string): Promise<ListedSystemUser[]> {
     const path = `/systemuser/vendor/bysystem/${encodeURIComponent(systemId)}`;
-    return (await this.pages<WireSystemUser>(altinnScopes.systemRegister, path))
-      .filter((w) => w?.id && !w.isDeleted)
-      .map(systemUserFromWire);
+    return this.pages<WireSystemUser, ListedSystemUser>(altinnScopes.systemRegister, path, (w) =>
+      w?.id && !w.isDeleted ? [systemUserFromWire(w)] : [],
+    );
   }
 
   /**
    * Follows `links.next` to the end. A token seen before ends the walk (a list that ignores its token would
-   * otherwise loop: the change-request list does, as simulator/README.md records).
+   * otherwise loop: the change-request list does, as simulator/README.md records). Each page's items are turned
+   * into what the caller keeps as the page arrives, so the wire objects of a 10,000-item list are never all held.
    */
-  private async pages<T>(scope: string, path: string): Promise<T[]> {
-    const out: T[] = [];
+  private async pages<T, R>(scope: string, path: string, item: (w: T) => R[]): Promise<R[]> {
+    const out: R[] = [];
     const seen = new Set<string>();
     let token: string | undefined;
     for (;;) {
       const res = await this.call(scope, "GET", path, { ...(token ? { query: { token } } : {}), ok: [200] });
       const page = this.json<WirePage<T>>(res.text);
-      out.push(...(page?.data ?? []));
+      for (const w of page?.data ?? []) out.push(...item(w));
       token = nextPageToken(page?.links?.next);
       if (!token || seen.has(token)) return out;
       seen.add(token);
