@@ -2,14 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { AltinnApi } from "../providers/altinn/api";
-import {
-  confirmUrlOf,
-  customerKey,
-  listKey,
-  parseCustomerKey,
-  type CustomerFields,
-  type CustomerState,
-} from "../providers/altinn/request-group-model";
+import { customerKey, listKey, parseCustomerKey, type CustomerFields, type CustomerState } from "../providers/altinn/request-group-model";
+import { confirmUrlOf } from "../providers/altinn/request-group-plan";
 import { confirmUrlFor, type LiveRequest, type ListedSystemUser, type RequestKind } from "../providers/altinn/request-model";
 import { configureContext } from "../providers/core/context";
 import { findProjectRoot, readStackConfigFile, stackConfigFor } from "./config";

@@ -8,24 +8,19 @@ import { inProviderHost } from "../core/host-watch";
 import { Limiter, settleAll } from "../core/limit";
 import { AltinnApi } from "./api";
 import {
-  askedOf,
   checkGroupInputs,
-  customerState,
   defaultConcurrency,
   effectiveInputs,
-  groupChanges,
-  groupDiff,
   listKey,
   parseCustomerKey,
-  recordAgainst,
   requestKindOf,
-  urlTemplates,
   type CustomerFields,
   type CustomerState,
   type GroupInputs,
   type GroupKind,
   type GroupOutputs,
 } from "./request-group-model";
+import { askedOf, customerState, groupChanges, groupDiff, recordAgainst, urlTemplates } from "./request-group-plan";
 import type { ListedSystemUser, LiveRequest, LiveRequestState, RequestInputs, RequestKind } from "./request-model";
 import { postOrAdopt, reconcileRequest } from "./request-provider";
 

@@ -1,14 +1,5 @@
 import { describe, expect, test } from "vitest";
-import {
-  checkGroupInputs,
-  customerKey,
-  groupChanges,
-  groupDiff,
-  parseCustomerKey,
-  shardOf,
-  type GroupOutputs,
-} from "../../providers/altinn/request-group-model";
-import { heapGrowingPercent, hostHeapFlag } from "../../providers/altinn/request-group-provider";
+import { checkGroupInputs, customerKey, parseCustomerKey, shardOf } from "../../providers/altinn/request-group-model";
 import { unknownValue } from "../../providers/core/check";
 
 const systemId = "991825827_smartcloud";
@@ -122,66 +113,5 @@ describe("checkGroupInputs", () => {
   test("agent groups take packages, not rights", () => {
     const { failures } = checkGroupInputs("AgentSystemUserRequestGroup", { systemId, rights: [right], customers: { "310000019": {} } });
     expect(failures.map((f) => f.property)).toEqual(expect.arrayContaining(["rights", "accessPackages"]));
-  });
-});
-
-describe("groupChanges", () => {
-  const olds: Partial<GroupOutputs> = {
-    systemId,
-    rights: [right],
-    customers: { "310000019": {}, "310000027": { name: "Snekkeriet AS" }, "310000035": {} },
-    requests: {
-      "310000019": { requestId: "a", status: "New" },
-      "310000027": { requestId: "b", status: "Accepted", systemUserId: "u" },
-      "310000035": { requestId: "", status: "", error: "Altinn answered 500" },
-    },
-  };
-
-  test("added, removed, changed and failed customers; the rest untouched", () => {
-    const news = {
-      systemId,
-      rights: [right],
-      customers: {
-        "310000019": { integrationTitle: "Nytt navn" },
-        "310000027": { name: "Snekkeriet AS" },
-        "310000035": {},
-        "310000043": {},
-      },
-    };
-    expect(groupChanges("SystemUserRequestGroup", olds, news)).toEqual({
-      added: ["310000043"],
-      removed: [],
-      changed: ["310000019", "310000035"],
-    });
-    const fewer = { systemId, rights: [right], customers: { "310000027": { name: "Snekkeriet AS" }, "310000035": {} } };
-    expect(groupChanges("SystemUserRequestGroup", olds, fewer)).toEqual({ added: [], removed: ["310000019"], changed: ["310000035"] });
-  });
-
-  test("a title change of an accepted customer is no change; a changed group right changes every customer", () => {
-    const titled = {
-      systemId,
-      rights: [right],
-      customers: { "310000019": {}, "310000027": { name: "Snekkeriet AS", integrationTitle: "x" }, "310000035": {} },
-    };
-    expect(groupChanges("SystemUserRequestGroup", olds, titled).changed).toEqual(["310000035"]);
-    const other = { resource: [{ id: "urn:altinn:resource", value: "annen" }] };
-    const rights = { systemId, rights: [other], customers: { "310000019": {}, "310000027": { name: "Snekkeriet AS" }, "310000035": {} } };
-    expect(groupChanges("SystemUserRequestGroup", olds, rights).changed).toEqual(["310000019", "310000027", "310000035"]);
-  });
-
-  test("another system replaces the group", () => {
-    expect(groupDiff("SystemUserRequestGroup", olds, { systemId: "991825827_other", customers: {} }).replaces).toEqual(["systemId"]);
-  });
-});
-
-describe("the provider host's heap", () => {
-  const host = ["/usr/bin/node", "/p/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js", "127.0.0.1:4000"];
-  test("bounded in the SDK's provider host only, and never over the host's own node options", () => {
-    expect(hostHeapFlag(host, {}, [])).toBe(`--heap-growing-percent=${heapGrowingPercent}`);
-    expect(hostHeapFlag(["/usr/bin/node", "/p/dist/stacks/index.js"], {}, [])).toBeUndefined();
-    expect(hostHeapFlag(host, { NODE_OPTIONS: "--max-old-space-size=2048" }, [])).toBeUndefined();
-    expect(hostHeapFlag(host, { NODE_OPTIONS: "--max_old_space_size=2048" }, [])).toBeUndefined();
-    expect(hostHeapFlag(host, { NODE_OPTIONS: "--require x.js" }, ["--heap-growing-percent=80"])).toBeUndefined();
-    expect(hostHeapFlag(host, { NODE_OPTIONS: "--require x.js" }, [])).toBeDefined();
   });
 });
