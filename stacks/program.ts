@@ -19,7 +19,7 @@ import { staleBuildMessage, staleBuildReason } from "./build-check";
 import { consequences, manifestFrom, manifestOf, packManifest, type Manifest } from "./manifest";
 import { applyWithUnknowns, defineGroups, isKnown, type LastRun, type MaybeKnown, type RequestOutput } from "./groups";
 import { formatProblem } from "./source";
-import { validateStackFile, type StackPlan } from "./validate";
+import { groupKey, validateStackFile, type StackPlan } from "./validate";
 
 /**
  * The Pulumi program: `stacks/<stack>.yaml` in, one resource per declared object, the outputs people use.
@@ -323,8 +323,8 @@ export function defineStack(
   const statuses = statusesOf(requests);
 
   // Groups with `outputs: counts` are in `requestCounts` only (stacks/README.md, "Outputs").
-  const countsOnly = new Set(plan.requestGroups.filter((g) => g.outputs === "counts").map((g) => `${g.kind}\u0000${g.name}`));
-  const listed = new Set(plan.requests.filter((r) => !countsOnly.has(`${r.kind}\u0000${r.group}`)).map((r) => r.name));
+  const countsOnly = new Set(plan.requestGroups.filter((g) => g.outputs === "counts").map((g) => groupKey(g.kind, g.name)));
+  const listed = new Set(plan.requests.filter((r) => !countsOnly.has(groupKey(r.kind, r.group))).map((r) => r.name));
   const perCustomer = countsOnly.size
     ? applyWithUnknowns(requests, (all): MaybeKnown<Record<string, MaybeKnown<RequestOutput>>> =>
         isKnown(all) ? Object.fromEntries(Object.entries(all).filter(([n]) => listed.has(n))) : all,
@@ -390,8 +390,9 @@ function awaitingApproval(plan: StackPlan, all: Record<string, MaybeKnown<Reques
   for (const [name, r] of Object.entries(all)) {
     const p = planned.get(name)!;
     if (undecided.has(p.system) || !isKnown(r)) continue;
-    const change = r.status === "Accepted" && r.changeRequestStatus === "New" && !!r.changeRequestConfirmUrl;
-    if (r.status !== "New" && !change) continue;
+    const awaits = awaitedAnswer(r);
+    if (!awaits) continue;
+    const change = awaits === "changeRequest";
     if (out[p.system] === undefined) out[p.system] = [];
     (out[p.system] as AwaitingCustomer[]).push({
       customer: p.customer.orgNo,
@@ -408,15 +409,22 @@ function awaitingApproval(plan: StackPlan, all: Record<string, MaybeKnown<Reques
   return Object.fromEntries(order.filter((sys) => sys in out).map((sys) => [sys, out[sys]!]));
 }
 
+/** What a customer has not answered yet: its request (still `New`), or the change request of its accepted one. */
+function awaitedAnswer(r: RequestOutput): "request" | "changeRequest" | undefined {
+  if (r.status === "New") return "request";
+  if (r.status === "Accepted" && r.changeRequestStatus === "New" && !!r.changeRequestConfirmUrl) return "changeRequest";
+  return undefined;
+}
+
 /**
  * Request group → its customers counted. In a preview, a group with a customer whose value the `up` decides has its
  * counts unknown; the others are known.
  */
 function requestCounts(plan: StackPlan, all: Record<string, MaybeKnown<RequestOutput>>): Record<string, MaybeKnown<RequestCounts>> {
   const out: Record<string, MaybeKnown<RequestCounts>> = {};
-  const sections = new Map(plan.requestGroups.map((g) => [`${g.kind}\u0000${g.name}`, `${g.section}.${g.name}`]));
+  const sections = new Map(plan.requestGroups.map((g) => [groupKey(g.kind, g.name), `${g.section}.${g.name}`]));
   for (const r of plan.requests) {
-    const group = sections.get(`${r.kind}\u0000${r.group}`);
+    const group = sections.get(groupKey(r.kind, r.group));
     if (group === undefined) continue;
     const o = all[r.name];
     if (o === undefined || !isKnown(o)) {
@@ -428,8 +436,7 @@ function requestCounts(plan: StackPlan, all: Record<string, MaybeKnown<RequestOu
     out[group] = c;
     c.customers++;
     c.byStatus[o.status] = (c.byStatus[o.status] ?? 0) + 1;
-    if (o.status === "New" || (o.status === "Accepted" && o.changeRequestStatus === "New" && !!o.changeRequestConfirmUrl))
-      c.awaitingApproval++;
+    if (awaitedAnswer(o)) c.awaitingApproval++;
     if (o.timedOut) c.timedOut++;
     if (o.escalated) c.escalated++;
     if (o.error) c.failed++;

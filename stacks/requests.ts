@@ -8,7 +8,7 @@ import { confirmUrlFor, type LiveRequest, type ListedSystemUser, type RequestKin
 import { configureContext } from "../providers/core/context";
 import { findProjectRoot, readStackConfigFile, stackConfigFor } from "./config";
 import { formatProblem } from "./source";
-import { validateStackFile, type StackPlan } from "./validate";
+import { groupKey, validateStackFile, type StackPlan } from "./validate";
 
 /**
  * `npm run requests -- --stack <stack> [--csv | --json] [--live]`: where every customer's system user request stands
@@ -84,7 +84,7 @@ export function linesFromState(exported: string, plan: StackPlan | undefined, no
   );
   const names = new Map<string, string | undefined>();
   const sections = new Map<string, string>();
-  for (const g of plan?.requestGroups ?? []) sections.set(`${g.kind}\u0000${g.name}`, g.section);
+  for (const g of plan?.requestGroups ?? []) sections.set(groupKey(g.kind, g.name), g.section);
   for (const r of plan?.requests ?? [])
     names.set(
       `${r.system}\u0000${r.customer.orgNo}\u0000${typeof r.args.externalRef === "string" ? r.args.externalRef : r.customer.orgNo}`,
@@ -99,7 +99,7 @@ export function linesFromState(exported: string, plan: StackPlan | undefined, no
       const agent = kind === "AgentSystemUserRequestGroup";
       const group = name.replace(/\/\d+$/, "");
       const section =
-        sections.get(`${agent ? "AgentSystemUserRequest" : "SystemUserRequest"}\u0000${group}`) ?? (agent ? "agentRequests" : "requests");
+        sections.get(groupKey(agent ? "AgentSystemUserRequest" : "SystemUserRequest", group)) ?? (agent ? "agentRequests" : "requests");
       const customers = (o.customers ?? {}) as Record<string, CustomerFields>;
       const requests = (o.requests ?? {}) as Record<string, CustomerState>;
       for (const key of new Set([...Object.keys(customers), ...Object.keys(requests)])) {
@@ -192,7 +192,7 @@ export function linesFromLive(plan: StackPlan, lists: LiveLists[], uiBase: strin
   const systemIdOf = new Map(plan.systems.map((s) => [s.name, String(s.args.systemId)]));
   const declared = new Set<string>();
   const lines: ReportLine[] = [];
-  const sectionOf = new Map(plan.requestGroups.map((g) => [`${g.kind}\u0000${g.name}`, g.section]));
+  const sectionOf = new Map(plan.requestGroups.map((g) => [groupKey(g.kind, g.name), g.section]));
   for (const r of plan.requests) {
     const systemId = systemIdOf.get(r.system) ?? "";
     const l = lists.find((x) => x.systemId === systemId);
@@ -213,7 +213,7 @@ export function linesFromLive(plan: StackPlan, lists: LiveLists[], uiBase: strin
             escalated: request?.escalated === true,
           }
         : undefined;
-    const section = sectionOf.get(`${r.kind}\u0000${r.group}`) ?? (agent ? "agentRequests" : "requests");
+    const section = sectionOf.get(groupKey(r.kind, r.group)) ?? (agent ? "agentRequests" : "requests");
     lines.push(
       line(
         `${section}.${r.group}`,

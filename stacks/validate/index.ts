@@ -35,6 +35,7 @@ export type {
   PlannedSystem,
   StackPlan,
 } from "./plan";
+export { groupKey } from "./plan";
 export { maxKeyFileBytes, type ValidateOptions } from "./run";
 export { testOnlyUrl } from "./guardrails";
 

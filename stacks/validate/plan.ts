@@ -103,6 +103,14 @@ export interface PlannedRequest {
   own: string[];
 }
 
+/**
+ * A request group's identity: its kind and name (a standard and an agent group may share a name). A planned
+ * request's group is `groupKey(r.kind, r.group)`.
+ */
+export function groupKey(kind: RequestKind, name: string): string {
+  return `${kind}\u0000${name}`;
+}
+
 /** What a group sets for each of its customers' requests (a customer's own value replaces the group's). */
 export type RequestGroupFields = Pick<RequestGroupArgs, "integrationTitle" | "rights" | "accessPackages" | "redirectUrl">;
 
