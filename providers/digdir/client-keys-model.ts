@@ -52,8 +52,10 @@ export interface ClientKeysInputs extends KeyPolicy {
   /** Declared (bring-your-own) public keys. */
   keys: PublicJwk[];
   /**
-   * Written by `check` when the inputs alone decide the registered kids (`kidsAfterUp`), so that the preview of an
-   * update, which shows the checked inputs as the outputs, knows them. Not declared, never sent.
+   * Written by `check`, never declared or sent: the kids the set has after this `pulumi up`, so that the preview of
+   * an update, which shows the checked inputs as the outputs, knows them. Either the inputs alone decide them
+   * (`kidsAfterUp`), or, with `generate`, an edit of the policy alone keeps the set Digdir has (`keepsKids`), and
+   * the update then holds it: see `planKeys`.
    */
   kids?: string[];
 }
@@ -293,6 +295,25 @@ export function policyChanged(olds: Partial<KeyPolicy>, news: Partial<KeyPolicy>
 export function kidsAfterUp(i: ClientKeysInputs): string[] | undefined {
   if (i.generate !== false || isUnknown(i.keys) || i.keys.some((k) => isUnknown(k) || isUnknown(k.kid))) return undefined;
   return i.keys.map((k) => k.kid);
+}
+
+/**
+ * Does this edit change the policy of a generated set and nothing else (the same client, the same declared keys)?
+ * Then its `pulumi up` keeps the key ids: `check` reads them from Digdir and writes them as `kids`, and the plan
+ * holds them (a rotation or retirement that falls due waits for the next `up`). Any other edit, and an `up` with no
+ * edit, takes every step that is due, so its preview may not promise the key ids.
+ */
+export function keepsKids(olds: Partial<Record<keyof ClientKeysInputs, unknown>> | undefined, news: ClientKeysInputs): boolean {
+  if (!olds || olds.generate !== true || news.generate !== true) return false;
+  if (isUnknown(news.clientId) || olds.clientId !== news.clientId || containsUnknown(news.keys)) return false;
+  return canonical(olds.keys ?? []) === canonical(news.keys) && policyChanged(olds as Partial<KeyPolicy>, news);
+}
+
+/** JSON with each object's members sorted: the stored inputs come back from the engine in another member order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x,
+  );
 }
 
 /** The kids output: the declared keys in declared order, then the others as registered. */

@@ -80,6 +80,9 @@ export function planKeys(state: KeyState, desired: ClientKeysInputs, now: number
   const set: PlannedKey[] = [];
   const registered = new Map(state.registered.map((k) => [k.kid, k]));
   const declaredKids = new Set(desired.keys.map((k) => k.kid));
+  // An edit of the policy alone keeps the key ids its preview showed (`desired.kids`, keepsKids): a rotation or a
+  // retirement that falls due waits for the next `pulumi up`. A renewal keeps the ids, so it goes ahead.
+  const holds = holdsKids(desired);
   const dueForRenewal = (exp: number | undefined) => {
     const at = renewalDueAt(exp, desired.renewBeforeDays);
     return at !== undefined && now >= at;
@@ -114,7 +117,7 @@ export function planKeys(state: KeyState, desired: ClientKeysInputs, now: number
   } else {
     const keep: GeneratedKeyRecord[] = [];
     for (const g of generated) {
-      if (g.retireAt && now >= secondsOf(g.retireAt)) drop(g, "retire", `the overlap after the rotation ended ${g.retireAt}`);
+      if (g.retireAt && !holds && now >= secondsOf(g.retireAt)) drop(g, "retire", `the overlap after the rotation ended ${g.retireAt}`);
       else if (!(registered.get(g.kid) ?? state.held[g.kid]) || (g.pending && !state.held[g.kid]))
         drop(g, "remove", "the state holds no private key for it");
       else keep.push(g);
@@ -131,7 +134,7 @@ export function planKeys(state: KeyState, desired: ClientKeysInputs, now: number
     } else if (!state.held[current.kid]) {
       promote = "new";
       rotation = { kind: "rotate", kid: current.kid, reason: "the state holds no private key for the current key" };
-    } else if (rotationDueAt(current, desired) !== undefined && now >= rotationDueAt(current, desired)!) {
+    } else if (!holds && rotationDueAt(current, desired) !== undefined && now >= rotationDueAt(current, desired)!) {
       promote = "new";
       rotation = {
         kind: "rotate",
@@ -187,6 +190,34 @@ export function planKeys(state: KeyState, desired: ClientKeysInputs, now: number
   }
   const write = steps.some((s) => s.kind !== "verify" && s.kind !== "forget");
   return { steps, set, write, generated, promote };
+}
+
+/** Does this `up` hold the key ids `check` promised (a generated set whose policy alone was edited)? */
+export function holdsKids(desired: Pick<ClientKeysInputs, "generate" | "kids">): desired is ClientKeysInputs & { kids: string[] } {
+  return desired.generate && Array.isArray(desired.kids);
+}
+
+/**
+ * Why a plan cannot keep the key ids `check` promised, or undefined when it can (or promised none). A held plan takes
+ * no rotation or retirement, so this is a state that differs from Digdir's set (keys changed outside Pulumi since the
+ * last refresh), or a key the state cannot keep: the preview said what Digdir has, the state would register another set.
+ */
+export function heldKidsBroken(plan: KeyPlan, desired: ClientKeysInputs): string | undefined {
+  if (!holdsKids(desired)) return undefined;
+  const after = plan.set.map((p) => (p.source === "new" ? "a new key" : p.jwk.kid));
+  const promised = new Set(desired.kids);
+  if (after.length === promised.size && after.every((k) => promised.has(k))) return undefined;
+  return (
+    `the policy edit keeps the key ids Digdir has for client ${desired.clientId} (${desired.kids.join(", ") || "none"}), ` +
+    `but the state's plan registers ${after.join(", ") || "none"}: the set at Digdir changed outside Pulumi since the last ` +
+    "refresh, or the state cannot keep a key. Run `pulumi refresh`, then preview again. Nothing was changed."
+  );
+}
+
+/** The kids output of a held plan lists the set in the order the preview showed. */
+export function heldOrder(kids: string[], desired: ClientKeysInputs): string[] {
+  if (!holdsKids(desired) || kids.length !== desired.kids.length || !kids.every((k) => desired.kids.includes(k))) return kids;
+  return desired.kids;
 }
 
 function expOf(exp: number | undefined): { exp?: number } {

@@ -10,6 +10,7 @@ import { DigdirClientApi } from "./api";
 import {
   checkClientKeysInputs,
   expiryOf,
+  keepsKids,
   kidsAfterUp,
   kidsOf,
   policyChanged,
@@ -19,7 +20,16 @@ import {
   type PublicJwk,
 } from "./client-keys-model";
 import { KeyWriteError, writeKeySet } from "./client-keys-write";
-import { currentGenerated, nextStepAt, makeCurrent, planKeys, type KeyState } from "./client-keys-plan";
+import {
+  currentGenerated,
+  heldKidsBroken,
+  heldOrder,
+  holdsKids,
+  makeCurrent,
+  nextStepAt,
+  planKeys,
+  type KeyState,
+} from "./client-keys-plan";
 
 export interface ClientKeysArgs {
   /** The client whose key set this is (a MaskinportenClient's, KrrClient's or IdportenClient's `clientId`). */
@@ -187,7 +197,7 @@ function outputsOf(
     ...desired,
     clientId,
     keys: registered,
-    kids: kidsOf(registered, desired.keys),
+    kids: heldOrder(kidsOf(registered, desired.keys), desired),
     expiresAt: expiryOf(registered),
     currentKid: current?.kid ?? desired.keys.at(-1)?.kid,
     generatedKeys: records,
@@ -213,6 +223,8 @@ async function carryOut(
   const api = new DigdirClientApi(ctx);
   const { state, privates } = stateOf(olds);
   const plan = planKeys(state, desired, seconds(await ctx.serverNow()));
+  const broken = heldKidsBroken(plan, desired);
+  if (broken) throw new InputError(`ClientKeys: ${broken}`);
   const fresh = plan.promote === "new" ? await generateKey() : undefined;
   const wire = plan.set.map((p) => (p.source === "new" ? { ...fresh!.publicJwk, ...(p.exp === undefined ? {} : { exp: p.exp }) } : p.jwk));
   let records = plan.generated;
@@ -312,6 +324,22 @@ async function verifyScopeOf(api: DigdirClientApi, clientId: string): Promise<st
   return scope;
 }
 
+/**
+ * The kids Digdir has registered on the client, in the order of the `kids` output; undefined when they cannot be read
+ * (the preview then leaves them unknown, as for any update).
+ */
+async function registeredKids(ctx: Context, inputs: ClientKeysInputs): Promise<string[] | undefined> {
+  try {
+    const registered = await new DigdirClientApi(ctx).getJwks(inputs.clientId);
+    return registered && kidsOf(registered, inputs.keys);
+  } catch (e) {
+    pulumi.log.debug(
+      `ClientKeys: the registered keys of client ${inputs.clientId} could not be read in check: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    return undefined;
+  }
+}
+
 /** Is the set asked for on another client than the stored one (or one not known yet)? */
 function movesTo(olds: Partial<ClientKeysOutputs>, news: ClientKeysInputs): boolean {
   return isUnknown(news.clientId) || (olds.clientId !== undefined && olds.clientId !== news.clientId);
@@ -324,7 +352,7 @@ function clientOf(id: string, props: Partial<ClientKeysOutputs> | undefined): st
 
 export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
   return {
-    async check(_olds, news) {
+    async check(olds, news) {
       const ctx = context();
       // A declared exp is judged by the services' clock; without one no time (and no request) is needed.
       const declaresExp =
@@ -335,8 +363,9 @@ export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
       const { kids: _written, ...declared } = news;
       const { inputs, failures } = checkClientKeysInputs(declared, now);
       if (failures.length) return { inputs: news, failures };
-      // The preview of an update shows these inputs as the outputs: kids the inputs decide stay known there.
-      const kids = kidsAfterUp(inputs);
+      // The preview of an update shows these inputs as the outputs: kids the inputs decide stay known there, and
+      // so do those of a generated set whose policy alone is edited (the set Digdir has; its update holds them).
+      const kids = kidsAfterUp(inputs) ?? (keepsKids(olds, inputs) ? await registeredKids(ctx, inputs) : undefined);
       return { inputs: kids ? { ...inputs, kids } : inputs };
     },
 
@@ -347,10 +376,22 @@ export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
     async diff(_id, olds: ClientKeysOutputs, news: ClientKeysInputs) {
       // Another client (or one not known yet: a client being created or replaced) is an update, which moves
       // the set: never a replacement on an unknown alone, and the same step whether the preview knew the id.
-      if (movesTo(olds, news) || containsUnknown(news) || policyChanged(olds, news))
-        return { changes: true, replaces: [], deleteBeforeReplace: false };
-      const plan = planKeys(stateOf(olds).state, news, seconds(await context().serverNow()));
-      return { changes: plan.steps.length > 0, replaces: [], deleteBeforeReplace: false };
+      if (movesTo(olds, news) || containsUnknown(news)) return { changes: true, replaces: [], deleteBeforeReplace: false };
+      const state = stateOf(olds).state;
+      const now = seconds(await context().serverNow());
+      const plan = planKeys(state, news, now);
+      // The preview fails as the `up` would, before anything is changed.
+      const broken = heldKidsBroken(plan, news);
+      if (broken) throw new InputError(`ClientKeys: ${broken}`);
+      if (holdsKids(news)) {
+        const waiting = planKeys(state, { ...news, kids: undefined }, now).steps.filter((s) => s.kind === "rotate" || s.kind === "retire");
+        if (waiting.length)
+          pulumi.log.warn(
+            `ClientKeys on client ${news.clientId}: ${waiting.map((s) => `${s.kind} ${s.kid} (${s.reason})`).join("; ")}. ` +
+              "This update changes the policy only and keeps the key ids; the next `pulumi up` takes what is due.",
+          );
+      }
+      return { changes: policyChanged(olds, news) || plan.steps.length > 0, replaces: [], deleteBeforeReplace: false };
     },
 
     async create(inputs: ClientKeysInputs) {

@@ -47,9 +47,10 @@ export interface CatalogueEdit {
   verify?: (preview: EngineJson) => void;
   /**
    * The edit must be refused: preview and up both fail with this text before any step, `changes` is empty, and the
-   * stack file is put back afterwards. `after` checks the services kept everything.
+   * stack file is put back afterwards.
    */
   refused?: string;
+  /** What the services and the stack's outputs hold after the up (after a refused edit: that they kept everything). */
   after?: (t: CatalogueContext) => Promise<void>;
 }
 
@@ -158,6 +159,27 @@ export const catalogue: CatalogueEdit[] = [
     before: async (t) => void (await t.api.ok("POST", "/_sim/clock", { advanceSeconds: 91 * 86400 })),
     changes: { "ClientKeys::smartcloud-regnskap": ["update"] },
   },
+  (() => {
+    // Right after the rotation: the new key and the previous one, which stays for the overlap.
+    let kids: string[] = [];
+    return {
+      name: "a generated key set's policy alone (rotate after 60 days, overlap 3): the preview knows the key ids it keeps",
+      before: async (t: CatalogueContext) => void (kids = (await t.outputs()).clientKeys["smartcloud-regnskap"].kids),
+      edit: (doc: YAML.Document) =>
+        doc.setIn(
+          ["clients", "smartcloud-regnskap", "keys"],
+          doc.createNode({ generate: true, rotateAfterDays: 60, overlapDays: 3, verifyToken: true }),
+        ),
+      changes: { "ClientKeys::smartcloud-regnskap": ["update"] },
+      verify: (preview: EngineJson) => {
+        expect(kids).toHaveLength(2);
+        // The checked inputs, which the engine shows as the outputs of an update in a preview.
+        const step = preview.steps.find((s) => s.urn.endsWith("ClientKeys::smartcloud-regnskap"))!;
+        expect(step.newState!.inputs!.kids).toEqual(kids);
+      },
+      after: async (t: CatalogueContext) => expect((await t.outputs()).clientKeys["smartcloud-regnskap"].kids).toEqual(kids),
+    };
+  })(),
   {
     name: "a client renamed in the stack file: a new client with its keys, the system switched to it",
     edit: (doc) => {
@@ -294,6 +316,7 @@ describe.skipIf(!bin)("preview equals up, for each edit of the catalogue", () =>
       const up = await t.pulumi(["up", "--yes", "--skip-preview", "--plan", planFile, "--json"], { allowFailure: true });
       expect(up.code, `up --plan failed:\n${errorsOf(up).join("\n")}\n${up.stderr}`).toBe(0);
       expect(changesOf(stepsOfEvents(up)), "what up did").toEqual(planned);
+      await entry.after?.(t);
     });
   }
 

@@ -3,9 +3,10 @@ import { configureContext } from "../../providers/core/context";
 import { DigdirClientApi } from "../../providers/digdir/api";
 import { rsaKeyPair } from "../support/keys";
 import { ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
-import { localConfig, startSim, type Simulator } from "../support/sim";
+import { control, localConfig, startSim, type Simulator } from "../support/sim";
 
 type Props = Record<string, unknown>;
+const day = 24 * 3600;
 const scope = "krr:global/kontaktinformasjon.read";
 
 /**
@@ -36,6 +37,8 @@ describe("ClientKeys kids in the preview of an update", () => {
     }
   }
 
+  const advance = (days: number) => control(sim, "POST", "/clock", { advanceSeconds: Math.round(days * day) });
+
   const newClient = (name: string) =>
     withHost(async (host) => {
       const urn = urnOf("MaskinportenClient", name);
@@ -50,7 +53,7 @@ describe("ClientKeys kids in the preview of an update", () => {
    * `pulumi preview` then `pulumi up` of one edit, in one host (each is a check, and check is deterministic): what
    * the preview shows as the outputs, and what up stored.
    */
-  async function previewThenUp(name: string, declared: Props, stored?: Stored): Promise<{ preview: Props; stored: Stored }> {
+  async function previewThenUp(name: string, declared: Props, stored?: Stored): Promise<{ preview: Props; stored: Stored; log: string }> {
     const urn = urnOf("ClientKeys", name);
     const news = { __provider: P.keys, ...declared };
     return withHost(async (host) => {
@@ -60,9 +63,14 @@ describe("ClientKeys kids in the preview of an update", () => {
       if (stored) expect((await host.diff(urn, stored.id, stored.outs, preview.inputs)).changes).toBe("some");
       // The up: check again, then create or update.
       const checked = await host.check(urn, stored?.inputs ?? {}, news);
-      if (!stored) return { preview: preview.inputs, stored: { ...(await host.create(urn, checked.inputs)), inputs: checked.inputs } };
+      if (!stored)
+        return {
+          preview: preview.inputs,
+          stored: { ...(await host.create(urn, checked.inputs)), inputs: checked.inputs },
+          log: host.stderr(),
+        };
       const { outs } = await host.update(urn, stored.id, stored.outs, checked.inputs);
-      return { preview: preview.inputs, stored: { id: stored.id, outs, inputs: checked.inputs } };
+      return { preview: preview.inputs, stored: { id: stored.id, outs, inputs: checked.inputs }, log: host.stderr() };
     });
   }
 
@@ -88,12 +96,58 @@ describe("ClientKeys kids in the preview of an update", () => {
     expect(((await api.getJwks(clientId)) ?? []).map((k) => k.kid).sort()).toEqual([a.kid, b.kid, outsider.kid].sort());
   }, 120_000);
 
-  test("a generated key's kid is not known to check, so an update's preview leaves kids unknown rather than guess", async () => {
+  test("generated keys: an edit of the policy alone keeps the key ids, so its preview knows them; a rotation that falls due waits for the next up", async () => {
     const clientId = await newClient("preview-generated");
-    const created = await previewThenUp("preview-generated", { clientId, generate: true });
+    const policy = { clientId, generate: true, rotateAfterDays: 30 };
+    const created = await previewThenUp("preview-generated", policy);
+    // A new key: its kid is made by the up, so the preview of the create does not know it.
     expect(created.preview).not.toHaveProperty("kids");
-    const policy = await previewThenUp("preview-generated", { clientId, generate: true, renewBeforeDays: 20 }, created.stored);
-    expect(policy.preview).not.toHaveProperty("kids");
-    expect(policy.stored.outs.kids).toEqual(created.stored.outs.kids);
+    const [k1] = created.stored.outs.kids as string[];
+    expect(created.stored.outs.kids).toEqual([k1]);
+
+    const renewal = await previewThenUp("preview-generated", { ...policy, renewBeforeDays: 20 }, created.stored);
+    expect(renewal.preview.kids).toEqual([k1]);
+    expect(renewal.stored.outs.kids).toEqual([k1]);
+    expect(renewal.stored.outs.currentKid).toBe(k1);
+
+    // The rotation falls due, and the same change edits the policy: the update keeps what the preview showed and says
+    // what waits; its nextStepAt has passed, so the next up, with no edit, rotates (and its preview does not promise kids).
+    await advance(31);
+    const edited = await previewThenUp("preview-generated", { ...policy, renewBeforeDays: 20, overlapDays: 3 }, renewal.stored);
+    expect(edited.preview.kids).toEqual([k1]);
+    expect(edited.stored.outs.kids).toEqual([k1]);
+    expect(edited.log).toContain(`ClientKeys on client ${clientId}: rotate ${k1} (registered`);
+    expect(edited.log).toContain("the next `pulumi up` takes what is due");
+    expect(Date.parse(edited.stored.outs.nextStepAt as string)).toBe(Date.parse(created.stored.outs.rotatedAt as string) + 30 * day * 1000);
+
+    const rotated = await previewThenUp("preview-generated", { ...policy, renewBeforeDays: 20, overlapDays: 3 }, edited.stored);
+    expect(rotated.preview).not.toHaveProperty("kids");
+    expect(rotated.stored.inputs).not.toHaveProperty("kids");
+    expect(rotated.stored.outs.kids).toHaveLength(2);
+    expect(rotated.stored.outs.kids).toContain(k1);
+    expect(rotated.stored.outs.currentKid).not.toBe(k1);
+  }, 120_000);
+
+  test("generated keys changed at Digdir outside Pulumi: a policy edit's preview fails before anything changes, and says to refresh", async () => {
+    const clientId = await newClient("preview-drift");
+    const created = await previewThenUp("preview-drift", { clientId, generate: true });
+    const outsider = rsaKeyPair();
+    const api = new DigdirClientApi(configureContext({ get: (k) => localConfig(sim)[k] }));
+    expect(await api.putJwk(clientId, { ...outsider.publicJwk, alg: "RS256", use: "sig" })).not.toBe("unsupported");
+    const before = ((await api.getJwks(clientId)) ?? []).map((k) => k.kid).sort();
+
+    const urn = urnOf("ClientKeys", "preview-drift");
+    const refused = await withHost(async (host) => {
+      const checked = await host.check(urn, created.stored.inputs, { __provider: P.keys, clientId, generate: true, renewBeforeDays: 20 });
+      // What Digdir has, the outsider too: the preview promises the set as it is.
+      expect([...(checked.inputs.kids as string[])].sort()).toEqual(before);
+      return host.diff(urn, created.stored.id, created.stored.outs, checked.inputs).then(
+        () => "no error",
+        (e: Error) => e.message,
+      );
+    });
+    expect(refused).toContain(`the policy edit keeps the key ids Digdir has for client ${clientId}`);
+    expect(refused).toContain("Run `pulumi refresh`, then preview again. Nothing was changed.");
+    expect(((await api.getJwks(clientId)) ?? []).map((k) => k.kid).sort()).toEqual(before);
   }, 120_000);
 });

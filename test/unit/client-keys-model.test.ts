@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { unknownValue } from "../../providers/core/check";
 import {
   checkClientKeysInputs,
+  keepsKids,
   keyPolicyDefaults,
   kidsAfterUp,
   kidsOf,
@@ -180,5 +181,32 @@ describe("kids the inputs decide", () => {
   test("the kids output lists declared keys in declared order, then the others as registered", () => {
     const reg = (k: { kid: string }) => ({ ...k, kty: "RSA" as const, n: "n", e: "AQAB", alg: "RS256" as const, use: "sig" as const });
     expect(kidsOf([reg({ kid: "g" }), reg(a), reg(b)], [reg(b), reg(a)])).toEqual([b.kid, a.kid, "g"]);
+  });
+});
+
+describe("kids a policy edit keeps", () => {
+  const a = publicJwk();
+  const inputs = (raw: Record<string, unknown>) => checkClientKeysInputs({ clientId: "c1", generate: true, ...raw }, now).inputs;
+  /** The stored inputs come back from the engine with members in another order. */
+  const stored = (i: object) => JSON.parse(JSON.stringify(i, Object.keys(i).sort())) as Record<string, unknown>;
+
+  test("an edit of a generated set's policy alone keeps them", () => {
+    const old = inputs({ keys: [a], rotateAfterDays: 30 });
+    const reordered = { ...stored(old), keys: old.keys.map((k) => Object.fromEntries(Object.entries(k).reverse())) };
+    expect(keepsKids(reordered, inputs({ keys: [a], rotateAfterDays: 60 }))).toBe(true);
+    expect(keepsKids(reordered, inputs({ keys: [a], rotateAfterDays: 30, verifyToken: true }))).toBe(true);
+  });
+
+  test("no edit, another client, other declared keys, generate turned on or off, or an unknown: it does not", () => {
+    const old = inputs({ keys: [a], rotateAfterDays: 30 });
+    expect(keepsKids(old, inputs({ keys: [a], rotateAfterDays: 30 }))).toBe(false);
+    expect(keepsKids(old, { ...inputs({ keys: [a], rotateAfterDays: 60 }), clientId: "c2" })).toBe(false);
+    expect(keepsKids(old, { ...inputs({ keys: [a], rotateAfterDays: 60 }), clientId: unknownValue } as never)).toBe(false);
+    expect(keepsKids(old, inputs({ rotateAfterDays: 60 }))).toBe(false);
+    expect(keepsKids(old, { ...inputs({ keys: [a], rotateAfterDays: 60 }), keys: [unknownValue] } as never)).toBe(false);
+    expect(keepsKids({ ...old, generate: false }, inputs({ keys: [a], rotateAfterDays: 60 }))).toBe(false);
+    expect(keepsKids(old, inputs({ keys: [a], generate: false }))).toBe(false);
+    expect(keepsKids(undefined, inputs({ keys: [a] }))).toBe(false);
+    expect(keepsKids({}, inputs({ keys: [a] }))).toBe(false);
   });
 });

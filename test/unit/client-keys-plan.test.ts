@@ -6,7 +6,16 @@ import {
   type ClientKeysInputs,
   type PublicJwk,
 } from "../../providers/digdir/client-keys-model";
-import { currentGenerated, keyWrites, makeCurrent, nextStepAt, planKeys, type KeyState } from "../../providers/digdir/client-keys-plan";
+import {
+  currentGenerated,
+  heldKidsBroken,
+  heldOrder,
+  keyWrites,
+  makeCurrent,
+  nextStepAt,
+  planKeys,
+  type KeyState,
+} from "../../providers/digdir/client-keys-plan";
 
 /**
  * The rotation plan over simulated time: pure, so a year of daily `pulumi up`s runs in milliseconds. Digdir is
@@ -281,6 +290,60 @@ describe("key rotation planning", () => {
         state = up(state, d, at!, fresh).state;
       }
     }
+  });
+});
+
+describe("a policy edit holds the key ids its preview showed", () => {
+  /** Day 0 a key, day 40 rotated (previous retires day 47): the state on day 41, before the retirement. */
+  function rotatedState(d: ClientKeysInputs): KeyState {
+    const fresh = counter();
+    let { state } = up(empty, d, t0, fresh);
+    ({ state } = up(state, d, t0 + 40 * day, fresh));
+    return state;
+  }
+
+  test("a rotation or a retirement that falls due waits; a renewal goes ahead, as it keeps the ids", () => {
+    const d = desired({ generate: true, rotateAfterDays: 30, overlapDays: 7, keyLifetimeDays: 60, renewBeforeDays: 10 });
+    const state = rotatedState(d);
+    expect(state.registered.map((k) => k.kid)).toEqual(["g1", "g2"]);
+    // Day 95: g1's overlap ended (retire), g2 is due for rotation (day 70) and within renewal (exp day 100).
+    const now = t0 + 95 * day;
+    expect(
+      planKeys(state, d, now)
+        .steps.map((s) => s.kind)
+        .sort(),
+    ).toEqual(["renew", "retire", "rotate"]);
+    const held = planKeys(state, { ...d, kids: ["g1", "g2"] }, now);
+    expect(held.steps.map((s) => `${s.kind} ${s.kid}`).sort()).toEqual(["renew g2"]);
+    expect(held.promote).toBeUndefined();
+    expect(held.set.map((p) => (p.source === "new" ? "new" : p.jwk.kid))).toEqual(["g1", "g2"]);
+    expect(heldKidsBroken(held, { ...d, kids: ["g1", "g2"] })).toBeUndefined();
+    // Without the promise the same state rotates and retires: the hold lasts one up.
+    expect(heldKidsBroken(planKeys(state, d, now), d)).toBeUndefined();
+  });
+
+  test("a state that differs from the set the preview read is refused before anything is changed, saying to refresh", () => {
+    const d = desired({ generate: true, rotateAfterDays: 30 });
+    const state = rotatedState(d);
+    const promised = { ...d, kids: ["g1", "g2", "outsider"] };
+    const why = heldKidsBroken(planKeys(state, promised, t0 + 41 * day), promised);
+    expect(why).toContain("the policy edit keeps the key ids Digdir has for client c1 (g1, g2, outsider)");
+    expect(why).toContain("the state's plan registers g1, g2");
+    expect(why).toContain("Run `pulumi refresh`, then preview again. Nothing was changed.");
+    // A state without the current key's private JWK must generate one: a new key, which the promise forbids.
+    const lost = { ...state, held: {} };
+    expect(heldKidsBroken(planKeys(lost, { ...d, kids: ["g1", "g2"] }, t0 + 41 * day), { ...d, kids: ["g1", "g2"] })).toContain(
+      "registers g1, g2, a new key",
+    );
+  });
+
+  test("the kids output keeps the order the preview showed; declared keys are never held", () => {
+    const d = desired({ generate: true });
+    expect(heldOrder(["a", "b"], { ...d, kids: ["b", "a"] })).toEqual(["b", "a"]);
+    expect(heldOrder(["a", "b"], { ...d, kids: ["a", "c"] })).toEqual(["a", "b"]);
+    expect(heldOrder(["a", "b"], d)).toEqual(["a", "b"]);
+    const declared = desired({ keys: [pub("a")] });
+    expect(heldKidsBroken(planKeys(empty, { ...declared, kids: ["a"] }, t0), { ...declared, kids: ["a"] })).toBeUndefined();
   });
 });
 
