@@ -58,6 +58,8 @@ export interface ClientKeysInputs extends KeyPolicy {
    * the update then holds it: see `planKeys`.
    */
   kids?: string[];
+  /** Written by `check` with `kids` when the inputs alone decide them: the last declared key is the one to sign with. */
+  currentKid?: string;
 }
 
 /** A generated key the state knows: public facts only (its private JWK is a secret output). */

@@ -359,14 +359,16 @@ export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
         Array.isArray(news.keys) &&
         news.keys.some((k: unknown) => !!k && typeof k === "object" && typeof (k as { exp?: unknown }).exp === "number");
       const now = seconds(declaresExp ? await ctx.serverNow() : ctx.now());
-      // `kids` is this provider's own (written below), never declared: an earlier check's value is not judged.
-      const { kids: _written, ...declared } = news;
+      // `kids` and `currentKid` are this provider's own (written below), never declared: not judged.
+      const { kids: _written, currentKid: _current, ...declared } = news;
       const { inputs, failures } = checkClientKeysInputs(declared, now);
       if (failures.length) return { inputs: news, failures };
       // The preview of an update shows these inputs as the outputs: kids the inputs decide stay known there, and
       // so do those of a generated set whose policy alone is edited (the set Digdir has; its update holds them).
       const kids = kidsAfterUp(inputs) ?? (keepsKids(olds, inputs) ? await registeredKids(ctx, inputs) : undefined);
-      return { inputs: kids ? { ...inputs, kids } : inputs };
+      // With declared keys only, the last one is the key to sign with (`currentKid`), whatever the up does.
+      const current = kidsAfterUp(inputs)?.at(-1);
+      return { inputs: { ...inputs, ...(kids && { kids }), ...(current && { currentKid: current }) } };
     },
 
     /**

@@ -85,6 +85,8 @@ describe("ClientKeys kids in the preview of an update", () => {
     const policy = await previewThenUp("preview-kids", { clientId, keys: [a.publicJwk], renewBeforeDays: 20 }, created.stored);
     expect(policy.preview.kids).toEqual([a.kid]);
     expect(policy.stored.outs.kids).toEqual(policy.preview.kids);
+    expect(policy.preview.currentKid).toBe(a.kid);
+    expect(policy.stored.outs.currentKid).toBe(a.kid);
 
     // A key added, key by key: a key registered outside Pulumi meanwhile stays at Digdir (the state does not list it).
     const outsider = rsaKeyPair();
@@ -93,6 +95,9 @@ describe("ClientKeys kids in the preview of an update", () => {
     const added = await previewThenUp("preview-kids", { clientId, keys: [a.publicJwk, b.publicJwk], renewBeforeDays: 20 }, policy.stored);
     expect(added.preview.kids).toEqual([a.kid, b.kid]);
     expect(added.stored.outs.kids).toEqual(added.preview.kids);
+    // The last declared key is the one to sign with, in the preview as after the up.
+    expect(added.preview.currentKid).toBe(b.kid);
+    expect(added.stored.outs.currentKid).toBe(b.kid);
     expect(((await api.getJwks(clientId)) ?? []).map((k) => k.kid).sort()).toEqual([a.kid, b.kid, outsider.kid].sort());
   }, 120_000);
 
