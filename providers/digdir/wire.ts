@@ -1,7 +1,6 @@
 import type { ApiScopeInputs, LiveScope } from "./api-scope-model";
 import { scopeFields } from "./api-scope-model";
-import type { ClientKeysOutputs, PublicJwk } from "./client-keys-model";
-import { expiryOf } from "./client-keys-model";
+import type { PublicJwk } from "./client-keys-model";
 import { fieldsOf, type ClientField, type ClientInputs, type ClientKind, type LiveClient } from "./client-model";
 import type { LiveGrant } from "./scope-access-model";
 
@@ -217,12 +216,6 @@ export function publicKeysFrom(live: WireJwks): PublicJwk[] {
     if (Array.isArray(k.x5c)) out.x5c = k.x5c;
     return out as unknown as PublicJwk;
   });
-}
-
-/** The simple form's outputs: the registered set, its kids and expiry dates. */
-export function keysOutputs(clientId: string, live: WireJwks): Pick<ClientKeysOutputs, "clientId" | "keys" | "kids" | "expiresAt"> {
-  const keys = publicKeysFrom(live);
-  return { clientId, keys, kids: keys.map((k) => k.kid), expiresAt: expiryOf(keys) };
 }
 
 /** The key `kid` in an answer: the key itself, or a set (`{keys: [...]}`) holding it. */

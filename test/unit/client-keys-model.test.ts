@@ -11,7 +11,7 @@ import {
   maxKeyLifetimeSeconds,
   policyChanged,
 } from "../../providers/digdir/client-keys-model";
-import { desiredJwks, keysOutputs } from "../../providers/digdir/wire";
+import { desiredJwks, publicKeysFrom } from "../../providers/digdir/wire";
 
 function publicJwk(bits = 2048) {
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: bits });
@@ -78,7 +78,7 @@ describe("client key sets", () => {
 
   test("the registered set compares by kid and key, exp only where declared", () => {
     const desired = checkClientKeysInputs({ clientId: "c1", keys: [k1] }, now).inputs.keys;
-    const registered = keysOutputs("c1", { keys: desiredJwks(desired).map((k) => ({ ...k, exp: now + 100 })) }).keys;
+    const registered = publicKeysFrom({ keys: desiredJwks(desired).map((k) => ({ ...k, exp: now + 100 })) });
     expect(keySetChanged(registered, desired)).toBe(false);
     expect(keySetChanged(registered, [{ ...desired[0], exp: now + 50 }])).toBe(true);
     expect(keySetChanged(registered, [...desired, { ...desired[0], kid: "other" }])).toBe(true);
