@@ -110,7 +110,8 @@ export function describeStep(step: PreviewStep, ctx: PlanContext): Change[] {
               ),
             ];
           }
-          const policy = changedFields(oldIn, newIn, ["keys", "generate", "clientId"]);
+          // `kids` and `currentKid` are the provider's own promise of what the up leaves (written by its check), not settings.
+          const policy = changedFields(oldIn, newIn, ["keys", "generate", "clientId", "kids", "currentKid"]);
           if (policy.length)
             return [
               make("Keys", withParts(`updates the key settings of client ${name}`, policy), `updates the key settings of {n} clients`),

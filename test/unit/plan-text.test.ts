@@ -123,6 +123,22 @@ const table: Row[] = [
     [],
   ],
   [
+    // The key ids the provider's check writes for such an edit (and a key set of declared keys' currentKid) are no setting.
+    "the key settings changed, with the key ids the edit keeps",
+    step("update", "ClientKeys", "smartcloud", {
+      was: keys(["k1"], true),
+      is: { ...keys(["k1"], true), rotateAfterDays: 30, kids: ["k1", "g1"], currentKid: "g1" },
+    }),
+    "updates the key settings of client smartcloud: rotateAfterDays 90 → 30",
+    [],
+  ],
+  [
+    "a renewal falling due, after an upgrade that writes currentKid",
+    step("update", "ClientKeys", "smartcloud", { was: keys(["k1"]), is: { ...keys(["k1"]), kids: ["k1"], currentKid: "k1" } }),
+    "rotates or renews the keys of client smartcloud, as they fall due",
+    [],
+  ],
+  [
     "a rotation falling due",
     step("update", "ClientKeys", "smartcloud", { was: keys([], true), is: keys([], true) }),
     "rotates or renews the keys of client smartcloud, as they fall due",
