@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { copyProjectFrom, pulumiEnv, run, tempDir, type RunResult } from "../test/e2e/support";
+import { type SimStats as Stats } from "../test/support/sim";
 
 /**
  * The engine pass of `npm run bench`: the real Pulumi CLI (scripts/pulumi-cli.sh), as users run it, on a generated
@@ -13,7 +14,6 @@ import { copyProjectFrom, pulumiEnv, run, tempDir, type RunResult } from "../tes
  */
 
 export type Props = Record<string, unknown>;
-export type Stats = { total: number; routes: Record<string, { count: number; statuses: Record<string, number> }> };
 
 export interface EngineDeps {
   url: string;

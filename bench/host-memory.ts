@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { shardOf } from "../providers/altinn/request-group-model";
-import { ProviderHost, providerTextOf, urnOf } from "../test/support/provider-host";
+import { type ProviderHost, providerTextOf, urnOf, withHost } from "../test/support/provider-host";
 import { control, localConfig, startSim } from "../test/support/sim";
 
 /**
@@ -70,18 +70,16 @@ async function main(): Promise<void> {
   let shards: Shard[] = [];
   const news = shardInputs(N);
   const withAdded = shardInputs(N, "scale-added");
-  const host = async <T>(name: string, fn: (h: ProviderHost) => Promise<T>): Promise<T> => {
-    const h = await ProviderHost.start();
-    await h.configure(config);
-    const t = performance.now();
-    try {
-      return await fn(h);
-    } finally {
-      const s = ((performance.now() - t) / 1000).toFixed(1).padStart(6);
-      console.log(`  ${name.padEnd(26)} ${s} s, host CPU ${cpuSeconds(h.pid).toFixed(1)} s, host peak RSS ${vmHwmMiB(h.pid)} MiB`);
-      h.close();
-    }
-  };
+  const host = <T>(name: string, fn: (h: ProviderHost) => Promise<T>): Promise<T> =>
+    withHost(config, async (h) => {
+      const t = performance.now();
+      try {
+        return await fn(h);
+      } finally {
+        const s = ((performance.now() - t) / 1000).toFixed(1).padStart(6);
+        console.log(`  ${name.padEnd(26)} ${s} s, host CPU ${cpuSeconds(h.pid).toFixed(1)} s, host peak RSS ${vmHwmMiB(h.pid)} MiB`);
+      }
+    });
   try {
     await host("system", async (h) => {
       const sys = await h.check(

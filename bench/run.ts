@@ -6,6 +6,7 @@ import { createInterface } from "node:readline";
 import { configureContext } from "../providers/core/context";
 import { provider as inProcessProvider } from "../providers/runtime";
 import { ProviderHost, providerTextOf, urnOf } from "../test/support/provider-host";
+import { type SimStats as Stats } from "../test/support/sim";
 import { directObjects, enginePass, pulumiCli } from "./engine";
 import { csvValidationPass, scalePass } from "./scale";
 
@@ -22,7 +23,6 @@ import { csvValidationPass, scalePass } from "./scale";
  */
 
 type Props = Record<string, unknown>;
-type Stats = { total: number; routes: Record<string, { count: number; statuses: Record<string, number> }> };
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=") as [string, string]));
 const N = Number(args.get("n") ?? process.env.BENCH_N ?? 300);
@@ -446,6 +446,7 @@ async function engine(url: string): Promise<Props> {
 
 /** The host and direct passes of every kind, on loopback and with added latency. */
 async function hostPasses(url: string, config: Record<string, string>): Promise<Props> {
+  // Not withHost: this host serves the whole pass, to the Go client by its port too, and a failed run closes it in cleanups.
   const host = await ProviderHost.start();
   cleanups.push(() => host.close());
   await host.configure(config);

@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { validateStackFile } from "../stacks/validate";
 import { pulumiEnv, run, tempDir, type RunResult } from "../test/e2e/support";
-import { copyProject, HostMemory, stateSize, type Props, type Stats } from "./engine";
+import { type SimStats as Stats } from "../test/support/sim";
+import { copyProject, HostMemory, stateSize, type Props } from "./engine";
 
 /**
  * The scale pass of `npm run bench -- --scale` (bench/README.md, "The scale pass"): one request group of N customers

@@ -5,9 +5,7 @@ import { postChangeRequest } from "../../providers/altinn/request-provider";
 import type { RequestInputs } from "../../providers/altinn/request-model";
 import { Context } from "../../providers/core/context";
 import { resolveSettings } from "../../providers/core/settings";
-import { control, localConfig, startSim, type Simulator } from "../support/sim";
-
-type Stats = { total: number; routes: Record<string, { count: number }> };
+import { control, localConfig, startSim, type Simulator, type SimStats as Stats } from "../support/sim";
 
 const VENDOR = "991825827";
 const CUSTOMER = "310000019";

@@ -5,9 +5,8 @@ import { clientKeysProvider } from "../../providers/digdir/client-keys";
 import { checkClientKeysInputs } from "../../providers/digdir/client-keys-model";
 import { clientProvider } from "../../providers/digdir/client-provider";
 import { checkClientInputs, krrScopes } from "../../providers/digdir/client-model";
-import { control, localConfig, startSim, type Simulator } from "../support/sim";
+import { control, localConfig, startSim, type Simulator, type SimStats as Stats } from "../support/sim";
 
-type Stats = { total: number; routes: Record<string, { count: number; statuses: Record<string, number> }> };
 const day = 24 * 3600;
 
 /** The services' clock, as the providers read it from Date headers, against the simulator's movable clock. */

@@ -7,9 +7,8 @@ import { checkClientKeysInputs, type ClientKeysInputs, type ClientKeysOutputs } 
 import { clientProvider } from "../../providers/digdir/client-provider";
 import { checkClientInputs, krrScopes } from "../../providers/digdir/client-model";
 import { rsaKeyPair } from "../support/keys";
-import { control, localConfig, startSim, type Simulator } from "../support/sim";
+import { control, localConfig, startSim, type Simulator, type SimStats as Stats } from "../support/sim";
 
-type Stats = { total: number; routes: Record<string, { count: number; statuses: Record<string, number> }> };
 const day = 24 * 3600;
 
 /**

@@ -2,10 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { unknownValue } from "../../providers/core/check";
 import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
 import { rsaKeyPair } from "../support/keys";
-import { ProviderHost, urnOf, type GrpcError } from "../support/provider-host";
-import { control, type Bootstrap, type Simulator } from "../support/sim";
-
-type Stats = { routes: Record<string, { statuses: Record<string, number> }> };
+import { type ProviderHost, urnOf, withHost, type GrpcError } from "../support/provider-host";
+import { control, localConfig, type Bootstrap, type Simulator, type SimStats as Stats } from "../support/sim";
 
 /**
  * Adoption by natural key, through the SDK's own provider host: an object that exists is taken over instead of
@@ -138,15 +136,7 @@ describe("adoption through the provider host", () => {
 
   test("adopting another organisation's client, a deactivated one, one of another type or an unknown id is refused in check", async () => {
     const other = await control<Bootstrap>(sim, "POST", "/orgs", { orgNo: "310000019", name: "Annen AS", vendor: true });
-    const otherHost = await ProviderHost.start();
-    try {
-      await otherHost.configure({
-        "digdir:environment": "local",
-        "digdir:simulatorUrl": sim.url,
-        "digdir:clientId": other.clientId,
-        "digdir:keyId": other.kid,
-        "digdir:privateKey": JSON.stringify(other.privateJwk),
-      });
+    await withHost(localConfig(sim, other), async (otherHost) => {
       const urnOther = urnOf("MaskinportenClient", "theirs");
       const theirsChecked = await otherHost.check(
         urnOther,
@@ -175,9 +165,7 @@ describe("adoption through the provider host", () => {
       // create refuses the same way when no check ran before it (nothing is created)
       const direct = await failed(host.create(urn, { __provider: P.MaskinportenClient, ...theirsChecked.inputs, clientId: theirs.id }));
       expect(direct?.details).toMatch(/refuses to show client .* to your organisation/);
-    } finally {
-      otherHost.close();
-    }
+    });
 
     await control(sim, "POST", "/config", { deletedClients: "inactive" });
     try {

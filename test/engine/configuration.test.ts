@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
+import { type ProviderHost, providerTextOf, urnOf, withHost } from "../support/provider-host";
 import { type Bootstrap, control, type Simulator, startSim } from "../support/sim";
 
 /** How the provider host gets its credentials: stack config through Configure, else environment variables. */
@@ -29,67 +29,53 @@ describe("provider configuration", () => {
       name: "Andre Simulerte Leverandør AS",
       vendor: true,
     });
-    const host = await ProviderHost.start();
-    try {
-      await host.configure({
-        "digdir:environment": "local",
-        "digdir:simulatorUrl": sim.url,
-        "digdir:clientId": other.clientId,
-        "digdir:keyId": other.kid,
-        "digdir:privateKey": JSON.stringify(other.privateJwk),
-      });
-      const created = await createWith(host);
-      expect(created.outs.clientOrgNo).toBe("974761076");
-    } finally {
-      host.close();
-    }
+    const config = {
+      "digdir:environment": "local",
+      "digdir:simulatorUrl": sim.url,
+      "digdir:clientId": other.clientId,
+      "digdir:keyId": other.kid,
+      "digdir:privateKey": JSON.stringify(other.privateJwk),
+    };
+    const created = await withHost(config, createWith);
+    expect(created.outs.clientOrgNo).toBe("974761076");
   });
 
   test("credentials from environment variables when the stack config has none", async () => {
     const boot = sim.bootstrap;
-    const host = await ProviderHost.start({
+    const env = {
       ...process.env,
       DIGDIR_ENVIRONMENT: "local",
       DIGDIR_SIMULATOR_URL: sim.url,
       DIGDIR_CLIENT_ID: boot.clientId,
       DIGDIR_KEY_ID: boot.kid,
       DIGDIR_PRIVATE_KEY: JSON.stringify(boot.privateJwk),
-    });
-    try {
-      await host.configure({});
-      const created = await createWith(host);
-      expect(created.outs.clientOrgNo).toBe("991825827");
-    } finally {
-      host.close();
-    }
+    };
+    const created = await withHost({}, createWith, { env });
+    expect(created.outs.clientOrgNo).toBe("991825827");
   });
 
   test("URL and credentials from the simulator's bootstrap file", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "sim-boot-"));
     const other = await startSim({ stateDir });
-    const host = await ProviderHost.start();
     try {
-      await host.configure({ "digdir:environment": "local", "digdir:simulatorBootstrap": join(stateDir, "bootstrap.json") });
-      const created = await createWith(host);
+      const created = await withHost(
+        { "digdir:environment": "local", "digdir:simulatorBootstrap": join(stateDir, "bootstrap.json") },
+        createWith,
+      );
       expect(created.outs.tokenEndpoint).toBe(`${other.url}/maskinporten/token`);
     } finally {
-      host.close();
       await other.close();
       rmSync(stateDir, { recursive: true, force: true });
     }
   });
 
   test("a missing private key is reported by its setting name, with how to set it", async () => {
-    const host = await ProviderHost.start({ ...process.env, DIGDIR_PRIVATE_KEY: "" });
-    try {
-      await host.configure({ "digdir:environment": "test", "digdir:clientId": "some-client" });
-      const err = await createWith(host).then(
-        () => undefined,
-        (e: Error) => e,
-      );
-      expect(err?.message).toMatch(/digdir:privateKey \(DIGDIR_PRIVATE_KEY\).*pulumi config set --secret digdir:privateKey/);
-    } finally {
-      host.close();
-    }
+    const err = await withHost({ "digdir:environment": "test", "digdir:clientId": "some-client" }, createWith, {
+      env: { ...process.env, DIGDIR_PRIVATE_KEY: "" },
+    }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/digdir:privateKey \(DIGDIR_PRIVATE_KEY\).*pulumi config set --secret digdir:privateKey/);
   });
 });

@@ -3,10 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { MaskinportenTokens, readPrivateKey } from "../../providers/core/auth";
 import { HttpClient } from "../../providers/core/http";
 import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
-import { type GrpcError, ProviderHost, urnOf } from "../support/provider-host";
-import { control, localConfig } from "../support/sim";
-
-type Stats = { routes: Record<string, { count: number }> };
+import { type GrpcError, type ProviderHost, urnOf, withHost } from "../support/provider-host";
+import { control, localConfig, type SimStats as Stats } from "../support/sim";
 
 const systemId = "991825827_fidelity";
 const rights = [{ resource: [{ value: "ske-krav-og-betalinger" }] }];
@@ -74,9 +72,7 @@ describe("provider fidelity through the provider host", () => {
   });
 
   test("a 403 names the admin scope to ask Digdir for", async () => {
-    const readOnly = await ProviderHost.start();
-    try {
-      await readOnly.configure({ ...localConfig(engine.sim), "digdir:adminScopes": "idporten:dcr.read" });
+    await withHost({ ...localConfig(engine.sim), "digdir:adminScopes": "idporten:dcr.read" }, async (readOnly) => {
       const urn = urnOf("MaskinportenClient", "forbidden");
       const checked = await readOnly.check(
         urn,
@@ -87,9 +83,7 @@ describe("provider fidelity through the provider host", () => {
       expect(e?.details).toMatch(/403/);
       expect(e?.details).toMatch(/lacks idporten:dcr\.write/);
       expect(e?.details).toMatch(/Ask Digdir \(servicedesk@digdir\.no\) to give the admin client idporten:dcr\.write/);
-    } finally {
-      readOnly.close();
-    }
+    });
   });
 
   test("a request without integrationTitle reads back the system's nb name and shows no diff", async () => {

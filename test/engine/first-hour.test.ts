@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { GrpcError, ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
-import { type Bootstrap, control, type Simulator, startSim } from "../support/sim";
+import { GrpcError, providerTextOf, urnOf, withHost } from "../support/provider-host";
+import { type Bootstrap, control, localConfig, type Simulator, startSim } from "../support/sim";
 
 /**
  * What a new user meets first, through the SDK's provider host as the engine drives it: a simulator that is not
@@ -31,9 +31,7 @@ async function failure(p: Promise<unknown>): Promise<string> {
 describe("the simulator not running", () => {
   test("is said once, with how to start it; every other resource of the run gets a one-line pointer", async () => {
     const port = await closedPort();
-    const host = await ProviderHost.start();
-    try {
-      await host.configure({ "digdir:environment": "local", "digdir:simulatorUrl": `http://127.0.0.1:${port}` });
+    await withHost({ "digdir:environment": "local", "digdir:simulatorUrl": `http://127.0.0.1:${port}` }, async (host) => {
       const kinds = ["MaskinportenClient", "KrrClient", "System"] as const;
       const messages: string[] = [];
       for (const kind of kinds) {
@@ -50,9 +48,7 @@ describe("the simulator not running", () => {
         expect(m).toBe(`The simulator at http://127.0.0.1:${port} is not running (see the first error of this run).`);
       // Not a network puzzle: no advice about proxies or retries.
       expect(messages.join("\n")).not.toMatch(/proxy|got no answer/i);
-    } finally {
-      host.close();
-    }
+    });
   });
 });
 
@@ -67,16 +63,12 @@ describe("the admin client's key id", () => {
     await sim?.close();
   });
 
-  async function createWith(config: Record<string, string>): Promise<string> {
-    const host = await ProviderHost.start();
-    try {
-      await host.configure({ "digdir:environment": "local", "digdir:simulatorUrl": sim.url, "digdir:clientId": admin.clientId, ...config });
+  function createWith(config: Record<string, string>): Promise<string> {
+    return withHost({ ...localConfig(sim), "digdir:clientId": admin.clientId, ...config }, async (host) => {
       const urn = urnOf("KrrClient", "kid");
       const checked = await host.check(urn, {}, { __provider: providerTextOf("KrrClient"), name: "kid" });
-      return await failure(host.create(urn, checked.inputs));
-    } finally {
-      host.close();
-    }
+      return failure(host.create(urn, checked.inputs));
+    });
   }
 
   test("missing (a JWK without kid, no digdir:keyId) is a configuration error naming the settings, before any request", async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
+import { ProviderHost, providerTextOf, urnOf, withHost } from "../support/provider-host";
 
 /** Check and diff through the SDK's provider host: offline, so no simulator is needed. */
 describe("offline checks through the provider host", () => {
@@ -38,17 +38,13 @@ describe("offline checks through the provider host", () => {
   });
 
   test("a production configuration refuses plain http redirect URIs", async () => {
-    const prodHost = await ProviderHost.start();
-    try {
-      await prodHost.configure({ "digdir:environment": "prod" });
+    await withHost({ "digdir:environment": "prod" }, async (prodHost) => {
       const r = await prodHost.check(
         urnOf("IdportenClient", "web"),
         {},
         { __provider: provider, name: "web", redirectUris: ["http://app.example.no/cb"], clientUri: "https://app.example.no" },
       );
       expect(r.failures.map((f) => f.property)).toEqual(["redirectUris[0]"]);
-    } finally {
-      prodHost.close();
-    }
+    });
   });
 });

@@ -1,25 +1,21 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
-import { control, localConfig, startSim, type Simulator } from "../support/sim";
-
-type Stats = { routes: Record<string, { count: number; statuses: Record<string, number> }> };
+import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
+import { type ProviderHost, urnOf } from "../support/provider-host";
+import { control, type Simulator, type SimStats as Stats } from "../support/sim";
 
 /** Secret-based ID-porten clients: a new client secret on a change of rotationTrigger, through the provider host. */
 describe("client secret rotation", () => {
+  let engine: EngineAgainstSim;
   let sim: Simulator;
   let host: ProviderHost;
   let provider: string;
 
   beforeAll(async () => {
-    sim = await startSim();
-    host = await ProviderHost.start();
-    await host.configure(localConfig(sim));
-    provider = providerTextOf("IdportenClient");
+    engine = await engineAgainstSim(["IdportenClient"]);
+    ({ sim, host } = engine);
+    provider = engine.P.IdportenClient;
   });
-  afterAll(async () => {
-    host?.close();
-    await sim?.close();
-  });
+  afterAll(() => engine?.close());
 
   test("changing rotationTrigger gets a new secret in place, without a PUT of the client", async () => {
     const urn = urnOf("IdportenClient", "secret-rotation");

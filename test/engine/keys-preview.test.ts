@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { configureContext } from "../../providers/core/context";
 import { DigdirClientApi } from "../../providers/digdir/api";
 import { rsaKeyPair } from "../support/keys";
-import { ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
+import { providerTextOf, urnOf, withHost } from "../support/provider-host";
 import { control, localConfig, startSim, type Simulator } from "../support/sim";
 
 type Props = Record<string, unknown>;
@@ -27,20 +27,10 @@ describe("ClientKeys kids in the preview of an update", () => {
     await sim?.close();
   });
 
-  async function withHost<T>(fn: (host: ProviderHost) => Promise<T>): Promise<T> {
-    const host = await ProviderHost.start();
-    try {
-      await host.configure(localConfig(sim));
-      return await fn(host);
-    } finally {
-      host.close();
-    }
-  }
-
   const advance = (days: number) => control(sim, "POST", "/clock", { advanceSeconds: Math.round(days * day) });
 
   const newClient = (name: string) =>
-    withHost(async (host) => {
+    withHost(localConfig(sim), async (host) => {
       const urn = urnOf("MaskinportenClient", name);
       const checked = await host.check(urn, {}, { __provider: P.client, name, scopes: [scope] });
       return (await host.create(urn, checked.inputs)).id;
@@ -56,7 +46,7 @@ describe("ClientKeys kids in the preview of an update", () => {
   async function previewThenUp(name: string, declared: Props, stored?: Stored): Promise<{ preview: Props; stored: Stored; log: string }> {
     const urn = urnOf("ClientKeys", name);
     const news = { __provider: P.keys, ...declared };
-    return withHost(async (host) => {
+    return withHost(localConfig(sim), async (host) => {
       // The preview: check, diff; the outputs of an update (and of a create) in a preview are the checked inputs.
       const preview = await host.check(urn, stored?.inputs ?? {}, news);
       expect(preview.failures).toEqual([]);
@@ -142,7 +132,7 @@ describe("ClientKeys kids in the preview of an update", () => {
     const before = ((await api.getJwks(clientId)) ?? []).map((k) => k.kid).sort();
 
     const urn = urnOf("ClientKeys", "preview-drift");
-    const refused = await withHost(async (host) => {
+    const refused = await withHost(localConfig(sim), async (host) => {
       const checked = await host.check(urn, created.stored.inputs, { __provider: P.keys, clientId, generate: true, renewBeforeDays: 20 });
       // What Digdir has, the outsider too: the preview promises the set as it is.
       expect([...(checked.inputs.kids as string[])].sort()).toEqual(before);

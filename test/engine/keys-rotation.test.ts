@@ -3,11 +3,10 @@ import { MaskinportenTokens, readPrivateKey } from "../../providers/core/auth";
 import { isApiError } from "../../providers/core/errors";
 import { HttpClient } from "../../providers/core/http";
 import { rsaKeyPair } from "../support/keys";
-import { GrpcError, ProviderHost, providerTextOf, urnOf, type DiffAnswer } from "../support/provider-host";
-import { control, localConfig, startSim, type Simulator } from "../support/sim";
+import { GrpcError, type ProviderHost, providerTextOf, urnOf, withHost, type DiffAnswer } from "../support/provider-host";
+import { control, localConfig, startSim, type Simulator, type SimStats as Stats } from "../support/sim";
 
 type Props = Record<string, unknown>;
-type Stats = { total: number; routes: Record<string, { count: number; statuses: Record<string, number> }> };
 
 const day = 24 * 3600;
 const scope = "krr:global/kontaktinformasjon.read";
@@ -33,22 +32,15 @@ describe("ClientKeys over simulated time", () => {
     await sim?.close();
   });
 
-  async function withHost<T>(fn: (host: ProviderHost) => Promise<T>): Promise<T> {
-    const host = await ProviderHost.start();
-    try {
-      await host.configure(localConfig(sim));
-      return await fn(host);
-    } catch (e) {
+  /** One CLI run in a fresh host; its stderr and any error are kept for the secrets check at the end. */
+  const run = <T>(fn: (host: ProviderHost) => Promise<T>): Promise<T> =>
+    withHost(localConfig(sim), fn, { stderr }).catch((e: unknown) => {
       errors.push(e instanceof Error ? `${e.message} ${(e as GrpcError).details ?? ""}` : String(e));
       throw e;
-    } finally {
-      stderr.push(host.stderr());
-      host.close();
-    }
-  }
+    });
 
   async function newClient(name: string): Promise<string> {
-    return withHost(async (host) => {
+    return run(async (host) => {
       const urn = urnOf("MaskinportenClient", name);
       const checked = await host.check(urn, {}, { __provider: P.MaskinportenClient, name, scopes: [scope] });
       return (await host.create(urn, checked.inputs)).id;
@@ -61,7 +53,7 @@ describe("ClientKeys over simulated time", () => {
     declared: Props,
     state?: { id: string; outs: Props },
   ): Promise<{ id: string; outs: Props; diff?: DiffAnswer }> {
-    return withHost(async (host) => {
+    return run(async (host) => {
       const urn = urnOf("ClientKeys", name);
       const checked = await host.check(urn, state?.outs ?? {}, { __provider: P.ClientKeys, ...declared });
       expect(checked.failures).toEqual([]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
 import { GrpcError, urnOf, type ProviderHost } from "../support/provider-host";
-import { control, type Simulator } from "../support/sim";
+import { control, type Simulator, type SimStats as Stats } from "../support/sim";
 
 const systemId = "991825827_groups";
 const orgs = ["310000019", "310000027", "310000035", "310000043"];
@@ -14,11 +14,6 @@ function customers(n: number, from = 0): Record<string, Record<string, unknown>>
   const out: Record<string, Record<string, unknown>> = {};
   for (let i = from; i < from + n; i++) out[`${orgs[i % orgs.length]}/c-${i}`] = {};
   return out;
-}
-
-interface Stats {
-  total: number;
-  routes: Record<string, { count: number; statuses: Record<string, number> }>;
 }
 
 /** HTTP calls per method since the last call (control calls are not counted). */

@@ -5,10 +5,9 @@ import { HttpClient } from "../../providers/core/http";
 import { unknownValue } from "../../providers/core/check";
 import { orgNoCheckDigit } from "../../providers/core/orgno";
 import { SAMARBEID, SimApi } from "../e2e/support";
-import { GrpcError, ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
-import { type Bootstrap, control, localConfig, type Simulator, startSim } from "../support/sim";
-
-type Stats = { total: number; routes: Record<string, { count: number; statuses: Record<string, number> }> };
+import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
+import { GrpcError, type ProviderHost, urnOf, withHost } from "../support/provider-host";
+import { type Bootstrap, control, localConfig, type Simulator, type SimStats as Stats } from "../support/sim";
 
 const consumerOrgNo = "974761076";
 /** The simulator's vendor owns the prefix `leverandor` (its seed); Digdir assigns prefixes on request. */
@@ -19,22 +18,17 @@ const prefix = "leverandor";
  * organisation's client turns into a token, until it is revoked.
  */
 describe("API scopes and access through the provider host", () => {
+  let engine: EngineAgainstSim;
   let sim: Simulator;
   let owner: ProviderHost;
   let P: Record<string, string>;
 
   beforeAll(async () => {
-    sim = await startSim();
+    engine = await engineAgainstSim(["ApiScope", "ScopeAccess", "MaskinportenClient", "ClientKeys"]);
+    ({ sim, host: owner, P } = engine);
     await control(sim, "POST", "/config", { keyActivationDelaySeconds: 0 });
-    owner = await ProviderHost.start();
-    await owner.configure(localConfig(sim));
-    P = {};
-    for (const kind of ["ApiScope", "ScopeAccess", "MaskinportenClient", "ClientKeys"]) P[kind] = providerTextOf(kind);
   });
-  afterAll(async () => {
-    owner?.close();
-    await sim?.close();
-  });
+  afterAll(() => engine?.close());
 
   const failed = (p: Promise<unknown>) =>
     p.then(
@@ -140,32 +134,20 @@ describe("API scopes and access through the provider host", () => {
       name: "Andre Simulerte Leverandør AS",
       vendor: true,
     });
-    const consumer = await ProviderHost.start();
-    let jwk: string;
-    let clientId: string;
-    try {
-      await consumer.configure({
-        ...localConfig(sim),
-        "digdir:clientId": creds.clientId,
-        "digdir:keyId": creds.kid,
-        "digdir:privateKey": JSON.stringify(creds.privateJwk),
-      });
+    const { clientId, jwk } = await withHost(localConfig(sim, creds), async (consumer) => {
       const clientUrn = urnOf("MaskinportenClient", "consumer");
       const client = await consumer.create(
         clientUrn,
         (await consumer.check(clientUrn, {}, { __provider: P.MaskinportenClient, name: "Forbruker", scopes: [name] })).inputs,
       );
-      clientId = client.id;
       expect(client.outs).toMatchObject({ clientOrgNo: consumerOrgNo, scopes: [name] });
       const keysUrn = urnOf("ClientKeys", "consumer-keys");
       const keys = await consumer.create(
         keysUrn,
-        (await consumer.check(keysUrn, {}, { __provider: P.ClientKeys, clientId, generate: true, verifyToken: true })).inputs,
+        (await consumer.check(keysUrn, {}, { __provider: P.ClientKeys, clientId: client.id, generate: true, verifyToken: true })).inputs,
       );
-      jwk = keys.outs.currentPrivateJwk as string;
-    } finally {
-      consumer.close();
-    }
+      return { clientId: client.id, jwk: keys.outs.currentPrivateJwk as string };
+    });
     expect(await tokenFor(clientId, jwk, name)).toBe("ok");
 
     // Revoked: the row stays DENIED at Digdir, reads as gone, and the consumer's next token is refused.

@@ -3,8 +3,9 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { GrpcError, ProviderHost, providerTextOf, urnOf } from "../support/provider-host";
-import { startSim, type Simulator } from "../support/sim";
+import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
+import { GrpcError, ProviderHost, providerTextOf, urnOf, withHost } from "../support/provider-host";
+import { localConfig, type Simulator } from "../support/sim";
 import { providerModule, runtimeSpecifiers } from "../../providers/core/shim";
 
 const repo = resolve(__dirname, "..", "..");
@@ -41,17 +42,14 @@ function programWithSymlinkedPackage(parent: string, name = "program"): string {
 }
 
 describe("the provider text each resource stores (__provider)", () => {
+  let engine: EngineAgainstSim;
   let sim: Simulator;
   let host: ProviderHost;
   beforeAll(async () => {
-    sim = await startSim();
-    host = await ProviderHost.start();
-    await host.configure({ "digdir:environment": "local", "digdir:simulatorUrl": sim.url });
+    engine = await engineAgainstSim([]);
+    ({ sim, host } = engine);
   });
-  afterAll(async () => {
-    host?.close();
-    await sim?.close();
-  });
+  afterAll(() => engine?.close());
 
   test("is a few hundred bytes naming the kind and the package, with this checkout's dist/ as the fallback, for every kind", () => {
     for (const kind of [
@@ -121,11 +119,12 @@ describe("the provider text each resource stores (__provider)", () => {
 
   test("a program moved after an up from a symlinked install: the path-based text fails, the next up rewrites it, refresh works from anywhere", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pulumi-digdir-moved-"));
+    // A host per program folder (its cwd), each kept open for the steps run from there; all closed at the end.
     const hosts: ProviderHost[] = [];
     const hostIn = async (cwd: string) => {
       const h = await ProviderHost.start(process.env, cwd);
       hosts.push(h);
-      await h.configure({ "digdir:environment": "local", "digdir:simulatorUrl": sim.url });
+      await h.configure(localConfig(sim));
       return h;
     };
     try {
@@ -167,6 +166,7 @@ describe("the provider text each resource stores (__provider)", () => {
 
   test("without a build, refresh or destroy (no program run to refuse it) says what to run", async () => {
     const bare = mkdtempSync(join(tmpdir(), "pulumi-digdir-no-build-"));
+    // In a folder without the package (withHost starts in the project root); unconfigured, as loading fails before any setting is read.
     const elsewhere = await ProviderHost.start(process.env, bare);
     try {
       const urn = urnOf("MaskinportenClient", "orphan");
@@ -197,13 +197,8 @@ async function rewriteWithoutServices(
       server.close(() => done(port));
     });
   });
-  const offline = await ProviderHost.start();
-  try {
-    await offline.configure({ "digdir:environment": "local", "digdir:simulatorUrl": `http://127.0.0.1:${gone}` });
-    return (await offline.update(urn, id, olds, news)).outs;
-  } finally {
-    offline.close();
-  }
+  const config = { "digdir:environment": "local", "digdir:simulatorUrl": `http://127.0.0.1:${gone}` };
+  return withHost(config, async (offline) => (await offline.update(urn, id, olds, news)).outs);
 }
 
 /** The path from a program's folder to this checkout's runtime, as the build before the package name stored it. */

@@ -190,6 +190,32 @@ export class ProviderHost {
   }
 }
 
+export interface HostOptions {
+  /** The host's environment (default process.env), e.g. credentials given as environment variables. */
+  env?: NodeJS.ProcessEnv;
+  /** Gets the host's stderr when it closes, for a later check that no secret reached a log. */
+  stderr?: string[];
+}
+
+/**
+ * One host for one run, as the CLI starts one per `pulumi up`/`preview`: starts it in the project root, configures it
+ * with `config` (stack config, keys with namespaces), runs `fn` and always closes it.
+ */
+export async function withHost<T>(
+  config: Record<string, string>,
+  fn: (host: ProviderHost) => Promise<T>,
+  opts: HostOptions = {},
+): Promise<T> {
+  const host = await ProviderHost.start(opts.env);
+  try {
+    await host.configure(config);
+    return await fn(host);
+  } finally {
+    opts.stderr?.push(host.stderr());
+    host.close();
+  }
+}
+
 function toGrpcError(e: grpc.ServiceError): GrpcError {
   let init: GrpcError["initFailure"];
   const bin = e.metadata?.get("grpc-status-details-bin")?.[0];

@@ -28,9 +28,11 @@ export async function control<T = unknown>(sim: Simulator, method: string, path:
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** Local-environment provider settings for a simulator. */
-export function localConfig(sim: Simulator): Record<string, string> {
-  return { "digdir:environment": "local", "digdir:simulatorUrl": sim.url };
+/** Local-environment provider settings for a simulator; with `admin`, that organisation's admin client as stack config. */
+export function localConfig(sim: Simulator, admin?: Bootstrap): Record<string, string> {
+  const config = { "digdir:environment": "local", "digdir:simulatorUrl": sim.url };
+  if (!admin) return config;
+  return { ...config, "digdir:clientId": admin.clientId, "digdir:keyId": admin.kid, "digdir:privateKey": JSON.stringify(admin.privateJwk) };
 }
 
 /** The simulator's GET /_sim/stats: calls per route (`METHOD /path`) and their statuses. */
