@@ -207,11 +207,13 @@ export function heldKidsBroken(plan: KeyPlan, desired: ClientKeysInputs): string
   const after = plan.set.map((p) => (p.source === "new" ? "a new key" : p.jwk.kid));
   const promised = new Set(desired.kids);
   if (after.length === promised.size && after.every((k) => promised.has(k))) return undefined;
-  return (
+  const what =
     `the policy edit keeps the key ids Digdir has for client ${desired.clientId} (${desired.kids.join(", ") || "none"}), ` +
-    `but the state's plan registers ${after.join(", ") || "none"}: the set at Digdir changed outside Pulumi since the last ` +
-    "refresh, or the state cannot keep a key. Run `pulumi refresh`, then preview again. Nothing was changed."
-  );
+    `but the state's plan registers ${after.join(", ") || "none"}`;
+  // A key the state cannot keep (its private JWK is gone from the state) is replaced by an up with no edit of the set.
+  if (after.includes("a new key"))
+    return `${what}: the state has no current generated key it can keep (its private key is not in the state). Run \`pulumi up\` without this edit first (it replaces the key), then make the edit. Nothing was changed.`;
+  return `${what}: the set at Digdir changed outside Pulumi since the last refresh. Run \`pulumi refresh\`, then preview again. Nothing was changed.`;
 }
 
 /** The kids output of a held plan lists the set in the order the preview showed. */

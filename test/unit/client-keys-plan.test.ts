@@ -333,7 +333,7 @@ describe("a policy edit holds the key ids its preview showed", () => {
     // A state without the current key's private JWK must generate one: a new key, which the promise forbids.
     const lost = { ...state, held: {} };
     expect(heldKidsBroken(planKeys(lost, { ...d, kids: ["g1", "g2"] }, t0 + 41 * day), { ...d, kids: ["g1", "g2"] })).toContain(
-      "registers g1, g2, a new key",
+      "registers g1, g2, a new key: the state has no current generated key it can keep (its private key is not in the state). Run `pulumi up` without this edit first",
     );
   });
 
