@@ -365,9 +365,10 @@ export function clientKeysProvider(): pulumi.dynamic.ResourceProvider {
       if (failures.length) return { inputs: news, failures };
       // The preview of an update shows these inputs as the outputs: kids the inputs decide stay known there, and
       // so do those of a generated set whose policy alone is edited (the set Digdir has; its update holds them).
-      const kids = kidsAfterUp(inputs) ?? (keepsKids(olds, inputs) ? await registeredKids(ctx, inputs) : undefined);
+      const declaredOnly = kidsAfterUp(inputs);
+      const kids = declaredOnly ?? (keepsKids(olds, inputs) ? await registeredKids(ctx, inputs) : undefined);
       // With declared keys only, the last one is the key to sign with (`currentKid`), whatever the up does.
-      const current = kidsAfterUp(inputs)?.at(-1);
+      const current = declaredOnly?.at(-1);
       return { inputs: { ...inputs, ...(kids && { kids }), ...(current && { currentKid: current }) } };
     },
 
