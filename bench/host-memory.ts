@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { shardOf } from "../providers/altinn/request-group-model";
-import { type ProviderHost, providerTextOf, urnOf, withHost } from "../test/support/provider-host";
+import { createSystem, type ProviderHost, providerTextOf, urnOf, withHost } from "../test/support/provider-host";
 import { control, localConfig, startSim } from "../test/support/sim";
 
 /**
@@ -81,21 +81,7 @@ async function main(): Promise<void> {
       }
     });
   try {
-    await host("system", async (h) => {
-      const sys = await h.check(
-        urnOf("System", "scale"),
-        {},
-        {
-          __provider: providerTextOf("System"),
-          systemId,
-          name: { nb: "Scale", nn: "Scale", en: "Scale" },
-          description: { nb: "d", nn: "d", en: "d" },
-          rights,
-          isVisible: true,
-        },
-      );
-      await h.create(urnOf("System", "scale"), sys.inputs);
-    });
+    await host("system", (h) => createSystem(h, "scale", systemId, rights));
     await control(sim, "POST", "/faults", { rules: [{ path: ".*", delayMs: LATENCY_MS }] });
     console.log(`host memory: ${N} customers in ${SHARDS} shards, ${LATENCY_MS} ms per request, ${PARALLEL} resources at a time`);
     const checkDiff = async (h: ProviderHost, all: Props[]) => {

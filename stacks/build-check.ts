@@ -44,25 +44,19 @@ export function staleBuildMessage(reason: string): string {
   );
 }
 
-function sources(dir: string, prefix = ""): string[] {
+/** The files under `dir` whose names `keep` accepts, as paths relative to it. */
+function filesUnder(dir: string, keep: (name: string) => boolean, prefix = ""): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...sources(path.join(dir, e.name), rel));
-    else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(rel);
+    if (e.isDirectory()) out.push(...filesUnder(path.join(dir, e.name), keep, rel));
+    else if (keep(e.name)) out.push(rel);
   }
   return out;
 }
 
-function outputs(dir: string, prefix = ""): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...outputs(path.join(dir, e.name), rel));
-    else if (e.name.endsWith(".js")) out.push(rel);
-  }
-  return out;
-}
+const sources = (dir: string) => filesUnder(dir, (n) => n.endsWith(".ts") && !n.endsWith(".d.ts"));
+const outputs = (dir: string) => filesUnder(dir, (n) => n.endsWith(".js"));
 
 /** Absolute source path → sha256 of the content the last `npm run build` compiled, from its build info. */
 function compiledHashes(root: string): Map<string, string> | undefined {

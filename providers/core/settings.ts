@@ -91,13 +91,20 @@ export const environmentSource: ConfigSource = {
   get(key) {
     const entry = Object.values(settingKeys).find((k) => k.config === key);
     if (!entry) return undefined;
-    const direct = process.env[entry.env];
-    if (direct?.trim()) return direct;
-    // Pipelines often mount keys as files: DIGDIR_PRIVATE_KEY_FILE, DIGDIR_CERTIFICATE_CHAIN_FILE.
-    const file = process.env[`${entry.env}_FILE`];
-    return file ? readSettingFile(`${entry.env}_FILE`, file) : undefined;
+    return fromEnvironment(entry.env, process.env)?.value;
   },
 };
+
+/**
+ * A setting's environment variable, else the file its `<VARIABLE>_FILE` names: pipelines often mount keys as files
+ * (DIGDIR_PRIVATE_KEY_FILE, DIGDIR_CERTIFICATE_CHAIN_FILE). A blank variable counts as unset.
+ */
+function fromEnvironment(variable: string, env: NodeJS.ProcessEnv): Sourced | undefined {
+  const direct = env[variable];
+  if (direct?.trim()) return { value: direct, source: variable };
+  const file = env[`${variable}_FILE`];
+  return file ? { value: readSettingFile(`${variable}_FILE`, file), source: `${variable}_FILE (${file})` } : undefined;
+}
 
 /** A setting's `<VARIABLE>_FILE`: the file's text; one that cannot be read is refused naming the variable. */
 function readSettingFile(variable: string, file: string): string {
@@ -142,11 +149,9 @@ export function settingFrom(
   const { config: key, env: variable } = settingKeys[name];
   const fromConfig = config(key)?.trim();
   if (fromConfig) return { value: fromConfig, source: configLabel };
-  const fromEnv = env[variable]?.trim();
-  if (fromEnv) return { value: fromEnv, source: variable };
-  const file = env[`${variable}_FILE`];
-  const fromFile = file ? readSettingFile(`${variable}_FILE`, file).trim() : undefined;
-  return fromFile ? { value: fromFile, source: `${variable}_FILE (${file})` } : undefined;
+  const found = fromEnvironment(variable, env);
+  const value = found?.value.trim();
+  return value ? { value, source: found!.source } : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { engineAgainstSim, type EngineAgainstSim } from "../support/engine";
-import { GrpcError, urnOf, type ProviderHost } from "../support/provider-host";
+import { createSystem, GrpcError, urnOf, type ProviderHost } from "../support/provider-host";
 import { control, type Simulator, type SimStats as Stats } from "../support/sim";
 
 const systemId = "991825827_groups";
@@ -45,19 +45,7 @@ describe("SystemUserRequestGroup through the provider host", () => {
   beforeAll(async () => {
     engine = await engineAgainstSim(["System", G, "SystemUserRequest"]);
     ({ sim, host, P } = engine);
-    const sys = await host.check(
-      urnOf("System", "groups"),
-      {},
-      {
-        __provider: P.System,
-        systemId,
-        name: { nb: "Groups", nn: "Groups", en: "Groups" },
-        description: { nb: "d", nn: "d", en: "d" },
-        rights,
-        isVisible: true,
-      },
-    );
-    await host.create(urnOf("System", "groups"), sys.inputs);
+    await createSystem(host, "groups", systemId, rights);
     await control(sim, "POST", "/altinn/config", { pageSize: 10 });
   });
   afterAll(() => engine?.close());

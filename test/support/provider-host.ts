@@ -232,6 +232,24 @@ function toGrpcError(e: grpc.ServiceError): GrpcError {
   return new GrpcError(e.code, e.details, init);
 }
 
+/** A system registered through the host (check, then create), as a System resource of the stack would be. */
+export async function createSystem(host: ProviderHost, name: string, systemId: string, rights: unknown[]): Promise<{ id: string }> {
+  const urn = urnOf("System", name);
+  const checked = await host.check(
+    urn,
+    {},
+    {
+      __provider: providerTextOf("System"),
+      systemId,
+      name: { nb: name, nn: name, en: name },
+      description: { nb: "d", nn: "d", en: "d" },
+      rights,
+      isVisible: true,
+    },
+  );
+  return host.create(urn, checked.inputs);
+}
+
 export function urnOf(kind: string, name: string): string {
   return `urn:pulumi:test::pulumi-digdir::pulumi-nodejs:dynamic/digdir:${kind}::${name}`;
 }
